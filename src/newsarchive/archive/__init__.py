@@ -1,0 +1,20 @@
+"""The archive: storage of articles, versions and captures (SQLite by default)."""
+
+from newsarchive.archive.db import ArchiveError, resolve_db_path
+from newsarchive.archive.store import (
+    Archive,
+    ArchiveHook,
+    IngestOutcome,
+    IngestResult,
+    default_hooks,
+)
+
+__all__ = [
+    "Archive",
+    "ArchiveError",
+    "ArchiveHook",
+    "IngestOutcome",
+    "IngestResult",
+    "default_hooks",
+    "resolve_db_path",
+]

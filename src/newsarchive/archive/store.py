@@ -1,0 +1,360 @@
+"""The archive: articles, their versions and captures, in one SQLite file.
+
+One writer at a time (SQLite's own lock, WAL so readers never wait). Callers group work
+in `with archive.transaction():` blocks; a process killed at any point leaves the last
+committed transaction intact, and re-running the same import skips what is stored.
+
+Other components keep derived data (search index, duplicate signatures) in the same
+file; they register an `ArchiveHook` and are told about every new version or removal
+inside the same transaction, so derived data can never drift from the articles.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+import zstandard
+
+from newsarchive.archive.db import ArchiveError, connect, resolve_db_path
+from newsarchive.model import ArticleRecord, Capture, Draft, Image, utcnow
+from newsarchive.urls import canonical_url
+
+_ZSTD_LEVEL = 6  # level 6: ~4x on Markdown/HTML at ~60 MB/s here; higher levels cost time.
+
+
+class IngestOutcome(Enum):
+    NEW_ARTICLE = "new_article"  # first time we see this article
+    NEW_VERSION = "new_version"  # known article, content we had not seen
+    NEW_CAPTURE = "new_capture"  # known content, seen in a new place or at a new time
+    UNCHANGED = "unchanged"  # these exact bytes from this exact place: nothing added
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    outcome: IngestOutcome
+    article_id: int
+    version_id: int
+
+
+class ArchiveHook(Protocol):
+    """Derived data kept in the archive's own transactions."""
+
+    def on_version(
+        self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
+    ) -> None:
+        """A new latest version of `article_id` was stored."""
+
+    def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
+        """`article_id` is being removed from the archive."""
+
+
+def default_hooks() -> list[ArchiveHook]:
+    """The hooks every archive runs. Components that keep derived data add theirs here."""
+    hooks: list[ArchiveHook] = []
+    return hooks
+
+
+class Archive:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, hooks: Sequence[ArchiveHook] | None = None
+    ) -> None:
+        self.conn = conn
+        self.path = path
+        self.hooks: list[ArchiveHook] = list(default_hooks() if hooks is None else hooks)
+        self._compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL)
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._depth = 0
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        readonly: bool = False,
+        create: bool = True,
+        hooks: Sequence[ArchiveHook] | None = None,
+    ) -> Archive:
+        p = resolve_db_path(path)
+        return cls(connect(p, readonly=readonly, create=create), p, hooks)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self.conn
+        except BaseException:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self.conn.execute("COMMIT")
+
+    # -- writing -------------------------------------------------------------------
+
+    def ingest(self, draft: Draft, capture: Capture) -> IngestResult:
+        """Store one observation of an article. Idempotent for the same bytes and place."""
+        with self.transaction() as conn:
+            sha = capture.sha256
+            row = conn.execute(
+                "SELECT article_id, version_id FROM captures WHERE location=? AND raw_sha256=?",
+                (capture.location, sha),
+            ).fetchone()
+            if row:
+                return IngestResult(IngestOutcome.UNCHANGED, row[0], row[1])
+
+            now = utcnow().isoformat()
+            # Identity is the canonical URL, so every mirror's spelling of it merges.
+            url = canonical_url(draft.url) if draft.url else f"urn:sha256:{draft.content_hash()}"
+            art = conn.execute(
+                "SELECT id, latest_version_id FROM articles WHERE url=?", (url,)
+            ).fetchone()
+            if art is None:
+                article_id = conn.execute(
+                    "INSERT INTO articles(url, outlet, first_seen) VALUES(?,?,?)",
+                    (url, draft.outlet, now),
+                ).lastrowid
+                assert article_id is not None
+                outcome = IngestOutcome.NEW_ARTICLE
+            else:
+                article_id = art[0]
+                outcome = IngestOutcome.NEW_CAPTURE
+                if draft.outlet:
+                    conn.execute(
+                        "UPDATE articles SET outlet=coalesce(outlet, ?) WHERE id=?",
+                        (draft.outlet, article_id),
+                    )
+
+            chash = draft.content_hash()
+            ver = conn.execute(
+                "SELECT id FROM versions WHERE article_id=? AND content_hash=?",
+                (article_id, chash),
+            ).fetchone()
+            if ver is None:
+                version_id = self._insert_version(conn, article_id, chash, draft, now)
+                if outcome is not IngestOutcome.NEW_ARTICLE:
+                    outcome = IngestOutcome.NEW_VERSION
+                conn.execute(
+                    "UPDATE articles SET latest_version_id=? WHERE id=?", (version_id, article_id)
+                )
+                for hook in self.hooks:
+                    hook.on_version(conn, article_id, version_id, draft)
+            else:
+                version_id = ver[0]
+
+            self._put_blob(conn, sha, capture.raw)
+            conn.execute(
+                "INSERT INTO captures(article_id, version_id, format, location, observed,"
+                " raw_sha256, http_status, http_headers) VALUES(?,?,?,?,?,?,?,?)",
+                (
+                    article_id,
+                    version_id,
+                    capture.format,
+                    capture.location,
+                    capture.observed.isoformat(),
+                    sha,
+                    capture.http_status,
+                    json.dumps(capture.http_headers, ensure_ascii=False)
+                    if capture.http_headers is not None
+                    else None,
+                ),
+            )
+            return IngestResult(outcome, article_id, version_id)
+
+    def _insert_version(
+        self, conn: sqlite3.Connection, article_id: int, chash: str, draft: Draft, now: str
+    ) -> int:
+        vid = conn.execute(
+            "INSERT INTO versions(article_id, content_hash, title, author, published,"
+            " published_ts, lang, tags, images, timestamps, html, text, first_seen)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article_id,
+                chash,
+                draft.title,
+                draft.author,
+                draft.published.isoformat() if draft.published else None,
+                draft.published.timestamp() if draft.published else None,
+                draft.lang,
+                json.dumps(draft.tags, ensure_ascii=False),
+                json.dumps(
+                    [{"url": i.url, "caption": i.caption} for i in draft.images], ensure_ascii=False
+                ),
+                json.dumps(
+                    {k: t.to_json() for k, t in draft.timestamps.items()}, ensure_ascii=False
+                ),
+                draft.html,
+                draft.text,
+                now,
+            ),
+        ).lastrowid
+        assert vid is not None
+        return vid
+
+    def _put_blob(self, conn: sqlite3.Connection, sha: str, raw: bytes) -> None:
+        if conn.execute("SELECT 1 FROM blobs WHERE sha256=?", (sha,)).fetchone():
+            return
+        packed = self._compressor.compress(raw)
+        codec, data = ("zstd", packed) if len(packed) < len(raw) else ("raw", raw)
+        conn.execute(
+            "INSERT INTO blobs(sha256, size, codec, data) VALUES(?,?,?,?)",
+            (sha, len(raw), codec, data),
+        )
+
+    def record_error(self, location: str, reason: str, raw: bytes | None = None) -> bool:
+        """Remember an input we could not read. Returns False if already recorded."""
+        import hashlib
+
+        sha = hashlib.sha256(raw).hexdigest() if raw is not None else ""
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO import_errors(location, raw_sha256, reason, observed)"
+                " VALUES(?,?,?,?)",
+                (location, sha, reason, utcnow().isoformat()),
+            )
+            return cur.rowcount > 0
+
+    def mark_gone(self, article_id: int, status: int, when: datetime | None = None) -> None:
+        """The source answers 404/410 now: note it, keep everything we have."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE articles SET gone_at=coalesce(gone_at, ?), gone_status=? WHERE id=?",
+                ((when or utcnow()).isoformat(), status, article_id),
+            )
+
+    def remove_article(self, article_id: int) -> None:
+        """Delete an article and everything about it (an operator's decision, never
+        automatic). Blobs shared with other captures stay."""
+        with self.transaction() as conn:
+            for hook in self.hooks:
+                hook.on_remove(conn, article_id)
+            conn.execute("UPDATE articles SET latest_version_id=NULL WHERE id=?", (article_id,))
+            conn.execute("DELETE FROM captures WHERE article_id=?", (article_id,))
+            conn.execute("DELETE FROM versions WHERE article_id=?", (article_id,))
+            conn.execute("DELETE FROM articles WHERE id=?", (article_id,))
+
+    # -- reading -------------------------------------------------------------------
+
+    _ARTICLE_SQL = (
+        "SELECT a.id, a.url, a.outlet, a.first_seen, a.gone_at, a.gone_status,"
+        " v.id AS version_id, v.title, v.text, v.html, v.published, v.author, v.tags,"
+        " v.images, v.lang, v.timestamps,"
+        " (SELECT count(*) FROM versions v2 WHERE v2.article_id=a.id) AS version_count"
+        " FROM articles a JOIN versions v ON v.id=a.latest_version_id"
+    )
+
+    def article(self, article_id: int) -> ArticleRecord | None:
+        row = self.conn.execute(self._ARTICLE_SQL + " WHERE a.id=?", (article_id,)).fetchone()
+        return _record(row) if row else None
+
+    def find(self, id_or_url: str) -> ArticleRecord | None:
+        """By numeric id, exact stored URL, or the URL after canonicalisation."""
+        if id_or_url.isdigit():
+            return self.article(int(id_or_url))
+        for candidate in dict.fromkeys([id_or_url, canonical_url(id_or_url)]):
+            row = self.conn.execute(self._ARTICLE_SQL + " WHERE a.url=?", (candidate,)).fetchone()
+            if row:
+                return _record(row)
+        return None
+
+    def iter_articles(self, *, batch: int = 500) -> Iterator[ArticleRecord]:
+        """Every article's latest version, by id, streaming in batches."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                self._ARTICLE_SQL + " WHERE a.id>? ORDER BY a.id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _record(row)
+            last = rows[-1]["id"]
+
+    def versions(self, article_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, content_hash, title, author, published, text, html, first_seen"
+            " FROM versions WHERE article_id=? ORDER BY id",
+            (article_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def captures(self, article_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT id, version_id, format, location, observed, raw_sha256, http_status,"
+            " http_headers FROM captures WHERE article_id=? ORDER BY id",
+            (article_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def raw(self, sha256: str) -> bytes:
+        row = self.conn.execute(
+            "SELECT codec, data FROM blobs WHERE sha256=?", (sha256,)
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"no raw capture with sha256 {sha256}")
+        data: bytes = row["data"]
+        return self._decompressor.decompress(data) if row["codec"] == "zstd" else data
+
+    def errors(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT location, reason, observed FROM import_errors ORDER BY id"
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        q = self.conn.execute
+        return {
+            "articles": q("SELECT count(*) FROM articles").fetchone()[0],
+            "versions": q("SELECT count(*) FROM versions").fetchone()[0],
+            "captures": q("SELECT count(*) FROM captures").fetchone()[0],
+            "errors": q("SELECT count(*) FROM import_errors").fetchone()[0],
+        }
+
+
+def _record(row: sqlite3.Row) -> ArticleRecord:
+    return ArticleRecord(
+        id=row["id"],
+        url=row["url"],
+        outlet=row["outlet"],
+        title=row["title"],
+        text=row["text"],
+        html=row["html"],
+        published=datetime.fromisoformat(row["published"]) if row["published"] else None,
+        author=row["author"],
+        tags=json.loads(row["tags"]),
+        images=[Image(i["url"], i.get("caption")) for i in json.loads(row["images"])],
+        lang=row["lang"],
+        version_id=row["version_id"],
+        version_count=row["version_count"],
+        first_seen=datetime.fromisoformat(row["first_seen"]),
+        gone_at=datetime.fromisoformat(row["gone_at"]) if row["gone_at"] else None,
+        gone_status=row["gone_status"],
+        timestamps=json.loads(row["timestamps"]),
+    )

@@ -1,0 +1,54 @@
+"""What every command shares: the --db option, opening the archive with a clean error,
+and the consoles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from newsarchive.archive import Archive, ArchiveError
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Archive file (default: $NEWSARCHIVE_DB or ./newsarchive.db).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """An expected failure: one clear line on stderr, no traceback."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def open_archive(
+    db: Path | None, *, readonly: bool = False, create: bool = True
+) -> Iterator[Archive]:
+    try:
+        archive = Archive.open(db, readonly=readonly, create=create)
+    except ArchiveError as exc:
+        fail(str(exc))
+    try:
+        yield archive
+    finally:
+        archive.close()
+
+
+def print_json(obj: Any) -> None:
+    """One JSON object per line, UTF-8, Chinese unescaped."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")

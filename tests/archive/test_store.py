@@ -1,0 +1,126 @@
+"""The archive model: articles, versions, captures, idempotence, refusal of foreign files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsarchive.archive import Archive, ArchiveError, IngestOutcome
+from newsarchive.model import Capture, Draft, Image, Timestamp
+
+
+def draft(text: str = "正文第一段。", url: str | None = "https://www.rfa.org/a/1.html") -> Draft:
+    when = datetime(2022, 2, 3, 9, 0, tzinfo=UTC)
+    return Draft(
+        title="北大报告承认美中科技脱钩",
+        text=text,
+        html=f"<p>{text}</p>",
+        url=url,
+        outlet="自由亚洲电台",
+        published=when,
+        tags=["芯片"],
+        images=[Image("https://example.org/a.jpg", "说明")],
+        timestamps={"published": Timestamp(when, "jekyll:front-matter.date")},
+    )
+
+
+def cap(raw: bytes, location: str, fmt: str = "jekyll") -> Capture:
+    return Capture(raw=raw, format=fmt, location=location)
+
+
+def test_same_article_two_mirrors_is_one_article_two_captures(archive: Archive) -> None:
+    r1 = archive.ingest(draft(), cap(b"jekyll bytes", "waimei/_posts/a.md"))
+    r2 = archive.ingest(draft(), cap(b"feedx bytes", "feedx/articles/a.md", "feedx"))
+    assert r1.outcome is IngestOutcome.NEW_ARTICLE
+    assert r2.outcome is IngestOutcome.NEW_CAPTURE
+    assert r1.article_id == r2.article_id and r1.version_id == r2.version_id
+    assert archive.counts() == {"articles": 1, "versions": 1, "captures": 2, "errors": 0}
+
+
+def test_changed_body_is_a_new_version_and_same_bytes_add_nothing(archive: Archive) -> None:
+    archive.ingest(draft(), cap(b"v1", "a.md"))
+    r = archive.ingest(draft("改过的正文。"), cap(b"v2", "a.md"))
+    assert r.outcome is IngestOutcome.NEW_VERSION
+    again = archive.ingest(draft("改过的正文。"), cap(b"v2", "a.md"))
+    assert again.outcome is IngestOutcome.UNCHANGED
+    rec = archive.article(r.article_id)
+    assert rec is not None and rec.text == "改过的正文。" and rec.version_count == 2
+    assert archive.counts()["captures"] == 2
+
+
+def test_whitespace_only_change_is_not_a_version(archive: Archive) -> None:
+    archive.ingest(draft("一 二"), cap(b"x", "a.md"))
+    r = archive.ingest(draft("一  二\n"), cap(b"y", "b.md"))
+    assert r.outcome is IngestOutcome.NEW_CAPTURE
+
+
+def test_article_without_url_is_identified_by_content(archive: Archive) -> None:
+    r = archive.ingest(draft(url=None), cap(b"x", "a.md"))
+    rec = archive.article(r.article_id)
+    assert rec is not None and rec.url.startswith("urn:sha256:")
+
+
+def test_raw_bytes_round_trip_compressed(archive: Archive) -> None:
+    raw = ("正文" * 5000).encode()
+    r = archive.ingest(draft(), cap(raw, "a.md"))
+    sha = archive.captures(r.article_id)[0]["raw_sha256"]
+    assert archive.raw(sha) == raw
+    size = archive.conn.execute("SELECT length(data) FROM blobs").fetchone()[0]
+    assert size < len(raw) / 10
+
+
+def test_fields_round_trip(archive: Archive) -> None:
+    r = archive.ingest(draft(), cap(b"x", "a.md"))
+    rec = archive.find("https://rfa.org/a/1.html?utm_source=x")
+    assert rec is not None and rec.id == r.article_id
+    assert rec.published == datetime(2022, 2, 3, 9, 0, tzinfo=UTC)
+    assert rec.images[0].caption == "说明"
+    assert rec.timestamps["published"]["source"] == "jekyll:front-matter.date"
+
+
+def test_naive_published_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Draft(title="t", text="x", html="x", published=datetime(2022, 1, 1))
+
+
+def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as c:
+        c.execute("CREATE TABLE x(y)")
+    before = other.read_bytes()
+    with pytest.raises(ArchiveError, match="not a newsarchive database"):
+        Archive.open(other)
+    assert other.read_bytes() == before
+
+
+def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello")
+    with pytest.raises(ArchiveError, match="not a newsarchive database"):
+        Archive.open(junk)
+    assert junk.read_text() == "hello"
+
+
+def test_wal_mode_and_reopen(tmp_path: Path) -> None:
+    p = tmp_path / "a.db"
+    with Archive.open(p) as a:
+        a.ingest(draft(), cap(b"x", "a.md"))
+        assert a.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with Archive.open(p, readonly=True) as a:
+        assert a.counts()["articles"] == 1
+
+
+def test_errors_are_recorded_once(archive: Archive) -> None:
+    assert archive.record_error("bad.md", "empty file", b"")
+    assert not archive.record_error("bad.md", "empty file", b"")
+    assert archive.errors()[0]["reason"] == "empty file"
+
+
+def test_mark_gone_keeps_article(archive: Archive) -> None:
+    r = archive.ingest(draft(), cap(b"x", "a.md"))
+    archive.mark_gone(r.article_id, 410)
+    rec = archive.article(r.article_id)
+    assert rec is not None and rec.gone_status == 410 and rec.gone_at is not None
