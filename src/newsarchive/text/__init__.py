@@ -1,0 +1,2 @@
+"""Chinese text handling shared by every stage: script folding, normalisation,
+segmentation."""
