@@ -1,0 +1,126 @@
+"""Which articles a publish run covers, and the little it needs to know about each one
+to decide what to rebuild, without loading 51,000 article bodies.
+
+Reads the core tables (`archive/schema.py`) directly for that summary; the full records
+come from `Archive.article()` only for pages that must be rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from newsarchive.archive import Archive
+from newsarchive.outlets import outlet_for_name
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    version_id: int
+    version_count: int
+    last_capture: int  # highest capture id: a new capture changes the article page
+    title: str
+    outlet: str | None
+    published: datetime | None
+    first_seen: datetime
+
+    @property
+    def when(self) -> datetime:
+        """Publication time, or when we first saw it for articles without a date."""
+        return self.published or self.first_seen
+
+    @property
+    def day(self) -> str:
+        return self.when.astimezone(UTC).strftime("%Y-%m-%d")
+
+    @property
+    def path(self) -> str:
+        # 1,000 pages per folder: git hosts and some file systems dislike huge folders.
+        return f"a/{self.id // 1000}/{self.id}.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    query: str | None = None
+    outlet: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+_SUMMARY_SQL = """
+SELECT a.id, a.latest_version_id, a.outlet, a.first_seen, v.title, v.published,
+       (SELECT count(*) FROM versions v2 WHERE v2.article_id = a.id),
+       (SELECT max(c.id) FROM captures c WHERE c.article_id = a.id)
+FROM articles a JOIN versions v ON v.id = a.latest_version_id
+ORDER BY a.id
+"""
+
+
+def outlet_slug(name: str | None) -> str:
+    """A stable ASCII file name for an outlet (its profile key when it has one)."""
+    if not name:
+        return "unknown"
+    known = outlet_for_name(name)
+    if known is not None:
+        return known.key
+    return "x" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+
+
+def load_entries(archive: Archive, selection: Selection) -> list[Entry]:
+    """The selected articles, oldest first (the order search documents are numbered in)."""
+    wanted: set[int] | None = None
+    if selection.query:
+        wanted = _query_ids(archive, selection.query, selection)
+    out: list[Entry] = []
+    for row in archive.conn.execute(_SUMMARY_SQL):
+        e = Entry(
+            id=row[0],
+            version_id=row[1],
+            outlet=row[2],
+            first_seen=datetime.fromisoformat(row[3]),
+            title=row[4],
+            published=datetime.fromisoformat(row[5]) if row[5] else None,
+            version_count=row[6],
+            last_capture=row[7] or 0,
+        )
+        if wanted is not None and e.id not in wanted:
+            continue
+        if selection.outlet and not _same_outlet(e.outlet, selection.outlet):
+            continue
+        if selection.since and e.when < selection.since:
+            continue
+        if selection.until and e.when >= selection.until:
+            continue
+        out.append(e)
+    out.sort(key=lambda e: (e.when, e.id))
+    return out
+
+
+def _same_outlet(have: str | None, want: str) -> bool:
+    if have is None:
+        return False
+    return have == want or outlet_slug(have) == outlet_slug(want)
+
+
+def _query_ids(archive: Archive, query: str, selection: Selection) -> set[int]:
+    """All articles the archive's search engine finds for `query` (paged through)."""
+    from newsarchive import search as search_engine  # the search component owns queries
+
+    ids: set[int] = set()
+    offset, page = 0, 500
+    while True:
+        result = search_engine.search(
+            archive,
+            query,
+            outlet=selection.outlet,
+            since=selection.since,
+            until=selection.until,
+            limit=page,
+            offset=offset,
+        )
+        ids.update(h.id for h in result.hits)
+        offset += page
+        if not result.hits or offset >= result.total:
+            return ids

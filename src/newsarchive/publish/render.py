@@ -1,0 +1,139 @@
+"""Rendering one article page: sanitized body, images, versions, share link and QR code.
+
+Article HTML was sanitized when it was stored; it is sanitized again here (defence in
+depth: an archive written by an older or buggy version must not reach readers unsafely),
+and images are either dropped or pointed at copies served by the site itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import nh3
+import segno
+
+from newsarchive.archive import Archive, ArchiveError
+from newsarchive.diff import diff_html, diff_stats
+from newsarchive.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+
+_DROP_CONTENT = {
+    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
+    "form", "textarea", "select",
+}  # fmt: skip
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+_IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
+
+
+def sanitize_body(html: str, image_src: Callable[[str], str | None] | None) -> tuple[str, int]:
+    """Sanitized article HTML. `image_src(url)` gives the local path of a captured image
+    (or None); without it every image is left out. Returns (html, images left out)."""
+    total = html.count("<img")
+    if image_src is None:
+        tags = ALLOWED_TAGS - {"img", "picture"}
+        clean = nh3.clean(
+            html, tags=tags, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow", clean_content_tags=_DROP_CONTENT,
+        )  # fmt: skip
+        return clean, total
+
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        if tag == "img" and attr == "src":
+            return image_src(value)
+        return value
+
+    clean = nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow", clean_content_tags=_DROP_CONTENT,
+        attribute_filter=rewrite, url_relative="passthrough",
+    )  # fmt: skip
+    kept = _IMG_WITHOUT_SRC.sub("", clean)
+    return kept, total - kept.count("<img")
+
+
+def qr_svg(url: str) -> str:
+    # Error level L and a fixed mask: segno's mask search costs ~3x the encoding itself,
+    # and a share code shown on a screen does not need damage tolerance.
+    return str(segno.make(url, error="l", mask=0, micro=False, boost_error=False).svg_inline(
+        scale=3, border=2, title="QR", dark="#000"
+    ))
+
+
+def relative_root(path: str) -> str:
+    return "../" * path.count("/")
+
+
+def relative(from_path: str, to_path: str) -> str:
+    return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
+
+
+@dataclass(slots=True)
+class MediaStore:
+    """Images captured in the archive, copied into `media/` on demand (--images).
+
+    An image counts as captured when the archive holds a capture whose location is the
+    image URL (how `collect` stores fetched resources); mirror imports carry none.
+    """
+
+    archive: Archive
+    emit: Callable[[str, bytes], None]
+    done: dict[str, str | None]
+
+    def path_for(self, url: str) -> str | None:
+        if url in self.done:
+            return self.done[url]
+        row = self.archive.conn.execute(
+            "SELECT raw_sha256, http_headers FROM captures WHERE location=? ORDER BY id DESC",
+            (url,),
+        ).fetchone()
+        result: str | None = None
+        if row is not None:
+            try:
+                data = self.archive.raw(row[0])
+            except ArchiveError:
+                data = b""
+            ext = _image_ext(url, data)
+            if ext:
+                result = f"media/{row[0][:2]}/{row[0]}{ext}"
+                self.emit(result, data)
+        self.done[url] = result
+        return result
+
+
+def _image_ext(url: str, data: bytes) -> str | None:
+    sniff = {
+        b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png", b"GIF8": ".gif", b"RIFF": ".webp",
+    }  # fmt: skip
+    for magic, ext in sniff.items():
+        if data.startswith(magic):
+            return ext
+    guessed = mimetypes.guess_type(urlsplit(url).path)[0]
+    if guessed in _IMAGE_TYPES and data and b"<" not in data[:64]:
+        return mimetypes.guess_extension(guessed or "") or None
+    return None  # not an image we can vouch for: never serve unknown bytes
+
+
+def version_history(archive: Archive, article_id: int) -> list[dict[str, Any]]:
+    """Versions oldest first, each with what changed since the previous one."""
+    out: list[dict[str, Any]] = []
+    prev: dict[str, Any] | None = None
+    for v in archive.versions(article_id):
+        item: dict[str, Any] = {"title": v["title"], "first_seen": v["first_seen"], "stats": None}
+        if prev is not None:
+            old = prev["title"] + "\n" + prev["text"]
+            new = v["title"] + "\n" + v["text"]
+            item["stats"] = diff_stats(old, new)
+            item["diff"] = diff_html(old, new)
+        out.append(item)
+        prev = v
+    return out
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

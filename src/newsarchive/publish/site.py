@@ -1,0 +1,402 @@
+"""`publish`: the whole static site, rebuilt incrementally.
+
+Order of work: select articles (catalog) → stories/duplicates (dedup) → article pages →
+listings (dates, outlets, stories, front page) → feeds → search index → about page →
+static assets → manifest. Every file goes through `SiteWriter`, which skips pages whose
+inputs did not change and deletes pages that no longer exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from newsarchive import __version__
+from newsarchive.archive import Archive
+from newsarchive.model import ArticleRecord
+from newsarchive.publish import feeds, scriptmap, searchindex
+from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
+from newsarchive.publish.output import SiteWriter, input_key
+from newsarchive.publish.related import Related, StoryInfo, load_related
+from newsarchive.publish.render import (
+    MediaStore,
+    qr_svg,
+    relative_root,
+    sanitize_body,
+    version_history,
+)
+from newsarchive.publish.tokens import terms
+from newsarchive.text.script import detect_script
+
+FEED_ITEMS = 30
+FRONT_ARTICLES = 60
+FRONT_STORIES = 20
+STATIC_FILES = ("site.css", "script.js", "search.js")
+
+
+@dataclass(slots=True)
+class PublishOptions:
+    selection: Selection = field(default_factory=Selection)
+    base_url: str | None = None  # absolute URL the site will be served from
+    images: bool = False
+    site_name: str = "newsarchive 新闻存档"
+
+
+@dataclass(slots=True)
+class PublishSummary:
+    articles: int
+    stories: int
+    outlets: int
+    seconds: float
+    written: int
+    unchanged: int
+    skipped: int
+    deleted: int
+    bytes_written: int
+    search_full_rebuild: bool
+    search_segments: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class PublishError(Exception):
+    """The output folder cannot be used (the message says why)."""
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("newsarchive.publish", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _code_stamp() -> str:
+    """Hash of templates, scripts and version: a new release re-renders every page."""
+    h = hashlib.sha256(__version__.encode())
+    pkg = resources.files("newsarchive.publish")
+    for sub in ("templates", "static"):
+        for f in sorted(pkg.joinpath(sub).iterdir(), key=lambda p: p.name):
+            if f.is_file():
+                h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class SiteBuilder:
+    def __init__(self, archive: Archive, outdir: Path, options: PublishOptions) -> None:
+        if outdir.exists() and not outdir.is_dir():
+            raise PublishError(f"{outdir} exists and is not a folder")
+        outdir.mkdir(parents=True, exist_ok=True)
+        self.archive = archive
+        self.options = options
+        self.out = SiteWriter(outdir)
+        self.env = _environment()
+        self.stamp = _code_stamp()
+        self.base = (options.base_url.rstrip("/") + "/") if options.base_url else None
+        self.media: MediaStore | None = (
+            MediaStore(archive, lambda p, d: self.out.write(p, d, "media"), {})
+            if options.images
+            else None
+        )
+        self._records: dict[int, ArticleRecord] = {}
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _page(self, path: str, template: str, key: str, **ctx: Any) -> None:
+        html = self.env.get_template(template).render(
+            root=relative_root(path), site_name=self.options.site_name, lang=ctx.pop("lang", "zh"),
+            **ctx,
+        )  # fmt: skip
+        self.out.write(path, html, key)
+
+    def _key(self, *parts: object) -> str:
+        return input_key(self.stamp, self.base, self.options.images, *parts)
+
+    def _record(self, article_id: int) -> ArticleRecord:
+        rec = self._records.get(article_id)
+        if rec is None:
+            rec = self.archive.article(article_id)
+            if rec is None:
+                raise PublishError(f"article {article_id} vanished while publishing")
+            if len(self._records) > 2000:  # feeds reuse recent records; bound the cache
+                self._records.clear()
+            self._records[article_id] = rec
+        return rec
+
+    def _absolute(self, path: str) -> str | None:
+        return self.base + path if self.base else None
+
+    # -- pages ---------------------------------------------------------------------
+
+    def article_pages(self, entries: list[Entry], rel: Related, by_id: dict[int, Entry]) -> None:
+        for e in entries:
+            story = rel.story_of.get(e.id)
+            dups = rel.duplicates.get(e.id, [])
+            key = self._key(
+                "article", e.id, e.version_id, e.version_count, e.last_capture,
+                (story.id, story.label) if story else None,
+                [(d.id, d.similarity, d.id in by_id) for d in dups],
+            )  # fmt: skip
+            if self.out.fresh(e.path, key):
+                continue
+            self._article_page(e, story, dups, by_id, key)
+
+    def _article_page(
+        self, e: Entry, story: StoryInfo | None, dups: list[Any], by_id: dict[int, Entry], key: str
+    ) -> None:
+        rec = self._record(e.id)
+        image_src: Callable[[str], str | None] | None = None
+        if self.media is not None:
+            media = self.media
+            root = relative_root(e.path)
+
+            def image_src(url: str) -> str | None:
+                local = media.path_for(url)
+                return root + local if local else None
+
+        body, left_out = sanitize_body(rec.html, image_src)
+        share = self._absolute(e.path) or rec.url
+        script = detect_script(rec.title + rec.text[:500])
+        self._page(
+            e.path, "article.html", key,
+            lang={"traditional": "zh-Hant", "simplified": "zh-Hans"}.get(script, "zh"),
+            title=rec.title, url=rec.url, outlet=rec.outlet,
+            outlet_path=f"o/{outlet_slug(rec.outlet)}.html", author=rec.author,
+            published=rec.published, story=story, body=body, images_left_out=left_out,
+            gone=rec.gone_at.date().isoformat() if rec.gone_at else None,
+            canonical=self._absolute(e.path) or rec.url, share_url=share, qr_svg=qr_svg(share),
+            duplicates=[
+                {"url": d.url or self._url_of(d.id), "similarity": d.similarity,
+                 "path": by_id[d.id].path if d.id in by_id else None}
+                for d in dups
+            ],
+            versions=version_history(self.archive, e.id) if e.version_count > 1 else [],
+            captures=self.archive.captures(e.id),
+        )  # fmt: skip
+
+    def _url_of(self, article_id: int) -> str:
+        row = self.archive.conn.execute(
+            "SELECT url FROM articles WHERE id=?", (article_id,)
+        ).fetchone()
+        return str(row[0]) if row else ""
+
+    def _list_page(
+        self, path: str, title: str, items: list[Entry], *, intro: str = "",
+        feed: str | None = None, links: list[dict[str, str]] | None = None,
+        group_by_day: bool = False,
+    ) -> None:  # fmt: skip
+        key = self._key(
+            "list", title, intro, feed, links, [(e.id, e.version_id) for e in items]
+        )
+        if self.out.fresh(path, key):
+            return
+        ordered = sorted(items, key=lambda e: (e.when, e.id), reverse=True)
+        groups: list[tuple[str, list[Entry]]]
+        if group_by_day:
+            days: dict[str, list[Entry]] = defaultdict(list)
+            for e in ordered:
+                days[e.day].append(e)
+            groups = list(days.items())
+        else:
+            groups = [("", ordered)]
+        self._page(path, "list.html", key, title=title, intro=intro, feed=feed,
+                   links=links or [], groups=groups)  # fmt: skip
+
+    def date_pages(self, entries: list[Entry]) -> None:
+        by_day: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            by_day[e.day].append(e)
+        days = sorted(by_day, reverse=True)
+        for day in days:
+            self._list_page(f"d/{day}.html", day, by_day[day], intro=f"{len(by_day[day])} 篇")
+        links = [{"path": f"d/{d}.html", "label": d, "note": f"{len(by_day[d])} 篇"} for d in days]
+        self._list_page("dates.html", "按日期", [], links=links)
+
+    def outlet_pages(self, entries: list[Entry]) -> dict[str, list[Entry]]:
+        by_outlet: dict[str, list[Entry]] = defaultdict(list)
+        for e in entries:
+            by_outlet[e.outlet or "未知"].append(e)
+        index_links = []
+        for name, items in sorted(by_outlet.items(), key=lambda kv: -len(kv[1])):
+            slug = outlet_slug(None if name == "未知" else name)
+            months: dict[str, list[Entry]] = defaultdict(list)
+            for e in items:
+                months[e.day[:7]].append(e)
+            for month, m_items in months.items():
+                self._list_page(f"o/{slug}/{month}.html", f"{name} · {month}", m_items,
+                                intro=f"{len(m_items)} 篇", feed=f"feeds/o/{slug}",
+                                group_by_day=True)  # fmt: skip
+            links = [
+                {"path": f"o/{slug}/{m}.html", "label": m, "note": f"{len(months[m])} 篇"}
+                for m in sorted(months, reverse=True)
+            ]
+            recent = sorted(items, key=lambda e: (e.when, e.id))[-FRONT_ARTICLES:]
+            self._list_page(f"o/{slug}.html", name, recent, intro=f"共 {len(items)} 篇",
+                            feed=f"feeds/o/{slug}", links=links)  # fmt: skip
+            index_links.append(
+                {"path": f"o/{slug}.html", "label": name, "note": f"{len(items)} 篇"}
+            )
+        self._list_page("outlets.html", "按媒体", [], links=index_links)
+        return by_outlet
+
+    def story_pages(self, rel: Related, by_id: dict[int, Entry]) -> None:
+        for s in rel.stories:
+            items = [by_id[a] for a in s.articles if a in by_id]
+            intro = f"{len(items)} 篇 · {'、'.join(s.outlets)} · {s.first.date()} — {s.last.date()}"
+            self._list_page(s.path, s.label, items, intro=intro, feed=f"feeds/s/{s.id}")
+        links = [
+            {"path": s.path, "label": s.label, "note": f"{len(s.articles)} 篇 · {s.last.date()}"}
+            for s in rel.stories
+        ]
+        note = "" if rel.available else "（未安装去重与专题组件，暂无专题。）"
+        self._list_page("stories.html", "专题", [], intro=note, links=links)
+
+    def front_page(self, entries: list[Entry], rel: Related, outlets: int) -> None:
+        recent = list(reversed(entries[-FRONT_ARTICLES:]))
+        stories = [
+            {"path": s.path, "label": s.label, "count": len(s.articles),
+             "outlets": s.outlets, "last": s.last.date().isoformat()}
+            for s in rel.stories[:FRONT_STORIES]
+        ]  # fmt: skip
+        first_day = entries[0].day if entries else None
+        last_day = entries[-1].day if entries else None
+        key = self._key("front", [(e.id, e.version_id) for e in recent], stories, len(entries))
+        if self.out.fresh("index.html", key):
+            return
+        self._page("index.html", "index.html", key, title=self.options.site_name,
+                   recent=recent, stories=stories, total=len(entries), outlets=outlets,
+                   first_day=first_day, last_day=last_day)  # fmt: skip
+
+    def about_page(self, entries: list[Entry], by_outlet: dict[str, list[Entry]]) -> None:
+        formats = self.archive.conn.execute(
+            "SELECT format, count(*) FROM captures GROUP BY format ORDER BY 2 DESC"
+        ).fetchall()
+        sel = self.options.selection
+        selection = "，".join(
+            f"{k}={v}" for k, v in (("query", sel.query), ("outlet", sel.outlet),
+                                    ("since", sel.since), ("until", sel.until)) if v
+        )  # fmt: skip
+        outlets = [
+            {"name": n, "count": len(v), "path": f"o/{outlet_slug(None if n == '未知' else n)}.html"}
+            for n, v in sorted(by_outlet.items(), key=lambda kv: -len(kv[1]))
+        ]
+        self._page(
+            "about.html", "about.html", "", title="关于本存档", version=__version__,
+            counts=self.archive.counts(), published_articles=len(entries),
+            first_day=entries[0].day if entries else None,
+            last_day=entries[-1].day if entries else None,
+            formats=[(f, n) for f, n in formats], outlets=outlets, selection=selection,
+            generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        )  # fmt: skip
+
+    # -- feeds ---------------------------------------------------------------------
+
+    def feed_set(self, stem: str, title: str, page: str, items: list[Entry]) -> None:
+        latest = sorted(items, key=lambda e: (e.when, e.id))[-FEED_ITEMS:][::-1]
+        key = self._key("feed", stem, title, [(e.id, e.version_id) for e in latest])
+        if all(self.out.fresh(f"{stem}.{ext}", key) for ext in ("xml", "atom", "json")):
+            return
+        fitems = []
+        for e in latest:
+            rec = self._record(e.id)
+            body, _ = sanitize_body(rec.html, None)
+            fitems.append(
+                feeds.FeedItem(
+                    id=rec.url, title=rec.title, link=self._absolute(e.path) or rec.url,
+                    html=body, published=e.when, updated=e.when, author=rec.outlet,
+                )  # fmt: skip
+            )
+        info = feeds.FeedInfo(
+            title=f"{title} · {self.options.site_name}",
+            link=self._absolute(page) or page,
+            self_link=self._absolute(stem) or stem,
+            description=title,
+        )
+        self.out.write(f"{stem}.xml", feeds.rss(info, fitems), key)
+        self.out.write(f"{stem}.atom", feeds.atom(info, fitems), key)
+        self.out.write(f"{stem}.json", feeds.json_feed(info, fitems), key)
+
+    def all_feeds(self, entries: list[Entry], by_outlet: dict[str, list[Entry]],
+                  rel: Related, by_id: dict[int, Entry]) -> None:  # fmt: skip
+        self.feed_set("feeds/all", "全部文章", "index.html", entries)
+        for name, items in by_outlet.items():
+            slug = outlet_slug(None if name == "未知" else name)
+            self.feed_set(f"feeds/o/{slug}", name, f"o/{slug}.html", items)
+        for s in rel.stories:
+            self.feed_set(f"feeds/s/{s.id}", s.label, s.path, [by_id[a] for a in s.articles])
+
+    # -- search and assets -----------------------------------------------------------
+
+    def search_index(self, entries: list[Entry]) -> tuple[searchindex.IndexState, bool]:
+        previous = searchindex.IndexState.from_json(self.out.extra.get("search"))
+        docs = [
+            searchindex.DocEntry(e.id, e.version_id, e.path, e.title, e.day, e.outlet or "")
+            for e in entries
+        ]
+
+        def doc_terms(d: searchindex.DocEntry) -> set[str]:
+            rec = self._record(d.article_id)
+            return terms(rec.title + "\n" + rec.text)
+
+        state, full = searchindex.build_index(
+            docs, doc_terms,
+            emit=lambda p, text: self.out.write(p, text, "search"),
+            keep=self.out.keep_prefix, previous=previous,
+        )  # fmt: skip
+        meta = searchindex.meta_json(state)
+        meta["trad"] = scriptmap.traditional_bitmap()
+        self.out.write("search/meta.js", searchindex.js_call("meta", meta), "search")
+        self._page("search.html", "search.html", "", title="搜索", docs=len(state.docs))
+        return state, full
+
+    def static_assets(self) -> None:
+        pkg = resources.files("newsarchive.publish").joinpath("static")
+        for name in STATIC_FILES:
+            self.out.write(f"static/{name}", pkg.joinpath(name).read_bytes(), self.stamp)
+        for name, mapping in (("s2t", scriptmap.s2t_map()), ("t2s", scriptmap.t2s_map())):
+            text = searchindex.js_call(name, scriptmap.pairs_string(mapping))
+            self.out.write(f"static/{name}.js", text, self.stamp)
+        # GitHub/GitLab pages: serve the folder as is (no Jekyll processing).
+        self.out.write(".nojekyll", b"", self.stamp)
+
+    # -- the whole run -----------------------------------------------------------------
+
+    def run(self) -> PublishSummary:
+        start = time.perf_counter()
+        entries = load_entries(self.archive, self.options.selection)
+        by_id = {e.id: e for e in entries}
+        rel = load_related(self.archive, set(by_id))
+        self.article_pages(entries, rel, by_id)
+        self.date_pages(entries)
+        by_outlet = self.outlet_pages(entries)
+        self.story_pages(rel, by_id)
+        self.front_page(entries, rel, len(by_outlet))
+        self.all_feeds(entries, by_outlet, rel, by_id)
+        state, full = self.search_index(entries)
+        self.about_page(entries, by_outlet)
+        self.static_assets()
+        stats = self.out.finish({"search": state.to_json()})
+        return PublishSummary(
+            articles=len(entries), stories=len(rel.stories), outlets=len(by_outlet),
+            seconds=round(time.perf_counter() - start, 2), written=stats.written,
+            unchanged=stats.unchanged, skipped=stats.skipped, deleted=stats.deleted,
+            bytes_written=stats.bytes_written, search_full_rebuild=full,
+            search_segments=len(state.segments),
+        )  # fmt: skip
+
+
+def publish(archive: Archive, outdir: Path, options: PublishOptions | None = None) -> PublishSummary:
+    """Publish (or update) the static site for `archive` in `outdir`."""
+    return SiteBuilder(archive, outdir, options or PublishOptions()).run()
