@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 
+from newsarchive.publish.searchindex import safe_json
+
 
 @dataclass(frozen=True, slots=True)
 class FeedItem:
@@ -96,7 +98,7 @@ def json_feed(info: FeedInfo, items: list[FeedItem]) -> str:
             for it in items
         ],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=1)
+    return safe_json(json.dumps(doc, ensure_ascii=False, indent=1))
 
 
 def _xml(root: ET.Element) -> str:

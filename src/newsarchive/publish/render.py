@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
-import segno
 
 from newsarchive.archive import Archive, ArchiveError
 from newsarchive.diff import diff_html, diff_stats
@@ -33,44 +31,40 @@ _IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avi
 
 def sanitize_body(html: str, image_src: Callable[[str], str | None] | None) -> tuple[str, int]:
     """Sanitized article HTML. `image_src(url)` gives the local path of a captured image
-    (or None); without it every image is left out. Returns (html, images left out)."""
+    (or None); without it every image is left out. Returns (html, images left out).
+
+    Links relative to the original site (`/news/x.html`) would point into this site and
+    break, so only absolute web and mail links keep their href."""
     total = html.count("<img")
-    if image_src is None:
-        tags = ALLOWED_TAGS - {"img", "picture"}
-        clean = nh3.clean(
-            html, tags=tags, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-            link_rel="noopener noreferrer nofollow", clean_content_tags=_DROP_CONTENT,
-        )  # fmt: skip
-        return clean, total
 
     def rewrite(tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src":
-            return image_src(value)
+            return image_src(value) if image_src is not None else None
+        if attr == "href":
+            return value if value.lower().startswith(("http://", "https://", "mailto:")) else None
         return value
 
+    tags = ALLOWED_TAGS if image_src is not None else ALLOWED_TAGS - {"img", "picture"}
     clean = nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
+        html, tags=tags, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow", clean_content_tags=_DROP_CONTENT,
-        attribute_filter=rewrite, url_relative="passthrough",
+        attribute_filter=rewrite, url_relative="pass_through",
     )  # fmt: skip
+    if image_src is None:
+        return clean, total
     kept = _IMG_WITHOUT_SRC.sub("", clean)
     return kept, total - kept.count("<img")
 
 
-def qr_svg(url: str) -> str:
-    # Error level L and a fixed mask: segno's mask search costs ~3x the encoding itself,
-    # and a share code shown on a screen does not need damage tolerance.
-    return str(segno.make(url, error="l", mask=0, micro=False, boost_error=False).svg_inline(
-        scale=3, border=2, title="QR", dark="#000"
-    ))
+def safe_href(url: str | None) -> str | None:
+    """Only web links become links; anything else (javascript:, data:, ...) stays text."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
 
 
 def relative_root(path: str) -> str:
     return "../" * path.count("/")
-
-
-def relative(from_path: str, to_path: str) -> str:
-    return posixpath.relpath(to_path, posixpath.dirname(from_path) or ".")
 
 
 @dataclass(slots=True)

@@ -24,7 +24,13 @@ def _single_char_map(convert: object) -> dict[str, str]:
     converted = convert("\n".join(chars)).split("\n")  # type: ignore[operator]
     if len(converted) != len(chars):
         raise RuntimeError("OpenCC changed the number of lines while converting characters")
-    return {a: b for a, b in zip(chars, converted, strict=True) if len(b) == 1 and a != b}
+    # Only BMP targets: the browser reads the table as UTF-16 pairs, and a surrogate pair
+    # would shift every pair after it.
+    return {
+        a: b
+        for a, b in zip(chars, converted, strict=True)
+        if len(b) == 1 and a != b and ord(b) <= 0xFFFF
+    }
 
 
 @cache

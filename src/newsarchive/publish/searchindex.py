@@ -95,11 +95,17 @@ Keep = Callable[[str], None]  # keep every file written earlier under this prefi
 
 
 def js_call(name: str, data: object) -> str:
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    # "</script" cannot occur in a .js file we load by src, but U+2028/2029 would break
-    # older parsers inside string literals.
-    payload = payload.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    payload = safe_json(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     return f"NAidx({json.dumps(name)},{payload});\n"
+
+
+def safe_json(payload: str) -> str:
+    """JSON that stays inert wherever it lands: no raw `<`, `>`, `&` (so no `</script>`
+    or markup even in titles) and no U+2028/2029 (which end older JS string literals)."""
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+        payload = payload.replace(ch, esc)
+    return payload
 
 
 def utf16_key(term: str) -> bytes:

@@ -29,8 +29,8 @@ from newsarchive.publish.output import SiteWriter, input_key
 from newsarchive.publish.related import Related, StoryInfo, load_related
 from newsarchive.publish.render import (
     MediaStore,
-    qr_svg,
     relative_root,
+    safe_href,
     sanitize_body,
     version_history,
 )
@@ -40,7 +40,7 @@ from newsarchive.text.script import detect_script
 FEED_ITEMS = 30
 FRONT_ARTICLES = 60
 FRONT_STORIES = 20
-STATIC_FILES = ("site.css", "script.js", "search.js")
+STATIC_FILES = ("site.css", "script.js", "search.js", "qr.js")
 
 
 @dataclass(slots=True)
@@ -167,16 +167,16 @@ class SiteBuilder:
                 return root + local if local else None
 
         body, left_out = sanitize_body(rec.html, image_src)
-        share = self._absolute(e.path) or rec.url
+        share = self._absolute(e.path) or safe_href(rec.url)
         script = detect_script(rec.title + rec.text[:500])
         self._page(
             e.path, "article.html", key,
             lang={"traditional": "zh-Hant", "simplified": "zh-Hans"}.get(script, "zh"),
-            title=rec.title, url=rec.url, outlet=rec.outlet,
+            title=rec.title, url=rec.url, url_href=safe_href(rec.url), outlet=rec.outlet,
             outlet_path=f"o/{outlet_slug(rec.outlet)}.html", author=rec.author,
             published=rec.published, story=story, body=body, images_left_out=left_out,
             gone=rec.gone_at.date().isoformat() if rec.gone_at else None,
-            canonical=self._absolute(e.path) or rec.url, share_url=share, qr_svg=qr_svg(share),
+            canonical=self._absolute(e.path) or safe_href(rec.url), share_url=share,
             duplicates=[
                 {"url": d.url or self._url_of(d.id), "similarity": d.similarity,
                  "path": by_id[d.id].path if d.id in by_id else None}
@@ -314,7 +314,8 @@ class SiteBuilder:
             body, _ = sanitize_body(rec.html, None)
             fitems.append(
                 feeds.FeedItem(
-                    id=rec.url, title=rec.title, link=self._absolute(e.path) or rec.url,
+                    id=rec.url, title=rec.title,
+                    link=self._absolute(e.path) or safe_href(rec.url) or "",
                     html=body, published=e.when, updated=e.when, author=rec.outlet,
                 )  # fmt: skip
             )
