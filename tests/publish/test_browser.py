@@ -17,9 +17,14 @@ from tests.publish.conftest import ARTICLES
 CHROMIUM = Path(os.environ.get("NEWSARCHIVE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "publish"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +106,11 @@ def test_offline_search_follow_and_switch(
     share = page.locator(".qr").get_attribute("data-qr")  # type: ignore[attr-defined]
     assert share and share.startswith("https://mirror.example.org/news/a/")
     assert page.locator(".qr svg").count() == 1  # type: ignore[attr-defined]
-    for text in (share, share + "?" + "x" * 300, "https://www.rfa.org/mandarin/yataibaodao/cl-03022022102227.html?q=" + "z" * 90):
+    for text in (
+        share,
+        share + "?" + "x" * 300,
+        "https://www.rfa.org/mandarin/yataibaodao/cl-03022022102227.html?q=" + "z" * 90,
+    ):
         got = page.evaluate("t => NAqr.matrix(t)", text)  # type: ignore[attr-defined]
         want = segno.make(text, error="l", mask=0, mode="byte", micro=False, boost_error=False)
         assert got == [[bool(v) for v in row] for row in want.matrix], text

@@ -20,16 +20,27 @@ def test_site_has_every_kind_of_page(filled: Archive, tmp_path: Path) -> None:
     site = tmp_path / "site"
     summary = publish(filled, site)
     assert summary.articles == len(ARTICLES)
-    for name in ("index.html", "about.html", "dates.html", "outlets.html", "stories.html",
-                 "search.html", "static/site.css", "static/search.js", "static/t2s.js",
-                 "feeds/all.xml", "feeds/all.atom", "feeds/all.json"):  # fmt: skip
+    for name in (
+        "index.html",
+        "about.html",
+        "dates.html",
+        "outlets.html",
+        "stories.html",
+        "search.html",
+        "static/site.css",
+        "static/search.js",
+        "static/t2s.js",
+        "feeds/all.xml",
+        "feeds/all.atom",
+        "feeds/all.json",
+    ):
         assert (site / name).is_file(), name
     first = filled.find(ARTICLES[0][0])
     assert first is not None
     page = (site / f"a/{first.id // 1000}/{first.id}.html").read_text("utf-8")
     assert "版本历史（2）" in page and "<ins>" in page  # the diff between the versions
-    assert f"href=\"{first.url}\"" in page  # source link
-    assert f"data-qr=\"{first.url}\"" in page  # QR code of the share link, drawn by qr.js
+    assert f'href="{first.url}"' in page  # source link
+    assert f'data-qr="{first.url}"' in page  # QR code of the share link, drawn by qr.js
     assert (site / "d/2020-06-01.html").is_file()
 
 
@@ -61,7 +72,9 @@ def test_images_flag_serves_captured_images_locally(filled: Archive, tmp_path: P
     assert a is not None
     url, outlet, title, paras = ARTICLES[1]
     paras = [*paras, "正文"]  # new text, so a new version with the new HTML
-    img_html = '<p>正文</p><img src="https://img.example.org/cap.png"><img src="https://x.example/no.png">'
+    img_html = (
+        '<p>正文</p><img src="https://img.example.org/cap.png"><img src="https://x.example/no.png">'
+    )
     filled.ingest(
         make_draft(1, url, outlet, title, paras, html=img_html),
         Capture(raw=b"v2", format="jekyll", location="g.md"),
@@ -102,7 +115,9 @@ def test_republish_rewrites_only_what_changed(filled: Archive, tmp_path: Path) -
     filled.remove_article(new.id)
     publish(filled, site)
     assert not (site / f"a/0/{new.id}.html").exists()
-    assert all(r[1] != "华为新闻 德国之声追踪" for r in StaticIndex(site).search("华为新闻").results)
+    assert all(
+        r[1] != "华为新闻 德国之声追踪" for r in StaticIndex(site).search("华为新闻").results
+    )
 
 
 def test_selection_by_outlet(filled: Archive, tmp_path: Path) -> None:
@@ -121,7 +136,9 @@ def test_feeds_are_well_formed(filled: Archive, tmp_path: Path) -> None:
     rss = ET.parse(site / "feeds/all.xml").getroot()
     items = rss.findall("./channel/item")
     assert len(items) == len(ARTICLES)
-    assert all(i.findtext("link", "").startswith("https://mirror.example.org/news/a/") for i in items)
+    assert all(
+        i.findtext("link", "").startswith("https://mirror.example.org/news/a/") for i in items
+    )
     atom = ET.parse(site / "feeds/o/rfa.atom").getroot()
     assert len(atom.findall("{http://www.w3.org/2005/Atom}entry")) == 2
     jf = json.loads((site / "feeds/all.json").read_text("utf-8"))

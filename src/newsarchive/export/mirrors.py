@@ -148,7 +148,9 @@ def write_mirror(
     try:
         path_of, render = MIRROR_WRITERS[fmt]
     except KeyError:
-        raise ValueError(f"unknown mirror format {fmt!r} (known: {', '.join(MIRROR_WRITERS)})") from None
+        raise ValueError(
+            f"unknown mirror format {fmt!r} (known: {', '.join(MIRROR_WRITERS)})"
+        ) from None
     used: set[str] = set()
     n = 0
     for rec in articles if articles is not None else archive.iter_articles():

@@ -19,9 +19,20 @@ from newsarchive.archive import Archive
 from newsarchive.model import ArticleRecord
 
 CSV_FIELDS = [
-    "id", "url", "outlet", "title", "published", "author", "tags", "images", "lang",
-    "versions", "first_seen", "gone_at", "text",
-]  # fmt: skip
+    "id",
+    "url",
+    "outlet",
+    "title",
+    "published",
+    "author",
+    "tags",
+    "images",
+    "lang",
+    "versions",
+    "first_seen",
+    "gone_at",
+    "text",
+]
 
 PARQUET_SCHEMA = pa.schema(
     [
@@ -63,7 +74,9 @@ def _row(rec: ArticleRecord) -> dict[str, Any]:
     }
 
 
-def write_csv(archive: Archive, target: Path, articles: Iterable[ArticleRecord] | None = None) -> int:
+def write_csv(
+    archive: Archive, target: Path, articles: Iterable[ArticleRecord] | None = None
+) -> int:
     """UTF-8 CSV with a BOM (so spreadsheet programs detect Chinese text correctly)."""
     n = 0
     with target.open("w", encoding="utf-8-sig", newline="") as fh:

@@ -31,7 +31,9 @@ def _uri(location: str) -> str:
     return "file:///" + quote(location.lstrip("/"), safe="/:@")
 
 
-def write_warc(archive: Archive, target: Path, articles: Iterable[ArticleRecord] | None = None) -> int:
+def write_warc(
+    archive: Archive, target: Path, articles: Iterable[ArticleRecord] | None = None
+) -> int:
     """Gzipped WARC/1.1 (`.warc.gz`). Returns the number of records written."""
     n = 0
     with target.open("wb") as fh:
@@ -51,15 +53,23 @@ def write_warc(archive: Archive, target: Path, articles: Iterable[ArticleRecord]
                         str(cap["http_status"]), list(http_headers.items()), protocol="HTTP/1.1"
                     )
                     record = writer.create_warc_record(
-                        _uri(cap["location"]), "response", payload=io.BytesIO(raw),
-                        length=len(raw), http_headers=status, warc_headers_dict=headers,
-                    )  # fmt: skip
+                        _uri(cap["location"]),
+                        "response",
+                        payload=io.BytesIO(raw),
+                        length=len(raw),
+                        http_headers=status,
+                        warc_headers_dict=headers,
+                    )
                 else:
                     mime = _MIME.get(cap["format"], "application/octet-stream")
                     record = writer.create_warc_record(
-                        _uri(cap["location"]), "resource", payload=io.BytesIO(raw),
-                        length=len(raw), warc_content_type=mime, warc_headers_dict=headers,
-                    )  # fmt: skip
+                        _uri(cap["location"]),
+                        "resource",
+                        payload=io.BytesIO(raw),
+                        length=len(raw),
+                        warc_content_type=mime,
+                        warc_headers_dict=headers,
+                    )
                 writer.write_record(record)
                 n += 1
     return n

@@ -8,6 +8,7 @@ come from `Archive.article()` only for pages that must be rendered again.
 from __future__ import annotations
 
 import hashlib
+import importlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -106,7 +107,12 @@ def _same_outlet(have: str | None, want: str) -> bool:
 
 def _query_ids(archive: Archive, query: str, selection: Selection) -> set[int]:
     """All articles the archive's search engine finds for `query` (paged through)."""
-    from newsarchive import search as search_engine  # the search component owns queries
+    # The search component (issue 3) owns queries; imported by name so that publishing
+    # without --query works before it is installed.
+    try:
+        search_engine = importlib.import_module("newsarchive.search")
+    except ImportError as exc:
+        raise ValueError("--query needs the search component (newsarchive.search)") from exc
 
     ids: set[int] = set()
     offset, page = 0, 500

@@ -6,6 +6,7 @@ its about page rather than failing.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,7 +44,8 @@ class Related:
 
 def load_related(archive: Archive, selected: set[int]) -> Related:
     try:
-        from newsarchive import dedup
+        # Imported by name: dedup is an optional component (issue 6) publish can live without.
+        dedup = importlib.import_module("newsarchive.dedup")
     except ImportError:
         return Related()
     if not hasattr(dedup, "stories") or not hasattr(dedup, "duplicate_groups"):
@@ -54,9 +56,13 @@ def load_related(archive: Archive, selected: set[int]) -> Related:
         if len(members) < 2:
             continue  # a story of one published article adds nothing to the site
         info = StoryInfo(
-            id=s.id, label=s.label, first=s.first, last=s.last,
-            outlets=tuple(s.outlets), articles=members,
-        )  # fmt: skip
+            id=s.id,
+            label=s.label,
+            first=s.first,
+            last=s.last,
+            outlets=tuple(s.outlets),
+            articles=members,
+        )
         rel.stories.append(info)
         for a in members:
             rel.story_of.setdefault(a, info)

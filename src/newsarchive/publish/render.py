@@ -22,9 +22,19 @@ from newsarchive.diff import diff_html, diff_stats
 from newsarchive.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
 _DROP_CONTENT = {
-    "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
-    "form", "textarea", "select",
-}  # fmt: skip
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "form",
+    "textarea",
+    "select",
+}
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
@@ -46,10 +56,15 @@ def sanitize_body(html: str, image_src: Callable[[str], str | None] | None) -> t
 
     tags = ALLOWED_TAGS if image_src is not None else ALLOWED_TAGS - {"img", "picture"}
     clean = nh3.clean(
-        html, tags=tags, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow", clean_content_tags=_DROP_CONTENT,
-        attribute_filter=rewrite, url_relative="pass_through",
-    )  # fmt: skip
+        html,
+        tags=tags,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        clean_content_tags=_DROP_CONTENT,
+        attribute_filter=rewrite,
+        url_relative="pass_through",
+    )
     if image_src is None:
         return clean, total
     kept = _IMG_WITHOUT_SRC.sub("", clean)
@@ -102,8 +117,11 @@ class MediaStore:
 
 def _image_ext(url: str, data: bytes) -> str | None:
     sniff = {
-        b"\xff\xd8\xff": ".jpg", b"\x89PNG": ".png", b"GIF8": ".gif", b"RIFF": ".webp",
-    }  # fmt: skip
+        b"\xff\xd8\xff": ".jpg",
+        b"\x89PNG": ".png",
+        b"GIF8": ".gif",
+        b"RIFF": ".webp",
+    }
     for magic, ext in sniff.items():
         if data.startswith(magic):
             return ext

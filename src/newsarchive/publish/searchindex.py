@@ -102,8 +102,13 @@ def js_call(name: str, data: object) -> str:
 def safe_json(payload: str) -> str:
     """JSON that stays inert wherever it lands: no raw `<`, `>`, `&` (so no `</script>`
     or markup even in titles) and no U+2028/2029 (which end older JS string literals)."""
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         payload = payload.replace(ch, esc)
     return payload
 
@@ -126,9 +131,7 @@ def encode_postings(local_docs: array, segment_size: int) -> str:
     return "b" + base64.b64encode(bytes(bits)).decode("ascii")
 
 
-def build_segment(
-    seg: Segment, docs_terms: Iterable[tuple[int, set[str]]], emit: Emit
-) -> Segment:
+def build_segment(seg: Segment, docs_terms: Iterable[tuple[int, set[str]]], emit: Emit) -> Segment:
     """Index (local doc number, terms) pairs into shard files; returns seg with its
     shard count set."""
     postings: dict[str, array] = {}
@@ -145,8 +148,10 @@ def build_segment(
     def flush() -> None:
         nonlocal shard, size
         if shard:
-            emit(f"search/{seg.id}/p{len(first_terms) - 1}.js", js_call(
-                f"{seg.id}/p{len(first_terms) - 1}", shard))
+            emit(
+                f"search/{seg.id}/p{len(first_terms) - 1}.js",
+                js_call(f"{seg.id}/p{len(first_terms) - 1}", shard),
+            )
         shard, size = {}, 0
 
     for term in sorted(postings, key=utf16_key):
@@ -215,7 +220,8 @@ def build_index(
             keep(f"search/{seg.id}/")
         keep("search/docs/")
         todo = [
-            e for e in entries
+            e
+            for e in entries
             if e.article_id not in state.docs or state.docs[e.article_id][1] != e.version_id
         ]
         gone = [a for a in state.docs if a not in selected]

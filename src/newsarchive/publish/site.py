@@ -116,9 +116,11 @@ class SiteBuilder:
 
     def _page(self, path: str, template: str, key: str, **ctx: Any) -> None:
         html = self.env.get_template(template).render(
-            root=relative_root(path), site_name=self.options.site_name, lang=ctx.pop("lang", "zh"),
+            root=relative_root(path),
+            site_name=self.options.site_name,
+            lang=ctx.pop("lang", "zh"),
             **ctx,
-        )  # fmt: skip
+        )
         self.out.write(path, html, key)
 
     def _key(self, *parts: object) -> str:
@@ -145,10 +147,14 @@ class SiteBuilder:
             story = rel.story_of.get(e.id)
             dups = rel.duplicates.get(e.id, [])
             key = self._key(
-                "article", e.id, e.version_id, e.version_count, e.last_capture,
+                "article",
+                e.id,
+                e.version_id,
+                e.version_count,
+                e.last_capture,
                 (story.id, story.label) if story else None,
                 [(d.id, d.similarity, d.id in by_id) for d in dups],
-            )  # fmt: skip
+            )
             if self.out.fresh(e.path, key):
                 continue
             self._article_page(e, story, dups, by_id, key)
@@ -170,21 +176,34 @@ class SiteBuilder:
         share = self._absolute(e.path) or safe_href(rec.url)
         script = detect_script(rec.title + rec.text[:500])
         self._page(
-            e.path, "article.html", key,
+            e.path,
+            "article.html",
+            key,
             lang={"traditional": "zh-Hant", "simplified": "zh-Hans"}.get(script, "zh"),
-            title=rec.title, url=rec.url, url_href=safe_href(rec.url), outlet=rec.outlet,
-            outlet_path=f"o/{outlet_slug(rec.outlet)}.html", author=rec.author,
-            published=rec.published, story=story, body=body, images_left_out=left_out,
+            title=rec.title,
+            url=rec.url,
+            url_href=safe_href(rec.url),
+            outlet=rec.outlet,
+            outlet_path=f"o/{outlet_slug(rec.outlet)}.html",
+            author=rec.author,
+            published=rec.published,
+            story=story,
+            body=body,
+            images_left_out=left_out,
             gone=rec.gone_at.date().isoformat() if rec.gone_at else None,
-            canonical=self._absolute(e.path) or safe_href(rec.url), share_url=share,
+            canonical=self._absolute(e.path) or safe_href(rec.url),
+            share_url=share,
             duplicates=[
-                {"url": d.url or self._url_of(d.id), "similarity": d.similarity,
-                 "path": by_id[d.id].path if d.id in by_id else None}
+                {
+                    "url": d.url or self._url_of(d.id),
+                    "similarity": d.similarity,
+                    "path": by_id[d.id].path if d.id in by_id else None,
+                }
                 for d in dups
             ],
             versions=version_history(self.archive, e.id) if e.version_count > 1 else [],
             captures=self.archive.captures(e.id),
-        )  # fmt: skip
+        )
 
     def _url_of(self, article_id: int) -> str:
         row = self.archive.conn.execute(
@@ -193,13 +212,17 @@ class SiteBuilder:
         return str(row[0]) if row else ""
 
     def _list_page(
-        self, path: str, title: str, items: list[Entry], *, intro: str = "",
-        feed: str | None = None, links: list[dict[str, str]] | None = None,
+        self,
+        path: str,
+        title: str,
+        items: list[Entry],
+        *,
+        intro: str = "",
+        feed: str | None = None,
+        links: list[dict[str, str]] | None = None,
         group_by_day: bool = False,
-    ) -> None:  # fmt: skip
-        key = self._key(
-            "list", title, intro, feed, links, [(e.id, e.version_id) for e in items]
-        )
+    ) -> None:
+        key = self._key("list", title, intro, feed, links, [(e.id, e.version_id) for e in items])
         if self.out.fresh(path, key):
             return
         ordered = sorted(items, key=lambda e: (e.when, e.id), reverse=True)
@@ -211,8 +234,16 @@ class SiteBuilder:
             groups = list(days.items())
         else:
             groups = [("", ordered)]
-        self._page(path, "list.html", key, title=title, intro=intro, feed=feed,
-                   links=links or [], groups=groups)  # fmt: skip
+        self._page(
+            path,
+            "list.html",
+            key,
+            title=title,
+            intro=intro,
+            feed=feed,
+            links=links or [],
+            groups=groups,
+        )
 
     def date_pages(self, entries: list[Entry]) -> None:
         by_day: dict[str, list[Entry]] = defaultdict(list)
@@ -235,16 +266,27 @@ class SiteBuilder:
             for e in items:
                 months[e.day[:7]].append(e)
             for month, m_items in months.items():
-                self._list_page(f"o/{slug}/{month}.html", f"{name} · {month}", m_items,
-                                intro=f"{len(m_items)} 篇", feed=f"feeds/o/{slug}",
-                                group_by_day=True)  # fmt: skip
+                self._list_page(
+                    f"o/{slug}/{month}.html",
+                    f"{name} · {month}",
+                    m_items,
+                    intro=f"{len(m_items)} 篇",
+                    feed=f"feeds/o/{slug}",
+                    group_by_day=True,
+                )
             links = [
                 {"path": f"o/{slug}/{m}.html", "label": m, "note": f"{len(months[m])} 篇"}
                 for m in sorted(months, reverse=True)
             ]
             recent = sorted(items, key=lambda e: (e.when, e.id))[-FRONT_ARTICLES:]
-            self._list_page(f"o/{slug}.html", name, recent, intro=f"共 {len(items)} 篇",
-                            feed=f"feeds/o/{slug}", links=links)  # fmt: skip
+            self._list_page(
+                f"o/{slug}.html",
+                name,
+                recent,
+                intro=f"共 {len(items)} 篇",
+                feed=f"feeds/o/{slug}",
+                links=links,
+            )
             index_links.append(
                 {"path": f"o/{slug}.html", "label": name, "note": f"{len(items)} 篇"}
             )
@@ -266,18 +308,32 @@ class SiteBuilder:
     def front_page(self, entries: list[Entry], rel: Related, outlets: int) -> None:
         recent = list(reversed(entries[-FRONT_ARTICLES:]))
         stories = [
-            {"path": s.path, "label": s.label, "count": len(s.articles),
-             "outlets": s.outlets, "last": s.last.date().isoformat()}
+            {
+                "path": s.path,
+                "label": s.label,
+                "count": len(s.articles),
+                "outlets": s.outlets,
+                "last": s.last.date().isoformat(),
+            }
             for s in rel.stories[:FRONT_STORIES]
-        ]  # fmt: skip
+        ]
         first_day = entries[0].day if entries else None
         last_day = entries[-1].day if entries else None
         key = self._key("front", [(e.id, e.version_id) for e in recent], stories, len(entries))
         if self.out.fresh("index.html", key):
             return
-        self._page("index.html", "index.html", key, title=self.options.site_name,
-                   recent=recent, stories=stories, total=len(entries), outlets=outlets,
-                   first_day=first_day, last_day=last_day)  # fmt: skip
+        self._page(
+            "index.html",
+            "index.html",
+            key,
+            title=self.options.site_name,
+            recent=recent,
+            stories=stories,
+            total=len(entries),
+            outlets=outlets,
+            first_day=first_day,
+            last_day=last_day,
+        )
 
     def about_page(self, entries: list[Entry], by_outlet: dict[str, list[Entry]]) -> None:
         formats = self.archive.conn.execute(
@@ -285,21 +341,38 @@ class SiteBuilder:
         ).fetchall()
         sel = self.options.selection
         selection = "，".join(
-            f"{k}={v}" for k, v in (("query", sel.query), ("outlet", sel.outlet),
-                                    ("since", sel.since), ("until", sel.until)) if v
-        )  # fmt: skip
+            f"{k}={v}"
+            for k, v in (
+                ("query", sel.query),
+                ("outlet", sel.outlet),
+                ("since", sel.since),
+                ("until", sel.until),
+            )
+            if v
+        )
         outlets = [
-            {"name": n, "count": len(v), "path": f"o/{outlet_slug(None if n == '未知' else n)}.html"}
+            {
+                "name": n,
+                "count": len(v),
+                "path": f"o/{outlet_slug(None if n == '未知' else n)}.html",
+            }
             for n, v in sorted(by_outlet.items(), key=lambda kv: -len(kv[1]))
         ]
         self._page(
-            "about.html", "about.html", "", title="关于本存档", version=__version__,
-            counts=self.archive.counts(), published_articles=len(entries),
+            "about.html",
+            "about.html",
+            "",
+            title="关于本存档",
+            version=__version__,
+            counts=self.archive.counts(),
+            published_articles=len(entries),
             first_day=entries[0].day if entries else None,
             last_day=entries[-1].day if entries else None,
-            formats=[(f, n) for f, n in formats], outlets=outlets, selection=selection,
+            formats=[(f, n) for f, n in formats],
+            outlets=outlets,
+            selection=selection,
             generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        )  # fmt: skip
+        )
 
     # -- feeds ---------------------------------------------------------------------
 
@@ -314,10 +387,14 @@ class SiteBuilder:
             body, _ = sanitize_body(rec.html, None)
             fitems.append(
                 feeds.FeedItem(
-                    id=rec.url, title=rec.title,
+                    id=rec.url,
+                    title=rec.title,
                     link=self._absolute(e.path) or safe_href(rec.url) or "",
-                    html=body, published=e.when, updated=e.when, author=rec.outlet,
-                )  # fmt: skip
+                    html=body,
+                    published=e.when,
+                    updated=e.when,
+                    author=rec.outlet,
+                )
             )
         info = feeds.FeedInfo(
             title=f"{title} · {self.options.site_name}",
@@ -329,8 +406,13 @@ class SiteBuilder:
         self.out.write(f"{stem}.atom", feeds.atom(info, fitems), key)
         self.out.write(f"{stem}.json", feeds.json_feed(info, fitems), key)
 
-    def all_feeds(self, entries: list[Entry], by_outlet: dict[str, list[Entry]],
-                  rel: Related, by_id: dict[int, Entry]) -> None:  # fmt: skip
+    def all_feeds(
+        self,
+        entries: list[Entry],
+        by_outlet: dict[str, list[Entry]],
+        rel: Related,
+        by_id: dict[int, Entry],
+    ) -> None:
         self.feed_set("feeds/all", "全部文章", "index.html", entries)
         for name, items in by_outlet.items():
             slug = outlet_slug(None if name == "未知" else name)
@@ -352,10 +434,12 @@ class SiteBuilder:
             return terms(rec.title + "\n" + rec.text)
 
         state, full = searchindex.build_index(
-            docs, doc_terms,
+            docs,
+            doc_terms,
             emit=lambda p, text: self.out.write(p, text, "search"),
-            keep=self.out.keep_prefix, previous=previous,
-        )  # fmt: skip
+            keep=self.out.keep_prefix,
+            previous=previous,
+        )
         meta = searchindex.meta_json(state)
         meta["trad"] = scriptmap.traditional_bitmap()
         self.out.write("search/meta.js", searchindex.js_call("meta", meta), "search")
@@ -390,14 +474,22 @@ class SiteBuilder:
         self.static_assets()
         stats = self.out.finish({"search": state.to_json()})
         return PublishSummary(
-            articles=len(entries), stories=len(rel.stories), outlets=len(by_outlet),
-            seconds=round(time.perf_counter() - start, 2), written=stats.written,
-            unchanged=stats.unchanged, skipped=stats.skipped, deleted=stats.deleted,
-            bytes_written=stats.bytes_written, search_full_rebuild=full,
+            articles=len(entries),
+            stories=len(rel.stories),
+            outlets=len(by_outlet),
+            seconds=round(time.perf_counter() - start, 2),
+            written=stats.written,
+            unchanged=stats.unchanged,
+            skipped=stats.skipped,
+            deleted=stats.deleted,
+            bytes_written=stats.bytes_written,
+            search_full_rebuild=full,
             search_segments=len(state.segments),
-        )  # fmt: skip
+        )
 
 
-def publish(archive: Archive, outdir: Path, options: PublishOptions | None = None) -> PublishSummary:
+def publish(
+    archive: Archive, outdir: Path, options: PublishOptions | None = None
+) -> PublishSummary:
     """Publish (or update) the static site for `archive` in `outdir`."""
     return SiteBuilder(archive, outdir, options or PublishOptions()).run()

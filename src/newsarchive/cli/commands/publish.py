@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def publish(
         outdir: Annotated[Path, typer.Argument(help="Folder to write the site into.")],
-        query: Annotated[str | None, typer.Option(help="Only articles matching this search.")] = None,
+        query: Annotated[
+            str | None, typer.Option(help="Only articles matching this search.")
+        ] = None,
         outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
         since: Annotated[str | None, typer.Option(help="Published on/after (YYYY-MM-DD).")] = None,
         until: Annotated[str | None, typer.Option(help="Published before (YYYY-MM-DD).")] = None,
@@ -46,16 +48,18 @@ def register(app: typer.Typer) -> None:
             fail(f"--base-url {base_url!r} must start with http:// or https://")
         options = PublishOptions(
             selection=Selection(
-                query=query, outlet=outlet,
-                since=_when(since, "--since"), until=_when(until, "--until"),
+                query=query,
+                outlet=outlet,
+                since=_when(since, "--since"),
+                until=_when(until, "--until"),
             ),
             base_url=base_url,
             images=images,
-        )  # fmt: skip
+        )
         with open_archive(db, create=False) as archive:
             try:
                 summary = run_publish(archive, outdir, options)
-            except PublishError as exc:
+            except (PublishError, ValueError) as exc:  # ValueError: search.QueryError
                 fail(str(exc))
             except OSError as exc:
                 fail(f"cannot write {outdir}: {exc.strerror or exc}")
