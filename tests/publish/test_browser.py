@@ -121,13 +121,13 @@ def test_offline_search_follow_and_switch(
     page.locator("#search-results li a", has_text="华为芯片断供").first.click()  # type: ignore[attr-defined]
     page.wait_for_selector("article h1")  # type: ignore[attr-defined]
     page.click("#script-switch")  # type: ignore[attr-defined]
-    page.wait_for_function("document.body.dataset.script === 'hant'")  # type: ignore[attr-defined]
+    page.locator("body[data-script=hant]").wait_for()  # type: ignore[attr-defined]
     assert page.locator("article h1").inner_text().startswith("華爲芯片斷供")  # type: ignore[attr-defined]
     page.screenshot(path=str(ARTIFACTS / "article-traditional.png"), full_page=True)  # type: ignore[attr-defined]
     # The choice is remembered on the next page.
     page.goto((site / "index.html").as_uri())  # type: ignore[attr-defined]
-    page.wait_for_function("document.body.dataset.script === 'hant'")  # type: ignore[attr-defined]
+    page.locator("body[data-script=hant]").wait_for()  # type: ignore[attr-defined]
     page.click("#script-switch")  # type: ignore[attr-defined]
-    page.wait_for_function("document.body.dataset.script === 'hans'")  # type: ignore[attr-defined]
+    page.locator("body[data-script=hans]").wait_for()  # type: ignore[attr-defined]
 
     assert outside == [], f"requests left the site: {outside}"
