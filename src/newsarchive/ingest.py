@@ -69,7 +69,11 @@ def import_paths(
     if n <= 1:
         _store_all(archive, map(_parse, inputs), summary, on_file, batch_size)
         return summary
-    ctx = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    # fork: workers start in milliseconds and need no importable __main__ (callers are
+    # often small scripts without a main guard). They only parse; the archive's
+    # connection is used by this process alone.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
     with ctx.Pool(n) as pool:
         results = pool.imap(_parse, inputs, chunksize=_CHUNK)
         _store_all(archive, results, summary, on_file, batch_size)

@@ -206,7 +206,7 @@ def _drop_link_blocks(root: lxml.html.HtmlElement) -> None:
         if not _attached(a, root):
             continue
         href = a.get("href") or ""
-        host = (urlsplit(href).hostname or "") if "//" in href else ""
+        host = _host(href) if "//" in href else ""
         if _AGGREGATOR_HOST.search(host):
             kind = "aggregator"
         elif "subscribe" in href.lower():
@@ -250,7 +250,11 @@ def real_image_url(src: str, base_url: str | None) -> str | None:
         return None
     if src.startswith("//"):
         src = "https:" + src
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+        _ = parts.hostname
+    except ValueError:
+        return None  # not a URL (mangled by a mirror: "http://https：//…")
     if parts.hostname and parts.hostname.endswith("weserv.nl"):
         inner = parse_qs(parts.query).get("url")
         if inner:
@@ -263,8 +267,22 @@ def real_image_url(src: str, base_url: str | None) -> str | None:
     if not parts.scheme:
         if not base_url:
             return None
-        return urljoin(base_url, src)
+        return _join(base_url, src)
     return src
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _join(base: str, ref: str) -> str | None:
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return None
 
 
 def _fix_images(root: lxml.html.HtmlElement, base_url: str | None) -> list[Image]:
@@ -334,7 +352,9 @@ def _absolutize_links(root: lxml.html.HtmlElement, base_url: str | None) -> None
     for a in root.iter("a"):
         href = a.get("href")
         if href and not href.startswith(("#", "http://", "https://", "mailto:")):
-            a.set("href", urljoin(base_url, href.strip()))
+            joined = _join(base_url, href.strip())
+            if joined:
+                a.set("href", joined)
 
 
 def _tag_links(root: lxml.html.HtmlElement) -> list[str]:

@@ -71,3 +71,33 @@ def find_dateline(text: str) -> datetime | None:
         return datetime(year, month, day, hour, minute, tzinfo=BEIJING)
     except ValueError:
         return None
+
+
+# Dates that outlets put in article URLs: /2020/07/22/ (看中国, 新唐人), /gb/20/8/31/n…
+# (大纪元), -01032020175326.html (自由亚洲电台: MMDDYYYY + time), /20200629- (法广),
+# story20200726- (联合早报).
+_URL_DATES = (
+    (re.compile(r"/(20\d\d|19\d\d)/(\d{1,2})/(\d{1,2})/"), (1, 2, 3)),
+    (re.compile(r"/gb/(\d{2})/(\d{1,2})/(\d{1,2})/n\d+"), (1, 2, 3)),
+    (re.compile(r"-(\d{2})(\d{2})(20\d\d)\d{6}\.html"), (3, 1, 2)),
+    (re.compile(r"(?:/|story)(20\d\d)(\d{2})(\d{2})-"), (1, 2, 3)),
+)
+
+
+def date_from_url(url: str | None) -> datetime | None:
+    """The publication day an article URL spells out (midnight, Beijing time): the
+    last resort for mirror pages whose body has no dateline."""
+    if not url:
+        return None
+    for pattern, (yi, mi, di) in _URL_DATES:
+        m = pattern.search(url)
+        if not m:
+            continue
+        year, month, day = int(m[yi]), int(m[mi]), int(m[di])
+        if year < 100:
+            year += 2000
+        try:
+            return datetime(year, month, day, tzinfo=BEIJING)
+        except ValueError:
+            continue
+    return None

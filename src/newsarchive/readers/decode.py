@@ -31,7 +31,8 @@ def decode_text(raw: bytes) -> str:
     text = _decode(raw)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
+    # A BOM pasted into the middle of a file (seen inside titles) is invisible noise.
+    return text.replace("\ufeff", "")
 
 
 def _decode(raw: bytes) -> str:

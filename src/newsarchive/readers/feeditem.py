@@ -19,7 +19,7 @@ from datetime import datetime
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
 from newsarchive.readers.body import Body, clean_body
-from newsarchive.readers.dates import find_dateline, from_epoch_ms, parse_date
+from newsarchive.readers.dates import date_from_url, find_dateline, from_epoch_ms, parse_date
 from newsarchive.readers.errors import UnreadableError
 
 EPOCH_COMMENT = re.compile(r"^\s*<!--\s*(\d{9,14})\s*-->\s*$")
@@ -92,9 +92,12 @@ def build_draft(
 ) -> Draft:
     """Every timestamp is kept with its source; `published` is the most specific one:
     the date the item shows in its body (page time), then the feed's epoch comment,
-    then the Jekyll front matter date, then the outlet's dateline."""
-    if not body.text:
-        raise UnreadableError("no article text (the body is empty after cleaning)")
+    then the Jekyll front matter date, then the outlet's dateline, then the day the
+    article's URL spells out."""
+    if not body.text and not body.images:
+        # Scanned documents and photo posts are articles made of images; a title
+        # with nothing under it is not.
+        raise UnreadableError("empty body: the file has a title but no article content")
     if not title:
         raise UnreadableError("no title")
     stamps: dict[str, Timestamp] = {}
@@ -111,7 +114,10 @@ def build_draft(
     dateline = find_dateline(body.text)
     if dateline:
         stamps["dateline"] = Timestamp(dateline, "body:dateline")
-    for role in ("page", "feed", "post", "dateline"):
+    url_day = date_from_url(url)
+    if url_day:
+        stamps["url"] = Timestamp(url_day, "url:path-date")
+    for role in ("page", "feed", "post", "dateline", "url"):
         if role in stamps:
             stamps["published"] = stamps[role]
             break

@@ -40,18 +40,28 @@ def looks_like(text: str) -> bool:
     return first.startswith("#") and ("\n####" in text[:3000] or "原文地址" in text)
 
 
+_PIXEL = re.compile(r"^\s*<img [^>]*width=['\"]?0", re.IGNORECASE)
+
+
+def _is_menu(lines: list[str]) -> bool:
+    """`link*.md`: nothing but Markdown headings of links, rules and a tracking pixel."""
+    content = [line for line in lines if line.strip()]
+    return bool(content) and all(
+        _MARKDOWN_LINE.match(line) or _PIXEL.match(line) for line in content
+    )
+
+
 def parse(text: str, member: str) -> Draft:
     lines = text.lstrip("\n").split("\n")
+    original = _ORIGINAL.search(text)
+    if not original and _is_menu(lines):
+        raise UnreadableError("not an article: a mirror menu page (navigation links only)")
     m = _TITLE.match(lines[0])
     if not m:
         raise UnreadableError("not an article: no title line")
     title = " ".join(m[1].split())
-    original = _ORIGINAL.search(text)
     if not original:
-        raise UnreadableError(
-            "not an article: no 原文地址 (original URL) line — a mirror menu or index page,"
-            " or a truncated file"
-        )
+        raise UnreadableError("no 原文地址 (original URL) line: truncated or not an article")
     url = original[1].strip()
     rest = "\n".join(lines[1:])
     share = _SHARE.search(rest)
