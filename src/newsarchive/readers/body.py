@@ -120,6 +120,7 @@ def clean_body(
             if el.tag == "hr":
                 el.drop_tree()
     _drop_link_blocks(root)
+    _drop_link_lists(root)
     body.images = _fix_images(root, base_url)
     _absolutize_links(root, base_url)
     body.tags = _tag_links(root)
@@ -223,6 +224,23 @@ def _drop_link_blocks(root: lxml.html.HtmlElement) -> None:
                 prev.drop_tree()
                 prev = nxt
         block.drop_tree()
+
+
+def _drop_link_lists(root: lxml.html.HtmlElement) -> None:
+    """ "Related stories" lists: every item is nothing but a link to another article.
+    They are navigation the page carried along, not the article's text."""
+    for lst in list(root.iter("ul", "ol")):
+        items = [li for li in lst if li.tag == "li"]
+        if len(items) < 2 or not _attached(lst, root):
+            continue
+        if all(_is_only_links(li) for li in items):
+            lst.drop_tree()
+
+
+def _is_only_links(el: lxml.html.HtmlElement) -> bool:
+    text = _WS.sub("", el.text_content())
+    linked = "".join(_WS.sub("", a.text_content()) for a in el.iter("a") if a.get("href"))
+    return bool(text) and text == linked
 
 
 def _attached(el: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
