@@ -10,10 +10,12 @@ lines as possible and never with a blank line (Markdown would end the HTML block
 from __future__ import annotations
 
 import re
+from html import unescape
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from newsarchive.archive import Archive
 from newsarchive.extract.sanitize import sanitize_html
@@ -43,15 +45,34 @@ def _epoch_ms(rec: ArticleRecord) -> int:
 def _body(rec: ArticleRecord) -> str:
     """Sanitized HTML with the article's images that its HTML does not show itself,
     in the feed-item layout (`<img>` then `<div><small>caption</small></div>`)."""
-    html = sanitize_html(rec.html).strip()
+    html = _stored_srcs(sanitize_html(rec.html).strip(), rec)
+    # Compare decoded forms: the HTML may carry a percent-encoded or &amp;-escaped src.
+    shown = unquote(unescape(html))
     lead = []
     for img in rec.images:
-        if img.url in html:
+        if unquote(img.url) in shown:
             continue
         lead.append(f'<img src="{_attr(img.url)}">')
         if img.caption:
             lead.append(f"<div><small>{_text(img.caption)}</small></div>")
     return _BLANK_LINES.sub("\n", "".join(lead) + html)
+
+
+_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
+
+
+def _stored_srcs(html: str, rec: ArticleRecord) -> str:
+    """Image sources spelled as the archive lists the images (the sanitizer
+    percent-encodes them), so a reader of the file finds the same image URLs."""
+    wanted = {
+        unquote(i.url): i.url for i in rec.images if i.url.startswith(("http://", "https://"))
+    }
+
+    def fix(m: re.Match[str]) -> str:
+        stored = wanted.get(unquote(unescape(m[2])))
+        return m[1] + _attr(stored) + m[3] if stored else m[0]
+
+    return _IMG_SRC.sub(fix, html)
 
 
 def _attr(s: str) -> str:
@@ -83,6 +104,15 @@ def _yaml_list(items: list[str]) -> str:
     return "[ " + ", ".join(out) + " ]"
 
 
+def _date_line(rec: ArticleRecord) -> str:
+    """The publication time as the feed-item body shows it (`<div><i>RFC 822</i></div>`):
+    readers take this page time before any other, so it round-trips exactly (to the
+    second) whatever else the format's header says."""
+    when = _when(rec)
+    # ISO 8601 with milliseconds (a variant the feed items use): RFC 822 drops them.
+    return f"<div><i>{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z</i></div>"
+
+
 def _header_link(rec: ArticleRecord) -> str:
     return f"<!--{_epoch_ms(rec)}-->\n[{_one_line(rec.title)}]({_link_url(rec.url)})\n------\n"
 
@@ -101,18 +131,18 @@ def jekyll_post(rec: ArticleRecord) -> str:
         f"categories: {_yaml_list([outlet])}",
         "---",
     ]
-    return "\n".join(lines) + "\n" + _header_link(rec) + "\n<div>\n" + _body(rec) + "\n</div>\n"
+    body = _date_line(rec) + _body(rec)
+    return "\n".join(lines) + "\n" + _header_link(rec) + "\n<div>\n" + body + "\n</div>\n"
 
 
 def feedx_item(rec: ArticleRecord) -> str:
-    date = format_datetime(_when(rec), usegmt=True)
-    return _header_link(rec) + f"\n<div><i>{date}</i></div>" + _body(rec) + "\n"
+    return _header_link(rec) + "\n" + _date_line(rec) + _body(rec) + "\n"
 
 
 def gfw_breaker_page(rec: ArticleRecord) -> str:
     return (
         f"### {_one_line(rec.title)}\n------------------------\n\n"
-        f'<div class="article_right">\n{_body(rec)}\n</div>\n\n'
+        f'<div class="article_right">\n{_date_line(rec)}{_body(rec)}\n</div>\n\n'
         f"<hr/>\n原文地址（需翻墙访问）：{rec.url}\n"
     )
 
