@@ -143,3 +143,8 @@ def test_feeds_are_well_formed(filled: Archive, tmp_path: Path) -> None:
     assert len(atom.findall("{http://www.w3.org/2005/Atom}entry")) == 2
     jf = json.loads((site / "feeds/all.json").read_text("utf-8"))
     assert jf["version"].endswith("1.1") and len(jf["items"]) == len(ARTICLES)
+
+
+def test_selection_by_query_uses_the_search_engine(filled: Archive, tmp_path: Path) -> None:
+    s = publish(filled, tmp_path / "site", PublishOptions(selection=Selection(query="国安法")))
+    assert s.articles == 2  # the simplified and the traditional article on the law

@@ -10,10 +10,9 @@ lines as possible and never with a blank line (Markdown would end the HTML block
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from email.utils import format_datetime
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
