@@ -91,6 +91,16 @@ class SiteWriter:
             self.stats.bytes_written += len(data)
         self._new[path] = {"key": key, "sha": sha}
 
+    def produced(self) -> dict[str, dict[str, str]]:
+        """Manifest records of the files this writer kept or wrote so far."""
+        return dict(self._new)
+
+    def adopt(self, records: dict[str, dict[str, str]], stats: OutputStats) -> None:
+        """Take over files another writer (the index job) kept or wrote."""
+        self._new.update(records)
+        for name in ("written", "unchanged", "skipped", "deleted", "bytes_written"):
+            setattr(self.stats, name, getattr(self.stats, name) + getattr(stats, name))
+
     def finish(self, extra: dict[str, Any] | None = None) -> OutputStats:
         for path in self._old.keys() - self._new.keys():
             try:

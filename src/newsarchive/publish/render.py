@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from newsarchive.archive import Archive, ArchiveError
-from newsarchive.diff import diff_html, diff_stats
+from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
 _DROP_CONTENT = {
@@ -140,11 +140,28 @@ def version_history(archive: Archive, article_id: int) -> list[dict[str, Any]]:
         if prev is not None:
             old = prev["title"] + "\n" + prev["text"]
             new = v["title"] + "\n" + v["text"]
-            item["stats"] = diff_stats(old, new)
+            item["stats"] = change_stats(old, new)
             item["diff"] = diff_html(old, new)
         out.append(item)
         prev = v
     return out
+
+
+def change_stats(old: str, new: str) -> dict[str, int]:
+    """Characters added and removed, like `diff_stats`, but compared paragraph by
+    paragraph first: a character-level diff of two whole 5,000-character articles costs
+    ~0.5 s in difflib, and 900 articles of the corpus have several versions."""
+    added = removed = 0
+    for ch in diff_texts(old, new):
+        if ch.op == "insert":
+            added += len(ch.new)
+        elif ch.op == "delete":
+            removed += len(ch.old)
+        elif ch.op == "replace":
+            stats = diff_stats(ch.old, ch.new)
+            added += stats["added"]
+            removed += stats["removed"]
+    return {"added": added, "removed": removed}
 
 
 def short_hash(text: str) -> str:

@@ -25,6 +25,7 @@ from newsarchive.archive import Archive
 from newsarchive.model import ArticleRecord
 from newsarchive.publish import feeds, scriptmap, searchindex
 from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
+from newsarchive.publish.indexjob import IndexJob
 from newsarchive.publish.output import SiteWriter, input_key
 from newsarchive.publish.related import Related, StoryInfo, load_related
 from newsarchive.publish.render import (
@@ -34,7 +35,6 @@ from newsarchive.publish.render import (
     sanitize_body,
     version_history,
 )
-from newsarchive.publish.tokens import terms
 from newsarchive.text.script import detect_script
 
 FEED_ITEMS = 30
@@ -49,6 +49,7 @@ class PublishOptions:
     base_url: str | None = None  # absolute URL the site will be served from
     images: bool = False
     site_name: str = "newsarchive 新闻存档"
+    parallel: bool = True  # build the search index in a second process
 
 
 @dataclass(slots=True)
@@ -422,29 +423,24 @@ class SiteBuilder:
 
     # -- search and assets -----------------------------------------------------------
 
-    def search_index(self, entries: list[Entry]) -> tuple[searchindex.IndexState, bool]:
-        previous = searchindex.IndexState.from_json(self.out.extra.get("search"))
+    def start_search_index(self, entries: list[Entry]) -> IndexJob:
         docs = [
             searchindex.DocEntry(e.id, e.version_id, e.path, e.title, e.day, e.outlet or "")
             for e in entries
         ]
+        previous = self.out.extra.get("search")
+        return IndexJob(self.archive.path, self.out.root, docs, previous, self.options.parallel)
 
-        def doc_terms(d: searchindex.DocEntry) -> set[str]:
-            rec = self._record(d.article_id)
-            return terms(rec.title + "\n" + rec.text)
-
-        state, full = searchindex.build_index(
-            docs,
-            doc_terms,
-            emit=lambda p, text: self.out.write(p, text, "search"),
-            keep=self.out.keep_prefix,
-            previous=previous,
-        )
+    def finish_search_index(self, job: IndexJob) -> tuple[searchindex.IndexState, bool]:
+        result = job.result()
+        self.out.adopt(result.files, result.stats)
+        state = searchindex.IndexState.from_json(result.state)
+        assert state is not None
         meta = searchindex.meta_json(state)
         meta["trad"] = scriptmap.traditional_bitmap()
         self.out.write("search/meta.js", searchindex.js_call("meta", meta), "search")
         self._page("search.html", "search.html", "", title="搜索", docs=len(state.docs))
-        return state, full
+        return state, result.full_rebuild
 
     def static_assets(self) -> None:
         pkg = resources.files("newsarchive.publish").joinpath("static")
@@ -463,13 +459,15 @@ class SiteBuilder:
         entries = load_entries(self.archive, self.options.selection)
         by_id = {e.id: e for e in entries}
         rel = load_related(self.archive, set(by_id))
+        # Committed state only: the job reads the archive through its own connection.
+        job = self.start_search_index(entries)
         self.article_pages(entries, rel, by_id)
         self.date_pages(entries)
         by_outlet = self.outlet_pages(entries)
         self.story_pages(rel, by_id)
         self.front_page(entries, rel, len(by_outlet))
         self.all_feeds(entries, by_outlet, rel, by_id)
-        state, full = self.search_index(entries)
+        state, full = self.finish_search_index(job)
         self.about_page(entries, by_outlet)
         self.static_assets()
         stats = self.out.finish({"search": state.to_json()})
