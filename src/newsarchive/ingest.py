@@ -11,8 +11,10 @@ pool while this process reads the input stream and is the archive's only writer.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import chain, islice
@@ -28,7 +30,17 @@ BATCH_SIZE = 500
 # that a progress bar moves and a kill loses little.
 _CHUNK = 16
 
-Parsed = tuple[Draft, Capture] | ReadError
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A file whose exact bytes at this location are already stored (as an article's
+    capture or as an error): a re-run skips it without parsing."""
+
+    location: str
+    was_error: bool
+
+
+Parsed = tuple[Draft, Capture] | ReadError | Known
 
 
 @dataclass(slots=True)
@@ -64,7 +76,8 @@ def import_paths(
 ) -> ImportSummary:
     """Import every file under `paths` (files, folders, .tar.xz/.tar.gz/.zip)."""
     summary = ImportSummary()
-    inputs: Iterator[RawFile | ReadError] = chain.from_iterable(iter_files(Path(p)) for p in paths)
+    raw_inputs = chain.from_iterable(iter_files(Path(p)) for p in paths)
+    inputs = _skip_known(archive.path, raw_inputs)
     n = default_workers() if workers is None else workers
     if n <= 1:
         _store_all(archive, map(_parse, inputs), summary, on_file, batch_size)
@@ -80,8 +93,35 @@ def import_paths(
     return summary
 
 
-def _parse(item: RawFile | ReadError) -> Parsed:
-    return item if isinstance(item, ReadError) else parse_file(item)
+def _skip_known(
+    db: Path, items: Iterable[RawFile | ReadError]
+) -> Iterator[RawFile | ReadError | Known]:
+    """Mark files already stored byte for byte at the same location. This runs in the
+    pool's feeder thread, so it reads through its own connection (WAL readers never
+    block the writer; they see committed batches, which is all a re-run needs)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        for item in items:
+            if isinstance(item, ReadError):
+                yield item
+                continue
+            key = (item.location, hashlib.sha256(item.data).hexdigest())
+            if conn.execute(
+                "SELECT 1 FROM captures WHERE location=? AND raw_sha256=?", key
+            ).fetchone():
+                yield Known(item.location, was_error=False)
+            elif conn.execute(
+                "SELECT 1 FROM import_errors WHERE location=? AND raw_sha256=?", key
+            ).fetchone():
+                yield Known(item.location, was_error=True)
+            else:
+                yield item
+    finally:
+        conn.close()
+
+
+def _parse(item: RawFile | ReadError | Known) -> Parsed:
+    return item if isinstance(item, ReadError | Known) else parse_file(item)
 
 
 def _store_all(
@@ -99,11 +139,17 @@ def _store_all(
         # Report only what is committed, so a progress bar never runs ahead of the disk.
         if on_file:
             for result in batch:
-                on_file(result.location if isinstance(result, ReadError) else result[1].location)
+                on_file(result[1].location if isinstance(result, tuple) else result.location)
 
 
 def _store_one(archive: Archive, result: Parsed, summary: ImportSummary) -> None:
     summary.files += 1
+    if isinstance(result, Known):
+        if result.was_error:
+            summary.errors += 1
+        else:
+            summary.unchanged += 1
+        return
     if isinstance(result, ReadError):
         archive.record_error(result.location, result.reason, result.raw)
         summary.errors += 1
