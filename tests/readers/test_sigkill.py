@@ -16,6 +16,7 @@ import pytest
 
 from newsarchive.archive import Archive
 from newsarchive.ingest import import_paths
+from newsarchive.readers import ReadError, read_path
 
 from .helpers import DATA, SEEDS
 from .test_import import snapshot
@@ -30,6 +31,7 @@ import sys
 from pathlib import Path
 from newsarchive.archive import Archive
 from newsarchive.ingest import import_paths
+from newsarchive.readers import ReadError, read_path
 archive = Archive.open(sys.argv[1])
 import_paths(archive, [Path(sys.argv[2])], workers=1, batch_size=50)
 archive.close()
@@ -38,19 +40,23 @@ archive.close()
 
 def build_tarball(path: Path) -> Path:
     """FILES mirror files: the seeds and variant files, each copy a distinct article
-    (its own URL and title), plus a few bad files."""
+    (its own URL), some of them unreadable."""
     sources = [p for p in sorted(DATA.glob("*.md")) if p.stat().st_size < 20_000]
     sources += sorted(SEEDS.iterdir())
+    urls = {}
+    for src in sources:
+        result = next(iter(read_path(src)))
+        urls[src] = None if isinstance(result, ReadError) else result[0].url
     with tarfile.open(path, "w:gz") as tar:
         for i in range(FILES):
             src = sources[i % len(sources)]
             data = src.read_bytes()
+            url = urls[src]
             if i % 97 == 0:
                 data = b""  # an empty file now and then
-            else:
-                # Make each copy its own article: change the URLs and the title.
-                data = data.replace(b"https://", f"https://copy{i}.".encode(), 3)
-                data = data.replace(b"\n", f" {i}\n".encode(), 2)
+            elif url:
+                # Make each copy its own article: another URL, same content.
+                data = data.replace(url.encode(), f"{url}?copy={i}".encode())
             info = tarfile.TarInfo(f"mirror/{i:05d}-{src.name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
@@ -87,7 +93,7 @@ def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     import_paths(reference, [tarball], workers=1)
     expected = snapshot(reference)
     reference.close()
-    assert len(expected["captures"]) > FILES * 0.9
+    assert len(expected["articles"]) > FILES * 0.8
 
     db = tmp_path / "killed.db"
     stored: list[int] = []
@@ -96,8 +102,10 @@ def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
         assert integrity(db) == "ok"
         with Archive.open(db) as archive:
             stored.append(archive.counts()["captures"])
-    # The kills really interrupted the import at different points.
-    assert stored[0] < len(expected["captures"])
+    # The kills really interrupted the import part-way (not before it started, and
+    # not after it finished).
+    print("captures stored after each kill:", stored)
+    assert any(0 < n < len(expected["captures"]) for n in stored)
     run_child(db, tarball, kill_after=None)
     assert integrity(db) == "ok"
     with Archive.open(db) as archive:

@@ -78,12 +78,19 @@ _KEEP_EMPTY_IF_HAS = ("img", "table", "video", "audio", "hr")
 # Disabled links: the mirrors rename <a href> so that GitHub does not render them.
 _DISABLED_LINK_TAGS = frozenset({"span", "ok", "font"})
 # Aggregator domains whose footer ("获取更多RSS …") is appended to every item.
-_AGGREGATOR_LINK = re.compile(r"^(?:https?:)?//(?:[\w-]+\.)*feedx\.[a-z]+(?:[/:?#]|$)", re.I)
+# (feedx.* and the "Better Feed" WordPress plugin that signs CDT's feed items)
+_AGGREGATOR_LINK = re.compile(
+    r"^(?:https?:)?//(?:[\w-]+\.)*(?:feedx\.[a-z]+|planetozh\.com)(?:[/:?#]|$)", re.I
+)
+_FORM_TAGS = frozenset({"input", "button", "select", "textarea", "form"})
+# Ad slots by class: adsbygoogle, m-block-ad, m-interstitial__ad, ad-container …
+_AD_CLASS = re.compile(r"adsbygoogle|(?:^|[\s_-])(?:ad|ads|advert|advertisement)(?:$|[\s_-])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 _ZERO = re.compile(r"^\s*0+(\.0+)?\s*(px)?\s*$")
 _WS = re.compile(r"\s+")
 # A removable promotion block is short; an article wrapped in one <div> is not.
 _MAX_PROMO_CHARS = 800
+_MAX_LIST_HEADING = 12
 
 
 @dataclass(slots=True)
@@ -220,21 +227,18 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
         if tag in _DROP_TAGS:
             parent = el.getparent()
             _drop(el)
-            # A copy-this-short-link box: the paragraph around the input is the widget.
-            if (
-                tag == "input"
-                and parent is not None
-                and parent.tag == "p"
-                and parent.getparent() is not None
-                and len(_content(parent)) < 200
-            ):
-                _drop(parent)
+            # A form control's short enclosing block is a widget (copy-this-short-link
+            # box, newsletter sign-up), not text.
+            if tag in _FORM_TAGS and parent is not None:
+                widget = _enclosing_block(parent, root, include_self=True, limit=200)
+                if widget is not None:
+                    _drop(widget)
             continue
         ident = el.get("id") or ""
         classes = el.get("class") or ""
         if (
             ident.startswith("div-gpt-ad")
-            or "adsbygoogle" in classes
+            or _AD_CLASS.search(classes)
             or _HIDDEN_STYLE.search(el.get("style") or "")
         ):
             _drop(el)
@@ -278,33 +282,37 @@ def _drop_link_blocks(root: etree._Element) -> None:
 
 
 def _drop_link_lists(root: etree._Element) -> None:
-    """ "Related stories" lists: every item is nothing but a link to another article.
-    They are navigation the page carried along, not the article's text."""
-    for lst in list(root.iter("ul", "ol")):
-        items = [li for li in lst if li.tag == "li"]
-        if len(items) < 2 or not _attached(lst, root):
+    """"Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
+    links to other pages (a short heading allowed). They are navigation the page
+    carried along, not the article's text."""
+    for box in list(root.iter("ul", "ol", "div", "aside", "section")):
+        if box is root or not _attached(box, root):
             continue
-        if all(_is_only_links(li) for li in items):
-            _drop(lst)
-
-
-def _is_only_links(el: etree._Element) -> bool:
-    text = _WS.sub("", _content(el))
-    linked = "".join(_WS.sub("", _content(a)) for a in el.iter("a") if a.get("href"))
-    return bool(text) and text == linked
+        links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
+        if len(links) < 2 or any(True for _ in box.iter("img")):
+            continue
+        text = _WS.sub("", _content(box))
+        linked = sum(len(_WS.sub("", _content(a))) for a in links)
+        if text and len(text) - linked <= _MAX_LIST_HEADING:
+            _drop(box)
 
 
 def _attached(el: etree._Element, root: etree._Element) -> bool:
     return any(anc is root for anc in el.iterancestors())
 
 
-def _enclosing_block(el: etree._Element, root: etree._Element) -> etree._Element | None:
-    node = el.getparent()
+def _enclosing_block(
+    el: etree._Element,
+    root: etree._Element,
+    *,
+    include_self: bool = False,
+    limit: int = _MAX_PROMO_CHARS,
+) -> etree._Element | None:
+    """The nearest block around `el`, if it is short enough to be a promotion."""
+    node = el if include_self else el.getparent()
     while node is not None and node is not root:
-        if node.tag in ("div", "p", "center", "section"):
-            if len(_content(node)) <= _MAX_PROMO_CHARS:
-                return node
-            return None
+        if node.tag in ("div", "p", "center", "section", "aside"):
+            return node if len(_content(node)) <= limit else None
         node = node.getparent()
     return None
 
