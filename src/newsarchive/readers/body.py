@@ -282,7 +282,7 @@ def _drop_link_blocks(root: etree._Element) -> None:
 
 
 def _drop_link_lists(root: etree._Element) -> None:
-    """"Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
+    """ "Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
     for box in list(root.iter("ul", "ol", "div", "aside", "section")):
