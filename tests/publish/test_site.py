@@ -42,6 +42,10 @@ def test_site_has_every_kind_of_page(filled: Archive, tmp_path: Path) -> None:
     assert f'href="{first.url}"' in page  # source link
     assert f'data-qr="{first.url}"' in page  # QR code of the share link, drawn by qr.js
     assert (site / "d/2020-06-01.html").is_file()
+    assert '<html lang="zh-Hans">' in page
+    trad = filled.find(ARTICLES[2][0])
+    assert trad is not None
+    assert '<html lang="zh-Hant">' in (site / f"a/0/{trad.id}.html").read_text("utf-8")
 
 
 def test_links_are_relative_and_resolve(filled: Archive, tmp_path: Path) -> None:

@@ -68,3 +68,16 @@ def traditional_bitmap() -> str:
         i = ord(ch) - CJK_FIRST
         bits[i >> 3] |= 1 << (i & 7)
     return base64.b64encode(bytes(bits)).decode("ascii")
+
+
+def page_script(text: str, sample: int = 400) -> str:
+    """`zh-Hant`, `zh-Hans` or `zh` for a page's lang attribute: which table changes
+    more characters of the sample (like `text.script.detect_script`, without running
+    OpenCC twice per page)."""
+    t2s, s2t = t2s_map(), s2t_map()
+    head = text[:sample]
+    trad = sum(1 for c in head if c in t2s)
+    simp = sum(1 for c in head if c in s2t)
+    if trad == simp:
+        return "zh"
+    return "zh-Hant" if trad > simp else "zh-Hans"

@@ -35,7 +35,6 @@ from newsarchive.publish.render import (
     sanitize_body,
     version_history,
 )
-from newsarchive.text.script import detect_script
 
 FEED_ITEMS = 30
 FRONT_ARTICLES = 60
@@ -175,12 +174,11 @@ class SiteBuilder:
 
         body, left_out = sanitize_body(rec.html, image_src)
         share = self._absolute(e.path) or safe_href(rec.url)
-        script = detect_script(rec.title + rec.text[:500])
         self._page(
             e.path,
             "article.html",
             key,
-            lang={"traditional": "zh-Hant", "simplified": "zh-Hans"}.get(script, "zh"),
+            lang=scriptmap.page_script(rec.title + rec.text[:400]),
             title=rec.title,
             url=rec.url,
             url_href=safe_href(rec.url),
