@@ -33,10 +33,11 @@ def build_search_files(
     outdir: Path,
     docs: list[searchindex.DocEntry],
     previous: dict[str, Any] | None,
+    old_files: dict[str, dict[str, str]],
 ) -> IndexResult:
     archive = Archive.open(db_path, readonly=True, create=False, hooks=[])
     try:
-        writer = SiteWriter(outdir)
+        writer = SiteWriter(outdir, old_files)
 
         def doc_terms(d: searchindex.DocEntry) -> set[str]:
             rec = archive.article(d.article_id)
@@ -64,9 +65,10 @@ class IndexJob:
         outdir: Path,
         docs: list[searchindex.DocEntry],
         previous: dict[str, Any] | None,
+        old_files: dict[str, dict[str, str]],
         parallel: bool = True,
     ) -> None:
-        self._args = (db_path, outdir, docs, previous)
+        self._args = (db_path, outdir, docs, previous, old_files)
         self._pool: ProcessPoolExecutor | None = None
         self._future: Future[IndexResult] | None = None
         if parallel and "fork" in multiprocessing.get_all_start_methods():

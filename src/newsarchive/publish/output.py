@@ -44,13 +44,17 @@ def input_key(*parts: object) -> str:
 
 
 class SiteWriter:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, old: dict[str, dict[str, str]] | None = None) -> None:
+        """`old`: the previous run's records, when the caller has them already (the
+        index job gets only those under search/ instead of parsing the manifest again)."""
         self.root = root
         self.stats = OutputStats()
         self._old: dict[str, dict[str, str]] = {}
         self.extra: dict[str, Any] = {}
         manifest = root / MANIFEST_NAME
-        if manifest.is_file():
+        if old is not None:
+            self._old = old
+        elif manifest.is_file():
             try:
                 data = json.loads(manifest.read_text("utf-8"))
                 self._old = data.get("files", {})
@@ -90,6 +94,10 @@ class SiteWriter:
             self.stats.written += 1
             self.stats.bytes_written += len(data)
         self._new[path] = {"key": key, "sha": sha}
+
+    def previous(self, prefix: str) -> dict[str, dict[str, str]]:
+        """The previous run's records of files under `prefix`."""
+        return {p: r for p, r in self._old.items() if p.startswith(prefix)}
 
     def produced(self) -> dict[str, dict[str, str]]:
         """Manifest records of the files this writer kept or wrote so far."""

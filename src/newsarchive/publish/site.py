@@ -427,7 +427,14 @@ class SiteBuilder:
             for e in entries
         ]
         previous = self.out.extra.get("search")
-        return IndexJob(self.archive.path, self.out.root, docs, previous, self.options.parallel)
+        return IndexJob(
+            self.archive.path,
+            self.out.root,
+            docs,
+            previous,
+            self.out.previous("search/"),
+            self.options.parallel,
+        )
 
     def finish_search_index(self, job: IndexJob) -> tuple[searchindex.IndexState, bool]:
         result = job.result()
