@@ -54,7 +54,7 @@ def test_mirror_files_are_clean_and_complete(filled: Archive, tmp_path: Path) ->
     assert '<img src="https://img.example.org/p.jpg"><div><small>图片说明</small></div>' in post
     item = feedx_item(rec)
     assert item.startswith("<!--") and f"[{rec.title}]({rec.url})\n------\n" in item
-    assert "<div><i>" in item and "GMT</i></div>" in item
+    assert "\n<div><i>2020-06-03T10:00:00.000Z</i></div>" in item  # the publication time
     page = gfw_breaker_page(rec)
     assert page.startswith(f"### {rec.title}\n------------------------\n")
     assert page.rstrip().endswith(f"原文地址（需翻墙访问）：{rec.url}")
