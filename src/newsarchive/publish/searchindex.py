@@ -30,13 +30,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEGMENT_CAPACITY = 65_536
-# 24 KB shards: measured on the 51k-article archive, a 4-bigram query then stays under
-# ~150 KB of postings, while the directory (one term per shard) stays ~40 KB.
+# 24 KB shards for a 50,000-document segment: measured on the 51k-article archive, a
+# 4-bigram query then loads ~100 KB of postings, while the directory (one term per shard)
+# stays ~36 KB. A small delta segment gets proportionally smaller shards (down to 4 KB):
+# with 24 KB shards, 100 new articles cost a query as much as the whole archive.
 SHARD_BYTES = 24_000
-DOC_BLOCK = 32  # documents per metadata file: ≤ 10 blocks (~60 KB) for a result page
+MIN_SHARD_BYTES = 4_000
+FULL_SHARD_DOCS = 50_000
+# Documents per metadata file: 20 results touch up to 20 blocks; 16 rows (~1.8 KB) each
+# keep that under 40 KB (32 rows cost 70 KB in the benchmark).
+DOC_BLOCK = 16
 MAX_SEGMENTS = 6  # more delta segments than this: rebuild (each costs a directory load)
 MAX_DELETED_SHARE = 0.1
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: 16-document metadata blocks
 
 
 @dataclass(slots=True)
@@ -141,6 +147,7 @@ def build_segment(seg: Segment, docs_terms: Iterable[tuple[int, set[str]]], emit
             if arr is None:
                 postings[t] = arr = array("H")
             arr.append(local)
+    limit = max(MIN_SHARD_BYTES, min(SHARD_BYTES, SHARD_BYTES * seg.count // FULL_SHARD_DOCS))
     first_terms: list[str] = []
     shard: dict[str, str] = {}
     size = 0
@@ -156,7 +163,7 @@ def build_segment(seg: Segment, docs_terms: Iterable[tuple[int, set[str]]], emit
 
     for term in sorted(postings, key=utf16_key):
         enc = encode_postings(postings[term], seg.count)
-        if shard and size + len(enc) + len(term) * 3 > SHARD_BYTES:
+        if shard and size + len(enc) + len(term) * 3 > limit:
             flush()
         if not shard:
             first_terms.append(term)
