@@ -178,7 +178,7 @@ def main() -> None:
         f" ({again.articles - first.articles} new articles, {again.written} files written,"
         f" {again.skipped} skipped, search full rebuild: {again.search_full_rebuild})"
     )
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     same = publish(archive, args.out, opts)
     print(
         f"republish_unchanged_seconds {time.perf_counter() - t:.1f} wall, {cpu() - c:.1f} cpu ({same.written} files written)"
