@@ -189,3 +189,13 @@ def test_text_is_what_html_to_text_gives_for_the_stored_html() -> None:
         assert draft.text == html_to_text(draft.html), result[1].location
         checked += 1
     assert checked == 23
+
+
+def test_gfw_secretchina_appeal_as_loose_text_after_a_rule() -> None:
+    # <p><hr/><br/>【诚征荣誉会员】…<span href=/kzgd/subscribe.html>: the parser closes the
+    # <p> at the <hr>, so the appeal is loose text in the article container.
+    draft, _ = read_one(DATA / "gfw-secretchina-video-appeal.md")
+    assert "诚征荣誉会员" not in draft.text
+    assert "荣誉会员招募" not in draft.text
+    assert draft.images == []  # the shop-cart banner went with its link
+    assert_no_junk(draft)

@@ -82,6 +82,8 @@ _DISABLED_LINK_TAGS = frozenset({"span", "ok", "font"})
 _AGGREGATOR_LINK = re.compile(
     r"^(?:https?:)?//(?:[\w-]+\.)*(?:feedx\.[a-z]+|planetozh\.com)(?:[/:?#]|$)", re.I
 )
+# Links that ask for money or a subscription (看中国's 【诚征荣誉会员】 and its shop cart).
+_SUBSCRIBE_LINK = re.compile(r"subscri|planshopcart|donat", re.IGNORECASE)
 _FORM_TAGS = frozenset({"input", "button", "select", "textarea", "form"})
 # Ad slots by class: adsbygoogle, m-block-ad, m-interstitial__ad, ad-container …
 _AD_CLASS = re.compile(r"adsbygoogle|(?:^|[\s_-])(?:ad|ads|advert|advertisement)(?:$|[\s_-])")
@@ -265,12 +267,15 @@ def _drop_link_blocks(root: etree._Element) -> None:
         href = a.get("href") or ""
         if _AGGREGATOR_LINK.search(href):
             kind = "aggregator"
-        elif "subscribe" in href.lower():
+        elif _SUBSCRIBE_LINK.search(href):
             kind = "subscription"
         else:
             continue
         block = _enclosing_block(a, root)
         if block is None:
+            # The appeal is loose text in the article container (a <p> around it was
+            # closed early by the <hr> inside it): remove its run of inline content.
+            _drop_inline_run(a)
             continue
         if kind == "aggregator":
             prev = block.getprevious()
@@ -279,6 +284,40 @@ def _drop_link_blocks(root: etree._Element) -> None:
                 _drop(prev)
                 prev = nxt
         _drop(block)
+
+
+_INLINE = frozenset(
+    {"a", "span", "b", "strong", "i", "em", "u", "font", "small", "br", "img", "sup", "sub"}
+)
+
+
+def _drop_inline_run(el: etree._Element) -> None:
+    """Remove `el` with the inline siblings and loose text around it, up to the
+    nearest block boundaries on both sides (and a rule that opens the run)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    run = [el]
+    before = el.getprevious()
+    while before is not None and before.tag in _INLINE:
+        run.insert(0, before)
+        before = before.getprevious()
+    after = el.getnext()
+    while after is not None and after.tag in _INLINE:
+        run.append(after)
+        after = after.getnext()
+    lead = (before.tail if before is not None else parent.text) or ""
+    size = len(lead) + sum(len(_content(r)) + len(r.tail or "") for r in run)
+    if size > _MAX_PROMO_CHARS:
+        return
+    if before is None:
+        parent.text = None
+    elif before.tag == "hr":
+        run.insert(0, before)
+    else:
+        before.tail = None
+    for r in run:
+        parent.remove(r)
 
 
 def _drop_link_lists(root: etree._Element) -> None:
