@@ -93,6 +93,7 @@ _WS = re.compile(r"\s+")
 # A removable promotion block is short; an article wrapped in one <div> is not.
 _MAX_PROMO_CHARS = 800
 _MAX_LIST_HEADING = 12
+_MAX_WIDGET_CHARS = 200
 
 
 @dataclass(slots=True)
@@ -232,7 +233,7 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
             # A form control's short enclosing block is a widget (copy-this-short-link
             # box, newsletter sign-up), not text.
             if tag in _FORM_TAGS and parent is not None:
-                widget = _enclosing_block(parent, root, include_self=True, limit=200)
+                widget = _widget_block(parent, root)
                 if widget is not None:
                     _drop(widget)
             continue
@@ -354,6 +355,20 @@ def _enclosing_block(
             return node if len(_content(node)) <= limit else None
         node = node.getparent()
     return None
+
+
+def _widget_block(el: etree._Element, root: etree._Element) -> etree._Element | None:
+    """The outermost block around a form control that is still short: the whole
+    sign-up box (title, field, button, thank-you message), not just the field."""
+    found = None
+    node: etree._Element | None = el
+    while node is not None and node is not root:
+        if node.tag in ("div", "p", "center", "section", "aside", "form"):
+            if len(_content(node)) > _MAX_WIDGET_CHARS:
+                break
+            found = node
+        node = node.getparent()
+    return found
 
 
 def real_image_url(src: str, base_url: str | None) -> str | None:
