@@ -325,6 +325,7 @@ def _drop_link_lists(root: etree._Element) -> None:
     """ "Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
+    total = len(_WS.sub("", _content(root)))
     for box in list(root.iter("ul", "ol", "div", "aside", "section")):
         if box is root or not _attached(box, root):
             continue
@@ -333,7 +334,8 @@ def _drop_link_lists(root: etree._Element) -> None:
             continue
         text = _WS.sub("", _content(box))
         linked = sum(len(_WS.sub("", _content(a))) for a in links)
-        if text and len(text) - linked <= _MAX_LIST_HEADING:
+        # A digest whose whole body is a list of links (新闻联播 文字版) is the article.
+        if text and len(text) - linked <= _MAX_LIST_HEADING and len(text) * 2 < total:
             _drop(box)
 
 
