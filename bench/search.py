@@ -1,6 +1,6 @@
 """Known-item search benchmark on the jekyll-waimei mirror (~51,000 articles).
 
-    PYTHONPATH=src /work/venv/bin/python bench/search.py [--sample 500] [--limit-files N]
+    PYTHONPATH=src /work/venv/bin/python bench/search.py [--sample 500] [--db ARCHIVE]
 
 1. Imports ../shared/corpus/mirrors/jekyll-waimei.tar.xz into a fresh archive with the
    readers' `import_paths` (the search hook indexes during import) and reports
@@ -59,28 +59,13 @@ class TimedHook(SearchIndexHook):
         TimedHook.seconds += time.perf_counter() - t
 
 
-def build(db: Path, limit_files: int | None) -> tuple[Archive, int, float]:
+def build(db: Path) -> tuple[Archive, int, float]:
     from newsarchive.ingest import import_paths  # the readers' importer
 
     archive = Archive.open(db, hooks=[TimedHook()])
     t = time.perf_counter()
-    files = 0
-
-    def on_file(_: str) -> None:
-        nonlocal files
-        files += 1
-        if limit_files and files >= limit_files:
-            raise StopImport
-
-    try:
-        import_paths(archive, [TARBALL], on_file=on_file)
-    except StopImport:
-        pass
-    return archive, files, time.perf_counter() - t
-
-
-class StopImport(Exception):
-    pass
+    summary = import_paths(archive, [TARBALL])
+    return archive, summary.files, time.perf_counter() - t
 
 
 def make_queries(archive: Archive, n: int) -> list[tuple[int, str, str]]:
@@ -201,7 +186,6 @@ def index_bytes(conn: sqlite3.Connection) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", type=int, default=500)
-    ap.add_argument("--limit-files", type=int, default=None, help="import only N files")
     ap.add_argument("--db", type=Path, default=None, help="reuse this archive (skip import)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -211,7 +195,7 @@ def main() -> None:
         archive = Archive.open(args.db)
         print(f"archive: {args.db} (import not measured)")
     else:
-        archive, files, secs = build(tmp / "bench.db", args.limit_files)
+        archive, files, secs = build(tmp / "bench.db")
         print(f"import+index: {files} files in {secs:.1f} s = {files / secs:.0f} files/s")
         print(f"search hook share of import time: {TimedHook.seconds / secs:.0%}")
         archive.conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")

@@ -13,8 +13,8 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 
 from newsarchive.search.query import ParsedQuery
 from newsarchive.text.script import to_simplified, to_traditional
