@@ -68,7 +68,9 @@ class Term:
 
     def strict(self) -> str:
         if self.single_char:
-            return f"chars:{_q(self.tokens[0])}"
+            # chars decides the match; the word form only ranks (weight 0 on chars).
+            c = _q(self.tokens[0])
+            return f"({_TEXT_COLS}:{c} OR chars:{c})"
         return f"{_TEXT_COLS}:{_q(' '.join(self.tokens))}"
 
     def loose(self) -> str:
