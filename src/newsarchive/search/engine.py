@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.search.highlight import Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
+from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
 
 if TYPE_CHECKING:
@@ -185,8 +186,9 @@ def _check_batch(conn: sqlite3.Connection, parsed: ParsedQuery, rows: list[Any])
             ids,
         ).fetchall()
     )
+    folder = to_simplified if parsed.cjk_needles_only else fold
     for row in rows:
-        if parsed.accepts(_SPACE.sub("", fold(texts.get(row[0], "")))):
+        if parsed.accepts(_SPACE.sub("", folder(texts.get(row[0], "")))):
             yield row
 
 

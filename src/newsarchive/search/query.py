@@ -103,6 +103,14 @@ class ParsedQuery:
     def needs_check(self) -> bool:
         return any(t.needs_check for clause in self.clauses for t in clause)
 
+    @property
+    def cjk_needles_only(self) -> bool:
+        """Whether every substring check is on CJK characters only; then the document
+        needs only t2s folding (NFKC and lower-casing leave CJK ideographs alone, and
+        NFKC is the costly part of `fold`)."""
+        terms = [*self.positive_terms(), *self.excluded]
+        return all(is_cjk(t.needle) for t in terms if t.needs_check)
+
     def positive_terms(self) -> list[Term]:
         return [t for clause in self.clauses for t in clause]
 
