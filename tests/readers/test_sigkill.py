@@ -21,18 +21,19 @@ from newsarchive.readers import ReadError, read_path
 from .helpers import DATA, SEEDS
 from .test_import import snapshot
 
-FILES = 1200
+FILES = 800
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs the import in a child process, as the CLI does, in small batches so that kills
-# land between and inside transactions.
+# land between and inside transactions. Without the search hook: its start-up (jieba)
+# and cost would dominate, and the index has its own consistency tests.
 CHILD = """
 import sys
 from pathlib import Path
 from newsarchive.archive import Archive
 from newsarchive.ingest import import_paths
 from newsarchive.readers import ReadError, read_path
-archive = Archive.open(sys.argv[1])
+archive = Archive.open(sys.argv[1], hooks=[])
 import_paths(archive, [Path(sys.argv[2])], workers=1, batch_size=50)
 archive.close()
 """
@@ -108,7 +109,7 @@ def integrity(db: Path) -> str:
 def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     tarball = build_tarball(tmp_path / "mirror.tar.gz")
 
-    reference = Archive.open(tmp_path / "reference.db")
+    reference = Archive.open(tmp_path / "reference.db", hooks=[])
     import_paths(reference, [tarball], workers=1)
     expected = snapshot(reference)
     reference.close()
@@ -121,7 +122,7 @@ def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     stored = []
-    for at_least in (100, 400, 800):
+    for at_least in (50, 250, 500):
         kill_when_stored(db, tarball, at_least)
         assert integrity(db) == "ok"
         stored.append(stored_captures(db))
@@ -130,5 +131,5 @@ def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     proc = start_child(db, tarball)
     assert proc.wait(timeout=300) == 0
     assert integrity(db) == "ok"
-    with Archive.open(db) as archive:
+    with Archive.open(db, hooks=[]) as archive:
         assert snapshot(archive) == expected
