@@ -44,7 +44,7 @@ def article_page(a: dict[str, Any], *, extra: str = "", charset: str = "utf-8") 
 
 class Request(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: TestServer  # type: ignore[assignment]
+    server: LocalServer  # type: ignore[assignment]
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -94,7 +94,7 @@ class Request(BaseHTTPRequestHandler):
         self.send_body(body, ctype=ctype, headers={"ETag": etag, "Last-Modified": lm})
 
 
-class TestServer(ThreadingHTTPServer):
+class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:
@@ -113,7 +113,7 @@ class TestServer(ThreadingHTTPServer):
 
 
 @contextmanager
-def running(server: TestServer) -> Iterator[TestServer]:
+def running(server: LocalServer) -> Iterator[LocalServer]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

@@ -119,8 +119,10 @@ def _from_entry(e: Any, base: str) -> FeedItem | None:
         title=(e.get("title") or "").strip(),
         summary_html=e.get("summary") or "",
         content_html=content,
-        published=_struct_time(e.get("published_parsed")),
-        updated=_struct_time(e.get("updated_parsed")),
+        # dict.get: FeedParserDict maps a missing updated_parsed to published_parsed
+        # (with a DeprecationWarning); we want each date for what it is.
+        published=_struct_time(dict.get(e, "published_parsed")),
+        updated=_struct_time(dict.get(e, "updated_parsed")),
         author=e.get("author") or None,
         tags=[t["term"] for t in e.get("tags") or [] if t.get("term")],
         guid=str(guid) if guid else None,

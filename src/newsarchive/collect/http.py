@@ -31,7 +31,6 @@ from newsarchive.collect.safety import UnsafeURLError, check_url, private_addres
 from newsarchive.collect.settings import FetchSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_CHUNK = 64 * 1024
 
 
 class FetchError(Exception):
@@ -291,7 +290,9 @@ class Fetcher:
             raise FetchError(url, str(exc)) from None
         body = bytearray()
         wire = 0
-        for chunk in r.iter_raw(_CHUNK):
+        # No chunk_size: httpx would buffer until it has that many bytes, hiding a
+        # trickle from the deadline check.
+        for chunk in r.iter_raw():
             if time.monotonic() > deadline:
                 raise FetchError(
                     url, f"total timeout: body still arriving after {s.total_timeout:g}s"

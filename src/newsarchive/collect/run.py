@@ -119,6 +119,8 @@ def _fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> _Sour
                 result.parsed = parse_feed(r.body, r.url, r.content_type)
         except FeedError as exc:
             result.parse_error = str(exc)
+        except Exception as exc:  # a parser bug must cost one source, not the pass
+            result.parse_error = f"parser failed: {type(exc).__name__}: {exc}"
     return result
 
 
@@ -136,6 +138,8 @@ def _fetch_page(fetcher: Fetcher, task: _PageTask) -> _PageResult:
             result.draft = extract_page(result.response.body, task.item.url)
         except ExtractionError as exc:
             result.extract_error = str(exc)
+        except Exception as exc:  # an extractor bug must cost one page, not the pass
+            result.extract_error = f"extractor failed: {type(exc).__name__}: {exc}"
     return result
 
 

@@ -49,6 +49,13 @@ def _unsafe_reason(ip: IPAddress) -> str | None:
     return None
 
 
+def resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address `host` resolves to (the system resolver, like the HTTP client)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    # Strip an IPv6 zone ("fe80::1%eth0"), which ip_address does not accept.
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+
+
 def check_url(url: str, *, allow_private: bool = False, via_proxy: bool = False) -> None:
     """Raise UnsafeURLError unless `url` is http(s) and its host resolves only to public
     addresses. With a proxy, a name we cannot resolve locally is allowed: the proxy
@@ -69,12 +76,11 @@ def check_url(url: str, *, allow_private: bool = False, via_proxy: bool = False)
         addresses: list[IPAddress] = [ipaddress.ip_address(host)]
     except ValueError:
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = resolve(host, port)
         except (OSError, UnicodeError) as exc:
             if via_proxy:
                 return
             raise UnsafeURLError(f"{url}: cannot resolve {host} ({exc})") from None
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     for ip in addresses:
         reason = _unsafe_reason(ip)
         if reason:
