@@ -12,7 +12,7 @@ from tests.collect.server import LocalServer, running
 
 # extract_page (owned by the extract stage) still passes trafilatura's deprecated
 # `as_dict`; not ours to fix, and not a reason to fail collection tests.
-pytestmark = pytest.mark.filterwarnings("ignore:.*as_dict.*:DeprecationWarning")
+IGNORE_EXTRACT_DEPRECATION = pytest.mark.filterwarnings("ignore:.*as_dict.*:DeprecationWarning")
 
 
 @pytest.fixture
