@@ -34,12 +34,13 @@ def _unsafe_reason(ip: IPAddress) -> str | None:
     if mapped is not None:
         ip = mapped
     for label, flag in (
+        # Most specific first: is_private also covers loopback and link-local.
         ("loopback", ip.is_loopback),
-        ("private", ip.is_private),
         ("link-local", ip.is_link_local),
         ("multicast", ip.is_multicast),
-        ("reserved", ip.is_reserved),
         ("unspecified", ip.is_unspecified),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
     ):
         if flag:
             return label
