@@ -38,6 +38,7 @@ def settings() -> FetchSettings:
         max_retry_wait=2.0,
         min_interval=1.0,
         max_interval=60.0,
+        extract_processes=0,  # in-thread; one test covers the process pool
     )
 
 

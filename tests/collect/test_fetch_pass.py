@@ -289,3 +289,24 @@ def test_unknown_source_is_a_clear_error(empty_archive: Archive) -> None:
 
     with pytest.raises(SourceError, match="no source named 'nope'"):
         fetch_once(empty_archive, source="nope")
+
+
+def test_extraction_in_worker_processes(
+    empty_archive: Archive, server: LocalServer, settings: FetchSettings
+) -> None:
+    """The default for real passes: pages extracted in a process pool (forkserver)."""
+    server.routes["/feed.xml"] = srv.static(
+        srv.rss2(server.base, ARTICLES[:3], full=False, prefix="/a/")
+    )
+    server.prefix_routes["/a/"] = lambda req: req.send_body(
+        srv.article_page(ARTICLES[int(req.path[3:-5])])
+    )
+    add_source(empty_archive, "feed", server.base + "/feed.xml")
+    pooled = FetchSettings(
+        **{f: getattr(settings, f) for f in settings.__slots__} | {"extract_processes": 1}
+    )
+    summary = fetch_once(empty_archive, settings=pooled)
+    assert (summary.new_articles, summary.errors) == (3, 0)
+    rec = empty_archive.find(server.base + "/a/2.html")
+    assert rec is not None and rec.title == ARTICLES[2]["title"].strip()
+    assert rec.outlet and rec.text

@@ -9,10 +9,18 @@ work to the pool per host, so one slow or limited host never occupies every work
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import threading
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -124,7 +132,10 @@ def _fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> _Sour
     return result
 
 
-def _fetch_page(fetcher: Fetcher, task: _PageTask) -> _PageResult:
+Extractor = Callable[[bytes, str], Draft]
+
+
+def _fetch_page(fetcher: Fetcher, extract: Extractor, task: _PageTask) -> _PageResult:
     result = _PageResult(task)
     try:
         result.response = fetcher.get(
@@ -135,7 +146,7 @@ def _fetch_page(fetcher: Fetcher, task: _PageTask) -> _PageResult:
         return result
     if result.response.status == 200:
         try:
-            result.draft = extract_page(result.response.body, task.item.url)
+            result.draft = extract(result.response.body, task.item.url)
         except ExtractionError as exc:
             result.extract_error = str(exc)
         except Exception as exc:  # an extractor bug must cost one page, not the pass
@@ -223,6 +234,31 @@ def fetch_once(
         selected = [s for s in selected if s.name in names]
     run = _Pass(archive, settings, stop, on_item)
     run.summary.sources = len(selected)
+    with _extractor(settings.extract_processes) as extract:
+        run.extract = extract
+        _run(run, selected)
+    return run.summary
+
+
+@contextmanager
+def _extractor(processes: int) -> Iterator[Extractor]:
+    """extract_page, in a process pool when asked. The pool comes from a fork server:
+    forking this process directly would copy the fetch threads' held locks."""
+    if processes <= 0:
+        yield extract_page
+        return
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["newsarchive.extract"])
+    with ProcessPoolExecutor(processes, mp_context=ctx) as procs:
+
+        def extract(raw: bytes, url: str) -> Draft:
+            return procs.submit(extract_page, raw, url).result()
+
+        yield extract
+
+
+def _run(run: _Pass, selected: list[Source]) -> None:
+    archive, settings, stop = run.archive, run.settings, run.stop
     # The fetcher's `stop` only cuts retry waits short; requests in flight complete.
     with (
         Fetcher(settings, stop=stop) as fetcher,
@@ -242,7 +278,6 @@ def fetch_once(
                     run.source_done(result)
                 else:
                     run.page_done(result)
-    return run.summary
 
 
 class _Pass:
@@ -263,6 +298,7 @@ class _Pass:
         self.done = 0
         self.fetcher: Fetcher
         self.sched: _HostScheduler
+        self.extract: Extractor
 
     def _progress(self, kind: str, source: str, url: str, outcome: str) -> None:
         self.done += 1
@@ -368,7 +404,9 @@ class _Pass:
                 known["last_modified"] if known else None,
                 feed_draft,
             )
-            self.sched.add(item.url, functools.partial(_fetch_page, self.fetcher, task))
+            self.sched.add(
+                item.url, functools.partial(_fetch_page, self.fetcher, self.extract, task)
+            )
         return new_items, published
 
     def _feed_draft(self, src: Source, item: FeedItem) -> Draft | None:
