@@ -193,6 +193,31 @@ def _sequential_baseline(urls: list[str]) -> float:
     return len(urls) / (time.monotonic() - t0)
 
 
+def _light_extract(raw: bytes, url: str) -> Any:
+    """Title and plain text only, ~1 ms: isolates the fetch layer's own throughput."""
+    import lxml.html
+
+    from newsarchive.model import Draft
+
+    doc = lxml.html.document_fromstring(raw.decode("utf-8"))
+    text = " ".join(doc.xpath("string(//article)").split())
+    return Draft(title=doc.findtext(".//title") or "", text=text, html="", url=url)
+
+
+def _extract_cost(urls: list[str]) -> float:
+    import httpx
+
+    from newsarchive.extract import extract_page
+
+    with httpx.Client() as client:
+        pages = [client.get(u).content for u in urls]
+    extract_page(pages[0], urls[0])  # warm up: imports and caches are not per page
+    t0 = time.process_time()
+    for raw, url in zip(pages, urls, strict=True):
+        extract_page(raw, url)
+    return (time.process_time() - t0) / max(1, len(pages)) * 1000
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=5200)
@@ -200,6 +225,11 @@ def main() -> None:
     ap.add_argument("--host-concurrency", type=int, default=8)
     ap.add_argument("--workers", type=int, default=48)
     ap.add_argument("--baseline", type=int, default=100, help="pages for the sequential peer")
+    ap.add_argument(
+        "--modes",
+        default="fetch-layer,full",
+        help="fetch-layer (light stand-in extractor), full (extract_page in processes)",
+    )
     args = ap.parse_args()
     os.environ["NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES"] = "1"
     import warnings
@@ -234,41 +264,55 @@ def main() -> None:
         total_timeout=30.0,
         retries=1,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        archive = Archive.open(Path(tmp) / "bench.db")
-        for s in list_sources(archive):
-            remove_source(archive, s.name)
-        for name, url in site["feeds"]:
-            add_source(archive, name, url)
-        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        t0 = time.monotonic()
-        summary = fetch_once(archive, settings=settings)
-        elapsed = time.monotonic() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        counts = archive.counts()
-        # Stored URLs are canonical (https); the test servers speak plain http.
-        some = [
-            r.url.replace("https://", "http://", 1)
-            for r in itertools.islice(archive.iter_articles(), args.baseline)
-        ]
-        archive.close()
-    rate = summary.new_articles / elapsed
+    print(f"load average before the passes: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    urls: list[str] = []
+    rates: dict[str, float] = {}
+    for mode in args.modes.split(","):
+        extract = _light_extract if mode == "fetch-layer" else None
+        with tempfile.TemporaryDirectory() as tmp:
+            archive = Archive.open(Path(tmp) / "bench.db")
+            for s in list_sources(archive):
+                remove_source(archive, s.name)
+            for name, url in site["feeds"]:
+                add_source(archive, name, url)
+            t0 = time.monotonic()
+            if os.environ.get("BENCH_PROFILE"):
+                import cProfile
+
+                prof = cProfile.Profile()
+                summary = prof.runcall(fetch_once, archive, settings=settings, extract=extract)
+                prof.dump_stats(os.environ["BENCH_PROFILE"])
+            else:
+                summary = fetch_once(archive, settings=settings, extract=extract)
+            elapsed = time.monotonic() - t0
+            counts = archive.counts()
+            # Stored URLs are canonical (https); the test servers speak plain http.
+            urls = [
+                r.url.replace("https://", "http://", 1)
+                for r in itertools.islice(archive.iter_articles(), args.baseline)
+            ]
+            archive.close()
+        rates[mode] = summary.new_articles / elapsed
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"[{mode}] fetch pass: {summary.new_articles} new articles in {elapsed:.1f}s = "
+            f"{rates[mode]:.0f} articles/s (target >= 100)"
+        )
+        print(f"[{mode}] summary: {summary.to_json()}")
+        print(f"[{mode}] archive: {counts}")
+        print(f"[{mode}] peak RSS so far (fetching process): {rss:.0f} MB")
+    ms = _extract_cost(urls[:20])
     print(
-        f"fetch pass: {summary.new_articles} new articles in {elapsed:.1f}s = "
-        f"{rate:.0f} articles/s (target >= 100)"
+        f"extract_page CPU cost: {ms:.1f} ms/page in one thread "
+        f"(= at most {1000 / ms * (os.cpu_count() or 1):.0f} pages/s on all cores)"
     )
-    print(f"summary: {summary.to_json()}")
-    print(f"archive: {counts}")
+    base_rate = _sequential_baseline(urls) if urls else 0.0
     print(
-        f"peak RSS (fetching process): {rss / 1024:.0f} MB (before the pass: {rss0 / 1024:.0f} MB)"
+        f"sequential peer (1 request at a time + extract_page, {len(urls)} pages): "
+        f"{base_rate:.1f} articles/s"
     )
-    base_rate = _sequential_baseline(some) if some else 0.0
-    print(
-        f"sequential peer (1 request at a time, {len(some)} pages): {base_rate:.1f} articles/s;"
-        f" ratio {rate / base_rate:.1f}x"
-        if base_rate
-        else "no baseline"
-    )
+    for mode, rate in rates.items():
+        print(f"ratio [{mode}] / sequential peer: {rate / base_rate:.1f}x")
     parent.send("stats")
     stats = parent.recv()
     ok = all(m <= args.host_concurrency for m, _ in stats.values())

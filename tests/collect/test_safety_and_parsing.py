@@ -252,3 +252,19 @@ def test_removed_builtin_source_stays_removed(archive: Archive) -> None:
     assert not remove_source(archive, "voa")
     epoch = next(s for s in list_sources(archive) if s.name == "epochtimes")
     assert epoch.url == "https://www.epochtimes.com/gb/nsc413.xml" and epoch.outlet == "大纪元"
+
+
+def test_requests_go_through_the_configured_proxy(
+    monkeypatch: pytest.MonkeyPatch, server: LocalServer, settings: FetchSettings
+) -> None:
+    """An HTTP proxy receives the absolute URL; a name the local resolver cannot resolve
+    (a censoring resolver) is left to the proxy."""
+    monkeypatch.delenv(safety.ALLOW_ENV, raising=False)
+    server.prefix_routes["http://news.invalid/"] = srv.static(b"via proxy", "text/plain")
+    proxied = FetchSettings(
+        **{f: getattr(settings, f) for f in settings.__slots__} | {"proxy": server.base}
+    )
+    with Fetcher(proxied) as fetcher:
+        resp = fetcher.get("http://news.invalid/feed.xml")
+    assert resp.body == b"via proxy"
+    assert server.log[0][0] == "http://news.invalid/feed.xml"

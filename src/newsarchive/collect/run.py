@@ -218,11 +218,13 @@ def fetch_once(
     settings: FetchSettings | None = None,
     stop: threading.Event | None = None,
     names: list[str] | None = None,
+    extract: Extractor | None = None,
 ) -> FetchSummary:
     """Fetch every source (or `source`, or the sources in `names`) once.
 
     Setting `stop` ends the pass early: nothing new is started, requests in flight
-    finish and are stored (`summary.interrupted`)."""
+    finish and are stored (`summary.interrupted`). `extract` replaces `extract_page`
+    (run in the fetch threads), for benchmarks and extraction experiments."""
     settings = settings or FetchSettings.from_env()
     stop = stop or threading.Event()
     selected = list_sources(archive)
@@ -234,8 +236,8 @@ def fetch_once(
         selected = [s for s in selected if s.name in names]
     run = _Pass(archive, settings, stop, on_item)
     run.summary.sources = len(selected)
-    with _extractor(settings.extract_processes) as extract:
-        run.extract = extract
+    with _extractor(0 if extract else settings.extract_processes) as default:
+        run.extract = extract or default
         _run(run, selected)
     return run.summary
 
@@ -273,11 +275,16 @@ def _run(run: _Pass, selected: list[Source]) -> None:
             if stop.is_set() and run.sched.queued():
                 run.sched.drop_queued()
                 run.summary.interrupted = True
-            for result in run.sched.completed():
-                if isinstance(result, _SourceResult):
-                    run.source_done(result)
-                else:
-                    run.page_done(result)
+            results = run.sched.completed()
+            # One transaction per batch of completed requests (at most `workers`):
+            # commits are a large part of the writer's time, and the batch is written
+            # before the next wait, so a stop still keeps every completed fetch.
+            with archive.transaction():
+                for result in results:
+                    if isinstance(result, _SourceResult):
+                        run.source_done(result)
+                    else:
+                        run.page_done(result)
 
 
 class _Pass:
