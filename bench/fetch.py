@@ -172,7 +172,7 @@ def serve(conn: Connection, limit: int, per_feed: int) -> None:
         for j in range(0, len(numbered), per_feed):
             path = f"/feed/{start + j}.xml"
             srv.routes[path] = _feed(base, start + j, numbered[j : j + per_feed])
-            feeds.append((f"{outlet}-{start + j}", base + path))
+            feeds.append((re.sub(r"\s+", "_", f"{outlet}-{start + j}"), base + path))
     for _, srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     conn.send({"feeds": feeds, "pages": pages, "hosts": [o for o, _ in servers]})

@@ -310,3 +310,29 @@ def test_extraction_in_worker_processes(
     rec = empty_archive.find(server.base + "/a/2.html")
     assert rec is not None and rec.title == ARTICLES[2]["title"].strip()
     assert rec.outlet and rec.text
+
+
+def test_failed_page_is_retried_next_pass_even_if_the_feed_is_unchanged(
+    empty_archive: Archive, server: LocalServer, settings: FetchSettings
+) -> None:
+    feed = srv.rss2(server.base, ARTICLES[:2], full=False, prefix="/a/")
+    server.routes["/feed.xml"] = lambda req: req.send_cached(feed, "application/rss+xml", '"1"')
+    down = {"yes": True}
+
+    def page(req: srv.Request) -> None:
+        n = int(req.path[3:-5])
+        if n == 1 and down["yes"]:
+            req.send_body(b"forbidden", status=403)
+        else:
+            req.send_body(srv.article_page(ARTICLES[n]))
+
+    server.prefix_routes["/a/"] = page
+    add_source(empty_archive, "feed", server.base + "/feed.xml")
+    first = fetch_once(empty_archive, settings=settings)
+    assert (first.new_articles, first.errors) == (1, 1)
+    assert "HTTP 403" in fetch_errors(empty_archive, "feed")[0]["reason"]
+    down["yes"] = False
+    second = fetch_once(empty_archive, settings=settings)
+    assert "If-None-Match" not in server.requests_to("/feed.xml")[1]
+    assert (second.new_articles, second.errors) == (1, 0)
+    assert len(server.requests_to("/a/0.html")) == 1  # the stored one is not refetched

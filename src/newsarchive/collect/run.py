@@ -35,6 +35,7 @@ from newsarchive.collect.sources import (
     Source,
     SourceError,
     SourceState,
+    forget_validators,
     list_sources,
     load_state,
     record_fetch_error,
@@ -448,6 +449,7 @@ class _Pass:
         fingerprint = task.item.fingerprint()
         if res.error is not None:
             outcome = self._error(src.name, task.item.url, res.error.reason)
+            forget_validators(self.archive, src.name)
         elif r is None:  # pragma: no cover - a result has a response or an error
             return
         elif r.status == 304:
@@ -459,6 +461,7 @@ class _Pass:
             self._save_url(task, r, fingerprint)
         elif r.status != 200:
             outcome = self._error(src.name, task.item.url, f"HTTP {r.status}")
+            forget_validators(self.archive, src.name)
         else:
             outcome = self._store_page(res, r)
             self._save_url(task, r, fingerprint)

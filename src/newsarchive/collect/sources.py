@@ -176,6 +176,13 @@ def save_state(archive: Archive, state: SourceState) -> None:
         )
 
 
+def forget_validators(archive: Archive, name: str) -> None:
+    """Make the next poll of a source unconditional, so items whose page failed are
+    seen (and retried) even if the feed itself has not changed."""
+    with archive.transaction() as conn:
+        conn.execute("UPDATE source_state SET etag=NULL, last_modified=NULL WHERE name=?", (name,))
+
+
 def record_fetch_error(archive: Archive, source: str | None, url: str, reason: str) -> None:
     with archive.transaction() as conn:
         conn.execute(

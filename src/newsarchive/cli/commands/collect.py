@@ -117,16 +117,18 @@ def register(app: typer.Typer) -> None:
             for s, st in rows:
                 print_json({**s.to_json(), "state": st.to_json()})
             return
-        table = Table("name", "kind", "outlet", "url", "last success", "next due", "errors")
+        table = Table("name", "kind", "outlet", "last success", "next due", "errors", "url")
+        table.columns[0].no_wrap = True
+        table.columns[-1].overflow = "fold"
         for s, st in rows:
             table.add_row(
                 s.name,
                 s.kind,
                 s.outlet or "",
-                s.url,
                 st.last_success.strftime("%Y-%m-%d %H:%M") if st.last_success else "never",
                 st.next_due.strftime("%Y-%m-%d %H:%M") if st.next_due else "now",
                 f"{st.error_streak}: {st.last_error}" if st.error_streak else "",
+                s.url,
             )
         console.print(table)
 
