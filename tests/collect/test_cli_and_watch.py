@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from newsarchive.archive import Archive
 from newsarchive.cli import app
-from newsarchive.collect import add_source, list_sources, remove_source
+from newsarchive.collect import FetchSettings, add_source, list_sources, remove_source, watch
 from tests.collect import server as srv
 from tests.collect.conftest import IGNORE_EXTRACT_DEPRECATION
 from tests.collect.server import LocalServer
@@ -128,3 +128,30 @@ def test_watch_stops_on_sigterm_keeping_the_fetch_in_flight(
     with Archive.open(db) as a:
         rec = a.find(server.base + "/a/0.html")
         assert rec is not None and rec.title == ARTICLES[0]["title"].strip()
+
+
+def test_watch_polls_again_when_due_and_stops_on_the_event(
+    empty_archive: Archive, server: LocalServer, settings: FetchSettings
+) -> None:
+    feed = srv.rss2(server.base, ARTICLES[:1], full=False, prefix="/a/")
+    server.routes["/feed.xml"] = lambda req: req.send_cached(feed, "application/rss+xml", '"1"')
+    server.prefix_routes["/a/"] = lambda req: req.send_body(srv.article_page(ARTICLES[0]))
+    add_source(empty_archive, "feed", server.base + "/feed.xml")
+    stop = threading.Event()
+    passes: list[int] = []
+
+    def on_pass(names: list[str], summary: object) -> None:
+        passes.append(1)
+        if len(passes) == 2:
+            stop.set()
+
+    fast = FetchSettings(
+        **{f: getattr(settings, f) for f in settings.__slots__}
+        | {"min_interval": 0.3, "max_interval": 0.5}
+    )
+    t0 = time.monotonic()
+    assert watch(empty_archive, stop=stop, settings=fast, on_pass=on_pass) == 2
+    # The second poll waited for the source to be due, and was conditional.
+    assert time.monotonic() - t0 >= 0.3
+    sent = server.requests_to("/feed.xml")
+    assert len(sent) == 2 and sent[1]["If-None-Match"] == '"1"'

@@ -262,8 +262,8 @@ class Fetcher:
         except UnsafeURLError as exc:
             raise FetchError(url, str(exc).removeprefix(f"{url}: ")) from None
         host = urlsplit(url).hostname or ""
-        observed = datetime.now(UTC)
         with self.gate(host).slot():
+            observed = datetime.now(UTC)
             start = time.monotonic()
             deadline = start + s.total_timeout
             try:

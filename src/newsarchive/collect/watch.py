@@ -38,9 +38,14 @@ def watch(
     settings: FetchSettings | None = None,
     on_pass: Callable[[list[str], FetchSummary], None] | None = None,
     on_item: Callable[[Progress], None] | None = None,
+    on_error: Callable[[Exception], None] | None = None,
     idle_wait: float = 60.0,
 ) -> int:
-    """Run until `stop` is set; returns the number of passes run."""
+    """Run until `stop` is set; returns the number of passes run.
+
+    A pass that fails as a whole (say, the archive stays locked by another writer for
+    longer than its busy timeout) is reported to `on_error` and retried after
+    `min_interval`: an unattended watcher must not die of a transient problem."""
     settings = settings or FetchSettings.from_env()
     passes = 0
     while not stop.is_set():

@@ -241,5 +241,14 @@ def register(app: typer.Typer) -> None:
             def on_pass(names: list[str], summary: FetchSummary) -> None:
                 err_console.print(f"{', '.join(names)}: {_summary_line(summary)}", highlight=False)
 
-            passes = watch(archive, stop=stop, settings=settings, on_pass=on_pass)
+            def on_error(exc: Exception) -> None:
+                err_console.print(
+                    f"[bold red]pass failed:[/] {type(exc).__name__}: {exc}; "
+                    f"retrying in {settings.min_interval:g}s",
+                    highlight=False,
+                )
+
+            passes = watch(
+                archive, stop=stop, settings=settings, on_pass=on_pass, on_error=on_error
+            )
         err_console.print(f"stopped after {passes} pass(es)", highlight=False)
