@@ -300,11 +300,14 @@ def huge(size: int, *, declare_length: bool) -> Handler:
     return h
 
 
-def static(body: bytes, ctype: str = "application/xml", status: int = 200) -> Handler:
-    def h(req: Request) -> None:
-        req.send_body(body, ctype=ctype, status=status)
+class static:
+    """Always the same response; `body` stays readable for the test's expectations."""
 
-    return h
+    def __init__(self, body: bytes, ctype: str = "application/xml", status: int = 200) -> None:
+        self.body, self.ctype, self.status = body, ctype, status
+
+    def __call__(self, req: Request) -> None:
+        req.send_body(self.body, ctype=self.ctype, status=self.status)
 
 
 def gzipped(body: bytes, ctype: str) -> Handler:

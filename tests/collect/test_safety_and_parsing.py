@@ -268,3 +268,24 @@ def test_requests_go_through_the_configured_proxy(
         resp = fetcher.get("http://news.invalid/feed.xml")
     assert resp.body == b"via proxy"
     assert server.log[0][0] == "http://news.invalid/feed.xml"
+
+
+def test_rss_091_with_an_external_doctype_is_read() -> None:
+    """A DOCTYPE without an internal subset (RSS 0.91's Netscape DTD) is not a bomb."""
+    doc = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+        b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
+        b'"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n'
+        b'<rss version="0.91"><channel><title>t</title><link>http://x/</link>'
+        b"<description>d</description><language>en</language>"
+        b"<item><title>Caf\xe9</title><link>http://x/1</link></item></channel></rss>"
+    )
+    parsed = parse_feed(doc, "http://x/")
+    assert [(i.title, i.url) for i in parsed.items] == [("Café", "http://x/1")]
+
+
+def test_socks_proxy_is_accepted() -> None:
+    """httpx needs the socksio extra for socks5/socks5h; without it this raises."""
+    socks = FetchSettings.from_env({"NEWSARCHIVE_PROXY": "socks5h://127.0.0.1:9050"})
+    with Fetcher(socks) as fetcher:
+        assert fetcher.client is not None

@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -159,8 +160,6 @@ def _parse_json_feed(text: str, url: str) -> ParsedFeed:
         author = next((a.get("name") for a in authors if isinstance(a, dict)), None)
         content = it.get("content_html") or ""
         if not content and it.get("content_text"):
-            from html import escape
-
             content = "".join(f"<p>{escape(p)}</p>" for p in str(it["content_text"]).split("\n\n"))
         items.append(
             FeedItem(
