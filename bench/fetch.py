@@ -115,6 +115,8 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.active = 0
         self.max_active = 0
+        self.connections = 0  # TCP connections open now
+        self.max_connections = 0
         self.requests = 0
         self.latency = (0.02, 0.1)
 
@@ -128,6 +130,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        s = self.server
+        with s.lock:
+            s.connections += 1
+            s.max_connections = max(s.max_connections, s.connections)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.lock:
+                self.server.connections -= 1
 
     def do_GET(self) -> None:
         s = self.server
@@ -177,7 +193,12 @@ def serve(conn: Connection, limit: int, per_feed: int) -> None:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     conn.send({"feeds": feeds, "pages": pages, "hosts": [o for o, _ in servers]})
     conn.recv()  # run until the parent asks for the statistics
-    conn.send({f"{s.server_address[0]} ({o})": (s.max_active, s.requests) for o, s in servers})
+    conn.send(
+        {
+            f"{s.server_address[0]} ({o})": (s.max_active, s.max_connections, s.requests)
+            for o, s in servers
+        }
+    )
 
 
 def _sequential_baseline(urls: list[str]) -> float:
@@ -315,11 +336,11 @@ def main() -> None:
         print(f"ratio [{mode}] / sequential peer: {rate / base_rate:.1f}x")
     parent.send("stats")
     stats = parent.recv()
-    ok = all(m <= args.host_concurrency for m, _ in stats.values())
-    for host, (max_active, requests) in stats.items():
+    ok = all(max(m, c) <= args.host_concurrency for m, c, _ in stats.values())
+    for host, (max_active, max_conns, requests) in stats.items():
         print(
-            f"host {host}: {requests} requests, max concurrent {max_active} "
-            f"(limit {args.host_concurrency})"
+            f"host {host}: {requests} requests, max concurrent requests {max_active}, "
+            f"max open connections {max_conns} (limit {args.host_concurrency})"
         )
     print(f"per-host limit respected: {ok}")
     proc.terminate()
