@@ -82,6 +82,8 @@ _DISABLED_LINK_TAGS = frozenset({"span", "ok", "font"})
 _AGGREGATOR_LINK = re.compile(
     r"^(?:https?:)?//(?:[\w-]+\.)*(?:feedx\.[a-z]+|planetozh\.com)(?:[/:?#]|$)", re.I
 )
+# Links that ask for money or a subscription (看中国's 【诚征荣誉会员】 and its shop cart).
+_SUBSCRIBE_LINK = re.compile(r"subscri|planshopcart|donat", re.IGNORECASE)
 _FORM_TAGS = frozenset({"input", "button", "select", "textarea", "form"})
 # Ad slots by class: adsbygoogle, m-block-ad, m-interstitial__ad, ad-container …
 _AD_CLASS = re.compile(r"adsbygoogle|(?:^|[\s_-])(?:ad|ads|advert|advertisement)(?:$|[\s_-])")
@@ -91,6 +93,7 @@ _WS = re.compile(r"\s+")
 # A removable promotion block is short; an article wrapped in one <div> is not.
 _MAX_PROMO_CHARS = 800
 _MAX_LIST_HEADING = 12
+_MAX_WIDGET_CHARS = 200
 
 
 @dataclass(slots=True)
@@ -230,7 +233,7 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
             # A form control's short enclosing block is a widget (copy-this-short-link
             # box, newsletter sign-up), not text.
             if tag in _FORM_TAGS and parent is not None:
-                widget = _enclosing_block(parent, root, include_self=True, limit=200)
+                widget = _widget_block(parent, root)
                 if widget is not None:
                     _drop(widget)
             continue
@@ -265,12 +268,15 @@ def _drop_link_blocks(root: etree._Element) -> None:
         href = a.get("href") or ""
         if _AGGREGATOR_LINK.search(href):
             kind = "aggregator"
-        elif "subscribe" in href.lower():
+        elif _SUBSCRIBE_LINK.search(href):
             kind = "subscription"
         else:
             continue
         block = _enclosing_block(a, root)
         if block is None:
+            # The appeal is loose text in the article container (a <p> around it was
+            # closed early by the <hr> inside it): remove its run of inline content.
+            _drop_inline_run(a)
             continue
         if kind == "aggregator":
             prev = block.getprevious()
@@ -281,10 +287,45 @@ def _drop_link_blocks(root: etree._Element) -> None:
         _drop(block)
 
 
+_INLINE = frozenset(
+    {"a", "span", "b", "strong", "i", "em", "u", "font", "small", "br", "img", "sup", "sub"}
+)
+
+
+def _drop_inline_run(el: etree._Element) -> None:
+    """Remove `el` with the inline siblings and loose text around it, up to the
+    nearest block boundaries on both sides (and a rule that opens the run)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    run = [el]
+    before = el.getprevious()
+    while before is not None and before.tag in _INLINE:
+        run.insert(0, before)
+        before = before.getprevious()
+    after = el.getnext()
+    while after is not None and after.tag in _INLINE:
+        run.append(after)
+        after = after.getnext()
+    lead = (before.tail if before is not None else parent.text) or ""
+    size = len(lead) + sum(len(_content(r)) + len(r.tail or "") for r in run)
+    if size > _MAX_PROMO_CHARS:
+        return
+    if before is None:
+        parent.text = None
+    elif before.tag == "hr":
+        run.insert(0, before)
+    else:
+        before.tail = None
+    for r in run:
+        parent.remove(r)
+
+
 def _drop_link_lists(root: etree._Element) -> None:
     """ "Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
+    total = len(_WS.sub("", _content(root)))
     for box in list(root.iter("ul", "ol", "div", "aside", "section")):
         if box is root or not _attached(box, root):
             continue
@@ -293,7 +334,8 @@ def _drop_link_lists(root: etree._Element) -> None:
             continue
         text = _WS.sub("", _content(box))
         linked = sum(len(_WS.sub("", _content(a))) for a in links)
-        if text and len(text) - linked <= _MAX_LIST_HEADING:
+        # A digest whose whole body is a list of links (新闻联播 文字版) is the article.
+        if text and len(text) - linked <= _MAX_LIST_HEADING and len(text) * 2 < total:
             _drop(box)
 
 
@@ -315,6 +357,20 @@ def _enclosing_block(
             return node if len(_content(node)) <= limit else None
         node = node.getparent()
     return None
+
+
+def _widget_block(el: etree._Element, root: etree._Element) -> etree._Element | None:
+    """The outermost block around a form control that is still short: the whole
+    sign-up box (title, field, button, thank-you message), not just the field."""
+    found = None
+    node: etree._Element | None = el
+    while node is not None and node is not root:
+        if node.tag in ("div", "p", "center", "section", "aside", "form"):
+            if len(_content(node)) > _MAX_WIDGET_CHARS:
+                break
+            found = node
+        node = node.getparent()
+    return found
 
 
 def real_image_url(src: str, base_url: str | None) -> str | None:
