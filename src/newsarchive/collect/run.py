@@ -1,40 +1,28 @@
 """One fetch pass over the sources: feeds, then the articles they point to.
 
-Threads do the network work, parsing and extraction (httpx, feedparser, trafilatura);
-only the calling thread touches the archive, one short transaction per result, so a
-pass interrupted at any point keeps every fetch it completed. A small scheduler hands
-work to the pool per host, so one slow or limited host never occupies every worker.
+Threads do the network work, parsing and extraction (workers.py); only the calling
+thread touches the archive, one transaction per batch of completed results, so a pass
+interrupted at any point keeps every fetch it completed.
 """
 
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from newsarchive.archive import Archive, IngestOutcome, IngestResult
-from newsarchive.collect.feeds import FeedError, FeedItem, ParsedFeed, listing_links, parse_feed
-from newsarchive.collect.http import Fetcher, FetchError, Response
+from newsarchive.collect.feeds import FeedItem, ParsedFeed
+from newsarchive.collect.http import Fetcher, Response
 from newsarchive.collect.schedule import plan_next
 from newsarchive.collect.settings import FetchSettings
 from newsarchive.collect.sources import (
     Source,
     SourceError,
-    SourceState,
     forget_validators,
     list_sources,
     load_state,
@@ -44,7 +32,17 @@ from newsarchive.collect.sources import (
     save_url_state,
     url_state,
 )
-from newsarchive.extract import ExtractionError, extract_page, html_to_text, sanitize_html
+from newsarchive.collect.workers import (
+    Extractor,
+    HostScheduler,
+    PageResult,
+    PageTask,
+    SourceResult,
+    extractor,
+    fetch_page,
+    fetch_source,
+)
+from newsarchive.extract import html_to_text, sanitize_html
 from newsarchive.model import Capture, Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
 from newsarchive.urls import canonical_url
@@ -78,136 +76,6 @@ class Progress:
     queued: int
 
 
-# -- work done in the pool -----------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _SourceResult:
-    source: Source
-    state: SourceState
-    response: Response | None = None
-    error: FetchError | None = None
-    parsed: ParsedFeed | None = None
-    parse_error: str | None = None
-
-
-@dataclass(slots=True)
-class _PageTask:
-    source: Source
-    item: FeedItem
-    url: str  # canonical
-    etag: str | None
-    last_modified: str | None
-    feed_draft: Draft | None
-
-
-@dataclass(slots=True)
-class _PageResult:
-    task: _PageTask
-    response: Response | None = None
-    error: FetchError | None = None
-    draft: Draft | None = None
-    extract_error: str | None = None
-
-
-def _fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> _SourceResult:
-    result = _SourceResult(source, state)
-    try:
-        result.response = fetcher.get(
-            source.url, etag=state.etag, last_modified=state.last_modified
-        )
-    except FetchError as exc:
-        result.error = exc
-        return result
-    r = result.response
-    if r.status == 200:
-        try:
-            if source.kind == "listing":
-                result.parsed = listing_links(r.body, r.url, r.content_type)
-            else:
-                result.parsed = parse_feed(r.body, r.url, r.content_type)
-        except FeedError as exc:
-            result.parse_error = str(exc)
-        except Exception as exc:  # a parser bug must cost one source, not the pass
-            result.parse_error = f"parser failed: {type(exc).__name__}: {exc}"
-    return result
-
-
-Extractor = Callable[[bytes, str], Draft]
-
-
-def _fetch_page(fetcher: Fetcher, extract: Extractor, task: _PageTask) -> _PageResult:
-    result = _PageResult(task)
-    try:
-        result.response = fetcher.get(
-            task.item.url, etag=task.etag, last_modified=task.last_modified
-        )
-    except FetchError as exc:
-        result.error = exc
-        return result
-    if result.response.status == 200:
-        try:
-            result.draft = extract(result.response.body, task.item.url)
-        except ExtractionError as exc:
-            result.extract_error = str(exc)
-        except Exception as exc:  # an extractor bug must cost one page, not the pass
-            result.extract_error = f"extractor failed: {type(exc).__name__}: {exc}"
-    return result
-
-
-class _HostScheduler:
-    """Submits queued work to the pool, at most `per_host` at a time per host and
-    `total` overall, taking hosts in turn."""
-
-    def __init__(self, pool: ThreadPoolExecutor, per_host: int, total: int) -> None:
-        self.pool = pool
-        self.per_host = per_host
-        self.total = total
-        self.queues: dict[str, deque[Callable[[], Any]]] = {}
-        self.inflight: dict[str, int] = {}
-        self.futures: dict[Future[Any], str] = {}
-        self.submitted = 0
-
-    def add(self, url: str, job: Callable[[], Any]) -> None:
-        host = (urlsplit(url).hostname or "").lower()
-        self.queues.setdefault(host, deque()).append(job)
-        self.pump()
-
-    def pump(self) -> None:
-        progressed = True
-        while progressed and len(self.futures) < self.total:
-            progressed = False
-            for host, q in self.queues.items():
-                if q and self.inflight.get(host, 0) < self.per_host:
-                    fut = self.pool.submit(q.popleft())
-                    self.futures[fut] = host
-                    self.inflight[host] = self.inflight.get(host, 0) + 1
-                    self.submitted += 1
-                    progressed = True
-                    if len(self.futures) >= self.total:
-                        break
-
-    def queued(self) -> int:
-        return sum(len(q) for q in self.queues.values())
-
-    def drop_queued(self) -> None:
-        for q in self.queues.values():
-            q.clear()
-
-    def busy(self) -> bool:
-        return bool(self.futures) or self.queued() > 0
-
-    def completed(self, timeout: float = 0.5) -> list[Any]:
-        done, _ = wait(list(self.futures), timeout=timeout, return_when=FIRST_COMPLETED)
-        results = []
-        for fut in done:
-            host = self.futures.pop(fut)
-            self.inflight[host] -= 1
-            results.append(fut.result())
-        self.pump()
-        return results
-
-
 # -- the pass ------------------------------------------------------------------------
 
 
@@ -237,27 +105,10 @@ def fetch_once(
         selected = [s for s in selected if s.name in names]
     run = _Pass(archive, settings, stop, on_item)
     run.summary.sources = len(selected)
-    with _extractor(0 if extract else settings.extract_processes) as default:
+    with extractor(0 if extract else settings.extract_processes) as default:
         run.extract = extract or default
         _run(run, selected)
     return run.summary
-
-
-@contextmanager
-def _extractor(processes: int) -> Iterator[Extractor]:
-    """extract_page, in a process pool when asked. The pool comes from a fork server:
-    forking this process directly would copy the fetch threads' held locks."""
-    if processes <= 0:
-        yield extract_page
-        return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["newsarchive.extract"])
-    with ProcessPoolExecutor(processes, mp_context=ctx) as procs:
-
-        def extract(raw: bytes, url: str) -> Draft:
-            return procs.submit(extract_page, raw, url).result()
-
-        yield extract
 
 
 def _run(run: _Pass, selected: list[Source]) -> None:
@@ -268,10 +119,10 @@ def _run(run: _Pass, selected: list[Source]) -> None:
         ThreadPoolExecutor(settings.workers, thread_name_prefix="newsarchive-fetch") as pool,
     ):
         run.fetcher = fetcher
-        run.sched = _HostScheduler(pool, settings.host_concurrency, settings.workers)
+        run.sched = HostScheduler(pool, settings.host_concurrency, settings.workers)
         for s in selected:
             state = load_state(archive, s.name)
-            run.sched.add(s.url, functools.partial(_fetch_source, fetcher, s, state))
+            run.sched.add(s.url, functools.partial(fetch_source, fetcher, s, state))
         while run.sched.busy():
             if stop.is_set() and run.sched.queued():
                 run.sched.drop_queued()
@@ -282,7 +133,7 @@ def _run(run: _Pass, selected: list[Source]) -> None:
             # before the next wait, so a stop still keeps every completed fetch.
             with archive.transaction():
                 for result in results:
-                    if isinstance(result, _SourceResult):
+                    if isinstance(result, SourceResult):
                         run.source_done(result)
                     else:
                         run.page_done(result)
@@ -305,7 +156,7 @@ class _Pass:
         self.queued_urls: set[str] = set()
         self.done = 0
         self.fetcher: Fetcher
-        self.sched: _HostScheduler
+        self.sched: HostScheduler
         self.extract: Extractor
 
     def _progress(self, kind: str, source: str, url: str, outcome: str) -> None:
@@ -329,7 +180,7 @@ class _Pass:
 
     # -- a feed or listing came back ------------------------------------------------
 
-    def source_done(self, res: _SourceResult) -> None:
+    def source_done(self, res: SourceResult) -> None:
         src, state = res.source, res.state
         now = datetime.now(UTC)
         state.last_attempt = now
@@ -404,7 +255,7 @@ class _Pass:
                 )
                 self._count(self.archive.ingest(feed_draft, capture))
             self.queued_urls.add(url)
-            task = _PageTask(
+            task = PageTask(
                 src,
                 item,
                 url,
@@ -413,7 +264,7 @@ class _Pass:
                 feed_draft,
             )
             self.sched.add(
-                item.url, functools.partial(_fetch_page, self.fetcher, self.extract, task)
+                item.url, functools.partial(fetch_page, self.fetcher, self.extract, task)
             )
         return new_items, published
 
@@ -442,7 +293,7 @@ class _Pass:
 
     # -- an article page came back -------------------------------------------------
 
-    def page_done(self, res: _PageResult) -> None:
+    def page_done(self, res: PageResult) -> None:
         task, r = res.task, res.response
         src = task.source
         self.summary.pages += 1
@@ -467,7 +318,7 @@ class _Pass:
             self._save_url(task, r, fingerprint)
         self._progress("page", src.name, task.item.url, outcome)
 
-    def _save_url(self, task: _PageTask, r: Response, fingerprint: str) -> None:
+    def _save_url(self, task: PageTask, r: Response, fingerprint: str) -> None:
         save_url_state(
             self.archive,
             task.url,
@@ -477,7 +328,7 @@ class _Pass:
             fingerprint=fingerprint,
         )
 
-    def _gone(self, task: _PageTask, r: Response) -> str:
+    def _gone(self, task: PageTask, r: Response) -> str:
         record = self.archive.find(task.url)
         if record is None:
             return self._error(
@@ -487,7 +338,7 @@ class _Pass:
         self.summary.gone += 1
         return f"gone ({r.status})"
 
-    def _store_page(self, res: _PageResult, r: Response) -> str:
+    def _store_page(self, res: PageResult, r: Response) -> str:
         task = res.task
         capture = Capture(
             raw=r.body,
@@ -510,7 +361,7 @@ class _Pass:
         return self._count(self.archive.ingest(draft, capture))
 
 
-def _complete(draft: Draft, task: _PageTask) -> None:
+def _complete(draft: Draft, task: PageTask) -> None:
     """Fill what the page lacked from the feed item, which names the article's URL."""
     item = task.item
     draft.url = item.url
