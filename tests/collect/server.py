@@ -247,6 +247,19 @@ def trickle(interval: float) -> Handler:
     return h
 
 
+def slow_headers(interval: float) -> Handler:
+    """A status line, then header bytes one at a time, forever."""
+
+    def h(req: Request) -> None:
+        req.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(10_000):
+            req.wfile.write(b"a")
+            req.wfile.flush()
+            time.sleep(interval)
+
+    return h
+
+
 def stall(after: bytes, seconds: float) -> Handler:
     """Headers and the start of a body, then silence."""
 

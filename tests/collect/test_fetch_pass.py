@@ -38,6 +38,7 @@ MISBEHAVING: dict[str, tuple[str, str]] = {
     "loop": ("/bad/loop-a", "redirect loop"),
     "endless": ("/bad/endless", "too large"),
     "trickle": ("/bad/trickle", "total timeout"),
+    "slowheaders": ("/bad/slow-headers", "total timeout: no complete response after 4s"),
     "stall": ("/bad/stall", "timed out (ReadTimeout)"),
     "gzipbomb": ("/bad/gzip-bomb", "decompressed body exceeds cap"),
     "huge": ("/bad/huge", "response too large (200000000 bytes"),
@@ -120,6 +121,7 @@ def _setup(server: LocalServer, shared: Path) -> dict[str, str]:
     r["/bad/loop-b"] = srv.redirect("/bad/loop-a")
     r["/bad/endless"] = srv.endless()
     r["/bad/trickle"] = srv.trickle(0.2)
+    r["/bad/slow-headers"] = srv.slow_headers(0.2)
     r["/bad/stall"] = srv.stall(b"<?xml version='1.0'?><rss><channel>", 10)
     r["/bad/gzip-bomb"] = srv.gzip_bomb(64 << 20)
     r["/bad/huge"] = srv.huge(200_000_000, declare_length=True)

@@ -80,21 +80,61 @@ def test_fetch_refuses_loopback_without_the_override(
 def test_redirect_to_a_private_address_is_refused(
     monkeypatch: pytest.MonkeyPatch, server: LocalServer, settings: FetchSettings
 ) -> None:
-    """The first hop is "public" (our resolver says so); its redirect to 127.0.0.1 is
-    checked again and refused before it is followed."""
+    """The first hop (`localhost`) is treated as public here; its redirect to
+    127.0.0.1 is checked again and refused before it is followed."""
+    from newsarchive.collect import http
+
     monkeypatch.delenv(safety.ALLOW_ENV, raising=False)
-    real = safety.resolve
+    real_check = http.check_url
 
-    def fake(host: str, port: int) -> list[safety.IPAddress]:
-        return [ipaddress.ip_address("93.184.216.34")] if host == "localhost" else real(host, port)
+    def check(url: str, **kw: bool) -> None:
+        if "//localhost:" not in url:
+            real_check(url, **kw)
 
-    monkeypatch.setattr(safety, "resolve", fake)
+    monkeypatch.setattr(http, "check_url", check)
+    monkeypatch.setattr(http, "pinned_address", lambda host, port, **kw: "127.0.0.1")
     server.routes["/start"] = srv.redirect(server.base + "/admin")
     server.routes["/admin"] = srv.static(b"secret")
     port = server.server_address[1]
     with Fetcher(settings) as fetcher, pytest.raises(FetchError, match="loopback"):
         fetcher.get(f"http://localhost:{port}/start")
     assert [p for p, _ in server.log] == ["/start"]
+
+
+def test_connections_go_to_the_checked_address(
+    monkeypatch: pytest.MonkeyPatch, server: LocalServer, settings: FetchSettings
+) -> None:
+    """The name is resolved once, by us; the connection uses that address. The system
+    resolver has never heard of `pinned.invalid`, so success proves the pinning (and
+    a rebinding DNS server gets no second question)."""
+    asked: list[str] = []
+
+    def fake(host: str, port: int) -> list[safety.IPAddress]:
+        asked.append(host)
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(safety, "resolve", fake)
+    server.routes["/pinned"] = srv.static(b"pinned", "text/plain")
+    port = server.server_address[1]
+    with Fetcher(settings) as fetcher:
+        assert fetcher.guarded
+        resp = fetcher.get(f"http://pinned.invalid:{port}/pinned")
+    assert resp.body == b"pinned"
+    assert asked == ["pinned.invalid"]  # once, at connect (the pre-check is skipped when allowed)
+    assert server.log[0][1]["Host"] == f"pinned.invalid:{port}"
+
+
+def test_dns_rebinding_is_caught_at_connect(
+    monkeypatch: pytest.MonkeyPatch, server: LocalServer, settings: FetchSettings
+) -> None:
+    """A resolver answering "public" to the check and "loopback" to the connection."""
+    monkeypatch.delenv(safety.ALLOW_ENV, raising=False)
+    answers = iter(["93.184.216.34", "127.0.0.1"])
+    monkeypatch.setattr(safety, "resolve", lambda host, port: [ipaddress.ip_address(next(answers))])
+    port = server.server_address[1]
+    with Fetcher(settings) as fetcher, pytest.raises(FetchError, match="loopback"):
+        fetcher.get(f"http://rebind.invalid:{port}/")
+    assert server.log == []
 
 
 # -- HTTP details -------------------------------------------------------------------------

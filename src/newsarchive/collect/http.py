@@ -4,8 +4,9 @@ pool; see run.py).
 Bounds, each enforced here so no caller can forget them:
 - every hop's address is checked (safety.py) and redirects are followed by hand, at
   most `max_redirects`, so a redirect to a private address or a loop is caught;
-- connect and read timeouts come from httpx; the total time of an exchange is checked
-  on every chunk, so a server trickling one byte per second still ends on time;
+- connect and read timeouts come from httpx; the total time of an exchange bounds every
+  read, write and connect (transport.py), so a server trickling its headers or body one
+  byte per second still ends on time;
 - the body is streamed and capped twice: the bytes on the wire and the bytes after
   decompression (we decompress ourselves with an output limit, so a 10 MB gzip bomb
   never becomes 10 GB in memory);
@@ -15,6 +16,7 @@ Bounds, each enforced here so no caller can forget them:
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import zlib
@@ -27,8 +29,14 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from newsarchive.collect.safety import UnsafeURLError, check_url, private_addresses_allowed
+from newsarchive.collect.safety import (
+    UnsafeURLError,
+    check_url,
+    pinned_address,
+    private_addresses_allowed,
+)
 from newsarchive.collect.settings import FetchSettings
+from newsarchive.collect.transport import deadline, install
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -166,6 +174,17 @@ class Fetcher:
                 " application/xml;q=0.9, text/html;q=0.9, */*;q=0.8",
             },
         )
+        # With a proxy, connections go to the proxy (which the user chose, and which
+        # may well be local): nothing to pin.
+        pin = (
+            None
+            if settings.proxy
+            else functools.partial(
+                pinned_address,
+                allow_private=private_addresses_allowed(settings.allow_private_addresses),
+            )
+        )
+        self.guarded = install(self.client, pin)
         self._gates: dict[str, HostGate] = {}
         self._gates_lock = threading.Lock()
 
@@ -265,13 +284,19 @@ class Fetcher:
         with self.gate(host).slot():
             observed = datetime.now(UTC)
             start = time.monotonic()
-            deadline = start + s.total_timeout
+            until = start + s.total_timeout
             try:
-                with self.client.stream("GET", url, headers=headers) as r:
-                    body = self._read_body(url, r, deadline)
+                with deadline(until), self.client.stream("GET", url, headers=headers) as r:
+                    body = self._read_body(url, r, until)
                     resp_headers = {k.lower(): v for k, v in r.headers.items()}
                     status = r.status_code
+            except UnsafeURLError as exc:  # raised when connecting (pinned address)
+                raise FetchError(url, str(exc)) from None
             except httpx.TimeoutException as exc:
+                if time.monotonic() >= until:
+                    raise FetchError(
+                        url, f"total timeout: no complete response after {s.total_timeout:g}s"
+                    ) from None
                 raise FetchError(url, f"timed out ({type(exc).__name__})") from None
             except httpx.HTTPError as exc:
                 raise FetchError(url, f"network error: {type(exc).__name__}: {exc}") from None

@@ -3,9 +3,9 @@ or its private network (a hostile feed can link to http://169.254.169.254/ or re
 to http://127.0.0.1:8080/admin).
 
 Every hop of every request is checked before it is sent: the host name is resolved and
-each address it resolves to must be globally routable. Known gap: the HTTP client
-resolves the name again when it connects, so a DNS server answering differently within
-milliseconds (DNS rebinding) is not covered; pinning would need a custom transport.
+each address it resolves to must be globally routable; the connection is then made to
+the checked address (`pinned_address`, used by transport.py), so a DNS server answering
+differently the second time (DNS rebinding) cannot redirect it.
 """
 
 from __future__ import annotations
@@ -89,3 +89,24 @@ def check_url(url: str, *, allow_private: bool = False, via_proxy: bool = False)
                 f"{url}: {host} resolves to {reason} address {ip}; refused "
                 f"(set {ALLOW_ENV}=1 to allow)"
             )
+
+
+def pinned_address(host: str, port: int, *, allow_private: bool = False) -> str:
+    """The address to connect to for `host`: resolved once, every address checked
+    (unless private addresses are allowed), the first one used."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    addresses = resolve(host, port)
+    if not addresses:
+        raise OSError(f"{host}: no address")
+    if not private_addresses_allowed(allow_private):
+        for ip in addresses:
+            reason = _unsafe_reason(ip)
+            if reason:
+                raise UnsafeURLError(
+                    f"{host} resolves to {reason} address {ip}; refused "
+                    f"(set {ALLOW_ENV}=1 to allow)"
+                )
+    return str(addresses[0])
