@@ -259,6 +259,8 @@ def test_index_built_by_another_segmenter_is_refused_until_reindex(
     edited = Draft(**{**_fields(CNA_RETAIL), "text": "改寫後的新聞稿。"})
     with pytest.raises(IndexOutdatedError, match="reindex"):
         archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
+    # A new article needs no delete: it is indexed meanwhile.
+    _ingest(archive, Draft(title="新文章", text="正文。", html="", url="https://d.org/1"))
     reindex(archive)
     archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
     assert found(archive, "新聞稿") == {ids["retail"]}
