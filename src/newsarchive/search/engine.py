@@ -39,6 +39,11 @@ _BM25 = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
 # articles does not need its fragment form. At most CHECK_LIMIT candidates are checked;
 # beyond that they are not counted.
 LOOSE_BELOW = 100
+TIE_MARGIN = 10
+# Above this many matches (and without filters) ranking runs inside FTS5 alone: on
+# 50,000 articles that is 2.9 vs 15.7 ms for 709 matches, while for the usual handful
+# of matches the plain join is faster (0.09 vs 0.12 ms median).
+MANY_MATCHES = 300
 CHECK_LIMIT = 1000
 _SPACE = re.compile(r"\s+")
 
@@ -216,7 +221,13 @@ def search(
     if parsed.needs_check:
         count_sql = f"SELECT count(*) {_BASE}{where}"
         strict_total = _run(conn, count_sql, [parsed.strict_expr(), *params], query)[0][0]
-    if not parsed.needs_check or strict_total >= LOOSE_BELOW:
+    many = False
+    if not where and (not parsed.needs_check or strict_total >= LOOSE_BELOW):
+        count_sql = "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?"
+        many = _run(conn, count_sql, [parsed.strict_expr()], query)[0][0] > MANY_MATCHES
+    if many:
+        page, total = _unfiltered_page(conn, parsed.strict_expr(), limit, offset, query)
+    elif not parsed.needs_check or strict_total >= LOOSE_BELOW:
         sql = (
             f"SELECT a.id, f.score, count(*) OVER () AS total {_BASE}{where}{order}"
             " LIMIT ? OFFSET ?"
@@ -239,6 +250,34 @@ def search(
         page = [(r[0], r[1]) for r in found[offset : offset + limit]]
     hits = _hits(conn, parsed, page)
     return SearchPage(query, hits, total, (time.perf_counter() - t0) * 1000)
+
+
+def _unfiltered_page(
+    conn: sqlite3.Connection, expr: str, limit: int, offset: int, query: str
+) -> tuple[list[tuple[int, float]], int]:
+    """Rank inside FTS5 alone (its `rank` + LIMIT path) instead of joining every match
+    to its article to sort them. Recency then orders ties among the rows fetched;
+    TIE_MARGIN extra rows let ties that straddle the page end be ordered too."""
+    rows = _run(
+        conn,
+        "SELECT rowid, rank FROM search_fts WHERE search_fts MATCH ?"
+        f" AND rank MATCH 'bm25({TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)' ORDER BY rank LIMIT ?",
+        [expr, offset + limit + TIE_MARGIN],
+        query,
+    )
+    total = _run(conn, "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", [expr], query)
+    if not rows:
+        return [], total[0][0]
+    ids = [r[0] for r in rows]
+    when = dict(
+        conn.execute(
+            "SELECT a.id, v.published_ts FROM articles a JOIN versions v"
+            f" ON v.id = a.latest_version_id WHERE a.id IN ({','.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+    )
+    rows.sort(key=lambda r: (r[1], -(when.get(r[0]) or float("-inf"))))
+    return [(r[0], r[1]) for r in rows[offset : offset + limit]], total[0][0]
 
 
 def _hits(
