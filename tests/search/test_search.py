@@ -244,6 +244,10 @@ def test_timeline(archive: Archive, ids: dict[str, int]) -> None:
         ("2021-W01", "美国之音", 1),
     ]
     assert timeline(archive, "华为", outlet="大纪元") == []
+    # A phrase starting inside a word counts like in search().
+    assert [(b.period, b.count) for b in timeline(archive, '"导体产业投资"', interval="month")] == [
+        ("2021-01", 1)
+    ]
 
 
 def _fields(d: Draft) -> dict[str, object]:

@@ -344,10 +344,11 @@ def timeline(
     conn = archive.conn
     where, params = _filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"
-    expr = parsed.loose_expr() if parsed.needs_check else parsed.strict_expr()
     sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {_BASE}{where}"
-    rows = _run(conn, sql, [expr, *params], query)
-    if parsed.needs_check:
+    rows = _run(conn, sql, [parsed.strict_expr(), *params], query)
+    # The same rule as `search`: fragment (loose) matching only when few match as typed.
+    if parsed.needs_check and len(rows) < LOOSE_BELOW:
+        rows = _run(conn, sql, [parsed.loose_expr(), *params], query)
         rows = list(_checked(conn, parsed, rows, query))
     counts = Counter((_period(ts, interval), out if by_outlet else None) for _, _, ts, out in rows)
     return [
