@@ -58,7 +58,10 @@ class ArchiveHook(Protocol):
 
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every archive runs. Components that keep derived data add theirs here."""
-    hooks: list[ArchiveHook] = []
+    # Imported here: the components import the archive's types themselves.
+    from newsarchive.dedup.index import DedupHook
+
+    hooks: list[ArchiveHook] = [DedupHook()]
     return hooks
 
 
