@@ -36,6 +36,7 @@ EDGE_MIN = 0.25
 JOIN_MIN = 0.22
 LEAD_CHARS = 300
 MAX_DF = 0.02  # bigrams in more than 2% of articles (中国, 美国, 表示) carry no event
+MIN_DF_CUTOFF = 5
 _DAY = 86400.0
 
 
@@ -106,8 +107,9 @@ def _tfidf(grams: list[np.ndarray]) -> sparse.csr_matrix:
     m.data = 1.0 + np.log(m.data)
     df = np.bincount(m.indices, minlength=vocab.size)
     n = max(len(grams), 1)
-    idf = np.log(n / np.maximum(df, 1)).astype(np.float32)
-    idf[(df > MAX_DF * n) | (df < 2)] = 0.0  # too common, or seen once: no evidence
+    idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)  # smoothed, as sklearn
+    # Too common, or seen once: no evidence. The floor keeps small archives usable.
+    idf[(df > max(MAX_DF * n, MIN_DF_CUTOFF)) | (df < 2)] = 0.0
     m = m.multiply(idf[None, :]).tocsr()
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
