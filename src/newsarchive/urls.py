@@ -121,6 +121,12 @@ def edition_key(url: str) -> str | None:
 
     Editions are kept as separate articles (each with its own text and history); the
     dedup stage uses this key to group them without comparing text."""
+    try:
+        host = urlsplit(url.strip() if "//" in url else "//" + url.strip()).hostname or ""
+    except ValueError:
+        return None
+    if not host_rule(host.removeprefix("www.")):  # cheap exit for most outlets
+        return None
     canon = canonical_url(url)
     parts = urlsplit(canon)
     rule = host_rule(parts.hostname or "")

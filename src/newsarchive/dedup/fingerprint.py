@@ -16,6 +16,7 @@ permutations (numpy, 128 permutations: 8.8 ms/article; OPH: ~0.1 ms).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +31,7 @@ FULL_BANDS, FULL_ROWS = 16, 4  # LSH S-curve threshold (1/16)^(1/4) = 0.50
 LEAD_CHARS = 100  # a feed summary is the article's lead: index the lead on its own
 LEAD_BINS = 32
 LEAD_BANDS, LEAD_ROWS = 10, 3  # threshold (1/10)^(1/3) = 0.46
+_NUMBER = re.compile(r"[0-9]{2,}")
 _MASK56 = np.uint64((1 << 56) - 1)
 _P = np.uint64(0x100000001B3)  # FNV prime: polynomial rolling hash over code points
 _DENSIFY = np.uint64(0x9E3779B97F4A7C15)
@@ -122,13 +124,22 @@ def band_keys(sig: np.ndarray, bands: int, rows: int, salt: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    form_length: int
+    codes: np.ndarray  # the matching form, as code points
     hashes: np.ndarray  # all shingles, for exact verification
     keys: list[int]  # LSH bucket keys: full-text bands then lead bands
 
     @property
     def size(self) -> int:
         return int(self.hashes.size)
+
+    @property
+    def form_length(self) -> int:
+        return int(self.codes.size)
+
+    def numbers(self) -> set[str]:
+        """Runs of two or more digits: figures, dates, times."""
+        form = self.codes.astype("<u4").tobytes().decode("utf-32-le")
+        return set(_NUMBER.findall(form))
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -141,30 +152,60 @@ def fingerprint(text: str) -> Fingerprint:
     lead = oph_signature(shingle_hashes(form[:LEAD_CHARS]), LEAD_BINS)
     if lead is not None:
         keys += band_keys(lead, LEAD_BANDS, LEAD_ROWS, salt=2)
-    return Fingerprint(int(form.size), hashes, keys)
+    return Fingerprint(form, hashes, keys)
 
 
-# Verification, on the exact shingle sets of a candidate pair. Tuned on bench/dedup.py
-# (see docs/dedup.md): reprints and script conversions have Jaccard >= 0.9, added junk
-# >= 0.7; a truncated copy has low Jaccard but is (almost) contained in the full text.
-MIN_JACCARD = 0.6
+# Verification, on the exact shingle sets of a candidate pair. Tuned on the real archive
+# (bench/dedup.py --show, pairs read by hand; docs/dedup.md): reprints and script
+# conversions have Jaccard >= 0.9, cross-outlet rewrites of one wire story 0.7-0.9;
+# below 0.7 most pairs were different articles sharing boilerplate or a template.
+MIN_JACCARD = 0.7
+# A truncated copy has low Jaccard but is (almost) contained in the full text.
 MIN_CONTAINMENT = 0.85
 MIN_CONTAINED_SHINGLES = 50  # below ~55 characters "contained" is too easy to be true
+LEAD_START_REGION = 3 * LEAD_CHARS  # where the full text's lead may start after junk
+# Short posts are mostly boilerplate (video teasers, photo posts): ask for more.
+SHORT_FORM = 300
+SHORT_MIN_JACCARD = 0.95
+# Template reports (daily exchange-rate fixings, air-incursion tallies) share their text
+# and differ in their figures: copies share their figures, templates do not.
+MIN_NUMBERS = 5
+MIN_SHARED_NUMBERS = 0.7
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Similarity of two shingle sets if they are near-duplicates, else None: Jaccard
-    when that passes, else the containment of the smaller set in the larger."""
+def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, str] | None:
+    """(similarity, how) if two texts are near-duplicates, else None: Jaccard ("text")
+    when that passes, else the containment of the smaller shingle set in the larger
+    ("contained")."""
     if a.size == 0 or b.size == 0:
         return None
-    inter = np.intersect1d(a, b, assume_unique=True).size
+    inter = np.intersect1d(a.hashes, b.hashes, assume_unique=True).size
     jaccard = inter / (a.size + b.size - inter)
-    if jaccard >= MIN_JACCARD:
-        return round(float(jaccard), 4)
     small = min(a.size, b.size)
-    if small >= MIN_CONTAINED_SHINGLES and inter / small >= MIN_CONTAINMENT:
-        return round(float(inter / small), 4)
-    return None
+    short = min(a.form_length, b.form_length) < SHORT_FORM
+    if jaccard >= (SHORT_MIN_JACCARD if short else MIN_JACCARD):
+        score, how = jaccard, "text"
+    elif (
+        small >= MIN_CONTAINED_SHINGLES and inter / small >= MIN_CONTAINMENT and _starts_alike(a, b)
+    ):
+        score, how = inter / small, "contained"
+    else:
+        return None
+    na, nb = a.numbers(), b.numbers()
+    if min(len(na), len(nb)) >= MIN_NUMBERS:
+        if len(na & nb) / min(len(na), len(nb)) < MIN_SHARED_NUMBERS:
+            return None
+    return round(float(score), 4), how
+
+
+def _starts_alike(a: Fingerprint, b: Fingerprint) -> bool:
+    """A truncated copy starts where the full text starts; a text merely quoted inside
+    another one (a digest, a page embedding a related story) does not."""
+    short, full = (a, b) if a.size <= b.size else (b, a)
+    head = shingle_hashes(short.codes[:LEAD_CHARS])
+    region = shingle_hashes(full.codes[:LEAD_START_REGION])
+    shared = np.intersect1d(head, region, assume_unique=True).size
+    return head.size > 0 and shared / head.size >= 0.5
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, similarity
 from newsarchive.model import Draft
@@ -21,7 +21,9 @@ from newsarchive.urls import edition_key
 
 # Matching text = body; the title is left out so a changed headline does not hide a
 # duplicate. Title-only items (no body) are matched on their title.
-_MAX_CANDIDATES = 200  # a bucket this crowded is boilerplate, not a duplicate cluster
+_MAX_CANDIDATES = 200
+_CONTAINED_TIE = 0.02  # containers this close to the best one are as good a match
+_MAX_CONTAINERS = 3  # contained as well in more articles than this: boilerplate  # a bucket this crowded is boilerplate, not a duplicate cluster
 
 
 def matching_text(title: str, text: str) -> str:
@@ -112,16 +114,31 @@ def _verified_links(
     if not candidates:
         return []
     links: list[tuple[int, float, str]] = []
+    contained: list[tuple[int, float]] = []
     for other, title, text in _texts(conn, candidates):
         other_fp = fingerprint(matching_text(title, text))
-        sim = similarity(fp.hashes, other_fp.hashes)
+        found = similarity(fp, other_fp)
         if other in editions:
             # The outlet says these are one article in two scripts: link even when one
             # copy is too short to verify (a feed summary of the other edition).
-            links.append((other, sim if sim is not None else 0.0, "edition"))
-        elif sim is not None:
-            links.append((other, sim, "text"))
+            links.append((other, found[0] if found else 0.0, "edition"))
+        elif found is not None and found[1] == "contained":
+            contained.append((other, found[0]))
+        elif found is not None:
+            links.append((other, found[0], "text"))
+    links += [(o, s, "contained") for o, s in _best_containers(contained)]
     return links
+
+
+def _best_containers(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """A short text contained in several articles is a copy of the one that contains it
+    best; contained equally in many, it is boilerplate (a standard disclaimer as an
+    Economist 'summary'), not a copy of any of them."""
+    if not found:
+        return []
+    best = max(s for _, s in found)
+    top = [(o, s) for o, s in found if s >= best - _CONTAINED_TIE]
+    return top if len(top) <= _MAX_CONTAINERS else []
 
 
 def _texts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[tuple[int, str, str]]:
@@ -209,7 +226,12 @@ def _regroup(conn: sqlite3.Connection, group_id: int) -> None:
         )
 
 
-def rebuild_index(conn: sqlite3.Connection, *, batch: int = 500) -> int:
+def rebuild_index(
+    conn: sqlite3.Connection,
+    *,
+    batch: int = 500,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """Recompute every fingerprint, link and group from the stored articles, in id
     (arrival) order: the same incremental steps the hook takes. For archives filled
     before the hook existed, or after a change of fingerprint parameters. Runs inside
@@ -236,3 +258,5 @@ def rebuild_index(conn: sqlite3.Connection, *, batch: int = 500) -> int:
             )
             count += 1
         last = rows[-1][0]
+        if progress is not None:
+            progress(count)

@@ -32,7 +32,7 @@ MIGRATIONS: list[str] = [
         a INTEGER NOT NULL,
         b INTEGER NOT NULL,
         similarity REAL NOT NULL,
-        kind TEXT NOT NULL,               -- 'text' or 'edition'
+        kind TEXT NOT NULL,               -- 'text', 'contained' or 'edition'
         PRIMARY KEY (a, b)
     ) WITHOUT ROWID;
     CREATE INDEX dedup_links_b ON dedup_links(b);
