@@ -192,9 +192,9 @@ def similarity(a: Fingerprint, b: Fingerprint) -> tuple[float, str] | None:
     else:
         return None
     na, nb = a.numbers(), b.numbers()
-    if min(len(na), len(nb)) >= MIN_NUMBERS:
-        if len(na & nb) / min(len(na), len(nb)) < MIN_SHARED_NUMBERS:
-            return None
+    fewest = min(len(na), len(nb))
+    if fewest >= MIN_NUMBERS and len(na & nb) / fewest < MIN_SHARED_NUMBERS:
+        return None
     return round(float(score), 4), how
 
 
