@@ -14,7 +14,7 @@ from newsarchive.dedup.groups import (
     representative_of,
 )
 from newsarchive.dedup.index import DedupHook, rebuild_index
-from newsarchive.dedup.stories import Story, rebuild_stories, stories, story_of
+from newsarchive.dedup.story_pass import Story, rebuild_stories, stories, story_of
 
 __all__ = [
     "DedupHook",
