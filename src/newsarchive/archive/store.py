@@ -60,8 +60,9 @@ def default_hooks() -> list[ArchiveHook]:
     """The hooks every archive runs. Components that keep derived data add theirs here."""
     # Imported here: the components import the archive's types themselves.
     from newsarchive.dedup.index import DedupHook
+    from newsarchive.search.index import SearchIndexHook
 
-    hooks: list[ArchiveHook] = [DedupHook()]
+    hooks: list[ArchiveHook] = [SearchIndexHook(), DedupHook()]
     return hooks
 
 

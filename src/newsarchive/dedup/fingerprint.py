@@ -37,17 +37,29 @@ _P = np.uint64(0x100000001B3)  # FNV prime: polynomial rolling hash over code po
 _DENSIFY = np.uint64(0x9E3779B97F4A7C15)
 
 
+# Blocks where traditional characters live (CJK unified + extension A + compatibility).
+_CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
 @cache
 def _fold_lut() -> np.ndarray:
     """Matching form of each BMP code point as one code point (0 = dropped)."""
-    cps = [cp for cp in range(0x10000) if not 0xD800 <= cp < 0xE000]
-    nfkc = [unicodedata.normalize("NFKC", chr(cp)).casefold() for cp in cps]
-    simp = to_simplified("\n".join(s.replace("\n", " ") for s in nfkc)).split("\n")
-    if len(simp) != len(nfkc):  # a conversion that merged lines: keep width folding only
-        simp = nfkc
+    folded: dict[int, str] = {}
+    for cp in range(0x10000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        ch = chr(cp)
+        f = unicodedata.normalize("NFKC", ch).casefold() if not ch.isascii() else ch.lower()
+        folded[cp] = f
+    # OpenCC only where it can change something, one character per line so that its
+    # phrase tables never join neighbours.
+    cjk = [cp for lo, hi in _CJK_BLOCKS for cp in range(lo, hi)]
+    simp = to_simplified("\n".join(folded[cp].replace("\n", " ") for cp in cjk)).split("\n")
+    if len(simp) == len(cjk):  # a conversion that merged lines: keep width folding only
+        folded.update(zip(cjk, simp, strict=True))
     lut = np.zeros(0x10000, dtype=np.uint32)
-    for cp, s in zip(cps, simp, strict=True):
-        kept = [ch for ch in s if ch.isalnum()]
+    for cp, f in folded.items():
+        kept = [c for c in f if c.isalnum()]
         # A compatibility character that expands (㈱ -> (株)) keeps its first letter:
         # consistent on both sides of a comparison, which is all matching needs.
         lut[cp] = ord(kept[0]) if kept else 0

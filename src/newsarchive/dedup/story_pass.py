@@ -23,12 +23,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from newsarchive.dedup.fingerprint import matching_codes
 from newsarchive.text.normalize import fold_for_matching
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from newsarchive.archive import Archive
 
 WINDOW_DAYS = 3.0
@@ -96,6 +97,9 @@ def _load(conn: sqlite3.Connection) -> tuple[list[_Doc], list[np.ndarray]]:
 
 
 def _tfidf(grams: list[np.ndarray]) -> sparse.csr_matrix:
+    # scipy costs ~0.5 s to import: only the story pass needs it, not every import job.
+    from scipy import sparse
+
     lengths = np.array([g.size for g in grams])
     allg = np.concatenate(grams) if grams else np.empty(0, dtype=np.int64)
     vocab, cols = np.unique(allg, return_inverse=True)
