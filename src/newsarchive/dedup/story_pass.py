@@ -2,7 +2,7 @@
 
 Each article (one per duplicate group: members follow their representative) becomes a
 TF-IDF vector of character bigrams of its matching form (script-folded, punctuation
-removed): the title counts twice, then the lead. Bigrams need no segmenter and keep
+removed): the title counts three times, then the lead. Bigrams need no segmenter and keep
 names (孟晚舟 -> 孟晚, 晚舟), which is what tells one event from another.
 
 Clustering runs in time order: an article's neighbours are earlier articles within
@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from newsarchive.archive import Archive
 
 WINDOW_DAYS = 3.0
-EDGE_MIN = 0.25
-JOIN_MIN = 0.22
+EDGE_MIN = 0.2
+JOIN_MIN = 0.12
+TITLE_WEIGHT = 3  # the title names the event; the lead adds its particulars
 LEAD_CHARS = 300
 MAX_DF = 0.02  # bigrams in more than 2% of articles (中国, 美国, 表示) carry no event
 MIN_DF_CUTOFF = 5
