@@ -91,9 +91,8 @@ def _load(conn: sqlite3.Connection) -> tuple[list[_Doc], list[np.ndarray]]:
     for aid, outlet, first_seen, title, text, pts in rows:
         ts = pts if pts is not None else datetime.fromisoformat(first_seen).timestamp()
         docs.append(_Doc(aid, outlet, ts, title, reps.get(aid, aid)))
-        grams.append(
-            np.concatenate([_bigrams(title), _bigrams(title), _bigrams(text[:LEAD_CHARS])])
-        )
+        title_grams = _bigrams(title)
+        grams.append(np.concatenate([title_grams] * TITLE_WEIGHT + [_bigrams(text[:LEAD_CHARS])]))
     return docs, grams
 
 
