@@ -53,3 +53,23 @@ def test_bad_date_and_missing_archive_are_clean_errors(archive: Archive, tmp_pat
     assert bad.exit_code == 2 and "not a date" in bad.output
     missing = runner.invoke(app, ["duplicates", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "such archive" in " ".join(missing.output.split())
+
+
+def test_show_lists_duplicates_and_story(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    for a in articles:
+        ingest(a)
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    copy = ingest(dw, url="https://copy.example/2", text=to_traditional(dw["text"])).article_id
+    from newsarchive.dedup import rebuild_stories
+
+    rebuild_stories(archive)
+    result = runner.invoke(app, ["show", str(copy), "--db", str(archive.path), "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert [d["id"] for d in shown["duplicates"]] == [1]
+    assert shown["representative"] == 1
+    assert shown["story"] is not None and "德国之声" in shown["story"]["outlets"]
+    text = runner.invoke(app, ["show", "1", "--db", str(archive.path)])
+    assert text.exit_code == 0 and "duplicate" in text.output and "story" in text.output
