@@ -476,6 +476,7 @@ def bench_stories(db: Path) -> None:
                 print(f"  missing in archive: {url}", file=sys.stderr)
                 continue
             ids.append(rec.id)
+        ids = list(dict.fromkeys(ids))  # two labelled URLs can be one article
         labelled += len(ids)
         owner = Counter()
         for aid in ids:
