@@ -14,18 +14,23 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import queue
 import sqlite3
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import chain, islice
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import TypeVar, cast
 
 from newsarchive.archive import Archive, IngestOutcome
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
+
+_T = TypeVar("_T")
 
 BATCH_SIZE = 500
 # Files handed to a worker at a time: large enough to amortise pickling, small enough
@@ -79,7 +84,9 @@ def import_paths(
     """Import every file under `paths` (files, folders, .tar.xz/.tar.gz/.zip)."""
     summary = ImportSummary()
     raw_inputs = chain.from_iterable(iter_files(Path(p)) for p in paths)
-    inputs = _skip_known(archive.path, raw_inputs)
+    # Reading (xz/gzip, tar) and hashing run in a thread: both release the GIL, so they
+    # overlap with this thread's storing and the workers' parsing.
+    inputs = _prefetch(_skip_known(archive.path, raw_inputs), 2 * batch_size)
     n = default_workers() if workers is None else workers
     if n <= 1:
         _store_all(archive, map(_parse, inputs), summary, on_file, batch_size)
@@ -139,6 +146,49 @@ def _parse_slim(item: RawFile) -> _Slim:
     if isinstance(result, ReadError):
         return result.reason
     return result[0], result[1].format
+
+
+_END = object()
+
+
+def _prefetch(items: Iterator[_T], depth: int) -> Iterator[_T]:
+    """Run `items` in a background thread, at most `depth` ahead of the consumer."""
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as exc:  # re-raised in the consumer
+            q.put(_Failed(exc))
+
+    thread = threading.Thread(target=produce, name="newsarchive-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield cast(_T, item)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    exc: BaseException
 
 
 def _skip_known(

@@ -4,8 +4,12 @@ tarballs into tests/data/readers/)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+
+from newsarchive.extract import html_to_text
+from newsarchive.readers import ReadError, read_path
 
 from .helpers import DATA, assert_no_junk, read_error, read_one
 
@@ -175,3 +179,44 @@ def test_gfw_menu_pages_are_not_articles(name: str) -> None:
 def test_gfw_page_with_only_an_interactive_embed() -> None:
     err = read_error(DATA / "gfw-infogram-only.md")
     assert "no article content" in err.reason
+
+
+def test_text_is_what_html_to_text_gives_for_the_stored_html() -> None:
+    checked = 0
+    for result in read_path(DATA):
+        if isinstance(result, ReadError):
+            continue
+        draft = result[0]
+        assert draft.text == html_to_text(draft.html), result[1].location
+        checked += 1
+    assert checked == 23
+
+
+def test_gfw_secretchina_appeal_as_loose_text_after_a_rule() -> None:
+    # <p><hr/><br/>【诚征荣誉会员】…<span href=/kzgd/subscribe.html>: the parser closes the
+    # <p> at the <hr>, so the appeal is loose text in the article container.
+    draft, _ = read_one(DATA / "gfw-secretchina-video-appeal.md")
+    assert "诚征荣誉会员" not in draft.text
+    assert "荣誉会员招募" not in draft.text
+    assert draft.images == []  # the shop-cart banner went with its link
+    assert_no_junk(draft)
+
+
+def test_jekyll_author_is_a_person_only_when_it_is_not_the_feed(tmp_path: Path) -> None:
+    seed = (DATA / "seeds" / "000_0e76638f8906f1b6.txt").read_text("utf-8")
+    person = tmp_path / "person.md"
+    person.write_text(seed.replace("author: 大纪元", "author: 张北"), "utf-8")
+    draft, _ = read_one(person)
+    assert (draft.author, draft.outlet) == ("张北", "大纪元")
+    assert "大纪元" not in draft.tags
+
+    feed_name = tmp_path / "feed.md"
+    feed_name.write_text(
+        seed.replace("author: 大纪元", "author: (臺)大紀元EPOCH")
+        .replace("tags: [ 大纪元 ]", "tags: [ (臺)大紀元EPOCH ]")
+        .replace("categories: [ 大纪元 ]", "categories: [ (臺)大紀元EPOCH ]"),
+        "utf-8",
+    )
+    draft, _ = read_one(feed_name)
+    assert (draft.author, draft.outlet) == (None, "大纪元")
+    assert draft.tags == ["芯片", "十四五", "科技战"]

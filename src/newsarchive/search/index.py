@@ -13,15 +13,16 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from newsarchive.archive.db import ArchiveError
 from newsarchive.model import Draft
-from newsarchive.text.segment import cjk_chars, fold, segment_folded
+from newsarchive.text.segment import cjk_chars, fold, segment_folded, segmenter_version
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
 
-# Bumped whenever segmentation changes: rows indexed by an older segmenter cannot be
-# deleted exactly (contentless FTS5 needs the same tokens), so the index must be rebuilt.
-SEGMENTER_VERSION = "1"
+
+class IndexOutdatedError(ArchiveError):
+    """The index was built by another segmenter: its rows cannot be replaced exactly."""
 
 
 def index_row(title: str, text: str) -> tuple[str, str, str]:
@@ -40,6 +41,7 @@ def index_row(title: str, text: str) -> tuple[str, str, str]:
 def _insert(
     conn: sqlite3.Connection, article_id: int, version_id: int, row: tuple[str, ...]
 ) -> None:
+    _claim_index(conn)
     conn.execute(
         "INSERT INTO search_fts(rowid, title, body, chars) VALUES(?,?,?,?)", (article_id, *row)
     )
@@ -47,6 +49,30 @@ def _insert(
         "INSERT OR REPLACE INTO search_docs(article_id, version_id) VALUES(?,?)",
         (article_id, version_id),
     )
+
+
+def _segmenter_of_index(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM search_meta WHERE key='segmenter'").fetchone()
+    return None if row is None else str(row[0])
+
+
+def _claim_index(conn: sqlite3.Connection) -> None:
+    """A fresh index records which segmenter fills it."""
+    if _segmenter_of_index(conn) is None:
+        conn.execute(
+            "INSERT INTO search_meta(key, value) VALUES('segmenter', ?)", (segmenter_version(),)
+        )
+
+
+def _check_segmenter(conn: sqlite3.Connection) -> None:
+    """Refuse to delete rows indexed by another segmenter: contentless FTS5 deletes by
+    re-supplying the row's tokens, and different tokens would corrupt the index."""
+    built_by = _segmenter_of_index(conn)
+    if built_by is not None and built_by != segmenter_version():
+        raise IndexOutdatedError(
+            f"the search index was built by another segmenter ({built_by}; this is "
+            f"{segmenter_version()}): run `newsarchive reindex`"
+        )
 
 
 def _delete(conn: sqlite3.Connection, article_id: int) -> None:
@@ -57,6 +83,8 @@ def _delete(conn: sqlite3.Connection, article_id: int) -> None:
     ).fetchone()
     if old is None:
         return
+    # Only an exact delete needs the same segmenter; new articles can always be added.
+    _check_segmenter(conn)
     conn.execute(
         "INSERT INTO search_fts(search_fts, rowid, title, body, chars) VALUES('delete',?,?,?,?)",
         (article_id, *index_row(old[0], old[1])),
@@ -107,7 +135,7 @@ def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = N
         conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
         conn.execute(
             "INSERT OR REPLACE INTO search_meta(key, value) VALUES('segmenter', ?)",
-            (SEGMENTER_VERSION,),
+            (segmenter_version(),),
         )
     if on_progress and not done:
         on_progress(0, 0)
