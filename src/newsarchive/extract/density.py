@@ -1,0 +1,191 @@
+"""Choosing the article's container by text and punctuation density.
+
+trafilatura keeps nearly all of a Chinese article (recall ≈ 0.99 on the magic-html pages)
+but also whatever prose-like junk surrounds it: comment threads, "related" teasers with a
+sentence each, sidebars of other stories. Those blocks are scattered over many small
+containers, while an article's paragraphs share one parent. So, as readability does, each
+paragraph-like block scores by its length and punctuation (Chinese and Western), the score
+flows to its parent (full), grandparent (half) and great-grandparent (a third), and the
+container with the best score discounted by its link density wins. Punctuation matters
+more for Chinese than length: headline lists and menus are long runs of characters
+without a single 。or ，.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.etree
+from lxml.html import HtmlElement
+
+# Blocks whose own text we score. Inline tags never start a block.
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "td",
+        "section",
+        "article",
+        "li",
+        "pre",
+        "blockquote",
+        "dd",
+        "main",
+        "font",
+        "span",
+    }
+)
+CONTAINER_TAGS = frozenset(
+    {
+        "div",
+        "td",
+        "section",
+        "article",
+        "main",
+        "body",
+        "dd",
+        "tbody",
+        "table",
+        "ul",
+        "ol",
+        "blockquote",
+        "center",
+    }
+)
+_PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
+_SPACE = re.compile(r"\s+")
+MIN_BLOCK_CHARS = 20
+
+
+@dataclass
+class Candidate:
+    element: HtmlElement
+    score: float
+    text_chars: int
+    link_density: float
+    near_title: bool = False
+
+
+def _text_len(el: HtmlElement) -> int:
+    return len(_SPACE.sub("", el.text_content()))
+
+
+def _link_chars(el: HtmlElement) -> int:
+    return sum(len(_SPACE.sub("", a.text_content())) for a in el.iter("a"))
+
+
+def _own_text(el: HtmlElement) -> str:
+    """Text of a block without its nested blocks (inline children count)."""
+    parts = [el.text or ""]
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag not in BLOCK_TAGS or tag in ("span", "font"):
+            parts.append(child.text_content() if tag else "")
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _inside_link(el: HtmlElement) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag == "a":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def score_containers(body: HtmlElement) -> dict[HtmlElement, float]:
+    """Readability-style accumulation of paragraph scores into their ancestors."""
+    scores: dict[HtmlElement, float] = {}
+    for el in body.iter(*BLOCK_TAGS):
+        own = _SPACE.sub("", _own_text(el))
+        if len(own) < MIN_BLOCK_CHARS or _inside_link(el):
+            continue
+        links = sum(len(_SPACE.sub("", a.text_content())) for a in el.iterchildren("a"))
+        if links > 0.5 * len(own):
+            continue
+        punct = len(_PUNCT.findall(own))
+        if punct == 0 and len(own) < 80:
+            continue  # a headline, a date line, a label: no prose without punctuation
+        score = 1.0 + punct + min(len(own) / 100.0, 3.0)
+        parent = el if el.tag in CONTAINER_TAGS or el.tag == "li" else el.getparent()
+        for share in (1.0, 0.5, 1 / 3):
+            if parent is None:
+                break
+            scores[parent] = scores.get(parent, 0.0) + score * share
+            if parent.tag == "li":
+                break  # a list item is a teaser: its prose must not add up with its siblings'
+            parent = parent.getparent()
+    return scores
+
+
+_GOOD_ATTR = re.compile(r"article|content|body|text|post|entry|story|detail|main|正文|artic", re.I)
+_BAD_ATTR = re.compile(
+    r"stream|list|feed|related|recommend|comment|side|more|hot|rank|teaser|card|promo|foot|"
+    r"widget|banner|nav|menu|share",
+    re.I,
+)
+TITLE_BOOST = 2.0
+
+
+def _attr_weight(el: HtmlElement) -> float:
+    words = f"{el.get('class', '')} {el.get('id', '')}"
+    weight = 1.0
+    if _GOOD_ATTR.search(words):
+        weight *= 1.25
+    if _BAD_ATTR.search(words):
+        weight *= 0.5
+    return weight
+
+
+NEAR_TITLE_CHARS = 400
+
+
+def _text_offsets(body: HtmlElement) -> dict[HtmlElement, int]:
+    """For every element, how many non-space characters of text come before it."""
+    offsets: dict[HtmlElement, int] = {}
+    count = 0
+    for event, el in lxml.etree.iterwalk(body, events=("start", "end")):
+        if event == "start":
+            offsets[el] = count
+            count += len(_SPACE.sub("", el.text or ""))
+        else:
+            count += len(_SPACE.sub("", el.tail or ""))
+    return offsets
+
+
+def _near_title(
+    el: HtmlElement, title_el: HtmlElement | None, offsets: dict[HtmlElement, int]
+) -> bool:
+    """The candidate holds the headline, or starts within a few lines of text after it
+    (byline, date, lead photo caption): an article body follows its headline, teaser
+    streams and comment threads come after the whole article or in another column."""
+    if title_el is None or title_el not in offsets or el not in offsets:
+        return False
+    if any(a is el for a in title_el.iterancestors()):
+        return True
+    title_end = offsets[title_el] + len(_SPACE.sub("", title_el.text_content()))
+    return 0 <= offsets[el] - title_end <= NEAR_TITLE_CHARS
+
+
+def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Candidate | None:
+    """The element that most likely holds the whole article, or None on a page with no
+    prose at all (a list page, an error page)."""
+    scores = score_containers(body)
+    if not scores:
+        return None
+    offsets = _text_offsets(body) if title_el is not None else {}
+    best: Candidate | None = None
+    for el, raw_score in scores.items():
+        chars = _text_len(el)
+        if not chars:
+            continue
+        density = min(1.0, _link_chars(el) / chars)
+        final = raw_score * (1.0 - density) * _attr_weight(el)
+        near = _near_title(el, title_el, offsets)
+        if near:
+            final *= TITLE_BOOST
+        if best is None or final > best.score:
+            best = Candidate(el, final, chars, density, near)
+    return best
