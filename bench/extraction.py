@@ -31,10 +31,17 @@ import statistics
 import sys
 import time
 import warnings
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from newsarchive.extract.evaluate import (
+    bigram_score,
+    jieba_score,
+    jieba_tokens,
+    shingle_score,
+    summarise,
+)
 
 CORPUS = Path("/work/shared/corpus/extraction")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -65,74 +72,6 @@ class Output:
 @dataclass
 class Scores:
     tp_fp_fn: list[tuple[float, float, float]] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- scoring
-
-
-def _aeb_ngrams(text: str, n: int = 4) -> list[tuple[str, ...]]:
-    tokens = _WORD.findall(text or "")
-    out = []
-    for i in range(max(1, len(tokens) - n + 1)):
-        shingle = tuple(tokens[i : i + n])
-        if shingle:
-            out.append(shingle)
-    return out
-
-
-def _match(true: Iterable[object], pred: Iterable[object]) -> tuple[float, float, float]:
-    """tp/fp/fn over multisets, normalised so that long pages weigh no more (as aeb)."""
-    t, p = Counter(true), Counter(pred)
-    tp = fp = fn = 0.0
-    for key in set(t) | set(p):
-        tc, pc = t.get(key, 0), p.get(key, 0)
-        tp += min(tc, pc)
-        fp += max(0, pc - tc)
-        fn += max(0, tc - pc)
-    s = tp + fp + fn
-    return (tp / s, fp / s, fn / s) if s > 0 else (0.0, 0.0, 0.0)
-
-
-def shingle_score(true: str, pred: str) -> tuple[float, float, float]:
-    return _match(_aeb_ngrams(true), _aeb_ngrams(pred))
-
-
-def _jieba_tokens(text: str) -> list[str]:
-    import jieba
-
-    return [t for t in jieba.lcut(text or "") if _WORD.search(t)]
-
-
-def jieba_score(true: str, pred: str) -> tuple[float, float, float]:
-    return _match(_jieba_tokens(true), _jieba_tokens(pred))
-
-
-def _bigrams(text: str) -> list[str]:
-    chars = [c for c in (text or "") if c.isalnum()]
-    return ["".join(chars[i : i + 2]) for i in range(len(chars) - 1)]
-
-
-def bigram_score(true: str, pred: str) -> tuple[float, float, float]:
-    return _match(_bigrams(true), _bigrams(pred))
-
-
-def summarise(tp_fp_fns: list[tuple[float, float, float]]) -> tuple[float, float, float]:
-    """aeb's metrics_from_tp_fp_fns: mean precision, mean recall, F1 of the means."""
-
-    def prec(tp: float, fp: float, fn: float) -> float:
-        if fp == fn == 0:
-            return 1.0
-        return 0.0 if tp == fp == 0 else tp / (tp + fp)
-
-    def rec(tp: float, fp: float, fn: float) -> float:
-        if fp == fn == 0:
-            return 1.0
-        return 0.0 if tp == fn == 0 else tp / (tp + fn)
-
-    ps = [prec(*x) for x in tp_fp_fns if x[0] + x[1] > 0] or [0.0]
-    rs = [rec(*x) for x in tp_fp_fns if x[0] + x[2] > 0] or [0.0]
-    p, r = statistics.mean(ps), statistics.mean(rs)
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 # ---------------------------------------------------------------- data
@@ -329,7 +268,7 @@ def main() -> None:
             print(f"# {t}: not installed, skipped", file=sys.stderr)
             continue
         tools[t] = TOOLS[t]
-    _jieba_tokens("预热")  # load jieba's dictionary before any timing
+    jieba_tokens("预热")  # load jieba's dictionary before any timing
     loaders = {"aeb": load_aeb, "magic-html": load_magic}
     for name in args.sets.split(","):
         pages = loaders[name](args.limit)
