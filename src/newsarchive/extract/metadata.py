@@ -42,11 +42,12 @@ def _meta(root: HtmlElement, *keys: str) -> str | None:
 
 
 def strip_site_suffix(title: str) -> str:
-    """'Headline - Site' -> 'Headline': keep the longest part when separators split it."""
-    parts = [p for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    """'Headline - Site' -> 'Headline'. The headline comes first on nearly every site; a
+    very short first part is a site prefix ('BBC | Headline') and then the longest wins."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title
-    return max(parts, key=len).strip()
+    return parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
 
 
 def find_title(root: HtmlElement) -> str:
