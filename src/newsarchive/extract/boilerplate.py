@@ -25,7 +25,6 @@ DROP_TAGS = (
     "style",
     "noscript",
     "iframe",
-    "form",
     "button",
     "select",
     "textarea",
@@ -33,17 +32,17 @@ DROP_TAGS = (
     "template",
     "object",
     "embed",
-    "nav",
-    "aside",
-    "footer",
 )
+# Dropped like junk-attribute blocks, i.e. unless they hold most of the page (ASP.NET pages
+# wrap everything in one <form>; unclosed tags put articles inside a <nav>).
+JUNK_TAGS = ("form", "nav", "aside", "footer")
 
 # Attribute words for blocks that are never article text.
 _JUNK_ATTR = re.compile(
     r"(?:^|[-_\s])(?:comments?|comment-?list|share|sharing|social|related|recommend\w*|"
     r"sidebar|side-?bar|footer|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
     r"adsbygoogle|banner|sponsor\w*|promo|popup|modal|cookie|subscribe|newsletter|"
-    r"hot-?news|hotlist|rank\w*|tags?|keywords?|pager|pagination|toolbar|login|"
+    r"hot-?news|hotlist|rank\w*|pager|pagination|toolbar|login|"
     r"copyright|disclaimer|statement|qrcode|weixin-?code)(?:$|[-_\s\d])",
     re.IGNORECASE,
 )
@@ -93,7 +92,8 @@ def prune_tree(root: HtmlElement, extra: Iterable[HtmlElement] = ()) -> None:
         if el.getparent() is not None:
             el.drop_tree()
     total = _chars(root)
-    doomed = [el for el in root.iter() if isinstance(el.tag, str) and is_junk_element(el)]
+    doomed = list(root.iter(*JUNK_TAGS))
+    doomed += [el for el in root.iter() if isinstance(el.tag, str) and is_junk_element(el)]
     doomed += list(extra)
     for el in doomed:
         # Unclosed tags make a "breadcrumb" or "nav" swallow the whole page: never drop

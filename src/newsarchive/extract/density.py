@@ -14,7 +14,7 @@ without a single 。or ，.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.etree
 from lxml.html import HtmlElement
@@ -65,6 +65,8 @@ class Candidate:
     text_chars: int
     link_density: float
     near_title: bool = False
+    # The container plus the siblings that belong to the article, in document order.
+    parts: list[HtmlElement] = field(default_factory=list)
 
 
 def _text_len(el: HtmlElement) -> int:
@@ -75,13 +77,46 @@ def _link_chars(el: HtmlElement) -> int:
     return sum(len(_SPACE.sub("", a.text_content())) for a in el.iter("a"))
 
 
+INLINE_TAGS = frozenset(
+    {
+        "a",
+        "span",
+        "font",
+        "b",
+        "strong",
+        "em",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "br",
+        "small",
+        "big",
+        "code",
+        "mark",
+        "q",
+        "cite",
+        "abbr",
+        "time",
+        "label",
+        "img",
+        "del",
+        "ins",
+        "var",
+        "kbd",
+        "wbr",
+    }
+)
+
+
 def _own_text(el: HtmlElement) -> str:
-    """Text of a block without its nested blocks (inline children count)."""
+    """Text of a block without its nested blocks: only inline children count (a `<ul>`
+    or `<table>` inside a div is its own block, not the div's prose)."""
     parts = [el.text or ""]
     for child in el:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if tag not in BLOCK_TAGS or tag in ("span", "font"):
-            parts.append(child.text_content() if tag else "")
+        if isinstance(child.tag, str) and child.tag in INLINE_TAGS:
+            parts.append(child.text_content())
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -188,4 +223,39 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
             final *= TITLE_BOOST
         if best is None or final > best.score:
             best = Candidate(el, final, chars, density, near)
+    if best is not None:
+        best.parts = _with_siblings(best, scores)
     return best
+
+
+SIBLING_SHARE = 0.2
+
+
+def _with_siblings(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
+    """Readability's sibling rule: an article split over several sibling blocks (a lead
+    paragraph before the body div, a body cut by an ad slot into columns) is kept whole.
+    A sibling joins when it scores a fifth of the winner, or is a prose paragraph."""
+    parent = best.element.getparent()
+    if parent is None:
+        return [best.element]
+    parts = []
+    for sib in parent:
+        if sib is best.element:
+            parts.append(sib)
+            continue
+        if not isinstance(sib.tag, str):
+            continue
+        chars = _text_len(sib)
+        if not chars:
+            continue
+        links = _link_chars(sib) / chars
+        score = scores.get(sib, 0.0) * (1 - links) * _attr_weight(sib)
+        own = _SPACE.sub("", sib.text_content())
+        prose = (
+            sib.tag == "p"
+            and links < 0.25
+            and (len(own) >= 80 or (len(own) > 20 and own[-1] in '。.!?！？」”"'))
+        )
+        if score >= SIBLING_SHARE * best.score or prose:
+            parts.append(sib)
+    return parts

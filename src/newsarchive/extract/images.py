@@ -32,7 +32,7 @@ MAX_CAPTION = 200
 
 
 def _text(el: HtmlElement | None) -> str:
-    return _SPACE.sub(" ", el.text_content()).strip() if el is not None else ""
+    return _SPACE.sub(" ", "".join(el.itertext())).strip() if el is not None else ""
 
 
 def image_url(img: HtmlElement, base_url: str | None) -> str | None:

@@ -16,6 +16,7 @@ Pipeline (each step in its own module):
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -38,6 +39,8 @@ _SPACE = re.compile(r"\s+")
 # a fragment (it discarded most blocks) and the whole page is tried instead.
 MIN_KEPT_SHARE = 0.2
 MIN_TEXT_CHARS = 30
+# Below this share, trafilatura's fast path is retried with its full run.
+FULL_RUN_SHARE = 0.6
 
 
 class ExtractionError(Exception):
@@ -66,11 +69,11 @@ def _chars(el: HtmlElement) -> int:
     return len(_SPACE.sub("", el.text_content()))
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None) -> Any:
+def _run_trafilatura(tree: HtmlElement, url: str | None, *, fast: bool = True) -> Any:
     return trafilatura.bare_extraction(
         tree,
         url=url,
-        fast=True,
+        fast=fast,
         favor_recall=True,
         include_comments=False,
         include_images=True,
@@ -80,43 +83,55 @@ def _run_trafilatura(tree: HtmlElement, url: str | None) -> Any:
     )
 
 
-def _standalone(container: HtmlElement) -> HtmlElement:
-    """The container as a document of its own, for trafilatura."""
+def _kept(doc: Any) -> int:
+    return len(_SPACE.sub("", doc.text or "")) if doc is not None else 0
+
+
+def _standalone(parts: list[HtmlElement]) -> HtmlElement:
+    """The article's blocks as a document of their own, for trafilatura."""
     root = lxml.html.Element("html")
     body = lxml.html.Element("body")
     root.append(body)
-    container.tail = None
-    # The density pass chose it for its text: a "hidden until scripts run" style (WeChat
-    # articles) must not make trafilatura discard it.
-    container.attrib.pop("style", None)
-    body.append(container)
+    for part in parts:
+        part.tail = None
+        # The density pass chose it for its text: a "hidden until scripts run" style
+        # (WeChat articles) must not make trafilatura discard it.
+        part.attrib.pop("style", None)
+        body.append(part)
     return root
 
 
 def _article_tree(
-    root: HtmlElement, url: str | None, title_el: HtmlElement | None
-) -> tuple[Any, HtmlElement]:
-    """trafilatura's result and the element it was taken from."""
+    root: HtmlElement, html: str, url: str | None, title_el: HtmlElement | None
+) -> tuple[Any, HtmlElement | None]:
+    """trafilatura's result and the element it was taken from (None: the whole page)."""
     body = root.body if root.find("body") is not None else root
     profile = profiles.profile_for_url(url)
     boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
     chosen = profile.content_element(root) if profile else None
+    parts = [chosen] if chosen is not None else []
     if chosen is None:
         found = density.best_container(body, title_el)
         # Only a container next to the headline is trusted: measured on the magic-html
         # pages, a container chosen without that anchor lost more pages than it fixed.
-        chosen = found.element if found is not None and found.near_title else None
+        if found is not None and found.near_title:
+            chosen, parts = found.element, found.parts
     if chosen is not None and chosen is not body:
-        available = _chars(chosen)
-        parent = chosen.getparent()
-        index = parent.index(chosen) if parent is not None else 0
-        doc = _run_trafilatura(_standalone(chosen), url)
-        kept = len(_SPACE.sub("", doc.text or "")) if doc is not None else 0
-        if kept >= max(MIN_TEXT_CHARS, MIN_KEPT_SHARE * available):
-            return doc, chosen
-        if parent is not None:  # put it back: the whole page is the fallback
-            parent.insert(index, chosen)
-    return _run_trafilatura(root, url), body
+        available = sum(_chars(p) for p in parts)
+        backup = lxml.html.Element("div")
+        backup.extend(copy.deepcopy(p) for p in parts)  # trafilatura prunes what it is given
+        doc = _run_trafilatura(_standalone(parts), url)
+        if _kept(doc) < FULL_RUN_SHARE * available:
+            # Its fast path drops markup it does not expect (WeChat's nested <section>s);
+            # its full run, with its own fallbacks, is slower but recovers them.
+            again = _run_trafilatura(_standalone(list(copy.deepcopy(backup))), url, fast=False)
+            doc = again if _kept(again) > _kept(doc) else doc
+        if _kept(doc) >= max(MIN_TEXT_CHARS, MIN_KEPT_SHARE * available):
+            return doc, backup
+        # The whole page is the fallback: reparse, the parts have left the tree.
+        root = parse_html(html)
+        boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
+    return _run_trafilatura(root, url, fast=False), None
 
 
 def extract_page(raw: bytes, url: str | None = None) -> Draft:
@@ -129,12 +144,14 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
     declared_lang = root.get("lang") or None
     meta_date = dates.published_from_metadata(root, declared_lang)
     raw_author = metadata.find_author(root, "")
-    doc, container = _article_tree(root, url, metadata.title_element(root, title))
+    doc, container = _article_tree(root, html, url, metadata.title_element(root, title))
     if doc is None or doc.body is None or not _SPACE.sub("", doc.text or ""):
         raise ExtractionError("no article text found")
-    pics = images.find_images(container, url)
     article = convert_to_html(doc.body)
     boilerplate.trim_html(article)
+    # Captions are read from the original markup when we know where the article is; from
+    # the whole-page fallback only trafilatura's own images (no captions) are reliable.
+    pics = images.find_images(container if container is not None else article, url)
     clean = sanitize_html(lxml.html.tostring(article, encoding="unicode"))
     text = html_to_text(clean)
     if len(_SPACE.sub("", text)) < 1:
