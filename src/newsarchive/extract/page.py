@@ -30,7 +30,7 @@ from newsarchive.extract import boilerplate, dates, density, images, metadata, p
 from newsarchive.extract.charset import CharsetError
 from newsarchive.extract.charset import decode_html as _decode
 from newsarchive.extract.sanitize import html_to_text, sanitize_html
-from newsarchive.model import Draft, Timestamp
+from newsarchive.model import Draft, Image, Timestamp
 from newsarchive.outlets import canonical_outlet
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -103,8 +103,9 @@ def _standalone(parts: list[HtmlElement]) -> HtmlElement:
 
 def _article_tree(
     root: HtmlElement, html: str, url: str | None, title_el: HtmlElement | None
-) -> tuple[Any, HtmlElement | None]:
-    """trafilatura's result and the element it was taken from (None: the whole page)."""
+) -> tuple[Any, list[Image] | None]:
+    """trafilatura's result, and the images with captions of the blocks it was run on
+    (None when it ran on the whole page: which images belong is then unknown)."""
     body = root.body if root.find("body") is not None else root
     profile = profiles.profile_for_url(url)
     boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
@@ -118,6 +119,7 @@ def _article_tree(
             chosen, parts = found.element, found.parts
     if chosen is not None and chosen is not body:
         available = sum(_chars(p) for p in parts)
+        pics = [img for p in parts for img in images.find_images(p, url)]
         backup = lxml.html.Element("div")
         backup.extend(copy.deepcopy(p) for p in parts)  # trafilatura prunes what it is given
         doc = _run_trafilatura(_standalone(parts), url)
@@ -127,11 +129,13 @@ def _article_tree(
             again = _run_trafilatura(_standalone(list(copy.deepcopy(backup))), url, fast=False)
             doc = again if _kept(again) > _kept(doc) else doc
         if _kept(doc) >= max(MIN_TEXT_CHARS, MIN_KEPT_SHARE * available):
-            return doc, backup
+            return doc, pics
         # The whole page is the fallback: reparse, the parts have left the tree.
         root = parse_html(html)
         boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
-    return _run_trafilatura(root, url, fast=False), None
+        chosen = None
+    page_pics = images.find_images(body, url) if chosen is body else None
+    return _run_trafilatura(root, url, fast=False), page_pics
 
 
 def extract_page(raw: bytes, url: str | None = None) -> Draft:
@@ -144,14 +148,15 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
     declared_lang = root.get("lang") or None
     meta_date = dates.published_from_metadata(root, declared_lang)
     raw_author = metadata.find_author(root, "")
-    doc, container = _article_tree(root, html, url, metadata.title_element(root, title))
+    doc, pics = _article_tree(root, html, url, metadata.title_element(root, title))
     if doc is None or doc.body is None or not _SPACE.sub("", doc.text or ""):
         raise ExtractionError("no article text found")
     article = convert_to_html(doc.body)
     boilerplate.trim_html(article)
     # Captions are read from the original markup when we know where the article is; from
     # the whole-page fallback only trafilatura's own images (no captions) are reliable.
-    pics = images.find_images(container if container is not None else article, url)
+    if pics is None:
+        pics = images.find_images(article, url)
     clean = sanitize_html(lxml.html.tostring(article, encoding="unicode"))
     text = html_to_text(clean)
     if len(_SPACE.sub("", text)) < 1:

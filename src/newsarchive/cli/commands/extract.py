@@ -33,7 +33,9 @@ def register(app: typer.Typer) -> None:
                 draft = extract_file(path, url)
             except ExtractionError as exc:
                 failures += 1
-                err_console.print(f"[bold red]error:[/] {path}: {exc}", highlight=False)
+                err_console.print(
+                    f"[bold red]error:[/] {path}: {exc}", highlight=False, soft_wrap=True
+                )
                 continue
             if as_json:
                 print_json(draft_json(path, draft))
