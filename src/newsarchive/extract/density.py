@@ -55,7 +55,10 @@ CONTAINER_TAGS = frozenset(
 )
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
 _SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[。！？.!?][」”\"')）]?$")
 MIN_BLOCK_CHARS = 20
+# A block long enough to be the article's first paragraph (not a dateline or byline).
+LEAD_MIN_CHARS = 25
 
 
 @dataclass
@@ -130,8 +133,11 @@ def _inside_link(el: HtmlElement) -> bool:
     return False
 
 
-def score_containers(body: HtmlElement) -> dict[HtmlElement, float]:
-    """Readability-style accumulation of paragraph scores into their ancestors."""
+def score_containers(
+    body: HtmlElement, blocks: list[HtmlElement] | None = None
+) -> dict[HtmlElement, float]:
+    """Readability-style accumulation of paragraph scores into their ancestors; the prose
+    blocks that scored are appended to `blocks` in document order."""
     scores: dict[HtmlElement, float] = {}
     for el in body.iter(*BLOCK_TAGS):
         own = _SPACE.sub("", _own_text(el))
@@ -144,13 +150,18 @@ def score_containers(body: HtmlElement) -> dict[HtmlElement, float]:
         if punct == 0 and len(own) < 80:
             continue  # a headline, a date line, a label: no prose without punctuation
         score = 1.0 + punct + min(len(own) / 100.0, 3.0)
-        parent = el if el.tag in CONTAINER_TAGS or el.tag == "li" else el.getparent()
+        if blocks is not None and len(own) >= LEAD_MIN_CHARS and _SENTENCE_END.search(own):
+            # Prose, not a "时间：2024-05-20 来源：新华网" or "By X | Nov 18, 2019" line.
+            blocks.append(el)
+        parent = el if el.tag in CONTAINER_TAGS else el.getparent()
         for share in (1.0, 0.5, 1 / 3):
             if parent is None:
                 break
             scores[parent] = scores.get(parent, 0.0) + score * share
-            if parent.tag == "li":
-                break  # a list item is a teaser: its prose must not add up with its siblings'
+            if parent.tag in ("ul", "ol"):
+                # A list's prose stops at the list: teaser streams are lists, and must not
+                # lift the page region around them (a listicle's list still scores).
+                break
             parent = parent.getparent()
     return scores
 
@@ -174,9 +185,6 @@ def _attr_weight(el: HtmlElement) -> float:
     return weight
 
 
-NEAR_TITLE_CHARS = 400
-
-
 def _text_offsets(body: HtmlElement) -> dict[HtmlElement, int]:
     """For every element, how many non-space characters of text come before it."""
     offsets: dict[HtmlElement, int] = {}
@@ -190,39 +198,62 @@ def _text_offsets(body: HtmlElement) -> dict[HtmlElement, int]:
     return offsets
 
 
-def _near_title(
-    el: HtmlElement, title_el: HtmlElement | None, offsets: dict[HtmlElement, int]
-) -> bool:
-    """The candidate holds the headline, or starts within a few lines of text after it
-    (byline, date, lead photo caption): an article body follows its headline, teaser
-    streams and comment threads come after the whole article or in another column."""
-    if title_el is None or title_el not in offsets or el not in offsets:
-        return False
-    if any(a is el for a in title_el.iterancestors()):
-        return True
+def _first_block_after(
+    title_el: HtmlElement | None, blocks: list[HtmlElement], offsets: dict[HtmlElement, int]
+) -> HtmlElement | None:
+    """The first prose block after the headline: where the article starts."""
+    if title_el is None or title_el not in offsets:
+        return None
     title_end = offsets[title_el] + len(_SPACE.sub("", title_el.text_content()))
-    return 0 <= offsets[el] - title_end <= NEAR_TITLE_CHARS
+    return next((b for b in blocks if offsets.get(b, -1) >= title_end), None)
+
+
+def _holds(el: HtmlElement, block: HtmlElement | None) -> bool:
+    return block is not None and (block is el or any(a is el for a in block.iterancestors()))
+
+
+NEAR_TITLE_SHARE = 0.25
+# ...and if it holds a few sentences itself, not just a promo line under the headline.
+NEAR_TITLE_MIN_SCORE = 15.0
 
 
 def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Candidate | None:
     """The element that most likely holds the whole article, or None on a page with no
-    prose at all (a list page, an error page)."""
-    scores = score_containers(body)
+    prose at all (a list page, an error page).
+
+    A candidate that holds the first paragraph after the headline is "near the title" and
+    scores double. When the overall winner is not near the title (a long teaser stream
+    beside a short story), the best near-title candidate still wins if it reaches a
+    quarter of the winner's score: a short article is still the article."""
+    blocks: list[HtmlElement] = []
+    scores = score_containers(body, blocks)
     if not scores:
         return None
     offsets = _text_offsets(body) if title_el is not None else {}
+    first = _first_block_after(title_el, blocks, offsets)
     best: Candidate | None = None
+    best_near: Candidate | None = None
     for el, raw_score in scores.items():
         chars = _text_len(el)
         if not chars:
             continue
         density = min(1.0, _link_chars(el) / chars)
         final = raw_score * (1.0 - density) * _attr_weight(el)
-        near = _near_title(el, title_el, offsets)
+        near = _holds(el, first)
         if near:
             final *= TITLE_BOOST
+        candidate = Candidate(el, final, chars, density, near)
         if best is None or final > best.score:
-            best = Candidate(el, final, chars, density, near)
+            best = candidate
+        if near and (best_near is None or final > best_near.score):
+            best_near = candidate
+    if (
+        best is not None
+        and not best.near_title
+        and best_near is not None
+        and best_near.score >= max(NEAR_TITLE_SHARE * best.score, NEAR_TITLE_MIN_SCORE)
+    ):
+        best = best_near
     if best is not None:
         best.parts = _with_siblings(best, scores)
     return best
