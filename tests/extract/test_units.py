@@ -203,3 +203,22 @@ def test_empty_and_textless_pages_raise() -> None:
         extract_page(b"  ")
     with pytest.raises(ExtractionError):
         extract_page(b"<html><body><div></div></body></html>")
+
+
+# ------------------------------------------------------------------ outlet profiles
+
+
+def test_outlet_profiles_drop_credits_and_date_strips(shared) -> None:  # type: ignore[no-untyped-def]
+    html = shared / "corpus/web/html"
+    bbc = extract_page(
+        (html / "bbc/nsa_bbc_trad_001.html").read_bytes(), "https://www.bbc.com/zhongwen/trad/x"
+    )
+    assert bbc.title == "華為新款5G手機橫空出世 中國半導體突破美國封鎖？"
+    assert "圖像來源" not in bbc.text and "Mate 60 Pro" in bbc.text
+    assert bbc.outlet == "BBC中文" and bbc.lang == "zh-Hant"
+    rfi = extract_page(
+        (html / "rfi/radarflow_rfi_detail.html").read_bytes(), "https://www.rfi.fr/cn/x"
+    )
+    assert "发表时间" not in rfi.text and rfi.text.startswith("台湾增加400亿美元国防开支")
+    assert rfi.published == datetime(2025, 11, 30, 9, 13, 47, tzinfo=UTC)
+    assert rfi.images and rfi.images[0].caption and "赖清德" in rfi.images[0].caption

@@ -50,8 +50,24 @@ def strip_site_suffix(title: str) -> str:
     return parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
 
 
+def _without_site(title: str, site: str | None) -> str:
+    """Cut a trailing ' - Site' when the last part names the site (og:site_name)."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2 or not site:
+        return title
+    fold = "".join(site.split()).casefold()
+    last = "".join(parts[-1].split()).casefold()
+    if last and (last in fold or fold in last):
+        cut = title.rfind(parts[-1])
+        return _TITLE_SEPARATORS.sub("", title[:cut].rstrip()) if cut > 0 else title
+    return title
+
+
 def find_title(root: HtmlElement) -> str:
+    site = _meta(root, "og:site_name", "application-name")
     og = _meta(root, "og:title", "twitter:title")
+    if og and site:
+        og = _without_site(og, site)
     title_el = root.find(".//title")
     page_title = _clean(title_el.text_content()) if title_el is not None else ""
     h1s = [_clean(h.text_content()) for h in root.iter("h1")]
