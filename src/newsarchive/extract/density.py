@@ -247,13 +247,13 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
             best = candidate
         if near and (best_near is None or final > best_near.score):
             best_near = candidate
-    if (
-        best is not None
-        and not best.near_title
-        and best_near is not None
-        and best_near.score >= max(NEAR_TITLE_SHARE * best.score, NEAR_TITLE_MIN_SCORE)
-    ):
-        best = best_near
+    if best is not None and not best.near_title and best_near is not None:
+        if any(a is best_near.element for a in best.element.iterancestors()):
+            # The winner sits inside the region that starts after the headline (a body
+            # div next to a summary box): it is the article, the region is wider.
+            best.near_title = True
+        elif best_near.score >= max(NEAR_TITLE_SHARE * best.score, NEAR_TITLE_MIN_SCORE):
+            best = best_near
     if best is not None:
         best.parts = _with_siblings(best, scores)
     return best

@@ -62,6 +62,11 @@ def parse_html(html: str) -> HtmlElement:
         root = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
+    # React pages put `<!-- -->` between words; trafilatura, given a tree, drops comment
+    # nodes together with their tails, i.e. with the words that follow them.
+    lxml.etree.strip_elements(
+        root, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False
+    )
     return root
 
 
