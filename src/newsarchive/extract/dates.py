@@ -149,7 +149,8 @@ def published_from_content(
     try:
         from htmldate import find_date
 
-        found = find_date(html, url=url, extensive_search=True, original_date=True)
+        # extensive_search would hand free text to dateparser: 0.5–5 s per page here.
+        found = find_date(html, url=url, extensive_search=False, original_date=True)
     except Exception:  # htmldate is a best-effort last resort; its failures are not ours
         found = None
     if found and (value := parse_iso(found, lang)):
