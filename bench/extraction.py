@@ -192,13 +192,6 @@ def run_tool(run: Callable[[Page], Output], page: Page) -> Output:
 # ---------------------------------------------------------------- report
 
 
-def title_right(page_title: str | None, truth: str) -> bool:
-    """The ground truth texts start with the headline; a title is right when it is the
-    truth's first line (both whitespace-normalised)."""
-    first = " ".join(truth.strip().split("\n", 1)[0].split())
-    return bool(page_title) and " ".join((page_title or "").split()) == first
-
-
 def date_right(published: str | None, truth: str) -> bool | None:
     """The truth's first lines often hold the date; None when they do not."""
     m = _DATE.search("\n".join(truth.strip().split("\n")[:4]))
@@ -240,16 +233,15 @@ def report(name: str, pages: list[Page], outs: dict[str, list[Output]], per_page
                         f"   {tp:.2f} fp={fp:.2f} fn={fn:.2f} {pages[i].key[:12]} {pages[i].url[:80]}"
                     )
     if name == "magic-html":
+        # Neither set has title or date fields; the magic-html truth of some Chinese
+        # pages starts with a dateline, which is used to judge dates there.
         zh = [i for i in idx if pages[i].chinese]
-        print(
-            f"\n== magic-html zh({len(zh)}) title / date right (date: pages whose truth shows one)"
-        )
+        print(f"\n== magic-html zh({len(zh)}) date right, on pages whose truth shows a date")
         for tool, results in outs.items():
-            t = sum(title_right(results[i].title, pages[i].truth) for i in zh) / max(1, len(zh))
-            dated = [(i, date_right(results[i].published, pages[i].truth)) for i in zh]
-            judged = [ok for _, ok in dated if ok is not None]
-            d = sum(judged) / max(1, len(judged))
-            print(f"{tool:<18} title {t:.3f}  date {d:.3f} (of {len(judged)})")
+            dated = [date_right(results[i].published, pages[i].truth) for i in zh]
+            judged = [ok for ok in dated if ok is not None]
+            share = sum(judged) / max(1, len(judged))
+            print(f"{tool:<18} date {share:.3f} (of {len(judged)}); titles: no ground truth")
 
 
 def main() -> None:
