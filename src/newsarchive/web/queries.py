@@ -1,0 +1,118 @@
+"""Listing queries the archive's own API does not offer (newest articles, outlets).
+
+Read-only SQL over the core tables (articles, versions, captures), kept here so the
+web app's few direct queries are in one place.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from newsarchive.archive import Archive
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    id: int
+    url: str
+    outlet: str | None
+    title: str
+    published: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "outlet": self.outlet,
+            "title": self.title,
+            "published": self.published.isoformat() if self.published else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OutletSummary:
+    name: str
+    articles: int
+    first: datetime | None
+    last: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "articles": self.articles,
+            "first": self.first.isoformat() if self.first else None,
+            "last": self.last.isoformat() if self.last else None,
+        }
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _summary(row: sqlite3.Row) -> ArticleSummary:
+    return ArticleSummary(
+        row["id"], row["url"], row["outlet"], row["title"], _when(row["published"])
+    )
+
+
+# Start from versions so SQLite walks the published_ts index newest first and stops at
+# LIMIT; the join keeps only each article's latest version.
+_RECENT = (
+    "SELECT a.id, a.url, a.outlet, v.title, v.published FROM versions v"
+    " JOIN articles a ON a.id = v.article_id AND a.latest_version_id = v.id"
+)
+
+
+def recent_articles(
+    archive: Archive, *, outlet: str | None = None, limit: int = 20, offset: int = 0
+) -> list[ArticleSummary]:
+    where, args = ("WHERE a.outlet = ?", [outlet]) if outlet is not None else ("", [])
+    rows = archive.conn.execute(
+        f"{_RECENT} {where} ORDER BY v.published_ts IS NULL, v.published_ts DESC, a.id DESC"
+        " LIMIT ? OFFSET ?",
+        (*args, limit, offset),
+    ).fetchall()
+    return [_summary(r) for r in rows]
+
+
+def articles_by_id(archive: Archive, ids: list[int]) -> list[ArticleSummary]:
+    """Summaries in the order of `ids` (missing ids are skipped)."""
+    if not ids:
+        return []
+    found: dict[int, ArticleSummary] = {}
+    for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in archive.conn.execute(f"{_RECENT} WHERE a.id IN ({marks})", chunk).fetchall():
+            found[row["id"]] = _summary(row)
+    return [found[i] for i in ids if i in found]
+
+
+def outlets(archive: Archive) -> list[OutletSummary]:
+    return _outlets(archive, "", ())
+
+
+def outlet(archive: Archive, name: str) -> OutletSummary | None:
+    found = _outlets(archive, "AND a.outlet = ?", (name,))
+    return found[0] if found else None
+
+
+def _outlets(archive: Archive, where: str, args: tuple[str, ...]) -> list[OutletSummary]:
+    rows = archive.conn.execute(
+        "SELECT a.outlet AS name, count(*) AS n, min(v.published_ts) AS first_ts,"
+        " max(v.published_ts) AS last_ts FROM articles a"
+        " JOIN versions v ON v.id = a.latest_version_id"
+        f" WHERE a.outlet IS NOT NULL {where} GROUP BY a.outlet ORDER BY n DESC, a.outlet",
+        args,
+    ).fetchall()
+    return [
+        OutletSummary(r["name"], r["n"], _from_ts(r["first_ts"]), _from_ts(r["last_ts"]))
+        for r in rows
+    ]
+
+
+def _from_ts(ts: float | None) -> datetime | None:
+    return datetime.fromtimestamp(ts, UTC) if ts is not None else None
