@@ -280,34 +280,31 @@ class ImportIn(BaseModel):
     paths: list[str] = Field(min_length=1, description="Files, folders or tarballs on the server")
 
 
-def add_source_now(w: Writer, name: str, url: str, kind: str) -> Any:
+def source_json(source: Any) -> dict[str, Any]:
+    return {"name": source.name, "url": source.url, "kind": source.kind, "outlet": source.outlet}
+
+
+def add_source_now(w: Writer, name: str, url: str, kind: str) -> dict[str, Any]:
     """Add a source through the writer and wait: it is quick, and the caller wants to
     know at once whether the URL was accepted."""
     collect = components.component("collect")
     job, future = w.submit(
         "add-source",
         {"name": name, "url": url, "kind": kind},
-        lambda archive, tick: collect.add_source(archive, name, url, kind=kind),
+        lambda archive, tick: source_json(collect.add_source(archive, name, url, kind=kind)),
     )
     try:
-        return future.result(timeout=60)
+        result: dict[str, Any] = future.result(timeout=60)
     except FutureTimeout:
         raise HTTPException(503, f"the writer is busy; job {job.id} will add the source") from None
     except ValueError as exc:
         raise HTTPException(400, f"source: {exc}") from None
+    return result
 
 
 @router.post("/sources", status_code=201, dependencies=Writes, summary="Add a source (token)")
 def api_add_source(body: SourceIn, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
-    source = add_source_now(w, body.name.strip(), body.url.strip(), body.kind)
-    return {
-        "source": {
-            "name": source.name,
-            "url": source.url,
-            "kind": source.kind,
-            "outlet": source.outlet,
-        }
-    }
+    return {"source": add_source_now(w, body.name.strip(), body.url.strip(), body.kind)}
 
 
 def start_fetch(w: Writer, source: str | None) -> Any:

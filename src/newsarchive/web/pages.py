@@ -295,7 +295,7 @@ def admin_action(
             if not name.strip() or not url.strip():
                 raise HTTPException(400, "a source needs a name and a URL")
             added = add_source_now(writer, name.strip(), url.strip(), kind.strip() or "feed")
-            extra = {"message": f"Added source “{added.name}” ({added.url})."}
+            extra = {"message": f"Added source “{added['name']}” ({added['url']})."}
         elif action == "fetch":
             job = start_fetch(writer, source.strip() or None)
             extra = {"message": f"Fetch started as job {job.id}.", "job": job}

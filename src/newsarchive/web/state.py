@@ -11,8 +11,8 @@ two writes never fight over SQLite's lock.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +22,8 @@ from typing import Any
 
 from newsarchive.archive import Archive
 from newsarchive.model import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class ReadPool:
@@ -127,7 +129,10 @@ class Writer:
             # Expected failures (bad input, network) carry their reason in the message;
             # the traceback goes to the server log, never to the client.
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
+            if isinstance(exc, (ValueError, OSError)):
+                log.warning("job %d (%s) failed: %s", job.id, job.kind, exc)
+            else:
+                log.exception("job %d (%s) failed", job.id, job.kind)
             raise
         else:
             job.status = "done"
