@@ -307,14 +307,20 @@ def api_add_source(body: SourceIn, w: Annotated[Writer, Depends(writer)]) -> dic
     return {"source": add_source_now(w, body.name.strip(), body.url.strip(), body.kind)}
 
 
+def _then_refresh(archive: Archive, result: Any) -> Any:
+    components.refresh_stories(archive)
+    return result
+
+
 def start_fetch(w: Writer, source: str | None) -> Any:
     collect = components.component("collect")
     job, _ = w.submit(
         "fetch",
         {"source": source},
-        lambda archive, tick: collect.fetch_once(
-            archive, source=source, on_item=lambda *_: tick()
-        ).to_json(),
+        lambda archive, tick: _then_refresh(
+            archive,
+            collect.fetch_once(archive, source=source, on_item=lambda *_: tick()).to_json(),
+        ),
     )
     return job
 
@@ -334,9 +340,9 @@ def start_import(w: Writer, paths: list[str]) -> Any:
     job, _ = w.submit(
         "import",
         {"paths": paths},
-        lambda archive, tick: ingest.import_paths(
-            archive, targets, on_file=lambda _loc: tick()
-        ).to_json(),
+        lambda archive, tick: _then_refresh(
+            archive, ingest.import_paths(archive, targets, on_file=lambda _loc: tick()).to_json()
+        ),
     )
     return job
 

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsarchive import __version__
 from newsarchive.archive import Archive, resolve_db_path
 from newsarchive.web import api, pages
-from newsarchive.web.components import ComponentMissing
+from newsarchive.web.components import ComponentMissing, refresh_stories
 from newsarchive.web.security import SecurityHeaders
 from newsarchive.web.state import ReadPool, Writer
 
@@ -36,6 +36,9 @@ def create_app(
     # open the file read-only.
     Archive.open(path).close()
     reads, writer = ReadPool(path), Writer(path)
+    # Stories left stale by an import from the command line are recomputed by the
+    # writer in the background; until then readers serve the previous ones.
+    writer.submit("refresh-stories", {}, lambda archive, tick: refresh_stories(archive))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -88,3 +88,17 @@ def story_of(archive: Archive, article_id: int) -> Any:
     except ComponentMissing:
         return None
     return mod.story_of(archive, article_id)
+
+
+def refresh_stories(archive: Archive) -> None:
+    """Recompute stories after a write, on the writer's connection.
+
+    Story detection recomputes lazily when it is asked with a writable archive; the
+    web's readers are read-only and serve the last computed stories, so the writer
+    asks once after each import or fetch (and once at start-up).
+    """
+    try:
+        mod = component("stories")
+    except ComponentMissing:
+        return
+    mod.stories(archive)
