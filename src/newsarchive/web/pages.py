@@ -134,7 +134,7 @@ def search_page(
     }
     context: dict[str, Any] = {
         "form": form,
-        "outlets": queries.outlets(archive),
+        "outlets": queries.outlets_cached(archive),
         "formats": FORMATS,
         "results": None,
         "chart": None,

@@ -7,6 +7,8 @@ web app's few direct queries are in one place.
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,6 +95,26 @@ def articles_by_id(archive: Archive, ids: list[int]) -> list[ArticleSummary]:
 
 def outlets(archive: Archive) -> list[OutletSummary]:
     return _outlets(archive, "", ())
+
+
+# The outlet list is a GROUP BY over every article, shown in every search form; a few
+# seconds of staleness is invisible, recomputing it per page view is not.
+OUTLETS_TTL = 30.0
+_outlet_cache: dict[str, tuple[float, list[OutletSummary]]] = {}
+_outlet_lock = threading.Lock()
+
+
+def outlets_cached(archive: Archive) -> list[OutletSummary]:
+    key = str(archive.path)
+    now = time.monotonic()
+    with _outlet_lock:
+        hit = _outlet_cache.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    fresh = outlets(archive)
+    with _outlet_lock:
+        _outlet_cache[key] = (now + OUTLETS_TTL, fresh)
+    return fresh
 
 
 def outlet(archive: Archive, name: str) -> OutletSummary | None:

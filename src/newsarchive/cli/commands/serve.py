@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from newsarchive.archive import ArchiveError, resolve_db_path
+from newsarchive.archive import Archive, ArchiveError, resolve_db_path
 from newsarchive.cli.common import DbOption, console, fail
 
 
@@ -30,7 +30,8 @@ def register(app: typer.Typer) -> None:
         path = resolve_db_path(db)
         token = os.environ.get("NEWSARCHIVE_TOKEN") or None
         try:
-            app = create_app(path, token=token)
+            # Creates/migrates the archive, and refuses a foreign file with a clean error.
+            Archive.open(path).close()
         except ArchiveError as exc:
             fail(str(exc))
         console.print(
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
             highlight=False,
         )
         if workers == 1:
-            uvicorn.run(app, host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")
             return
         # Several processes need an importable factory; it reads the same settings.
         os.environ["NEWSARCHIVE_DB"] = str(path.resolve())
