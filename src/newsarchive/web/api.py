@@ -200,7 +200,7 @@ def api_diff(
 
 @router.get("/outlets", summary="Outlets with article counts")
 def api_outlets(archive: Reader) -> dict[str, Any]:
-    return {"outlets": [o.to_json() for o in queries.outlets(archive)]}
+    return {"outlets": [o.to_json() for o in queries.outlets_cached(archive)]}
 
 
 @router.get("/outlets/{name}", summary="One outlet and its newest articles")

@@ -220,7 +220,7 @@ def article_page(
 
 @router.get("/outlets/", response_class=HTMLResponse)
 def outlets_page(request: Request, archive: Reader) -> Response:
-    return page(request, "outlets.html", {"outlets": queries.outlets(archive)})
+    return page(request, "outlets.html", {"outlets": queries.outlets_cached(archive)})
 
 
 @router.get("/outlets/{name}", response_class=HTMLResponse)

@@ -61,7 +61,9 @@ def _summary(row: sqlite3.Row) -> ArticleSummary:
 
 
 # Start from versions so SQLite walks the published_ts index newest first and stops at
-# LIMIT; the join keeps only each article's latest version.
+# LIMIT (0.5 ms on the 50,000-article archive; any other ORDER BY expression, even
+# `published_ts IS NULL`, makes it sort everything: 170 ms). NULL dates sort last in
+# DESC order. The join keeps only each article's latest version.
 _RECENT = (
     "SELECT a.id, a.url, a.outlet, v.title, v.published FROM versions v"
     " JOIN articles a ON a.id = v.article_id AND a.latest_version_id = v.id"
@@ -73,8 +75,7 @@ def recent_articles(
 ) -> list[ArticleSummary]:
     where, args = ("WHERE a.outlet = ?", [outlet]) if outlet is not None else ("", [])
     rows = archive.conn.execute(
-        f"{_RECENT} {where} ORDER BY v.published_ts IS NULL, v.published_ts DESC, a.id DESC"
-        " LIMIT ? OFFSET ?",
+        f"{_RECENT} {where} ORDER BY v.published_ts DESC, v.id DESC LIMIT ? OFFSET ?",
         (*args, limit, offset),
     ).fetchall()
     return [_summary(r) for r in rows]
@@ -94,7 +95,38 @@ def articles_by_id(archive: Archive, ids: list[int]) -> list[ArticleSummary]:
 
 
 def outlets(archive: Archive) -> list[OutletSummary]:
-    return _outlets(archive, "", ())
+    # All outlets: dates from the covering index on versions(published_ts) (SQLite
+    # builds an automatic index to join it) instead of the version rows, which carry
+    # the article text: 180 ms instead of 260 ms on the 50,000-article archive.
+    return _outlets(
+        archive,
+        "(SELECT id, published_ts FROM versions INDEXED BY versions_published)",
+        "",
+        (),
+    )
+
+
+def outlet(archive: Archive, name: str) -> OutletSummary | None:
+    # One outlet: its articles by the outlet index, their versions by rowid (the
+    # subquery above would be rescanned per article here: 22 s instead of 40 ms).
+    found = _outlets(archive, "versions", "AND a.outlet = ?", (name,))
+    return found[0] if found else None
+
+
+def _outlets(
+    archive: Archive, versions: str, where: str, args: tuple[str, ...]
+) -> list[OutletSummary]:
+    rows = archive.conn.execute(
+        "SELECT a.outlet AS name, count(*) AS n, min(v.published_ts) AS first_ts,"
+        f" max(v.published_ts) AS last_ts FROM articles a JOIN {versions} v"
+        " ON v.id = a.latest_version_id"
+        f" WHERE a.outlet IS NOT NULL {where} GROUP BY a.outlet ORDER BY n DESC, a.outlet",
+        args,
+    ).fetchall()
+    return [
+        OutletSummary(r["name"], r["n"], _from_ts(r["first_ts"]), _from_ts(r["last_ts"]))
+        for r in rows
+    ]
 
 
 # The outlet list is a GROUP BY over every article, shown in every search form; a few
@@ -115,25 +147,6 @@ def outlets_cached(archive: Archive) -> list[OutletSummary]:
     with _outlet_lock:
         _outlet_cache[key] = (now + OUTLETS_TTL, fresh)
     return fresh
-
-
-def outlet(archive: Archive, name: str) -> OutletSummary | None:
-    found = _outlets(archive, "AND a.outlet = ?", (name,))
-    return found[0] if found else None
-
-
-def _outlets(archive: Archive, where: str, args: tuple[str, ...]) -> list[OutletSummary]:
-    rows = archive.conn.execute(
-        "SELECT a.outlet AS name, count(*) AS n, min(v.published_ts) AS first_ts,"
-        " max(v.published_ts) AS last_ts FROM articles a"
-        " JOIN versions v ON v.id = a.latest_version_id"
-        f" WHERE a.outlet IS NOT NULL {where} GROUP BY a.outlet ORDER BY n DESC, a.outlet",
-        args,
-    ).fetchall()
-    return [
-        OutletSummary(r["name"], r["n"], _from_ts(r["first_ts"]), _from_ts(r["last_ts"]))
-        for r in rows
-    ]
 
 
 def _from_ts(ts: float | None) -> datetime | None:
