@@ -58,7 +58,10 @@ class ArchiveHook(Protocol):
 
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every archive runs. Components that keep derived data add theirs here."""
-    hooks: list[ArchiveHook] = []
+    # Imported here: the search package imports the archive's model, not the reverse.
+    from newsarchive.search.index import SearchIndexHook
+
+    hooks: list[ArchiveHook] = [SearchIndexHook()]
     return hooks
 
 

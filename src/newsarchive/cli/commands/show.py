@@ -1,0 +1,78 @@
+"""`newsarchive show ID_OR_URL`: one article, optionally with its versions and captures."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("show")
+    def show_command(
+        id_or_url: Annotated[str, typer.Argument(help="Article id or URL.")],
+        db: DbOption = None,
+        json_out: JsonOption = False,
+        versions: Annotated[
+            bool, typer.Option("--versions", help="Also list versions and captures.")
+        ] = False,
+    ) -> None:
+        """Show one article (latest version)."""
+        with open_archive(db, readonly=True, create=False) as archive:
+            record = archive.find(id_or_url)
+            if record is None:
+                fail(f"no article {id_or_url!r} in {archive.path}", code=1)
+            history: dict[str, Any] = {}
+            if versions:
+                history = {
+                    "version_list": [
+                        {k: v for k, v in row.items() if k not in ("text", "html")}
+                        for row in archive.versions(record.id)
+                    ],
+                    "captures": archive.captures(record.id),
+                }
+            if json_out:
+                print_json({**record.to_json(), **history})
+                return
+            console.print(f"[bold]{escape(record.title)}[/]")
+            meta = Table.grid(padding=(0, 2))
+            meta.add_column(style="dim")
+            meta.add_column()
+            for label, value in (
+                ("id", str(record.id)),
+                ("url", record.url),
+                ("outlet", record.outlet or ""),
+                ("published", record.published.isoformat() if record.published else ""),
+                ("author", record.author or ""),
+                ("tags", ", ".join(record.tags)),
+                ("versions", str(record.version_count)),
+            ):
+                meta.add_row(label, escape(value))
+            for image in record.images:
+                meta.add_row("image", escape(f"{image.url}  {image.caption or ''}"))
+            for role, stamp in record.timestamps.items():
+                meta.add_row(f"time:{role}", escape(f"{stamp['value']}  ({stamp['source']})"))
+            console.print(meta)
+            console.print()
+            console.print(escape(record.text), highlight=False)
+            if versions:
+                _print_history(history)
+
+
+def _print_history(history: dict[str, Any]) -> None:
+    table = Table(title="versions")
+    for col in ("id", "first_seen", "title", "content_hash"):
+        table.add_column(col)
+    for v in history["version_list"]:
+        table.add_row(str(v["id"]), v["first_seen"], escape(v["title"]), v["content_hash"][:12])
+    console.print(table)
+    table = Table(title="captures")
+    for col in ("version", "format", "location", "observed"):
+        table.add_column(col)
+    for c in history["captures"]:
+        table.add_row(str(c["version_id"]), c["format"], escape(c["location"]), c["observed"])
+    console.print(table)

@@ -1,0 +1,26 @@
+"""Chinese-aware full-text search over the archive (SQLite FTS5 on folded, segmented text).
+
+The one search implementation: the CLI, the web app and the static publisher call these.
+"""
+
+from newsarchive.search.engine import (
+    SearchHit,
+    SearchPage,
+    TimelineBucket,
+    search,
+    timeline,
+)
+from newsarchive.search.index import SearchIndexHook, reindex
+from newsarchive.search.query import QueryError, parse_query
+
+__all__ = [
+    "QueryError",
+    "SearchHit",
+    "SearchIndexHook",
+    "SearchPage",
+    "TimelineBucket",
+    "parse_query",
+    "reindex",
+    "search",
+    "timeline",
+]

@@ -1,0 +1,308 @@
+"""`search()` and `timeline()`: the one search implementation (CLI, web app and static
+publisher all call these).
+
+Ranking is FTS5's BM25 with the title weighted above the body; ties (typically the same
+story carried by several outlets) go to the most recent article. Recency never removes
+a result. Snippets are computed only for the page that is returned.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from newsarchive.search.highlight import Highlighter
+from newsarchive.search.query import ParsedQuery, QueryError, parse_query
+from newsarchive.text.segment import fold
+
+if TYPE_CHECKING:
+    from newsarchive.archive import Archive
+
+# BM25 column weights (title, body, chars). The title counts 4x the body: tuned on the
+# known-item benchmark (bench/search.py), where 2x and 8x gave lower MRR@10. The chars
+# column only filters, it never ranks.
+TITLE_WEIGHT = 4.0
+BODY_WEIGHT = 1.0
+_BM25 = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
+
+# Loose matching (a phrase starting or ending inside an indexed word, see `query`) costs
+# a substring check per candidate (~0.2 ms each). It runs only when the exact-token form
+# finds fewer than LOOSE_BELOW articles: a phrase that is found as typed in many
+# articles does not need its fragment form. At most CHECK_LIMIT candidates are checked;
+# beyond that they are not counted.
+LOOSE_BELOW = 100
+CHECK_LIMIT = 1000
+_SPACE = re.compile(r"\s+")
+
+Interval = Literal["day", "week", "month"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: int
+    url: str
+    title: str
+    outlet: str | None
+    published: datetime | None
+    score: float
+    snippet: str  # safe HTML: escaped text, matches in <mark>
+    title_html: str  # safe HTML, same treatment as the snippet
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "outlet": self.outlet,
+            "published": self.published.isoformat() if self.published else None,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "title_html": self.title_html,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    hits: list[SearchHit]
+    total: int
+    took_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 3),
+            "total": self.total,
+            "results": [h.to_json() for h in self.hits],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineBucket:
+    period: str
+    outlet: str | None
+    count: int
+
+
+def _filters(
+    outlet: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    format: str | None,
+    lang: str | None,
+) -> tuple[str, list[Any]]:
+    sql: list[str] = []
+    params: list[Any] = []
+    if outlet:
+        sql.append("a.outlet = ?")
+        params.append(outlet)
+    if since:
+        sql.append("v.published_ts >= ?")
+        params.append(_aware(since).timestamp())
+    if until:
+        sql.append("v.published_ts < ?")
+        params.append(_aware(until).timestamp())
+    if lang:
+        sql.append("v.lang = ?")
+        params.append(lang)
+    if format:
+        sql.append("EXISTS (SELECT 1 FROM captures c WHERE c.article_id = a.id AND c.format = ?)")
+        params.append(format)
+    return "".join(f" AND {s}" for s in sql), params
+
+
+def _aware(d: datetime) -> datetime:
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+# bm25() can only be computed in the query that scans the FTS table, so matching and
+# scoring run in a subquery and the filters join on its result.
+_BASE = (
+    f"FROM (SELECT rowid AS id, {_BM25} AS score FROM search_fts WHERE search_fts MATCH ?) f"
+    " JOIN articles a ON a.id = f.id JOIN versions v ON v.id = a.latest_version_id WHERE 1"
+)
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: list[Any], query: str) -> list[Any]:
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "fts5" in str(exc) or "MATCH" in str(exc):
+            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
+        raise
+
+
+def _checked(
+    conn: sqlite3.Connection, parsed: ParsedQuery, rows: list[Any], query: str
+) -> Iterator[Any]:
+    """Rows of a loose query that the query really matches, in the given order."""
+    strict = {
+        r[0]
+        for r in _run(
+            conn,
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH ?",
+            [parsed.strict_expr()],
+            query,
+        )
+    }
+    checked = 0
+    pending: list[Any] = []
+    for row in rows:
+        if row[0] in strict:
+            yield row
+            continue
+        if checked >= CHECK_LIMIT:
+            continue
+        checked += 1
+        pending.append(row)
+        if len(pending) == 100:
+            yield from _check_batch(conn, parsed, pending)
+            pending = []
+    yield from _check_batch(conn, parsed, pending)
+
+
+def _check_batch(conn: sqlite3.Connection, parsed: ParsedQuery, rows: list[Any]) -> Iterator[Any]:
+    if not rows:
+        return
+    ids = [r[0] for r in rows]
+    texts = dict(
+        conn.execute(
+            "SELECT a.id, v.title || char(10) || v.text FROM articles a"
+            " JOIN versions v ON v.id = a.latest_version_id"
+            f" WHERE a.id IN ({','.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+    )
+    for row in rows:
+        if parsed.accepts(_SPACE.sub("", fold(texts.get(row[0], "")))):
+            yield row
+
+
+def search(
+    archive: Archive,
+    query: str,
+    *,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    format: str | None = None,
+    lang: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Find articles matching `query`, best first. Raises `QueryError` for a malformed
+    query. `took_ms` covers everything here: parsing, matching, ranking and snippets."""
+    t0 = time.perf_counter()
+    parsed = parse_query(query)
+    conn = archive.conn
+    where, params = _filters(outlet, since, until, format, lang)
+    order = " ORDER BY f.score, v.published_ts DESC"
+    limit, offset = max(0, limit), max(0, offset)
+    strict_total = -1
+    if parsed.needs_check:
+        count_sql = f"SELECT count(*) {_BASE}{where}"
+        strict_total = _run(conn, count_sql, [parsed.strict_expr(), *params], query)[0][0]
+    if not parsed.needs_check or strict_total >= LOOSE_BELOW:
+        sql = (
+            f"SELECT a.id, f.score, count(*) OVER () AS total {_BASE}{where}{order}"
+            " LIMIT ? OFFSET ?"
+        )
+        rows = _run(conn, sql, [parsed.strict_expr(), *params, limit, offset], query)
+        if rows:
+            total = rows[0][2]
+        elif strict_total >= 0:
+            total = strict_total
+        else:
+            count_sql = f"SELECT count(*) {_BASE}{where}"
+            total = _run(conn, count_sql, [parsed.strict_expr(), *params], query)[0][0]
+        page = [(r[0], r[1]) for r in rows]
+    else:
+        sql = f"SELECT a.id, f.score {_BASE}{where}{order}"
+        found = list(
+            _checked(conn, parsed, _run(conn, sql, [parsed.loose_expr(), *params], query), query)
+        )
+        total = len(found)
+        page = [(r[0], r[1]) for r in found[offset : offset + limit]]
+    hits = _hits(conn, parsed, page)
+    return SearchPage(query, hits, total, (time.perf_counter() - t0) * 1000)
+
+
+def _hits(
+    conn: sqlite3.Connection, parsed: ParsedQuery, page: list[tuple[int, float]]
+) -> list[SearchHit]:
+    if not page:
+        return []
+    ids = [p[0] for p in page]
+    rows = {
+        r[0]: r
+        for r in conn.execute(
+            "SELECT a.id, a.url, v.title, a.outlet, v.published, v.text FROM articles a"
+            " JOIN versions v ON v.id = a.latest_version_id"
+            f" WHERE a.id IN ({','.join('?' * len(ids))})",
+            ids,
+        )
+    }
+    hl = Highlighter.for_query(parsed)
+    hits = []
+    for article_id, score in page:
+        _, url, title, outlet, published, text = rows[article_id]
+        hits.append(
+            SearchHit(
+                id=article_id,
+                url=url,
+                title=title,
+                outlet=outlet,
+                published=datetime.fromisoformat(published) if published else None,
+                score=-score,
+                snippet=hl.snippet(text),
+                title_html=hl.mark(title),
+            )
+        )
+    return hits
+
+
+def _period(ts: float, interval: Interval) -> str:
+    d = datetime.fromtimestamp(ts, UTC)
+    if interval == "day":
+        return d.strftime("%Y-%m-%d")
+    if interval == "week":
+        year, week, _ = d.isocalendar()
+        return f"{year}-W{week:02d}"
+    return d.strftime("%Y-%m")
+
+
+def timeline(
+    archive: Archive,
+    query: str,
+    *,
+    interval: Interval = "day",
+    by_outlet: bool = False,
+    outlet: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[TimelineBucket]:
+    """How many matching articles were published per day / ISO week / month (UTC),
+    optionally per outlet, in period order. Articles without a publication date are
+    not counted (they have no place on a time axis)."""
+    if interval not in ("day", "week", "month"):
+        raise QueryError(f"unknown interval {interval!r}: use day, week or month")
+    parsed = parse_query(query)
+    conn = archive.conn
+    where, params = _filters(outlet, since, until, None, None)
+    where += " AND v.published_ts IS NOT NULL"
+    expr = parsed.loose_expr() if parsed.needs_check else parsed.strict_expr()
+    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {_BASE}{where}"
+    rows = _run(conn, sql, [expr, *params], query)
+    if parsed.needs_check:
+        rows = list(_checked(conn, parsed, rows, query))
+    counts = Counter((_period(ts, interval), out if by_outlet else None) for _, _, ts, out in rows)
+    return [
+        TimelineBucket(period, out, n)
+        for (period, out), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+    ]

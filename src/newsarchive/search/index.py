@@ -1,0 +1,114 @@
+"""Keeping the search index in step with the archive.
+
+`SearchIndexHook` runs inside every ingest transaction (see `ArchiveHook`): a new latest
+version replaces the article's row, a removed article loses it. Because it is the same
+transaction, a crash can never leave the index describing text the archive does not hold.
+`reindex` rebuilds everything from the stored versions (after a segmenter change, or to
+check that incremental updates and a rebuild agree).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from newsarchive.model import Draft
+from newsarchive.text.segment import cjk_chars, fold, segment_folded
+
+if TYPE_CHECKING:
+    from newsarchive.archive import Archive
+
+# Bumped whenever segmentation changes: rows indexed by an older segmenter cannot be
+# deleted exactly (contentless FTS5 needs the same tokens), so the index must be rebuilt.
+SEGMENTER_VERSION = "1"
+
+
+def index_row(title: str, text: str) -> tuple[str, str, str]:
+    """The three column values stored for one article: title tokens, body tokens and
+    distinct CJK characters, all script-folded."""
+    ftitle = fold(title)
+    fbody = fold(text)
+    chars = cjk_chars(ftitle) | cjk_chars(fbody)
+    return (
+        " ".join(segment_folded(ftitle)),
+        " ".join(segment_folded(fbody)),
+        " ".join(sorted(chars)),
+    )
+
+
+def _insert(
+    conn: sqlite3.Connection, article_id: int, version_id: int, row: tuple[str, ...]
+) -> None:
+    conn.execute(
+        "INSERT INTO search_fts(rowid, title, body, chars) VALUES(?,?,?,?)", (article_id, *row)
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO search_docs(article_id, version_id) VALUES(?,?)",
+        (article_id, version_id),
+    )
+
+
+def _delete(conn: sqlite3.Connection, article_id: int) -> None:
+    old = conn.execute(
+        "SELECT v.title, v.text FROM search_docs d JOIN versions v ON v.id=d.version_id"
+        " WHERE d.article_id=?",
+        (article_id,),
+    ).fetchone()
+    if old is None:
+        return
+    conn.execute(
+        "INSERT INTO search_fts(search_fts, rowid, title, body, chars) VALUES('delete',?,?,?,?)",
+        (article_id, *index_row(old[0], old[1])),
+    )
+    conn.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
+
+
+class SearchIndexHook:
+    """The `ArchiveHook` that keeps `search_fts` equal to the articles' latest versions."""
+
+    def on_version(
+        self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
+    ) -> None:
+        _delete(conn, article_id)
+        _insert(conn, article_id, version_id, index_row(draft.title, draft.text))
+
+    def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
+        _delete(conn, article_id)
+
+
+def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Rebuild the whole index from the stored latest versions, in one transaction.
+
+    `on_progress(done, total)` is called every 500 articles and at the end. Returns the
+    number of articles indexed."""
+    conn = archive.conn
+    total = conn.execute("SELECT count(*) FROM articles WHERE latest_version_id IS NOT NULL")
+    n_total: int = total.fetchone()[0]
+    done = 0
+    with archive.transaction():
+        conn.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+        conn.execute("DELETE FROM search_docs")
+        last = 0
+        while True:
+            rows = conn.execute(
+                "SELECT a.id, v.id, v.title, v.text FROM articles a"
+                " JOIN versions v ON v.id=a.latest_version_id WHERE a.id>? ORDER BY a.id LIMIT 500",
+                (last,),
+            ).fetchall()
+            if not rows:
+                break
+            for article_id, version_id, title, text in rows:
+                _insert(conn, article_id, version_id, index_row(title, text))
+            done += len(rows)
+            last = rows[-1][0]
+            if on_progress:
+                on_progress(done, n_total)
+        conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+        conn.execute(
+            "INSERT OR REPLACE INTO search_meta(key, value) VALUES('segmenter', ?)",
+            (SEGMENTER_VERSION,),
+        )
+    if on_progress and not done:
+        on_progress(0, 0)
+    return done

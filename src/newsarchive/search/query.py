@@ -1,0 +1,196 @@
+"""Reading a user's query and compiling it to FTS5 match expressions.
+
+Syntax: words are ANDed; ``a OR b``; ``-word`` excludes; ``"exact phrase"``. A query is
+normalised exactly like documents (`segment_for_index`), so traditional, simplified,
+full-width and mixed-language queries (``AI芯片``, ``中芯國際 SMIC``) meet the same tokens.
+
+Each term compiles to two forms:
+
+- *strict*: its tokens as an FTS5 phrase (one token: just that word). A document that
+  matches it contains the term's words in order.
+- *loose* (multi-token terms and quoted phrases only): a superset that also finds the
+  term where it starts or ends inside an indexed word. jieba cuts a fragment copied
+  from the middle of ``半导体产业发`` as ``导体/产业/发`` while the article was indexed as
+  ``半导体/产业/发展``: the edge tokens disagree, the interior agrees. Loose drops the edge
+  tokens from the phrase and asks the ``chars`` column for their characters instead; a
+  document found only by the loose form is accepted after a substring check of the
+  term on the document's folded text (`Term.needle`).
+
+A single CJK character is matched exactly through the ``chars`` column (it is usually
+part of a word, which a word index alone would miss).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from newsarchive.text.segment import fold, is_cjk, segment_folded
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
+_LEXEME = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)|(?P<bad>")')
+_TEXT_COLS = "{title body}"
+_SPACE = re.compile(r"\s+")
+
+
+class QueryError(ValueError):
+    """A malformed query; the message is written for the person who typed it."""
+
+
+def _q(token: str) -> str:
+    """An FTS5 string literal (tokens never contain quotes, but be safe)."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _chars_expr(tokens: list[str]) -> str | None:
+    chars = sorted({c for t in tokens if is_cjk(t) for c in t})
+    if not chars:
+        return None
+    return "chars:(" + " AND ".join(_q(c) for c in chars) + ")"
+
+
+@dataclass(slots=True)
+class Term:
+    text: str  # as typed
+    tokens: list[str]
+    quoted: bool
+    negated: bool = False
+    needle: str = ""  # folded, whitespace-free: what a loose match must contain
+
+    @property
+    def single_char(self) -> bool:
+        return len(self.tokens) == 1 and len(self.tokens[0]) == 1 and is_cjk(self.tokens[0])
+
+    @property
+    def needs_check(self) -> bool:
+        """Whether documents found by the loose form must be checked by substring."""
+        return not self.single_char and (self.quoted or len(self.tokens) > 1)
+
+    def strict(self) -> str:
+        if self.single_char:
+            return f"chars:{_q(self.tokens[0])}"
+        return f"{_TEXT_COLS}:{_q(' '.join(self.tokens))}"
+
+    def loose(self) -> str:
+        if not self.needs_check:
+            return self.strict()
+        toks = self.tokens
+        # Only a CJK edge token can be a piece of a longer indexed word: numbers and
+        # Latin words are whole by construction, so they stay exact.
+        first_cut, last_cut = is_cjk(toks[0]), is_cjk(toks[-1])
+        if len(toks) == 1:
+            found = _chars_expr(toks) or self.strict()
+        else:
+            inner = toks[int(first_cut) : len(toks) - int(last_cut)]
+            cut = ([toks[0]] if first_cut else []) + ([toks[-1]] if last_cut else [])
+            parts = [f"{_TEXT_COLS}:{_q(' '.join(inner))}"] if inner else []
+            chars = _chars_expr(cut)
+            if chars:
+                parts.append(chars)
+            found = " AND ".join(parts)
+        return f"({self.strict()} OR ({found}))"
+
+
+@dataclass(slots=True)
+class ParsedQuery:
+    text: str
+    clauses: list[list[Term]]  # AND of ORs
+    excluded: list[Term] = field(default_factory=list)
+
+    @property
+    def needs_check(self) -> bool:
+        return any(t.needs_check for clause in self.clauses for t in clause)
+
+    def positive_terms(self) -> list[Term]:
+        return [t for clause in self.clauses for t in clause]
+
+    def _expr(self, loose: bool) -> str:
+        parts = []
+        for clause in self.clauses:
+            forms = [t.loose() if loose else t.strict() for t in clause]
+            parts.append(forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")")
+        expr = " AND ".join(parts)
+        if self.excluded:
+            expr = f"({expr}) NOT (" + " OR ".join(t.strict() for t in self.excluded) + ")"
+        return expr
+
+    def strict_expr(self) -> str:
+        return self._expr(loose=False)
+
+    def loose_expr(self) -> str:
+        return self._expr(loose=True)
+
+    def accepts(self, folded_doc: str) -> bool:
+        """Substring check of a loose candidate (``folded_doc``: folded title + text with
+        whitespace removed). Single words were already matched exactly by FTS5."""
+        for clause in self.clauses:
+            if not any(not t.needs_check or t.needle in folded_doc for t in clause):
+                return False
+        return not any(t.needs_check and t.needle in folded_doc for t in self.excluded)
+
+
+def _make_term(text: str, *, quoted: bool, negated: bool) -> Term | None:
+    folded = fold(text)
+    tokens = segment_folded(folded)
+    if not tokens:
+        return None
+    return Term(text, tokens, quoted, negated, needle=_SPACE.sub("", folded))
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Parse `query`; raises `QueryError` with a reason the user can act on."""
+    text = query.translate(_QUOTES).strip()
+    if not text:
+        raise QueryError("empty query: type at least one word")
+    items: list[Term | str] = []  # terms and the "OR" keyword
+    for m in _LEXEME.finditer(text):
+        if m.group("bad") is not None:
+            raise QueryError(f'unbalanced quote in {query!r}: close the phrase with a second "')
+        negated = False
+        if m.group("phrase") is not None:
+            raw, quoted = m.group("phrase"), True
+            if text[m.start() - 1 : m.start()] == "-" and m.start() > 0:
+                negated = True
+        else:
+            raw, quoted = m.group("word"), False
+            if raw == "OR":
+                items.append("OR")
+                continue
+            if raw.startswith("-"):
+                raw, negated = raw[1:], True
+                if not raw:
+                    # "-" directly before a phrase: the phrase branch handles it.
+                    if text[m.end() : m.end() + 1] == '"':
+                        continue
+                    raise QueryError(f"'-' must be followed by a word to exclude in {query!r}")
+        term = _make_term(raw, quoted=quoted, negated=negated)
+        if term is not None:
+            items.append(term)
+    clauses: list[list[Term]] = []
+    excluded: list[Term] = []
+    pending_or = False
+    last_negated = False
+    for item in items:
+        if item == "OR":
+            if pending_or or not clauses or last_negated:
+                raise QueryError(f"'OR' needs a word on each side in {query!r}")
+            pending_or = True
+            continue
+        assert isinstance(item, Term)
+        last_negated = item.negated
+        if item.negated:
+            if pending_or:
+                raise QueryError(f"an excluded word cannot be one side of 'OR' in {query!r}")
+            excluded.append(item)
+        elif pending_or:
+            clauses[-1].append(item)
+            pending_or = False
+        else:
+            clauses.append([item])
+    if pending_or:
+        raise QueryError(f"'OR' needs a word on each side in {query!r}")
+    if not clauses:
+        if excluded:
+            raise QueryError(f"nothing to find in {query!r}: add a word that is not excluded")
+        raise QueryError(f"nothing searchable in {query!r}: it has no words, only punctuation")
+    return ParsedQuery(query, clauses, excluded)

@@ -1,0 +1,39 @@
+"""Search index tables.
+
+`search_fts` is a contentless FTS5 table (``content=''``): it holds the index only, not
+the text, which already lives once in `versions`. Its rows are keyed by article id and
+hold the tokens of the article's latest version:
+
+- ``title`` and ``body``: `segment_for_index` tokens joined by spaces (the `unicode61`
+  tokenizer then only splits on those spaces; ``.`` and ``%`` are token characters so
+  ``15.9`` and ``%`` survive),
+- ``chars``: the distinct CJK characters of title + body, so a single-character query
+  or a phrase that starts or ends inside a word has something exact to match.
+
+A contentless table can only delete a row when given the same tokens again, so
+`search_docs` remembers which version is indexed for each article; the hook re-segments
+that version's text to delete it (segmentation is deterministic). If the segmenter ever
+changes, bump `SEGMENTER_VERSION` in `newsarchive.search.index` and `reindex`.
+
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: index
+    """
+    CREATE VIRTUAL TABLE search_fts USING fts5(
+        title, body, chars,
+        content='',
+        tokenize="unicode61 remove_diacritics 0 tokenchars '.%'"
+    );
+    CREATE TABLE search_docs (
+        article_id INTEGER PRIMARY KEY,
+        version_id INTEGER NOT NULL
+    );
+    CREATE TABLE search_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT INTO search_meta(key, value) VALUES('segmenter', '1');
+    """,
+]

@@ -1,0 +1,250 @@
+"""Search behaviour on a small archive built from real sentences of the corpus
+(jekyll-waimei: 中央社 in traditional script, 大纪元 and 美国之音 in simplified)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from newsarchive.archive import Archive
+from newsarchive.model import Capture, Draft
+from newsarchive.search import QueryError, reindex, search, timeline
+
+CNA_HUAWEI = Draft(
+    title="美國封殺華為／華為禁令將生效 供應鏈調整客戶比重補缺口",
+    text=(
+        "美國對華為禁令將在美國時間15日生效，華為在禁令前積極拉貨，帶動台積電、聯發科等8月"
+        "營收衝上歷史新高。面對未來訂單缺口，台廠供應鏈以其他客戶填補，包括IC設計、晶圓代工、"
+        "IC載板等供應影響有限。"
+    ),
+    html="",
+    url="https://www.cna.com.tw/news/afe/202009140015.aspx",
+    outlet="中央社",
+    published=datetime(2020, 9, 14, 2, 56, tzinfo=UTC),
+    lang="zh-Hant",
+)
+ETT_SMIC = Draft(
+    title="美商务部将中芯国际等数十家中企列入黑名单",
+    text=(
+        "出于国家安全考虑，美国商务部周五宣布把数十家中企列入贸易管制黑名单。商务部特别提到"
+        "中国最大芯片制造商中芯国际，并限制其获得关键美国技术。商务部工业与安全局（BIS）将"
+        "中国企业中芯国际（SMIC）列入实体清单。"
+    ),
+    html="",
+    url="https://www.epochtimes.com/gb/20/12/18/n12661.htm",
+    outlet="大纪元",
+    published=datetime(2020, 12, 18, 14, 6, tzinfo=UTC),
+    lang="zh-Hans",
+)
+VOA_CHIPS = Draft(
+    title="中国芯片产业“虚火”正旺 滑向低端产能粗放扩张",
+    text=(
+        "从美国对中兴、华为的出口制裁、到中芯国际最近海外融资受限，中国芯片技术软肋一览无余。"
+        "半导体产业投资热钱涌动，从中央政府到地方政府，再到民间融资市场，中国半导体芯片行业"
+        "近年来投资火爆。AI芯片的需求同比增长15.9%，预计2025年翻倍。"
+    ),
+    html="",
+    url="https://www.voachinese.com/a/china-chips-20210110/5731.html",
+    outlet="美国之音",
+    published=datetime(2021, 1, 10, 14, 11, tzinfo=UTC),
+    lang="zh-Hans",
+)
+CNA_RETAIL = Draft(
+    title="官員估11月零售業營業額旺 全年有望正成長",
+    text=(
+        "防疫有成及振興三倍券發揮功效，兩大因素刺激消費，買氣紛紛回籠。指標產業的百貨公司在"
+        "2月至4月慘遭疫情重創，呈現雙位數衰退，直到7月政府推出振興三倍券。"
+    ),
+    html="",
+    url="https://www.cna.com.tw/news/afe/202012200013.aspx",
+    outlet="中央社",
+    published=datetime(2020, 12, 20, 3, 0, tzinfo=UTC),
+    lang="zh-Hant",
+)
+
+
+def _ingest(archive: Archive, draft: Draft, fmt: str = "jekyll") -> int:
+    cap = Capture(raw=(draft.title + draft.text).encode(), format=fmt, location=draft.url or "x")
+    return archive.ingest(draft, cap).article_id
+
+
+@pytest.fixture
+def ids(archive: Archive) -> dict[str, int]:
+    return {
+        "huawei": _ingest(archive, CNA_HUAWEI),
+        "smic": _ingest(archive, ETT_SMIC),
+        "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
+        "retail": _ingest(archive, CNA_RETAIL),
+    }
+
+
+def found(archive: Archive, query: str, **kw: object) -> set[int]:
+    return {h.id for h in search(archive, query, **kw).hits}  # type: ignore[arg-type]
+
+
+def test_simplified_query_finds_traditional_article_and_reverse(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    assert ids["huawei"] in found(archive, "华为禁令")
+    assert found(archive, "中芯國際") == {ids["smic"], ids["chips"]}
+    assert found(archive, "晶圆代工") == {ids["huawei"]}
+
+
+def test_snippet_highlights_in_the_articles_own_script(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    page = search(archive, "华为")
+    hit = next(h for h in page.hits if h.id == ids["huawei"])
+    assert "<mark>華為</mark>" in hit.snippet and "华为" not in hit.snippet
+    assert "<mark>華為</mark>" in hit.title_html
+
+
+def test_two_character_and_single_character_queries(archive: Archive, ids: dict[str, int]) -> None:
+    assert found(archive, "芯片") == {ids["smic"], ids["chips"]}
+    # 券 only occurs inside the word 三倍券: a word index alone would miss it.
+    assert found(archive, "券") == {ids["retail"]}
+    assert found(archive, "衝") == {ids["huawei"]}  # traditional single character
+
+
+def test_mixed_script_and_language_queries(archive: Archive, ids: dict[str, int]) -> None:
+    assert found(archive, "中芯國際 SMIC") == {ids["smic"]}
+    assert found(archive, "ＳＭＩＣ") == {ids["smic"]}  # full-width
+    assert found(archive, "AI芯片") == {ids["chips"]}
+    assert found(archive, "15.9%") == {ids["chips"]}
+    assert found(archive, "2025年") == {ids["chips"]}
+    assert found(archive, "15") == {ids["huawei"]}  # 15日, not 15.9
+
+
+def test_phrase_does_not_match_words_apart(archive: Archive, ids: dict[str, int]) -> None:
+    # Both articles contain 美国 and 技术; only one has them as "美国技术".
+    assert {ids["smic"], ids["chips"]} <= found(archive, "美国 技术")
+    assert found(archive, '"美国技术"') == {ids["smic"]}
+
+
+def test_phrase_copied_from_mid_word_finds_article(archive: Archive, ids: dict[str, int]) -> None:
+    # Indexed as 半导体/产业/投资/热钱/涌动: the phrase starts inside 半导体 and ends in 涌动.
+    assert found(archive, '"导体产业投资热钱涌"') == {ids["chips"]}
+    # Unquoted and in the other script: the same.
+    assert found(archive, "導體產業投資熱錢湧") == {ids["chips"]}
+    # Ends inside 聯發科, starts inside 拉貨.
+    assert found(archive, '"货，带动台积电、联发"') == {ids["huawei"]}
+    # A fragment whose characters are all there but not in this order is not found.
+    assert found(archive, '"产业导体"') == set()
+
+
+def test_or_and_exclusion(archive: Archive, ids: dict[str, int]) -> None:
+    assert found(archive, "华为 OR 零售业") == {ids["huawei"], ids["chips"], ids["retail"]}
+    assert found(archive, "芯片 -SMIC") == {ids["chips"]}
+    assert found(archive, '中芯国际 -"海外融资"') == {ids["smic"]}
+
+
+def test_filters_combine(archive: Archive, ids: dict[str, int]) -> None:
+    assert found(archive, "疫情 OR 华为", outlet="中央社") == {ids["huawei"], ids["retail"]}
+    assert found(
+        archive, "疫情 OR 华为", outlet="中央社", since=datetime(2020, 10, 1, tzinfo=UTC)
+    ) == {ids["retail"]}
+    assert found(archive, "华为", until=datetime(2020, 12, 31, tzinfo=UTC)) == {ids["huawei"]}
+    assert found(archive, "中芯国际", format="feedx") == {ids["chips"]}
+    assert found(archive, "中芯国际", lang="zh-Hans", format="jekyll") == {ids["smic"]}
+
+
+def test_title_outranks_body_and_recency_breaks_ties(archive: Archive) -> None:
+    title_hit = _ingest(
+        archive,
+        Draft(title="芯片出口", text="新闻内容。", html="", url="https://a.org/1", outlet="x"),
+    )
+    body_hit = _ingest(
+        archive,
+        Draft(title="新闻", text="芯片出口内容。", html="", url="https://a.org/2", outlet="x"),
+    )
+    assert [h.id for h in search(archive, "芯片").hits] == [title_hit, body_hit]
+    old, new = (
+        _ingest(
+            archive,
+            Draft(
+                title="同一篇",
+                text="雷同的报道。",
+                html="",
+                url=f"https://b.org/{year}",
+                published=datetime(year, 1, 1, tzinfo=UTC),
+            ),
+        )
+        for year in (2019, 2021)
+    )
+    assert [h.id for h in search(archive, "雷同").hits] == [new, old]
+
+
+def test_new_version_replaces_old_text(archive: Archive, ids: dict[str, int]) -> None:
+    edited = Draft(**{**_fields(CNA_RETAIL), "text": "振興五倍券的新聞稿已經改寫。"})
+    archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
+    assert found(archive, "三倍券") == set()
+    assert found(archive, "五倍券") == {ids["retail"]}
+    hit = search(archive, "五倍券").hits[0]
+    assert "五倍券" in hit.snippet and "三倍" not in hit.snippet
+
+
+def test_removed_article_never_returns(archive: Archive, ids: dict[str, int]) -> None:
+    archive.remove_article(ids["smic"])
+    assert found(archive, "SMIC") == set()
+    assert found(archive, "中芯国际") == {ids["chips"]}
+
+
+def test_reindex_gives_same_results(archive: Archive, ids: dict[str, int]) -> None:
+    queries = ["华为", "中芯國際 SMIC", '"导体产业投资"', "券", "疫情 OR 芯片 -华为"]
+    before = [[(h.id, round(h.score, 6)) for h in search(archive, q).hits] for q in queries]
+    progress: list[tuple[int, int]] = []
+    assert reindex(archive, on_progress=lambda d, t: progress.append((d, t))) == 4
+    assert progress[-1] == (4, 4)
+    after = [[(h.id, round(h.score, 6)) for h in search(archive, q).hits] for q in queries]
+    assert before == after
+
+
+def test_snippet_is_safe_html(archive: Archive) -> None:
+    _ingest(
+        archive,
+        Draft(
+            title="<b>标题</b>",
+            text="正文<script>alert(1)</script>芯片",
+            html="",
+            url="https://c.org/1",
+        ),
+    )
+    hit = search(archive, "芯片").hits[0]
+    assert "<script" not in hit.snippet and "&lt;/script&gt;<mark>芯片</mark>" in hit.snippet
+    assert hit.title_html == "&lt;b&gt;标题&lt;/b&gt;"
+
+
+@pytest.mark.parametrize(
+    "query", ["", "   ", '"unclosed', "-华为", "OR 华为", "华为 OR", "，。！", "-"]
+)
+def test_malformed_queries_raise_query_error(archive: Archive, query: str) -> None:
+    with pytest.raises(QueryError):
+        search(archive, query)
+
+
+def test_paging_and_total(archive: Archive, ids: dict[str, int]) -> None:
+    page = search(archive, "中芯国际 OR 华为", limit=1)
+    assert page.total == 3 and len(page.hits) == 1 and page.took_ms > 0
+    rest = search(archive, "中芯国际 OR 华为", limit=5, offset=1)
+    assert len(rest.hits) == 2 and page.hits[0].id not in {h.id for h in rest.hits}
+
+
+def test_timeline(archive: Archive, ids: dict[str, int]) -> None:
+    months = timeline(archive, "中芯国际 OR 华为", interval="month")
+    assert [(b.period, b.outlet, b.count) for b in months] == [
+        ("2020-09", None, 1),
+        ("2020-12", None, 1),
+        ("2021-01", None, 1),
+    ]
+    weeks = timeline(archive, "疫情 OR 华为", interval="week", by_outlet=True)
+    assert [(b.period, b.outlet, b.count) for b in weeks] == [
+        ("2020-W38", "中央社", 1),
+        ("2020-W51", "中央社", 1),
+        ("2021-W01", "美国之音", 1),
+    ]
+    assert timeline(archive, "华为", outlet="大纪元") == []
+
+
+def _fields(d: Draft) -> dict[str, object]:
+    return {f: getattr(d, f) for f in Draft.__dataclass_fields__}
