@@ -150,7 +150,8 @@ def run_import(db: str, path: str) -> None:
             if files % 500 == 0:
                 print(f"import: {files} files", file=sys.stderr, flush=True)
 
-        import_paths(archive, [Path(path)], on_file=tick, batch_size=200, workers=1)
+        # Small batches: many commits, each of which empties the web's result cache.
+        import_paths(archive, [Path(path)], on_file=tick, batch_size=100, workers=1)
 
 
 # -- the client ----------------------------------------------------------------------
@@ -251,7 +252,12 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
     shutil.copyfile(base_db, work)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "NEWSARCHIVE_DB": str(work), "PYTHONPATH": str(ROOT / "src")}
+    env = {
+        **os.environ,
+        "NEWSARCHIVE_DB": str(work),
+        "PYTHONPATH": str(ROOT / "src"),
+        "NEWSARCHIVE_WEB_CACHE": str(args.cache),
+    }
     env.pop("NEWSARCHIVE_TOKEN", None)
     server = subprocess.Popen(
         [
@@ -346,7 +352,14 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--duration", type=float, default=30.0)
     p.add_argument("--import-after", type=float, default=5.0)
-    p.add_argument("--import-seconds", type=float, default=15.0)
+    p.add_argument("--import-seconds", type=float, default=20.0)
+    p.add_argument(
+        "--cache",
+        type=int,
+        nargs="+",
+        default=[512, 0],
+        help="result-cache sizes to compare (0 = off)",
+    )
     p.add_argument("--client", help=argparse.SUPPRESS)
     p.add_argument("--import-into", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -358,8 +371,11 @@ def main() -> None:
         return
     if not args.db.exists():
         build_archive(args.db)
-    for workers in args.workers:
-        run_setting(args.db, workers, args)
+    sizes = args.cache
+    for cache in sizes:
+        for workers in args.workers:
+            args.cache = cache
+            run_setting(args.db, workers, args)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,7 @@ def pick_versions(
 
 @router.get("/search", summary="Full-text search")
 def api_search(
+    request: Request,
     archive: Reader,
     q: Annotated[str, Query(description="Words to find (Chinese, either script)")],
     outlet: str | None = None,
@@ -148,6 +149,7 @@ def api_search(
     page = components.run_search(
         archive,
         text,
+        cache=request.app.state.cache,
         outlet=outlet or None,
         since=start,
         until=stop,
@@ -219,6 +221,7 @@ def api_outlet(
 
 @router.get("/timeline", summary="How many articles match, per period (and outlet)")
 def api_timeline(
+    request: Request,
     archive: Reader,
     q: str,
     interval: Interval = "day",
@@ -232,6 +235,7 @@ def api_timeline(
     buckets = components.run_timeline(
         archive,
         text,
+        cache=request.app.state.cache,
         interval=interval,
         by_outlet=by_outlet,
         outlet=outlet or None,

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsarchive import __version__
 from newsarchive.archive import Archive, resolve_db_path
 from newsarchive.web import api, pages
+from newsarchive.web.cache import ResultCache, cache_size_from_env
 from newsarchive.web.components import ComponentMissing, refresh_stories
 from newsarchive.web.security import SecurityHeaders
 from newsarchive.web.state import ReadPool, Writer
@@ -61,6 +62,7 @@ def create_app(
     app.state.token = token or None
     app.state.reads = reads
     app.state.writer = writer
+    app.state.cache = ResultCache(cache_size_from_env())
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from newsarchive.archive import Archive
+from newsarchive.web.cache import ResultCache
 
 
 class ComponentMissing(RuntimeError):
@@ -52,19 +53,21 @@ def available(feature: str) -> bool:
 # -- calls used by both the API and the pages -------------------------------------------
 
 
-def run_search(archive: Archive, query: str, **filters: Any) -> Any:
+def run_search(archive: Archive, query: str, *, cache: ResultCache, **filters: Any) -> Any:
     """`newsarchive.search.search`; a malformed query becomes a 400 with its message."""
     mod = component("search")
+    key = ("search", query, *sorted(filters.items()))
     try:
-        return mod.search(archive, query, **filters)
+        return cache.get(archive, key, lambda: mod.search(archive, query, **filters))
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
 
 
-def run_timeline(archive: Archive, query: str, **options: Any) -> list[Any]:
+def run_timeline(archive: Archive, query: str, *, cache: ResultCache, **options: Any) -> Any:
     mod = component("search")
+    key = ("timeline", query, *sorted(options.items()))
     try:
-        return list(mod.timeline(archive, query, **options))
+        return cache.get(archive, key, lambda: list(mod.timeline(archive, query, **options)))
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
 

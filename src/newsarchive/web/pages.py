@@ -148,13 +148,19 @@ def search_page(
         results = components.run_search(
             archive,
             q.strip(),
+            cache=request.app.state.cache,
             **filters,
             format=format or None,
             limit=PAGE_SIZE,
             offset=(page_no - 1) * PAGE_SIZE,
         )
         buckets = components.run_timeline(
-            archive, q.strip(), interval=chart_interval, by_outlet=by_outlet, **filters
+            archive,
+            q.strip(),
+            cache=request.app.state.cache,
+            interval=chart_interval,
+            by_outlet=by_outlet,
+            **filters,
         )
     except HTTPException as exc:
         context["error"] = exc.detail
