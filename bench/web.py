@@ -26,6 +26,7 @@ import random
 import shutil
 import socket
 import statistics
+from collections import Counter
 import subprocess
 import sys
 import time
@@ -100,9 +101,12 @@ OUTLETS = ["美国之音", "大纪元", "德国之声", "法广", "自由亚洲�
 
 def search_paths(n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
+    # Query logs are Zipf-like: a few queries are asked far more often than the rest.
+    weights = [1 / (rank + 1) for rank in range(len(QUERIES))]
     out = []
     for _ in range(n):
-        params: dict[str, str | int] = {"q": rng.choice(QUERIES), "limit": 20}
+        query = rng.choices(QUERIES, weights)[0]
+        params: dict[str, str | int] = {"q": query, "limit": 20}
         roll = rng.random()
         if roll < 0.15:
             params["offset"] = 20
@@ -236,11 +240,12 @@ def pct(values: list[float], p: float) -> float:
 
 def report(label: str, rows: list[tuple[float, float, int]], seconds: float) -> None:
     lat = [r[1] * 1000 for r in rows]
-    errors = sum(1 for r in rows if r[2] != 200)
+    errors = Counter(r[2] for r in rows if r[2] != 200)
     print(
         f"{label}: {len(rows) / seconds:.0f} searches/s, p50 {pct(lat, 50):.1f} ms, "
         f"p99 {pct(lat, 99):.1f} ms, mean {statistics.fmean(lat) if lat else 0:.1f} ms, "
-        f"{len(rows)} requests, {errors} errors",
+        f"{len(rows)} requests, {sum(errors.values())} errors"
+        + (f" (by status: {dict(errors)}; 599 = connection lost)" if errors else ""),
         flush=True,
     )
 
@@ -282,8 +287,8 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
     try:
         wait_ready(url)
         # Warm every worker's connections and caches before measuring.
-        for path in search_paths(50, 1):
-            urllib.request.urlopen(url + path, timeout=30).read()
+        for path in search_paths(20, 1):
+            urllib.request.urlopen(url + path, timeout=300).read()
         client = subprocess.Popen(
             [
                 sys.executable,
@@ -331,13 +336,16 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
             "SELECT count(*) FROM captures WHERE format = 'gfw-breaker'"
         ).fetchone()[0]
     during = [r for r in rows if import_start <= r[0] <= import_end]
+    cache = f"cache {args.cache}" if args.cache else "no cache"
     print(
-        f"-- {workers} uvicorn worker(s), {args.clients} clients, {args.duration:.0f} s; "
+        f"-- {workers} uvicorn worker(s), {cache}, {args.clients} clients, "
+        f"{args.duration:.0f} s, load average {os.getloadavg()[0]:.1f}; "
         f"import ran {import_end - import_start:.0f} s and stored {imported} captures"
     )
-    report(f"web search, {workers} worker(s), whole run", rows, args.duration)  # type: ignore[arg-type]
+    label = f"web search, {workers} worker(s), {cache}"
+    report(f"{label}, whole run", rows, args.duration)  # type: ignore[arg-type]
     report(
-        f"web search, {workers} worker(s), during import",
+        f"{label}, during import",
         during,  # type: ignore[arg-type]
         max(import_end - import_start, 1e-9),
     )

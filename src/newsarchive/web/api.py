@@ -6,19 +6,21 @@ on the single writer thread (see `state.Writer`), answering 202 with a job to po
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.web import components, queries
+from newsarchive.web.cache import ResultCache
 from newsarchive.web.params import date_range, query_text
 from newsarchive.web.render import marked
 from newsarchive.web.security import require_token
@@ -131,7 +133,12 @@ def pick_versions(
 # -- reading -------------------------------------------------------------------------
 
 
-@router.get("/search", summary="Full-text search")
+@router.get(
+    "/search",
+    summary="Full-text search",
+    response_class=JSONResponse,
+    responses={200: {"description": "{query, total, took_ms, limit, offset, hits: [...]}"}},
+)
 def api_search(
     request: Request,
     archive: Reader,
@@ -143,29 +150,36 @@ def api_search(
     lang: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-) -> dict[str, Any]:
+) -> Response:
     text = query_text(q)
     start, stop = date_range(since, until)
-    page = components.run_search(
-        archive,
-        text,
-        cache=request.app.state.cache,
-        outlet=outlet or None,
-        since=start,
-        until=stop,
-        format=format or None,
-        lang=lang or None,
-        limit=limit,
-        offset=offset,
-    )
-    return {
-        "query": page.query,
-        "total": page.total,
-        "took_ms": page.took_ms,
+    filters = {
+        "outlet": outlet or None,
+        "since": start,
+        "until": stop,
+        "format": format or None,
+        "lang": lang or None,
         "limit": limit,
         "offset": offset,
-        "hits": [hit_json(h) for h in page.hits],
     }
+
+    def body() -> bytes:
+        page = components.run_search(archive, text, cache=None, **filters)
+        data = {
+            "query": page.query,
+            "total": page.total,
+            "took_ms": page.took_ms,
+            "limit": limit,
+            "offset": offset,
+            "hits": [hit_json(h) for h in page.hits],
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    # The finished response body is what is cached: a repeated query then costs no
+    # serialising or re-sanitizing either (see cache.py for when it is dropped).
+    key = ("api-search", text, *sorted(filters.items()))
+    cache: ResultCache = request.app.state.cache
+    return Response(cache.get(archive, key, body), media_type="application/json")
 
 
 @router.get("/articles/{article_id}", summary="An article with its versions and captures")

@@ -21,8 +21,8 @@ from newsarchive.archive import Archive
 
 T = TypeVar("T")
 
-# 512 result pages of 20 hits are ~10 MB; enough for the popular head of a query log.
-DEFAULT_SIZE = 512
+# 1024 result pages of 20 hits are ~20 MB; enough for the popular head of a query log.
+DEFAULT_SIZE = 1024
 
 
 class ResultCache:

@@ -53,11 +53,13 @@ def available(feature: str) -> bool:
 # -- calls used by both the API and the pages -------------------------------------------
 
 
-def run_search(archive: Archive, query: str, *, cache: ResultCache, **filters: Any) -> Any:
+def run_search(archive: Archive, query: str, *, cache: ResultCache | None, **filters: Any) -> Any:
     """`newsarchive.search.search`; a malformed query becomes a 400 with its message."""
     mod = component("search")
     key = ("search", query, *sorted(filters.items()))
     try:
+        if cache is None:
+            return mod.search(archive, query, **filters)
         return cache.get(archive, key, lambda: mod.search(archive, query, **filters))
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
