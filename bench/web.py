@@ -26,11 +26,11 @@ import random
 import shutil
 import socket
 import statistics
-from collections import Counter
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
