@@ -280,6 +280,8 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-keep-alive",
+            "60",
         ],
         env=env,
     )

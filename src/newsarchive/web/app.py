@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -63,6 +64,8 @@ def create_app(
     app.state.reads = reads
     app.state.writer = writer
     app.state.cache = ResultCache(cache_size_from_env())
+    # Searches computed at once per process (see api.api_search).
+    app.state.engine_slots = asyncio.Semaphore(os.cpu_count() or 2)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

@@ -25,6 +25,9 @@ T = TypeVar("T")
 DEFAULT_SIZE = 1024
 
 
+MISSING: Any = object()
+
+
 class ResultCache:
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
@@ -42,22 +45,35 @@ class ResultCache:
             if last is not None and last != version:
                 self._entries.clear()
 
-    def get(self, archive: Archive, key: Hashable, compute: Callable[[], T]) -> T:
+    def lookup(self, archive: Archive, key: Hashable) -> Any:
+        """The cached value, or `MISSING`. `archive` is the caller's own connection:
+        asking it first is what makes a commit anywhere empty the cache."""
         if self.size <= 0:
-            return compute()
+            return MISSING
         self._sync(archive)
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                cached: T = self._entries[key]
-                return cached
+                return self._entries[key]
             self.misses += 1
-        value = compute()  # outside the lock: a slow query must not hold up hits
+        return MISSING
+
+    def store(self, key: Hashable, value: Any) -> None:
+        if self.size <= 0:
+            return
         with self._lock:
             self._entries[key] = value
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def get(self, archive: Archive, key: Hashable, compute: Callable[[], T]) -> T:
+        found = self.lookup(archive, key)
+        if found is not MISSING:
+            cached: T = found
+            return cached
+        value = compute()  # outside the lock: a slow query must not hold up hits
+        self.store(key, value)
         return value
 
 
