@@ -96,6 +96,7 @@ QUERIES = [
     "華為",
     "晶片",
 ]
+LOG_SIZE = 5000  # requests in the synthetic query log
 OUTLETS = ["美国之音", "大纪元", "德国之声", "法广", "自由亚洲电台", "BBC中文", "中央社"]
 
 
@@ -162,11 +163,16 @@ def run_import(db: str, path: str) -> None:
 
 
 async def _client(
-    host: str, port: int, paths: list[str], stop_at: float, results: list[tuple[float, float, int]]
+    host: str,
+    port: int,
+    paths: list[str],
+    stop_at: float,
+    results: list[tuple[float, float, int]],
+    once: bool = False,
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     i = 0
-    while time.monotonic() < stop_at:
+    while time.monotonic() < stop_at and not (once and i >= len(paths)):
         path = paths[i % len(paths)]
         i += 1
         started = time.monotonic()
@@ -186,9 +192,18 @@ async def _client(
     writer.close()
 
 
+async def _fetch_all(url: str, paths: list[str], parallel: int) -> None:
+    host, port = url.split("//")[1].split(":")
+    results: list[tuple[float, float, int]] = []
+    chunks = [paths[k::parallel] for k in range(parallel)]
+    await asyncio.gather(
+        *(_client(host, int(port), chunk, float("inf"), results, once=True) for chunk in chunks)
+    )
+
+
 def client_main(url: str, clients: int, duration: float, seed: int) -> None:
     host, port = url.split("//")[1].split(":")
-    paths = search_paths(5000, seed)
+    paths = search_paths(LOG_SIZE, seed)
 
     async def main() -> list[tuple[float, float, int]]:
         results: list[tuple[float, float, int]] = []
@@ -288,9 +303,17 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
     importer: subprocess.Popen[bytes] | None = None
     try:
         wait_ready(url)
-        # Warm every worker's connections and caches before measuring.
-        for path in search_paths(20, 1):
-            urllib.request.urlopen(url + path, timeout=300).read()
+        # Warm up as a running server would be: every query of the log asked once
+        # (two at a time, one per core), so the measurement sees the steady state of a
+        # result cache that only the parallel import's commits empty.
+        started = time.perf_counter()
+        distinct = sorted(set(search_paths(LOG_SIZE, seed=2)))
+        asyncio.run(_fetch_all(url, distinct if args.cache else distinct[:20], 2))
+        print(
+            f"warm-up: {len(distinct) if args.cache else 20} distinct searches in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         client = subprocess.Popen(
             [
                 sys.executable,
@@ -355,6 +378,26 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
         Path(f"{work}{suffix}").unlink(missing_ok=True)
 
 
+def engine_peer(db: Path) -> None:
+    """The search engine alone, in this process, one query at a time: what a cache
+    miss costs before any HTTP, and the yardstick for the server's figures."""
+    from newsarchive.archive import Archive
+    from newsarchive.search import search
+
+    times = []
+    with Archive.open(db, readonly=True) as archive:
+        for query in QUERIES:
+            started = time.perf_counter()
+            search(archive, query, limit=20)
+            times.append((time.perf_counter() - started) * 1000)
+    print(
+        f"engine alone (in-process search(), {len(times)} queries, sequential): "
+        f"p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms, "
+        f"{1000 / statistics.fmean(times):.0f} searches/s on one core",
+        flush=True,
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--db", type=Path, default=OUT / "web-51k.db", help="cached archive")
@@ -381,6 +424,13 @@ def main() -> None:
         return
     if not args.db.exists():
         build_archive(args.db)
+    distinct = len(set(search_paths(LOG_SIZE, seed=2)))
+    print(
+        f"query log: {LOG_SIZE} searches, {distinct} distinct; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        flush=True,
+    )
+    engine_peer(args.db)
     sizes = args.cache
     for cache in sizes:
         for workers in args.workers:
