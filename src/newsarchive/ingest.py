@@ -11,24 +11,43 @@ pool while this process reads the input stream and is the archive's only writer.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import queue
+import sqlite3
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from itertools import chain, islice
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import TypeVar, cast
 
 from newsarchive.archive import Archive, IngestOutcome
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
 
+_T = TypeVar("_T")
+
 BATCH_SIZE = 500
 # Files handed to a worker at a time: large enough to amortise pickling, small enough
-# that a progress bar moves and a kill loses little.
+# to keep both workers busy until the end of a batch.
 _CHUNK = 16
 
-Parsed = tuple[Draft, Capture] | ReadError
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A file whose exact bytes at this location are already stored (as an article's
+    capture or as an error): a re-run skips it without parsing."""
+
+    location: str
+    was_error: bool
+
+
+Parsed = tuple[Draft, Capture] | ReadError | Known
 
 
 @dataclass(slots=True)
@@ -64,7 +83,10 @@ def import_paths(
 ) -> ImportSummary:
     """Import every file under `paths` (files, folders, .tar.xz/.tar.gz/.zip)."""
     summary = ImportSummary()
-    inputs: Iterator[RawFile | ReadError] = chain.from_iterable(iter_files(Path(p)) for p in paths)
+    raw_inputs = chain.from_iterable(iter_files(Path(p)) for p in paths)
+    # Reading (xz/gzip, tar) and hashing run in a thread: both release the GIL, so they
+    # overlap with this thread's storing and the workers' parsing.
+    inputs = _prefetch(_skip_known(archive.path, raw_inputs), 2 * batch_size)
     n = default_workers() if workers is None else workers
     if n <= 1:
         _store_all(archive, map(_parse, inputs), summary, on_file, batch_size)
@@ -75,13 +97,129 @@ def import_paths(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
     with ctx.Pool(n) as pool:
-        results = pool.imap(_parse, inputs, chunksize=_CHUNK)
-        _store_all(archive, results, summary, on_file, batch_size)
+        _store_all(archive, _parse_in_pool(pool, inputs, batch_size), summary, on_file, batch_size)
     return summary
 
 
-def _parse(item: RawFile | ReadError) -> Parsed:
-    return item if isinstance(item, ReadError) else parse_file(item)
+def _parse_in_pool(
+    pool: Pool, inputs: Iterator[RawFile | ReadError | Known], batch_size: int
+) -> Iterator[Parsed]:
+    """Parse batch by batch in the pool, in input order, with two batches in flight:
+    the workers parse one while this process reads the next and stores the last.
+    Reading never runs ahead by more than that, so memory stays bounded however big
+    the input is (Pool.imap would queue the whole input)."""
+    in_flight: deque[tuple[list[RawFile | ReadError | Known], AsyncResult[list[_Slim]]]] = deque()
+
+    def submit() -> bool:
+        batch = list(islice(inputs, batch_size))
+        if not batch:
+            return False
+        todo = [item for item in batch if isinstance(item, RawFile)]
+        in_flight.append((batch, pool.map_async(_parse_slim, todo, chunksize=_CHUNK)))
+        return True
+
+    submit()
+    submit()
+    while in_flight:
+        batch, pending = in_flight.popleft()
+        slims = iter(pending.get())
+        submit()
+        for item in batch:
+            if not isinstance(item, RawFile):
+                yield item
+                continue
+            slim = next(slims)
+            if isinstance(slim, str):  # the reason it could not be read
+                yield ReadError(item.location, slim, item.data)
+            else:
+                draft, fmt = slim
+                yield draft, Capture(raw=item.data, format=fmt, location=item.location)
+
+
+# What a worker sends back: the draft and its format, or the reason for an error. The
+# raw bytes stay in this process (sending them back would double the traffic).
+_Slim = tuple[Draft, str] | str
+
+
+def _parse_slim(item: RawFile) -> _Slim:
+    result = parse_file(item)
+    if isinstance(result, ReadError):
+        return result.reason
+    return result[0], result[1].format
+
+
+_END = object()
+
+
+def _prefetch(items: Iterator[_T], depth: int) -> Iterator[_T]:
+    """Run `items` in a background thread, at most `depth` ahead of the consumer."""
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(_END)
+        except BaseException as exc:  # re-raised in the consumer
+            q.put(_Failed(exc))
+
+    thread = threading.Thread(target=produce, name="newsarchive-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.exc
+            yield cast(_T, item)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    exc: BaseException
+
+
+def _skip_known(
+    db: Path, items: Iterable[RawFile | ReadError]
+) -> Iterator[RawFile | ReadError | Known]:
+    """Mark files already stored byte for byte at the same location, so a re-run
+    neither parses nor sends them to a worker. It reads through its own connection,
+    which sees committed batches: all a re-run needs."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        for item in items:
+            if isinstance(item, ReadError):
+                yield item
+                continue
+            key = (item.location, hashlib.sha256(item.data).hexdigest())
+            if conn.execute(
+                "SELECT 1 FROM captures WHERE location=? AND raw_sha256=?", key
+            ).fetchone():
+                yield Known(item.location, was_error=False)
+            elif conn.execute(
+                "SELECT 1 FROM import_errors WHERE location=? AND raw_sha256=?", key
+            ).fetchone():
+                yield Known(item.location, was_error=True)
+            else:
+                yield item
+    finally:
+        conn.close()
+
+
+def _parse(item: RawFile | ReadError | Known) -> Parsed:
+    return item if isinstance(item, ReadError | Known) else parse_file(item)
 
 
 def _store_all(
@@ -99,11 +237,17 @@ def _store_all(
         # Report only what is committed, so a progress bar never runs ahead of the disk.
         if on_file:
             for result in batch:
-                on_file(result.location if isinstance(result, ReadError) else result[1].location)
+                on_file(result[1].location if isinstance(result, tuple) else result.location)
 
 
 def _store_one(archive: Archive, result: Parsed, summary: ImportSummary) -> None:
     summary.files += 1
+    if isinstance(result, Known):
+        if result.was_error:
+            summary.errors += 1
+        else:
+            summary.unchanged += 1
+        return
     if isinstance(result, ReadError):
         archive.record_error(result.location, result.reason, result.raw)
         summary.errors += 1

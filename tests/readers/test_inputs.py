@@ -138,3 +138,12 @@ def test_missing_path(tmp_path: Path) -> None:
     results = list(read_path(tmp_path / "nope.tar.xz"))
     assert len(results) == 1 and isinstance(results[0], ReadError)
     assert "no such file" in results[0].reason
+
+
+def test_stray_control_characters_are_dropped(tmp_path: Path) -> None:
+    data = SEED.replace("美欲遏止".encode(), "美欲\x01遏止".encode()).replace(
+        "工信部部长".encode(), "工信部\x0b部长".encode()
+    )
+    draft, _ = read_one(_write(tmp_path, "ctl.md", data))
+    assert draft.title == "中共十四五芯片计划求国际合作 美欲遏止"
+    assert "工信部部长肖亚庆" in draft.text

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from newsarchive.extract import html_to_text
+from newsarchive.readers import ReadError, read_path
+
 from .helpers import DATA, assert_no_junk, read_error, read_one
 
 PARIS_SUMMER = timezone(timedelta(hours=2))
@@ -175,3 +178,24 @@ def test_gfw_menu_pages_are_not_articles(name: str) -> None:
 def test_gfw_page_with_only_an_interactive_embed() -> None:
     err = read_error(DATA / "gfw-infogram-only.md")
     assert "no article content" in err.reason
+
+
+def test_text_is_what_html_to_text_gives_for_the_stored_html() -> None:
+    checked = 0
+    for result in read_path(DATA):
+        if isinstance(result, ReadError):
+            continue
+        draft = result[0]
+        assert draft.text == html_to_text(draft.html), result[1].location
+        checked += 1
+    assert checked == 23
+
+
+def test_gfw_secretchina_appeal_as_loose_text_after_a_rule() -> None:
+    # <p><hr/><br/>【诚征荣誉会员】…<span href=/kzgd/subscribe.html>: the parser closes the
+    # <p> at the <hr>, so the appeal is loose text in the article container.
+    draft, _ = read_one(DATA / "gfw-secretchina-video-appeal.md")
+    assert "诚征荣誉会员" not in draft.text
+    assert "荣誉会员招募" not in draft.text
+    assert draft.images == []  # the shop-cart banner went with its link
+    assert_no_junk(draft)

@@ -248,3 +248,17 @@ def test_timeline(archive: Archive, ids: dict[str, int]) -> None:
 
 def _fields(d: Draft) -> dict[str, object]:
     return {f: getattr(d, f) for f in Draft.__dataclass_fields__}
+
+
+def test_index_built_by_another_segmenter_is_refused_until_reindex(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    from newsarchive.search.index import IndexOutdatedError
+
+    archive.conn.execute("UPDATE search_meta SET value='0;old' WHERE key='segmenter'")
+    edited = Draft(**{**_fields(CNA_RETAIL), "text": "改寫後的新聞稿。"})
+    with pytest.raises(IndexOutdatedError, match="reindex"):
+        archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
+    reindex(archive)
+    archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
+    assert found(archive, "新聞稿") == {ids["retail"]}

@@ -22,6 +22,7 @@ _BOMS = (
 # C0 controls other than tab/newline/carriage return/form feed mark binary data.
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _LEGACY = ("gb18030", "big5hkscs")
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff\ufffe\uffff]")
 
 
 def decode_text(raw: bytes) -> str:
@@ -31,8 +32,9 @@ def decode_text(raw: bytes) -> str:
     text = _decode(raw)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # A BOM pasted into the middle of a file (seen inside titles) is invisible noise.
-    return text.replace("\ufeff", "")
+    # A BOM pasted into the middle of a file (seen inside titles) and stray control
+    # characters are invisible noise, and no HTML or XML tool accepts the latter.
+    return _INVISIBLE.sub("", text)
 
 
 def _decode(raw: bytes) -> str:

@@ -12,15 +12,22 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from itertools import islice
 
 from newsarchive.search.query import ParsedQuery
-from newsarchive.text.script import to_simplified
+from newsarchive.text.script import to_simplified, to_traditional
 from newsarchive.text.segment import CJK_CLASS, fold, stem
 
 SNIPPET_CHARS = 160  # about two lines of Chinese in a result list
 _LEAD = 24  # characters of context shown before the first match
+_FIRST_CHUNK = 600  # most matches are in the lead: fold that first (NFKC costs ~0.3 µs/char)
+_CHUNK = 3000  # then this much text at a time
+_OVERLAP = 200  # so a match (and its window) across a chunk boundary is still seen
+_MAX_SPANS = 24  # matches considered for the window: enough to find the densest one
 _WORD = re.compile(rf"[^\W\d_{CJK_CLASS}]+")
+_MAYBE_WIDE = re.compile(r"[^\x00-\x7f\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
@@ -29,20 +36,43 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     folded = fold(text)
     if len(folded) == len(text):
         return folded, None
-    pieces = [unicodedata.normalize("NFKC", ch).lower() for ch in text]
-    joined = "".join(pieces)
+    # Only characters outside ASCII and CJK can change length under NFKC (… → ...):
+    # find those, keep the runs between them whole.
+    parts: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for m in _MAYBE_WIDE.finditer(text):
+        wide = unicodedata.normalize("NFKC", m.group()).lower()
+        if len(wide) == 1:
+            continue
+        _add_run(parts, offsets, text, pos, m.start())
+        parts.append(wide)
+        offsets.extend([m.start()] * len(wide))
+        pos = m.end()
+    _add_run(parts, offsets, text, pos, len(text))
+    joined = "".join(parts)
     simp = to_simplified(joined)
     if len(simp) != len(joined):  # a phrase-level conversion changed length: go per char
-        pieces = [to_simplified(p) for p in pieces]
-        simp = "".join(pieces)
-    offsets = [i for i, p in enumerate(pieces) for _ in p]
+        simp = "".join(to_simplified(c) if len(to_simplified(c)) == 1 else c for c in joined)
     return simp, offsets
+
+
+def _add_run(parts: list[str], offsets: list[int], text: str, a: int, b: int) -> None:
+    run = unicodedata.normalize("NFKC", text[a:b]).lower()
+    if len(run) != b - a:  # composition of combining marks: keep characters apart
+        run = "".join(unicodedata.normalize("NFKC", c).lower()[:1] or c for c in text[a:b])
+    parts.append(run)
+    offsets.extend(range(a, b))
 
 
 @dataclass(slots=True)
 class Highlighter:
     literal: re.Pattern[str] | None  # CJK words, numbers and phrases, folded
     stems: frozenset[str]  # stems of Latin-script words
+    # Fast path: every term in simplified and traditional spelling, matched on the
+    # original text without folding it (a regex scan, ~100x cheaper than NFKC + t2s).
+    # The folded path is the fallback when this finds nothing (rare spellings).
+    raw: re.Pattern[str] | None = None
 
     @classmethod
     def for_query(cls, parsed: ParsedQuery) -> Highlighter:
@@ -57,7 +87,22 @@ class Highlighter:
         literal = None
         if patterns:
             literal = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
-        return cls(literal, frozenset(stems))
+        raw_parts = [rf"(?<![a-z]){re.escape(s)}[a-z]*" for s in stems]
+        for term in parsed.positive_terms():
+            if term.needle and not (len(term.tokens) == 1 and term.tokens[0] in stems):
+                for spelling in sorted({term.needle, to_traditional(term.needle)}, key=len):
+                    raw_parts.append(r"\s*".join(re.escape(c) for c in spelling))
+        raw = None
+        if raw_parts:
+            raw_parts.sort(key=len, reverse=True)
+            raw = re.compile("|".join(raw_parts), re.IGNORECASE)
+        return cls(literal, frozenset(stems), raw)
+
+    def _raw_spans(self, text: str) -> list[tuple[int, int, str]]:
+        if self.raw is None:
+            return []
+        matches = islice(self.raw.finditer(text), _MAX_SPANS)
+        return [(m.start(), m.end(), m.group().lower()) for m in matches]
 
     def spans(self, folded: str) -> list[tuple[int, int, str]]:
         """(start, end, what) of every match in a folded text, in order, not overlapping."""
@@ -79,24 +124,61 @@ class Highlighter:
 
     def mark(self, text: str) -> str:
         """All of `text` as escaped HTML with every match in <mark>."""
+        spans = self._raw_spans(text)
+        if spans:
+            return _render(text, spans, None, 0, len(text))
         folded, offsets = fold_with_offsets(text)
         return _render(text, self.spans(folded), offsets, 0, len(text))
 
     def snippet(self, text: str, width: int = SNIPPET_CHARS) -> str:
-        """The window of `text` that shows the most different matched terms."""
-        folded, offsets = fold_with_offsets(text)
-        spans = self.spans(folded)
-        if not spans:
-            end = min(len(text), width)
-            return html.escape(text[:end]) + ("…" if end < len(text) else "")
-        best_start, best_score = spans[0][0], -1
-        for i, (start, _, _) in enumerate(spans[:200]):
-            seen = {what for s, e, what in spans[i:] if e <= start + width}
-            if len(seen) > best_score:
-                best_start, best_score = start, len(seen)
-        a = max(0, _orig(best_start, offsets) - _LEAD)
-        b = min(len(text), a + width)
-        return _render(text, spans, offsets, a, b)
+        """The window of `text` that shows the most different matched terms.
+
+        The text is folded chunk by chunk, stopping at the first chunk with a match:
+        folding a whole 100,000-character article for a 160-character snippet cost up
+        to 50 ms per hit, folding 3,000 characters ~3 ms, the 600-character lead ~0.5 ms."""
+        spans = self._raw_spans(text)[:_MAX_SPANS]
+        if spans:
+            return _window(text, spans, None, width, 0, len(text))
+        starts = [0, *range(_FIRST_CHUNK, len(text), _CHUNK)]
+        for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+            piece = text[start : end + _OVERLAP]
+            folded, offsets = fold_with_offsets(piece)
+            spans = self.spans(folded)[:_MAX_SPANS]
+            if spans:
+                return _window(piece, spans, offsets, width, start, len(text))
+        end = min(len(text), width)
+        return html.escape(text[:end]) + ("…" if end < len(text) else "")
+
+
+def _window(
+    piece: str,
+    spans: list[tuple[int, int, str]],
+    offsets: list[int] | None,
+    width: int,
+    start: int,
+    total: int,
+) -> str:
+    """The `width` characters of `piece` (at `start` in a text of `total` characters)
+    that show the most different terms, rendered."""
+    # Sliding window over the spans (in order): distinct terms within `width` of each.
+    best_start, best_score = spans[0][0], 0
+    inside: Counter[str] = Counter()
+    j = 0
+    for i, (first, _, what) in enumerate(spans):
+        j = max(j, i)
+        while j < len(spans) and spans[j][1] <= first + width:
+            inside[spans[j][2]] += 1
+            j += 1
+        if len(inside) > best_score:
+            best_start, best_score = first, len(inside)
+        if j > i:
+            inside[what] -= 1
+            if not inside[what]:
+                del inside[what]
+    a = max(0, _orig(best_start, offsets) - _LEAD)
+    b = min(len(piece), a + width)
+    body = _render(piece, spans, offsets, a, b)
+    return ("…" if start + a > 0 else "") + body + ("…" if start + b < total else "")
 
 
 def _orig(i: int, offsets: list[int] | None) -> int:
@@ -108,7 +190,8 @@ def _orig(i: int, offsets: list[int] | None) -> int:
 def _render(
     text: str, spans: list[tuple[int, int, str]], offsets: list[int] | None, a: int, b: int
 ) -> str:
-    out = ["…"] if a > 0 else []
+    """text[a:b] escaped, with the spans (folded coordinates) in <mark>."""
+    out = []
     pos = a
     for s, e, _ in spans:
         os_, oe = _orig(s, offsets), _orig(e - 1, offsets) + 1
@@ -119,6 +202,4 @@ def _render(
         out.append("<mark>" + html.escape(text[os_:oe]) + "</mark>")
         pos = oe
     out.append(html.escape(text[pos:b]))
-    if b < len(text):
-        out.append("…")
     return "".join(out)

@@ -13,15 +13,16 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from newsarchive.archive.db import ArchiveError
 from newsarchive.model import Draft
-from newsarchive.text.segment import cjk_chars, fold, segment_folded
+from newsarchive.text.segment import cjk_chars, fold, segment_folded, segmenter_version
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
 
-# Bumped whenever segmentation changes: rows indexed by an older segmenter cannot be
-# deleted exactly (contentless FTS5 needs the same tokens), so the index must be rebuilt.
-SEGMENTER_VERSION = "1"
+
+class IndexOutdatedError(ArchiveError):
+    """The index was built by another segmenter: its rows cannot be replaced exactly."""
 
 
 def index_row(title: str, text: str) -> tuple[str, str, str]:
@@ -49,7 +50,23 @@ def _insert(
     )
 
 
+def _check_segmenter(conn: sqlite3.Connection) -> None:
+    """Refuse to replace rows indexed by another segmenter: contentless FTS5 deletes by
+    re-supplying the row's tokens, and different tokens would corrupt the index."""
+    row = conn.execute("SELECT value FROM search_meta WHERE key='segmenter'").fetchone()
+    if row is None:  # a fresh index: claim it
+        conn.execute(
+            "INSERT INTO search_meta(key, value) VALUES('segmenter', ?)", (segmenter_version(),)
+        )
+    elif row[0] != segmenter_version():
+        raise IndexOutdatedError(
+            f"the search index was built by another segmenter ({row[0]}; this is "
+            f"{segmenter_version()}): run `newsarchive reindex`"
+        )
+
+
 def _delete(conn: sqlite3.Connection, article_id: int) -> None:
+    _check_segmenter(conn)
     old = conn.execute(
         "SELECT v.title, v.text FROM search_docs d JOIN versions v ON v.id=d.version_id"
         " WHERE d.article_id=?",
@@ -107,7 +124,7 @@ def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = N
         conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
         conn.execute(
             "INSERT OR REPLACE INTO search_meta(key, value) VALUES('segmenter', ?)",
-            (SEGMENTER_VERSION,),
+            (segmenter_version(),),
         )
     if on_progress and not done:
         on_progress(0, 0)

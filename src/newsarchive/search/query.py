@@ -68,7 +68,9 @@ class Term:
 
     def strict(self) -> str:
         if self.single_char:
-            return f"chars:{_q(self.tokens[0])}"
+            # chars decides the match; the word form only ranks (weight 0 on chars).
+            c = _q(self.tokens[0])
+            return f"({_TEXT_COLS}:{c} OR chars:{c})"
         return f"{_TEXT_COLS}:{_q(' '.join(self.tokens))}"
 
     def loose(self) -> str:
@@ -100,6 +102,14 @@ class ParsedQuery:
     @property
     def needs_check(self) -> bool:
         return any(t.needs_check for clause in self.clauses for t in clause)
+
+    @property
+    def cjk_needles_only(self) -> bool:
+        """Whether every substring check is on CJK characters only; then the document
+        needs only t2s folding (NFKC and lower-casing leave CJK ideographs alone, and
+        NFKC is the costly part of `fold`)."""
+        terms = [*self.positive_terms(), *self.excluded]
+        return all(is_cjk(t.needle) for t in terms if t.needs_check)
 
     def positive_terms(self) -> list[Term]:
         return [t for clause in self.clauses for t in clause]

@@ -12,8 +12,9 @@ hold the tokens of the article's latest version:
 
 A contentless table can only delete a row when given the same tokens again, so
 `search_docs` remembers which version is indexed for each article; the hook re-segments
-that version's text to delete it (segmentation is deterministic). If the segmenter ever
-changes, bump `SEGMENTER_VERSION` in `newsarchive.search.index` and `reindex`.
+that version's text to delete it (segmentation is deterministic). `search_meta` records
+which segmenter built the index (`segmenter_version()`); after an upgrade the hook
+refuses to touch rows it cannot delete exactly, and `newsarchive reindex` rebuilds.
 
 Append new migrations at the end; never edit one that has shipped.
 """
@@ -35,5 +36,10 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     INSERT INTO search_meta(key, value) VALUES('segmenter', '1');
+    """,
+    # 2: the segmenter is identified by `segmenter_version()` now; '1' was written by
+    # the same segmenter, so let the hook claim the index with the full identifier.
+    """
+    DELETE FROM search_meta WHERE key = 'segmenter' AND value = '1';
     """,
 ]

@@ -42,6 +42,20 @@ _TOKEN_RE = re.compile(
 )
 
 
+# Our own steps' version; bump it when this module changes how text becomes tokens.
+_STEPS_VERSION = "1"
+
+
+@cache
+def segmenter_version() -> str:
+    """Identifies everything that decides tokens: our steps and the versions of the
+    segmenter, stemmer and OpenCC. An index built under another value must be rebuilt."""
+    from importlib.metadata import version
+
+    libs = ("opencc-jieba-pyo3", "PyStemmer", "opencc")
+    return _STEPS_VERSION + ";" + ";".join(f"{lib}={version(lib)}" for lib in libs)
+
+
 @cache
 def _segmenter() -> Any:
     """jieba-rs with its dictionary, loaded once per process (~1 s)."""
