@@ -244,6 +244,10 @@ def test_timeline(archive: Archive, ids: dict[str, int]) -> None:
         ("2021-W01", "美国之音", 1),
     ]
     assert timeline(archive, "华为", outlet="大纪元") == []
+    # A phrase starting inside a word counts like in search().
+    assert [(b.period, b.count) for b in timeline(archive, '"导体产业投资"', interval="month")] == [
+        ("2021-01", 1)
+    ]
 
 
 def _fields(d: Draft) -> dict[str, object]:
@@ -259,6 +263,40 @@ def test_index_built_by_another_segmenter_is_refused_until_reindex(
     edited = Draft(**{**_fields(CNA_RETAIL), "text": "改寫後的新聞稿。"})
     with pytest.raises(IndexOutdatedError, match="reindex"):
         archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
+    # A new article needs no delete: it is indexed meanwhile.
+    _ingest(archive, Draft(title="新文章", text="正文。", html="", url="https://d.org/1"))
     reindex(archive)
     archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
     assert found(archive, "新聞稿") == {ids["retail"]}
+
+
+def test_many_matches_take_the_fts_only_ranking_path(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.search.engine as engine
+
+    for n in range(6):
+        _ingest(
+            archive,
+            Draft(
+                title="芯片" * (n + 1),
+                text="新闻。",
+                html="",
+                url=f"https://e.org/{n}",
+                published=datetime(2020, 1, 1 + n, tzinfo=UTC),
+            ),
+        )
+    _ingest(
+        archive,
+        Draft(
+            title="芯片",
+            text="同分。",
+            html="",
+            url="https://e.org/late",
+            published=datetime(2021, 1, 1, tzinfo=UTC),
+        ),
+    )
+    slow = [h.id for h in search(archive, "芯片", limit=4).hits]
+    monkeypatch.setattr(engine, "MANY_MATCHES", 0)
+    fast = search(archive, "芯片", limit=4)
+    assert [h.id for h in fast.hits] == slow and fast.total == 7

@@ -136,7 +136,9 @@ class Highlighter:
         The text is folded chunk by chunk, stopping at the first chunk with a match:
         folding a whole 100,000-character article for a 160-character snippet cost up
         to 50 ms per hit, folding 3,000 characters ~3 ms, the 600-character lead ~0.5 ms."""
-        spans = self._raw_spans(text)[:_MAX_SPANS]
+        # The lead first: a regex scan of 20,000 characters for common English words
+        # cost ~1.5 ms, and a match in the lead makes as good a snippet.
+        spans = self._raw_spans(text[:_FIRST_CHUNK]) or self._raw_spans(text)
         if spans:
             return _window(text, spans, None, width, 0, len(text))
         starts = [0, *range(_FIRST_CHUNK, len(text), _CHUNK)]

@@ -41,6 +41,7 @@ def index_row(title: str, text: str) -> tuple[str, str, str]:
 def _insert(
     conn: sqlite3.Connection, article_id: int, version_id: int, row: tuple[str, ...]
 ) -> None:
+    _claim_index(conn)
     conn.execute(
         "INSERT INTO search_fts(rowid, title, body, chars) VALUES(?,?,?,?)", (article_id, *row)
     )
@@ -50,23 +51,31 @@ def _insert(
     )
 
 
-def _check_segmenter(conn: sqlite3.Connection) -> None:
-    """Refuse to replace rows indexed by another segmenter: contentless FTS5 deletes by
-    re-supplying the row's tokens, and different tokens would corrupt the index."""
+def _segmenter_of_index(conn: sqlite3.Connection) -> str | None:
     row = conn.execute("SELECT value FROM search_meta WHERE key='segmenter'").fetchone()
-    if row is None:  # a fresh index: claim it
+    return None if row is None else str(row[0])
+
+
+def _claim_index(conn: sqlite3.Connection) -> None:
+    """A fresh index records which segmenter fills it."""
+    if _segmenter_of_index(conn) is None:
         conn.execute(
             "INSERT INTO search_meta(key, value) VALUES('segmenter', ?)", (segmenter_version(),)
         )
-    elif row[0] != segmenter_version():
+
+
+def _check_segmenter(conn: sqlite3.Connection) -> None:
+    """Refuse to delete rows indexed by another segmenter: contentless FTS5 deletes by
+    re-supplying the row's tokens, and different tokens would corrupt the index."""
+    built_by = _segmenter_of_index(conn)
+    if built_by is not None and built_by != segmenter_version():
         raise IndexOutdatedError(
-            f"the search index was built by another segmenter ({row[0]}; this is "
+            f"the search index was built by another segmenter ({built_by}; this is "
             f"{segmenter_version()}): run `newsarchive reindex`"
         )
 
 
 def _delete(conn: sqlite3.Connection, article_id: int) -> None:
-    _check_segmenter(conn)
     old = conn.execute(
         "SELECT v.title, v.text FROM search_docs d JOIN versions v ON v.id=d.version_id"
         " WHERE d.article_id=?",
@@ -74,6 +83,8 @@ def _delete(conn: sqlite3.Connection, article_id: int) -> None:
     ).fetchone()
     if old is None:
         return
+    # Only an exact delete needs the same segmenter; new articles can always be added.
+    _check_segmenter(conn)
     conn.execute(
         "INSERT INTO search_fts(search_fts, rowid, title, body, chars) VALUES('delete',?,?,?,?)",
         (article_id, *index_row(old[0], old[1])),
