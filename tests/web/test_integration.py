@@ -90,3 +90,27 @@ def test_real_import_of_a_seed_file(real: TestClient, shared: Path) -> None:
     assert job["status"] == "done", job
     assert job["result"]["files"] == 1 and job["result"]["articles"] == 1
     assert real.get("/api/articles/6").json()["outlet"] == "大纪元"
+
+
+def test_real_add_source_and_fetch_of_unknown_source(real: TestClient) -> None:
+    pytest.importorskip("newsarchive.collect")
+    r = real.post(
+        "/api/sources",
+        headers=auth(),
+        json={"name": "dw-test", "url": "https://rss.dw.com/rdf/rss-chi-all"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["source"]["name"] == "dw-test"
+    bad = real.post("/api/sources", headers=auth(), json={"name": "x", "url": "ftp://x"})
+    assert bad.status_code == 400 and "http" in bad.json()["error"]["message"]
+    # No network in tests: a fetch of a source that does not exist fails at once, and
+    # the job says why.
+    job_id = real.post("/api/fetch", headers=auth(), json={"source": "nope"}).json()["job"]["id"]
+    deadline = time.monotonic() + 30
+    while (job := real.get(f"/api/jobs/{job_id}", headers=auth()).json())["status"] not in (
+        "done",
+        "failed",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert job["status"] == "failed" and "nope" in job["error"]
