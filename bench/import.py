@@ -63,6 +63,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--limit", type=int, default=None, help="only the first N files")
     ap.add_argument("--keep", type=Path, default=None, help="write the archive here")
+    ap.add_argument(
+        "--no-hooks",
+        action="store_true",
+        help="import without the archive hooks (search indexing), to see their share",
+    )
     args = ap.parse_args()
     if not args.tarball.exists():
         sys.exit(f"{args.tarball}: not found (pass --tarball)")
@@ -74,7 +79,9 @@ def main() -> None:
         print(f"floor: stream+decompress only      {floor_s:8.1f} s  ({floor_files:,} files)")
 
         db = Path(tmp) / "bench.db"
-        archive = Archive.open(db)
+        archive = Archive.open(db, hooks=[] if args.no_hooks else None)
+        hooks = ", ".join(type(h).__name__ for h in archive.hooks) or "none"
+        print(f"archive hooks: {hooks}")
         cpu_self0 = _cpu(resource.RUSAGE_SELF)
         cpu_kids0 = _cpu(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()

@@ -4,6 +4,7 @@ tarballs into tests/data/readers/)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -199,3 +200,23 @@ def test_gfw_secretchina_appeal_as_loose_text_after_a_rule() -> None:
     assert "荣誉会员招募" not in draft.text
     assert draft.images == []  # the shop-cart banner went with its link
     assert_no_junk(draft)
+
+
+def test_jekyll_author_is_a_person_only_when_it_is_not_the_feed(tmp_path: Path) -> None:
+    seed = (DATA / "seeds" / "000_0e76638f8906f1b6.txt").read_text("utf-8")
+    person = tmp_path / "person.md"
+    person.write_text(seed.replace("author: 大纪元", "author: 张北"), "utf-8")
+    draft, _ = read_one(person)
+    assert (draft.author, draft.outlet) == ("张北", "大纪元")
+    assert "大纪元" not in draft.tags
+
+    feed_name = tmp_path / "feed.md"
+    feed_name.write_text(
+        seed.replace("author: 大纪元", "author: (臺)大紀元EPOCH")
+        .replace("tags: [ 大纪元 ]", "tags: [ (臺)大紀元EPOCH ]")
+        .replace("categories: [ 大纪元 ]", "categories: [ (臺)大紀元EPOCH ]"),
+        "utf-8",
+    )
+    draft, _ = read_one(feed_name)
+    assert (draft.author, draft.outlet) == (None, "大纪元")
+    assert draft.tags == ["芯片", "十四五", "科技战"]

@@ -58,10 +58,11 @@ class ArchiveHook(Protocol):
 
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every archive runs. Components that keep derived data add theirs here."""
-    # Imported here: the search package imports the archive's model, not the reverse.
+    # Imported here: the components import the archive's types themselves.
+    from newsarchive.dedup.index import DedupHook
     from newsarchive.search.index import SearchIndexHook
 
-    hooks: list[ArchiveHook] = [SearchIndexHook()]
+    hooks: list[ArchiveHook] = [SearchIndexHook(), DedupHook()]
     return hooks
 
 

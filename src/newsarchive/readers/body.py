@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
-from newsarchive.extract import sanitize as _sanitize_module
 from newsarchive.extract import sanitize_html
 from newsarchive.model import Image
 from newsarchive.readers.dates import parse_date
+from newsarchive.readers.images import fix_images, join_url
+from newsarchive.readers.tree import (
+    collapse_pretty_whitespace,
+    content,
+    drop,
+    parse_fragment,
+    squeeze_text,
+    tree_text,
+)
 
 # Elements that never carry article content.
 _DROP_TAGS = frozenset(
@@ -118,7 +125,7 @@ def clean_body(
     then sanitized (nh3) and turned into plain text."""
     if pretty_printed:
         fragment = collapse_pretty_whitespace(fragment)
-    root = _parse_fragment(fragment)
+    root = parse_fragment(fragment)
     if root is None:
         return Body(html="", text="")
     body = Body(html="", text="")
@@ -127,10 +134,10 @@ def clean_body(
     if drop_top_level_hr:
         for el in list(root):
             if el.tag == "hr":
-                _drop(el)
+                drop(el)
     _drop_link_blocks(root)
     _drop_link_lists(root)
-    body.images = _fix_images(root, base_url)
+    body.images = fix_images(root, base_url)
     _absolutize_links(root, base_url)
     body.tags = _tag_links(root)
     _prune_empty(root)
@@ -138,61 +145,8 @@ def clean_body(
         etree.tostring(child, encoding="unicode", method="html") for child in root
     )
     body.html = sanitize_html(raw_html).strip()
-    body.text = _tree_text(root)
+    body.text = tree_text(root)
     return body
-
-
-# Plain lxml elements: lxml.html's element classes cost a Python lookup per element
-# touched, a third of the parse time here. Comments go at parse time.
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, default_doctype=False)
-
-
-def _parse_fragment(fragment: str) -> etree._Element | None:
-    """The fragment's elements under the parsed document's <body> (our root)."""
-    if not fragment.strip():
-        return None
-    try:
-        doc = etree.fromstring(f"<html><body>{fragment}</body></html>", _PARSER)
-    except (etree.ParserError, ValueError):
-        return None
-    if doc is None:
-        return None
-    return doc.find("body")
-
-
-def _drop(el: etree._Element) -> None:
-    """Remove an element and its subtree, keeping the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
-def _content(el: etree._Element) -> str:
-    return "".join(el.itertext())
-
-
-# Tags that start a new line in plain text: the same list `html_to_text` uses.
-_BLOCK_TAGS = tuple(sorted(_sanitize_module._BLOCK_TAGS))
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
-
-
-def _tree_text(root: etree._Element) -> str:
-    """The plain text `html_to_text` gives for the sanitized HTML of this tree, without
-    parsing that HTML again (a quarter of the import's time): the tree holds only
-    what the sanitizer keeps, so marking block boundaries and reading the text nodes
-    in C gives the same lines. Mutates the tree; call it last."""
-    for el in root.iter(*_BLOCK_TAGS):
-        el.text = "\n" + (el.text or "")
-        el.tail = "\n" + (el.tail or "")
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(root.itertext()).split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def _take_date_header(root: etree._Element, body: Body) -> None:
@@ -214,7 +168,7 @@ def _take_date_header(root: etree._Element, body: Body) -> None:
             return
         body.page_date = parts[-1]
         body.byline = " ".join(parts[:-1]) or None
-        _drop(el)
+        drop(el)
         break
 
 
@@ -223,19 +177,19 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
         tag = el.tag
         if not isinstance(tag, str):  # comments, processing instructions
             if el.getparent() is not None:
-                _drop(el)
+                drop(el)
             continue
         if el.getparent() is None and el is not root:
             continue  # inside something already removed
         if tag in _DROP_TAGS:
             parent = el.getparent()
-            _drop(el)
+            drop(el)
             # A form control's short enclosing block is a widget (copy-this-short-link
             # box, newsletter sign-up), not text.
             if tag in _FORM_TAGS and parent is not None:
                 widget = _widget_block(parent, root)
                 if widget is not None:
-                    _drop(widget)
+                    drop(widget)
             continue
         ident = el.get("id") or ""
         classes = el.get("class") or ""
@@ -244,18 +198,18 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
             or _AD_CLASS.search(classes)
             or _HIDDEN_STYLE.search(el.get("style") or "")
         ):
-            _drop(el)
+            drop(el)
             continue
         if tag in _DISABLED_LINK_TAGS and el.get("href") is not None:
             el.tag = "a"
         elif tag == "h4" and restore_h2:
             el.tag = "h2"
         elif tag == "a" and el.get("data-fancybox") is not None:
-            _drop(el)  # a lightbox's second copy of the image above it
+            drop(el)  # a lightbox's second copy of the image above it
         elif tag == "img" and (
             _ZERO.match(el.get("width") or "x") or _ZERO.match(el.get("height") or "x")
         ):
-            _drop(el)  # tracking pixel
+            drop(el)  # tracking pixel
 
 
 def _drop_link_blocks(root: etree._Element) -> None:
@@ -282,9 +236,9 @@ def _drop_link_blocks(root: etree._Element) -> None:
             prev = block.getprevious()
             while prev is not None and prev.tag in ("hr", "br") and not (prev.tail or "").strip():
                 nxt = prev.getprevious()
-                _drop(prev)
+                drop(prev)
                 prev = nxt
-        _drop(block)
+        drop(block)
 
 
 _INLINE = frozenset(
@@ -308,7 +262,7 @@ def _drop_inline_run(el: etree._Element) -> None:
         run.append(after)
         after = after.getnext()
     lead = (before.tail if before is not None else parent.text) or ""
-    size = len(lead) + sum(len(_content(r)) + len(r.tail or "") for r in run)
+    size = len(lead) + sum(len(content(r)) + len(r.tail or "") for r in run)
     if size > _MAX_PROMO_CHARS:
         return
     if before is None:
@@ -325,18 +279,18 @@ def _drop_link_lists(root: etree._Element) -> None:
     """ "Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
-    total = len(_WS.sub("", _content(root)))
+    total = len(_WS.sub("", content(root)))
     for box in list(root.iter("ul", "ol", "div", "aside", "section")):
         if box is root or not _attached(box, root):
             continue
         links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
         if len(links) < 2 or any(True for _ in box.iter("img")):
             continue
-        text = _WS.sub("", _content(box))
-        linked = sum(len(_WS.sub("", _content(a))) for a in links)
+        text = _WS.sub("", content(box))
+        linked = sum(len(_WS.sub("", content(a))) for a in links)
         # A digest whose whole body is a list of links (新闻联播 文字版) is the article.
         if text and len(text) - linked <= _MAX_LIST_HEADING and len(text) * 2 < total:
-            _drop(box)
+            drop(box)
 
 
 def _attached(el: etree._Element, root: etree._Element) -> bool:
@@ -354,7 +308,7 @@ def _enclosing_block(
     node = el if include_self else el.getparent()
     while node is not None and node is not root:
         if node.tag in ("div", "p", "center", "section", "aside"):
-            return node if len(_content(node)) <= limit else None
+            return node if len(content(node)) <= limit else None
         node = node.getparent()
     return None
 
@@ -366,108 +320,11 @@ def _widget_block(el: etree._Element, root: etree._Element) -> etree._Element | 
     node: etree._Element | None = el
     while node is not None and node is not root:
         if node.tag in ("div", "p", "center", "section", "aside", "form"):
-            if len(_content(node)) > _MAX_WIDGET_CHARS:
+            if len(content(node)) > _MAX_WIDGET_CHARS:
                 break
             found = node
         node = node.getparent()
     return found
-
-
-def real_image_url(src: str, base_url: str | None) -> str | None:
-    """The image's own URL: un-proxied from images.weserv.nl (``?url=host/path``, scheme
-    often missing), protocol-relative and relative URLs made absolute."""
-    src = src.strip()
-    if not src or src.startswith("data:"):
-        return None
-    if src.startswith("//"):
-        src = "https:" + src
-    try:
-        parts = urlsplit(src)
-        _ = parts.hostname
-    except ValueError:
-        return None  # not a URL (mangled by a mirror: "http://https：//…")
-    if parts.hostname and parts.hostname.endswith("weserv.nl"):
-        inner = parse_qs(parts.query).get("url")
-        if inner:
-            src = inner[0].strip()
-            if src.startswith("//"):
-                src = "https:" + src
-            elif not re.match(r"^[a-z][a-z0-9+.-]*://", src, re.IGNORECASE):
-                src = "https://" + src.lstrip("/")
-            return src
-    if not parts.scheme:
-        if not base_url:
-            return None
-        return _join(base_url, src)
-    return src
-
-
-def _join(base: str, ref: str) -> str | None:
-    try:
-        return urljoin(base, ref)
-    except ValueError:
-        return None
-
-
-def _fix_images(root: etree._Element, base_url: str | None) -> list[Image]:
-    images: list[Image] = []
-    seen: set[str] = set()
-    for img in list(root.iter("img")):
-        src = img.get("src") or img.get("data-src") or ""
-        url = real_image_url(src, base_url)
-        if url is None:
-            _drop(img)
-            continue
-        img.set("src", url)
-        for attr in ("srcset", "data-src", "sizes"):
-            img.attrib.pop(attr, None)
-        if url in seen:
-            continue
-        seen.add(url)
-        images.append(Image(url, _caption(img)))
-    return images
-
-
-def _text(el: etree._Element) -> str:
-    return _WS.sub(" ", _content(el)).strip()
-
-
-def _caption(img: etree._Element) -> str | None:
-    # 1. <figure><img><figcaption>
-    for anc in img.iterancestors("figure"):
-        caps = anc.findall(".//figcaption")
-        if caps:
-            return _text(caps[0]) or None
-        break
-    # 2. the element right after the image: <div><small>caption</small></div> (feeds),
-    #    <div class="caption"> (大纪元), <figcaption>
-    nxt = img.getnext()
-    if nxt is not None and not (img.tail or "").strip():
-        kids = list(nxt)
-        if (
-            (
-                nxt.tag == "div"
-                and len(kids) == 1
-                and kids[0].tag == "small"
-                and not (nxt.text or "").strip()
-            )
-            or "caption" in (nxt.get("class") or "")
-            or nxt.tag == "figcaption"
-        ):
-            return _text(nxt) or None
-    # 3. the image's own paragraph or gallery cell holds its caption
-    parent = img.getparent()
-    if (
-        parent is not None
-        and parent.getparent() is not None
-        and parent.tag in ("p", "div", "center")
-        and len(parent.findall(".//img")) == 1
-    ):
-        text = _text(parent)
-        if text and len(text) <= 500:
-            return text
-    alt = _WS.sub(" ", img.get("alt") or img.get("title") or "").strip()
-    return alt or None
 
 
 def _absolutize_links(root: etree._Element, base_url: str | None) -> None:
@@ -476,7 +333,7 @@ def _absolutize_links(root: etree._Element, base_url: str | None) -> None:
     for a in root.iter("a"):
         href = a.get("href")
         if href and not href.startswith(("#", "http://", "https://", "mailto:")):
-            joined = _join(base_url, href.strip())
+            joined = join_url(base_url, href.strip())
             if joined:
                 a.set("href", joined)
 
@@ -488,7 +345,7 @@ def _tag_links(root: etree._Element) -> list[str]:
     for a in root.iter("a"):
         href = a.get("href") or ""
         if "/tag/" in href:
-            label = _text(a)
+            label = squeeze_text(a)
             if label and len(label) <= 30:
                 tags.setdefault(label, None)
     return list(tags)
@@ -506,24 +363,4 @@ def _prune_empty(root: etree._Element) -> None:
             visible.add(el)
     for el in list(root.iter(*_PRUNABLE)):
         if el not in visible and el is not root:
-            _drop(el)
-
-
-_PRETTY_WS = re.compile(r"[ \t]*\n[ \t\n]*")
-# A line break (with any tags around it) between two Latin words or numbers.
-_LATIN_GAP = re.compile(
-    r"(?<=[A-Za-z0-9,.;:!?%)\]\"'])([ \t]*(?:<[^<>]+>[ \t]*)*\n\s*(?:<[^<>]+>\s*)*)"
-    r"(?=[A-Za-z0-9(])"
-)
-_TAG = re.compile(r"<[^<>]+>")
-
-
-def collapse_pretty_whitespace(markup: str) -> str:
-    """Undo a pretty-printer's line breaks and indentation (gfw-breaker pages are
-    BeautifulSoup.prettify() output): between Chinese characters they are not spaces,
-    so remove them, and keep one space only between two Latin words."""
-
-    def keep_one_space(m: re.Match[str]) -> str:
-        return " " + "".join(_TAG.findall(m.group(1)))
-
-    return _PRETTY_WS.sub("", _LATIN_GAP.sub(keep_one_space, markup))
+            drop(el)

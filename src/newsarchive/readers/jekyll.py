@@ -95,10 +95,13 @@ def parse(text: str, member: str) -> Draft:
     categories = [c for c in yaml_list(fields.get("categories")) if c != "news"]
     post_time = parse_date(fields.get("date", ""))
     item = split_feed_item(rest)
-    feed_label = next(iter(tags or categories), None)
-    outlet = canonical_outlet(label, url) if label else canonical_outlet(feed_label, url)
-    # `author` is the feed's name unless the feed named a person (dc:creator).
-    author = label if label and _is_person(label, outlet, tags + categories) else None
+    feed_labels = tags + categories
+    feed_label = next(iter(feed_labels), None)
+    # `author` is the feed's name, unless the feed named a person (dc:creator): then
+    # the tags still carry the feed's name.
+    author = label if label and _is_person(label, feed_labels) else None
+    outlet_label = feed_label if author or not label else label
+    outlet = canonical_outlet(outlet_label, url)
     pretty = item.title is None and "<article" in rest[:2000]
     body_html = _nei_st_article(rest) if pretty else item.body_html
     body = clean_body(body_html, base_url=url or item.url, pretty_printed=pretty)
@@ -107,13 +110,14 @@ def parse(text: str, member: str) -> Draft:
         fmt=FORMAT,
         title=title,
         url=url or fix_url(item.url),
-        outlet_label=label if not author else feed_label,
+        outlet_label=outlet_label,
         body=body,
         feed_time=item.epoch,
         post_time=post_time,
         date_line=item.date_line,
         author=author,
-        tags=[t for t in tags + categories if not _names_outlet(t, outlet)],
+        # The feed's own name is not a tag of the article.
+        tags=[t for t in feed_labels if t != outlet_label and not _names_outlet(t, outlet)],
     )
 
 
@@ -122,10 +126,12 @@ def _names_outlet(name: str, outlet: str | None) -> bool:
     return name == outlet or (o is not None and o.name == outlet) or name.lower() == "unknown"
 
 
-def _is_person(label: str, outlet: str | None, feed_labels: list[str]) -> bool:
-    if label.lower() == "unknown" or label in feed_labels or _names_outlet(label, outlet):
-        return False
-    return outlet_for_name(label) is None
+def _is_person(label: str, feed_labels: list[str]) -> bool:
+    """The feed names itself in `tags`; an author label that is neither one of those
+    nor a known outlet's name is the person the feed credited (dc:creator)."""
+    return not (
+        label.lower() == "unknown" or label in feed_labels or outlet_for_name(label) is not None
+    )
 
 
 _HEADER = re.compile(r"<header\b.*?</header>", re.DOTALL | re.IGNORECASE)

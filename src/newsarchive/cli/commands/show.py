@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
+from newsarchive.dedup import duplicates_of, representative_of, story_of
 
 
 def register(app: typer.Typer) -> None:
@@ -35,8 +36,15 @@ def register(app: typer.Typer) -> None:
                     ],
                     "captures": archive.captures(record.id),
                 }
+            dups = duplicates_of(archive, record.id)
+            story = story_of(archive, record.id)
+            related = {
+                "duplicates": [d.to_json() for d in dups],
+                "representative": representative_of(archive, record.id),
+                "story": story.to_json() if story else None,
+            }
             if json_out:
-                print_json({**record.to_json(), **history})
+                print_json({**record.to_json(), **history, **related})
                 return
             console.print(f"[bold]{escape(record.title)}[/]")
             meta = Table.grid(padding=(0, 2))
@@ -56,6 +64,16 @@ def register(app: typer.Typer) -> None:
                 meta.add_row("image", escape(f"{image.url}  {image.caption or ''}"))
             for role, stamp in record.timestamps.items():
                 meta.add_row(f"time:{role}", escape(f"{stamp['value']}  ({stamp['source']})"))
+            for d in dups:
+                meta.add_row("duplicate", escape(f"{d.id}  {d.similarity:.2f}  {d.url}"))
+            if story:
+                meta.add_row(
+                    "story",
+                    escape(
+                        f"{story.id}  {story.label}  ({len(story.articles)} articles, "
+                        f"{', '.join(story.outlets)})"
+                    ),
+                )
             console.print(meta)
             console.print()
             console.print(escape(record.text), highlight=False)

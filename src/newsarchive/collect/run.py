@@ -1,0 +1,381 @@
+"""One fetch pass over the sources: feeds, then the articles they point to.
+
+Threads do the network work, parsing and extraction (workers.py); only the calling
+thread touches the archive, one transaction per batch of completed results, so a pass
+interrupted at any point keeps every fetch it completed.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from newsarchive.archive import Archive, IngestOutcome, IngestResult
+from newsarchive.collect.feeds import FeedItem, ParsedFeed
+from newsarchive.collect.http import Fetcher, Response
+from newsarchive.collect.schedule import plan_next
+from newsarchive.collect.settings import FetchSettings
+from newsarchive.collect.sources import (
+    Source,
+    SourceError,
+    forget_validators,
+    list_sources,
+    load_state,
+    record_fetch_error,
+    save_feed_response,
+    save_state,
+    save_url_state,
+    url_state,
+)
+from newsarchive.collect.workers import (
+    Extractor,
+    HostScheduler,
+    PageResult,
+    PageTask,
+    SourceResult,
+    extractor,
+    fetch_page,
+    fetch_source,
+)
+from newsarchive.extract import html_to_text, sanitize_html
+from newsarchive.model import Capture, Draft, Timestamp
+from newsarchive.outlets import canonical_outlet
+from newsarchive.urls import canonical_url
+
+
+@dataclass(slots=True)
+class FetchSummary:
+    sources: int = 0
+    items: int = 0
+    new_articles: int = 0
+    new_versions: int = 0
+    not_modified: int = 0
+    errors: int = 0
+    pages: int = 0  # article pages requested
+    gone: int = 0  # articles whose page now answers 404/410
+    interrupted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Passed to `on_item` after each source or page is handled."""
+
+    kind: str  # "source" or "page"
+    source: str
+    url: str
+    outcome: str  # "new_article", "not_modified", "error: ...", ...
+    done: int
+    queued: int
+
+
+# -- the pass ------------------------------------------------------------------------
+
+
+def fetch_once(
+    archive: Archive,
+    *,
+    source: str | None = None,
+    on_item: Callable[[Progress], None] | None = None,
+    settings: FetchSettings | None = None,
+    stop: threading.Event | None = None,
+    names: list[str] | None = None,
+    extract: Extractor | None = None,
+) -> FetchSummary:
+    """Fetch every source (or `source`, or the sources in `names`) once.
+
+    Setting `stop` ends the pass early: nothing new is started, requests in flight
+    finish and are stored (`summary.interrupted`). `extract` replaces `extract_page`
+    (run in the fetch threads), for benchmarks and extraction experiments."""
+    settings = settings or FetchSettings.from_env()
+    stop = stop or threading.Event()
+    selected = list_sources(archive)
+    if source is not None:
+        selected = [s for s in selected if s.name == source]
+        if not selected:
+            raise SourceError(f"no source named {source!r} (see `newsarchive sources list`)")
+    elif names is not None:
+        selected = [s for s in selected if s.name in names]
+    run = _Pass(archive, settings, stop, on_item)
+    run.summary.sources = len(selected)
+    with extractor(0 if extract else settings.extract_processes) as default:
+        run.extract = extract or default
+        _run(run, selected)
+    return run.summary
+
+
+def _run(run: _Pass, selected: list[Source]) -> None:
+    archive, settings, stop = run.archive, run.settings, run.stop
+    # The fetcher's `stop` only cuts retry waits short; requests in flight complete.
+    with (
+        Fetcher(settings, stop=stop) as fetcher,
+        ThreadPoolExecutor(settings.workers, thread_name_prefix="newsarchive-fetch") as pool,
+    ):
+        run.fetcher = fetcher
+        run.sched = HostScheduler(pool, settings.host_concurrency, settings.workers)
+        for s in selected:
+            state = load_state(archive, s.name)
+            run.sched.add(s.url, functools.partial(fetch_source, fetcher, s, state))
+        while run.sched.busy():
+            if stop.is_set() and run.sched.queued():
+                run.sched.drop_queued()
+                run.summary.interrupted = True
+            results = run.sched.completed()
+            # One transaction per batch of completed requests (at most `workers`):
+            # commits are a large part of the writer's time, and the batch is written
+            # before the next wait, so a stop still keeps every completed fetch.
+            with archive.transaction():
+                for result in results:
+                    if isinstance(result, SourceResult):
+                        run.source_done(result)
+                    else:
+                        run.page_done(result)
+
+
+class _Pass:
+    def __init__(
+        self,
+        archive: Archive,
+        settings: FetchSettings,
+        stop: threading.Event,
+        on_item: Callable[[Progress], None] | None,
+    ) -> None:
+        self.archive = archive
+        self.settings = settings
+        self.stop = stop
+        self.on_item = on_item
+        self.summary = FetchSummary()
+        self.created: set[int] = set()  # articles first stored in this pass
+        self.queued_urls: set[str] = set()
+        self.done = 0
+        self.fetcher: Fetcher
+        self.sched: HostScheduler
+        self.extract: Extractor
+
+    def _progress(self, kind: str, source: str, url: str, outcome: str) -> None:
+        self.done += 1
+        if self.on_item:
+            total = self.done + self.sched.queued() + len(self.sched.futures)
+            self.on_item(Progress(kind, source, url, outcome, self.done, total))
+
+    def _error(self, source: str, url: str, reason: str) -> str:
+        self.summary.errors += 1
+        record_fetch_error(self.archive, source, url, reason)
+        return f"error: {reason}"
+
+    def _count(self, result: IngestResult) -> str:
+        if result.outcome is IngestOutcome.NEW_ARTICLE:
+            self.summary.new_articles += 1
+            self.created.add(result.article_id)
+        elif result.outcome is IngestOutcome.NEW_VERSION and result.article_id not in self.created:
+            self.summary.new_versions += 1
+        return result.outcome.value
+
+    # -- a feed or listing came back ------------------------------------------------
+
+    def source_done(self, res: SourceResult) -> None:
+        src, state = res.source, res.state
+        now = datetime.now(UTC)
+        state.last_attempt = now
+        outcome, ok, retry_after, new_items = "", True, None, 0
+        published: list[datetime] = []
+        r = res.response
+        if res.error is not None:
+            ok, retry_after = False, res.error.retry_after
+            outcome = self._error(src.name, src.url, res.error.reason)
+        elif r is not None and r.status == 304:
+            self.summary.not_modified += 1
+            outcome = "not_modified"
+        elif r is not None and r.status != 200:
+            ok = False
+            outcome = self._error(src.name, src.url, f"HTTP {r.status}")
+        elif r is not None:
+            save_feed_response(
+                self.archive, src.name, r.url, r.observed, r.status, r.headers, r.body
+            )
+            state.etag = r.headers.get("etag")
+            state.last_modified = r.headers.get("last-modified")
+            if res.parse_error or res.parsed is None:
+                ok = False
+                outcome = self._error(src.name, src.url, res.parse_error or "unreadable")
+            else:
+                if res.parsed.warning:
+                    self._error(src.name, src.url, res.parsed.warning)
+                new_items, published = self._items(src, res.parsed, r)
+                outcome = f"{len(res.parsed.items)} items, {new_items} new"
+        if ok:
+            state.last_success = now
+            state.last_error = None
+        else:
+            state.last_error = outcome.removeprefix("error: ")
+        plan_next(
+            state,
+            self.settings,
+            now,
+            ok=ok,
+            new_items=new_items,
+            published=published,
+            retry_after=retry_after,
+        )
+        save_state(self.archive, state)
+        self._progress("source", src.name, src.url, outcome)
+
+    def _items(self, src: Source, parsed: ParsedFeed, r: Response) -> tuple[int, list[datetime]]:
+        new_items = 0
+        published = [i.published for i in parsed.items if i.published]
+        for item in parsed.items:
+            self.summary.items += 1
+            url = canonical_url(item.url)
+            if url in self.queued_urls:
+                continue
+            fingerprint = item.fingerprint()
+            known = url_state(self.archive, url)
+            if known is not None and known["item_fingerprint"] == fingerprint:
+                continue  # seen before, unchanged in the feed
+            if known is None:
+                new_items += 1
+            feed_draft = None
+            if src.kind == "feed":
+                feed_draft = self._feed_draft(src, item)
+            if feed_draft is not None:
+                capture = Capture(
+                    raw=r.body,
+                    format="feed",
+                    location=f"{r.url}#{item.guid or item.url}",
+                    observed=r.observed,
+                    http_status=r.status,
+                    http_headers=r.headers,
+                )
+                self._count(self.archive.ingest(feed_draft, capture))
+            self.queued_urls.add(url)
+            task = PageTask(
+                src,
+                item,
+                url,
+                known["etag"] if known else None,
+                known["last_modified"] if known else None,
+                feed_draft,
+            )
+            self.sched.add(
+                item.url, functools.partial(fetch_page, self.fetcher, self.extract, task)
+            )
+        return new_items, published
+
+    def _feed_draft(self, src: Source, item: FeedItem) -> Draft | None:
+        """The item itself as an article, when it carries the full text."""
+        body = max(item.content_html, item.summary_html, key=len)
+        if not body:
+            return None
+        html = sanitize_html(body)
+        text = html_to_text(html)
+        if len(text) < self.settings.full_text_min_chars:
+            return None
+        when = item.published or item.updated
+        stamps = {"feed": Timestamp(when, "feed:published")} if when else {}
+        return Draft(
+            title=item.title,
+            text=text,
+            html=html,
+            url=item.url,
+            outlet=canonical_outlet(src.outlet, item.url),
+            published=when,
+            author=item.author,
+            tags=list(item.tags),
+            timestamps=stamps,
+        )
+
+    # -- an article page came back -------------------------------------------------
+
+    def page_done(self, res: PageResult) -> None:
+        task, r = res.task, res.response
+        src = task.source
+        self.summary.pages += 1
+        fingerprint = task.item.fingerprint()
+        if res.error is not None:
+            outcome = self._error(src.name, task.item.url, res.error.reason)
+            forget_validators(self.archive, src.name)
+        elif r is None:  # pragma: no cover - a result has a response or an error
+            return
+        elif r.status == 304:
+            self.summary.not_modified += 1
+            outcome = "not_modified"
+            self._save_url(task, r, fingerprint)
+        elif r.status in (404, 410):
+            outcome = self._gone(task, r)
+            self._save_url(task, r, fingerprint)
+        elif r.status != 200:
+            outcome = self._error(src.name, task.item.url, f"HTTP {r.status}")
+            forget_validators(self.archive, src.name)
+        else:
+            outcome = self._store_page(res, r)
+            self._save_url(task, r, fingerprint)
+        self._progress("page", src.name, task.item.url, outcome)
+
+    def _save_url(self, task: PageTask, r: Response, fingerprint: str) -> None:
+        save_url_state(
+            self.archive,
+            task.url,
+            status=r.status,
+            etag=r.headers.get("etag"),
+            last_modified=r.headers.get("last-modified"),
+            fingerprint=fingerprint,
+        )
+
+    def _gone(self, task: PageTask, r: Response) -> str:
+        record = self.archive.find(task.url)
+        if record is None:
+            return self._error(
+                task.source.name, task.item.url, f"HTTP {r.status}: gone before we archived it"
+            )
+        self.archive.mark_gone(record.id, r.status, r.observed)
+        self.summary.gone += 1
+        return f"gone ({r.status})"
+
+    def _store_page(self, res: PageResult, r: Response) -> str:
+        task = res.task
+        capture = Capture(
+            raw=r.body,
+            format="http",
+            location=r.url,
+            observed=r.observed,
+            http_status=r.status,
+            http_headers=r.headers,
+        )
+        draft = res.draft
+        if draft is None:
+            reason = f"extraction failed: {res.extract_error}"
+            outcome = self._error(task.source.name, task.item.url, reason)
+            self.archive.record_error(r.url, reason, r.body)
+            if task.feed_draft is not None:
+                # Keep the raw page anyway, beside the feed's version of the article.
+                self.archive.ingest(task.feed_draft, capture)
+            return outcome
+        _complete(draft, task)
+        return self._count(self.archive.ingest(draft, capture))
+
+
+def _complete(draft: Draft, task: PageTask) -> None:
+    """Fill what the page lacked from the feed item, which names the article's URL."""
+    item = task.item
+    draft.url = item.url
+    draft.title = draft.title or item.title
+    draft.outlet = canonical_outlet(task.source.outlet, item.url) or draft.outlet
+    if draft.published is None and (item.published or item.updated):
+        draft.published = item.published or item.updated
+    if not draft.author and item.author:
+        draft.author = item.author
+    if item.published:
+        draft.timestamps.setdefault("feed", Timestamp(item.published, "feed:published"))
+    for tag in item.tags:
+        if tag not in draft.tags:
+            draft.tags.append(tag)
+
+
+__all__ = ["FetchSummary", "Progress", "fetch_once"]

@@ -1,0 +1,128 @@
+"""Near-duplicates: found incrementally, verified, grouped; versions are never grouped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsarchive.archive import Archive
+from newsarchive.dedup import (
+    duplicate_groups,
+    duplicates_of,
+    rebuild_index,
+    representative_of,
+)
+from newsarchive.dedup.fingerprint import matching_form
+from newsarchive.text.script import to_traditional
+from tests.dedup.conftest import Ingest, by_title
+
+
+def _groups(archive: Archive) -> list[set[int]]:
+    return [{g.representative, *(m.id for m in g.members)} for g in duplicate_groups(archive)]
+
+
+def test_matching_form_folds_script_width_case_and_punctuation() -> None:
+    assert matching_form("臺灣「民主」ＳＭＩＣ，Huawei!") == matching_form("台湾 民主 smic huawei")
+
+
+def test_traditional_edition_is_a_near_duplicate(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    a = ingest(dw).article_id
+    b = ingest(
+        dw,
+        url="https://www.dw.com/zh/x/a-99",
+        title=to_traditional(dw["title"]),
+        text=to_traditional(dw["text"]),
+    ).article_id
+    assert _groups(archive) == [{a, b}]
+    assert duplicates_of(archive, b)[0].similarity >= 0.95
+
+
+def test_changed_headline_added_junk_and_truncation_are_found(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    bbc = by_title(articles, "李登辉去世")
+    text = bbc["text"]
+    ids = [
+        ingest(bbc).article_id,
+        ingest(bbc, url="https://cdt.example/1", title="转载：李登辉走了").article_id,
+        ingest(
+            bbc,
+            url="https://mirror.example/2",
+            text="【诚征荣誉会员】溪流汇成大海，您的支持让我们走得更远。\n"
+            + text
+            + "\n获取更多RSS：https://feedx.net\n手机上长按并复制下列链接或二维码分享本文章",
+        ).article_id,
+        ingest(bbc, url="https://feed.example/3", text=text[:300] + "……").article_id,
+    ]
+    assert _groups(archive) == [set(ids)]
+    # the complete, earliest copy represents the group, not the truncated feed copy
+    assert representative_of(archive, ids[3]) == ids[0]
+
+
+def test_unrelated_articles_are_not_grouped(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    for a in articles:
+        ingest(a)
+    # the eight real posts are distinct articles, even the two on one event and day
+    assert _groups(archive) == []
+    assert representative_of(archive, 1) == 1
+
+
+def test_a_new_version_is_never_a_duplicate_group(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    first = ingest(dw)
+    edited = ingest(dw, text=dw["text"] + "\n（更新：加入台湾总统府声明）")
+    assert edited.article_id == first.article_id and edited.version_id != first.version_id
+    assert _groups(archive) == []
+    # and a copy elsewhere still links to the article's latest version
+    copy = ingest(
+        dw, url="https://copy.example/1", text=dw["text"] + "\n（更新：加入台湾总统府声明）"
+    )
+    assert _groups(archive) == [{first.article_id, copy.article_id}]
+
+
+def test_incremental_later_articles_find_earlier_ones_and_removal_splits(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    bbc = by_title(articles, "李登辉去世")
+    a = ingest(bbc).article_id
+    for other in articles:
+        ingest(other)
+    b = ingest(bbc, url="https://late.example/1", title="late copy").article_id
+    c = ingest(bbc, url="https://late.example/2", text=bbc["text"][:400]).article_id
+    assert _groups(archive) == [{a, b, c}]
+    archive.remove_article(a)
+    assert _groups(archive) == [{b, c}]
+    archive.remove_article(b)
+    assert _groups(archive) == []
+    assert duplicates_of(archive, c) == []
+
+
+def test_editions_link_even_when_one_is_only_a_summary(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    gb = ingest(dw, url="https://www.epochtimes.com/gb/20/7/30/n1.htm").article_id
+    b5 = ingest(
+        dw, url="https://www.epochtimes.com/b5/20/7/30/n1.htm", text=to_traditional(dw["text"][:40])
+    ).article_id
+    assert _groups(archive) == [{gb, b5}]
+    assert representative_of(archive, b5) == gb
+
+
+def test_rebuild_finds_the_same_groups_as_the_hook(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    bbc = by_title(articles, "李登辉去世")
+    for a in articles:
+        ingest(a)
+    ingest(bbc, url="https://copy.example/x", text=to_traditional(bbc["text"]))
+    before = _groups(archive)
+    with archive.transaction() as conn:
+        assert rebuild_index(conn) == len(articles) + 1
+    assert _groups(archive) == before and len(before) == 1

@@ -1,0 +1,57 @@
+"""Stories: cross-outlet grouping within a time window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from newsarchive.archive import Archive
+from newsarchive.dedup import rebuild_stories, stories, story_of
+from tests.dedup.conftest import Ingest, by_title
+
+
+def _load(ingest: Ingest, articles: list[dict[str, Any]]) -> dict[str, int]:
+    return {a["title"]: ingest(a).article_id for a in articles}
+
+
+def test_cross_outlet_articles_form_stories_within_the_window(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    ids = _load(ingest, articles)
+    assert rebuild_stories(archive) >= 2
+    lee = story_of(archive, ids[by_title(articles, "台湾前总统李登辉去世")["title"]])
+    assert lee is not None
+    assert ids[by_title(articles, "李登辉去世：")["title"]] in lee.articles
+    assert set(lee.outlets) == {"德国之声", "BBC"}
+    beirut = story_of(archive, ids[by_title(articles, "黎巴嫩首都发生大爆炸")["title"]])
+    assert beirut is not None and len(beirut.outlets) >= 2
+    assert ids[by_title(articles, "黎巴嫩首都贝鲁特强爆炸")["title"]] in beirut.articles
+    # two weeks later is another story, even about the same explosion
+    late = ids[by_title(articles, "从废墟中只身救出")["title"]]
+    assert late not in beirut.articles
+    assert beirut.first <= beirut.last <= datetime(2020, 8, 6, tzinfo=UTC)
+    assert beirut.first_outlet == beirut.outlets[0]
+    # an unrelated article is in no story
+    assert story_of(archive, ids[by_title(articles, "NetWalker")["title"]]) is None
+    assert lee.id != beirut.id
+
+
+def test_query_and_dates_filter_stories(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    _load(ingest, articles)
+    found = stories(archive, query="李登輝")  # traditional query, simplified titles
+    assert found and all(any("李登辉" in s.label for _ in [0]) for s in found)
+    assert stories(archive, since=datetime(2020, 8, 1, tzinfo=UTC), query="李登辉") == []
+    assert stories(archive, until=datetime(2020, 7, 1, tzinfo=UTC)) == []
+
+
+def test_stories_are_recomputed_when_articles_change(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    ingest(dw)
+    assert stories(archive) == []  # one outlet is no story
+    bbc = by_title(articles, "李登辉去世：")
+    ingest(bbc)
+    assert [set(s.outlets) for s in stories(archive)] == [{"德国之声", "BBC"}]
