@@ -1,0 +1,54 @@
+"""`newsarchive serve`: the web app and REST API over an archive."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from newsarchive.archive import Archive, ArchiveError, resolve_db_path
+from newsarchive.cli.common import DbOption, console, fail
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        db: DbOption = None,
+        host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+        workers: Annotated[
+            int, typer.Option(min=1, help="Server processes (each runs its own threads).")
+        ] = 1,
+    ) -> None:
+        """Serve the web app and REST API. Writes (sources, fetch, import) need
+        $NEWSARCHIVE_TOKEN to be set; without it they are disabled."""
+        import uvicorn
+
+        from newsarchive.web import create_app
+
+        path = resolve_db_path(db)
+        token = os.environ.get("NEWSARCHIVE_TOKEN") or None
+        try:
+            # Creates/migrates the archive, and refuses a foreign file with a clean error.
+            Archive.open(path).close()
+        except ArchiveError as exc:
+            fail(str(exc))
+        console.print(
+            f"Serving [bold]{path}[/] at [bold]http://{host}:{port}/[/]"
+            + ("" if token else " (read-only: set NEWSARCHIVE_TOKEN to enable writes)"),
+            highlight=False,
+        )
+        if workers == 1:
+            uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")
+            return
+        # Several processes need an importable factory; it reads the same settings.
+        os.environ["NEWSARCHIVE_DB"] = str(path.resolve())
+        uvicorn.run(
+            "newsarchive.web:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )

@@ -1,0 +1,166 @@
+"""Junk inside and around articles on Chinese news sites.
+
+Two passes, both general (no site names):
+- `prune_tree` drops whole elements before the container is chosen: scripts and frames,
+  navigation and footers, and elements whose class/id says they are comments, share bars,
+  "related" lists, ads or sidebars (unless the same attribute also says article/content,
+  as in `class="article-related"` vs `class="article-body"`... the positive word wins only
+  when the element holds most of the page's prose, which the density pass decides).
+- `trim_paragraphs` drops paragraphs of the extracted text that are boilerplate by their
+  wording, but only at the head or tail of the article, where editors' lines, copyright
+  notices and "recommended" headers sit; the same words in the middle of an article are
+  quoted speech or reporting and stay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from lxml.html import HtmlElement
+
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "button",
+    "select",
+    "textarea",
+    "svg",
+    "template",
+    "object",
+    "embed",
+)
+# Dropped like junk-attribute blocks, i.e. unless they hold most of the page (ASP.NET pages
+# wrap everything in one <form>; unclosed tags put articles inside a <nav>).
+JUNK_TAGS = ("form", "nav", "aside", "footer")
+
+# Attribute words for blocks that are never article text.
+_JUNK_ATTR = re.compile(
+    r"(?:^|[-_\s])(?:comments?|comment-?list|share|sharing|social|related|recommend\w*|"
+    r"sidebar|side-?bar|footer|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
+    r"adsbygoogle|banner|sponsor\w*|promo|popup|modal|cookie|subscribe|newsletter|"
+    r"hot-?news|hotlist|rank\w*|pager|pagination|toolbar|login|"
+    r"copyright|disclaimer|statement|qrcode|weixin-?code)(?:$|[-_\s\d])",
+    re.IGNORECASE,
+)
+_KEEP_ATTR = re.compile(
+    r"article|content|main|body|text|post|story|entry|detail|正文", re.IGNORECASE
+)
+
+# Paragraph openings that mark editor lines, notices and link lists (Chinese news sites).
+_EDGE_JUNK = re.compile(
+    r"^[\s(（【\[]*(?:"
+    r"责任编辑|責任編輯|编辑|編輯|责编|責編|校对|校對|审核|審核|监制|監製|实习生|實習生|"
+    r"本文短网址|本文短網址|短网址|短網址|本文网址|本文網址|原文链接|原文連結|原文網址|"
+    r"版权所有|版權所有|版权声明|版權聲明|免责声明|免責聲明|特别声明|特別聲明|Copyright|©|"
+    r"转载请注明|轉載請註明|未经授权|未經授權|未经书面授权|本文来源|来源：|來源：|"
+    r"相关新闻|相關新聞|相关阅读|相關閱讀|相关文章|相關文章|推荐阅读|推薦閱讀|延伸阅读|延伸閱讀|"
+    r"更多新闻|更多新聞|热门新闻|熱門新聞|热点推荐|熱點推薦|猜你喜欢|猜你喜歡|"
+    r"微信扫一扫|微信掃一掃|扫一扫|掃一掃|分享到|分享至|分享：|点击分享|點擊分享|关注我们|關注我們|扫码|掃碼|扫描二维码|掃描二維碼|"
+    r"返回搜狐|查看更多|返回首页|返回首頁|打印本页|列印本頁|关闭窗口|關閉窗口|"
+    r"订阅|訂閱|下载APP|下載APP|广告|廣告|点击进入|點擊進入|关键字|關鍵字|关键词|關鍵詞|标签|標籤|"
+    r"Notice:|Share this|Related:|Advertisement"
+    r")",
+    re.IGNORECASE,
+)
+_MAX_EDGE_LEN = 120
+MAX_JUNK_SHARE = 0.4
+
+
+def _attr_words(el: HtmlElement) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')}".strip()
+
+
+def is_junk_element(el: HtmlElement) -> bool:
+    words = _attr_words(el)
+    if not words or el.tag in ("html", "body", "article", "main"):
+        return False
+    if not _JUNK_ATTR.search(words):
+        return False
+    # "article-share" is junk, "main-content comment-enabled" may be the article: a
+    # positive word saves an element only when it holds a real amount of text.
+    return not (_KEEP_ATTR.search(words) and len("".join(el.text_content().split())) > 300)
+
+
+def prune_tree(root: HtmlElement, extra: Iterable[HtmlElement] = ()) -> None:
+    """Remove elements that never hold article text, keeping their tails (inline text that
+    follows them belongs to the parent)."""
+    for el in list(root.iter(*DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    total = _chars(root)
+    doomed = list(root.iter(*JUNK_TAGS))
+    doomed += [el for el in root.iter() if isinstance(el.tag, str) and is_junk_element(el)]
+    doomed += list(extra)
+    for el in doomed:
+        # Unclosed tags make a "breadcrumb" or "nav" swallow the whole page: never drop
+        # an element that holds most of the page's text.
+        if el.getparent() is not None and _chars(el) <= MAX_JUNK_SHARE * total:
+            el.drop_tree()
+
+
+def _chars(el: HtmlElement) -> int:
+    return len("".join(el.text_content().split()))
+
+
+def is_edge_junk(paragraph: str) -> bool:
+    p = paragraph.strip()
+    return len(p) <= _MAX_EDGE_LEN and bool(_EDGE_JUNK.match(p))
+
+
+_LEAF_BLOCKS = (
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "div",
+    "dd",
+    "dt",
+    "pre",
+    "figcaption",
+    "td",
+    "section",
+)
+
+
+def _leaf_blocks(root: Any) -> list[Any]:
+    leaves = []
+    for el in root.iter(*_LEAF_BLOCKS):
+        if el is root or any(True for _ in el.iterdescendants(*_LEAF_BLOCKS)):
+            continue
+        if "".join("".join(el.itertext()).split()):
+            leaves.append(el)
+    return leaves
+
+
+def trim_html(root: Any) -> None:
+    """Drop boilerplate blocks at the head and tail of an extracted article, in place."""
+    leaves = _leaf_blocks(root)
+    texts = [" ".join("".join(el.itertext()).split()) for el in leaves]
+    kept = trim_paragraphs(texts)
+    if len(kept) == len(texts):
+        return
+    start = next((i for i in range(len(texts)) if not is_edge_junk(texts[i])), len(texts))
+    end = start + len(kept)
+    for el in leaves[:start] + leaves[end:]:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)  # trafilatura's output keeps no text in tails of blocks
+
+
+def trim_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Drop boilerplate paragraphs from both ends; stop at the first real one."""
+    start, end = 0, len(paragraphs)
+    while start < end and is_edge_junk(paragraphs[start]):
+        start += 1
+    while end > start and (is_edge_junk(paragraphs[end - 1]) or not paragraphs[end - 1].strip()):
+        end -= 1
+    return paragraphs[start:end]

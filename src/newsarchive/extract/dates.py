@@ -1,0 +1,173 @@
+"""Publication dates: machine-readable metadata first, then Chinese datelines, then htmldate.
+
+A date without a zone on a Chinese-language page is taken as Beijing/Taipei/Hong Kong time
+(+08:00): every outlet we collect writes its Chinese datelines in that zone, and guessing
+UTC would move a late-evening story to the next day. Elsewhere a zoneless date is UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from lxml.html import HtmlElement
+
+CHINA_TZ = timezone(timedelta(hours=8))
+
+# <meta> names/properties that carry the publication instant, most specific first.
+_META_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publication_date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "date",
+    "parsely-pub-date",
+    "weibo:article:create_at",
+    "bytedance:published_time",
+    "apub:time",
+    "article:modified_time",
+)
+_ISO = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*"
+    r"(Z|[+-]\d{2}:?\d{2})?)?"
+)
+# 2023年2月2日 [上午/下午] 10:30 / 2023/02/02 10:30 / 2023.02.02
+_ZH = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*(?:年|/|\.|-)\s*(\d{1,2})\s*(?:月|/|\.|-)\s*(\d{1,2})\s*(?:日|号|號)?"
+    r"(?:\s*(?:星期.|週.|周.)?\s*(上午|下午|早上|晚上)?\s*(\d{1,2})\s*[:：時时点點]\s*(\d{1,2})?"
+    r"(?:\s*[:：分]\s*(\d{1,2}))?)?"
+)
+# 【看中国2023年2月2日讯】, （中央社台北2日电）... the first has a full date.
+_DATELINE = re.compile(
+    r"[【\[(（][^】\])）]{0,20}?((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)[^】\])）]{0,12}[讯訊电電]"
+)
+_URL = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def _zone(lang: str | None) -> timezone:
+    return CHINA_TZ if (lang or "").startswith("zh") else UTC
+
+
+def _build(
+    y: str,
+    mo: str,
+    d: str,
+    hh: str | None = None,
+    mi: str | None = None,
+    ss: str | None = None,
+    tz: timezone = UTC,
+) -> datetime | None:
+    try:
+        value = datetime(
+            int(y), int(mo), int(d), int(hh or 0), int(mi or 0), int(ss or 0), tzinfo=tz
+        )
+    except ValueError:
+        return None
+    if not 1990 <= value.year <= datetime.now(UTC).year + 1:
+        return None
+    return value
+
+
+def parse_iso(text: str, lang: str | None = None) -> datetime | None:
+    m = _ISO.search(text)
+    if not m:
+        return parse_chinese(text, lang)
+    tz = _zone(lang)
+    if m[7]:
+        off = m[7]
+        if off == "Z":
+            tz = UTC
+        else:
+            sign = -1 if off[0] == "-" else 1
+            digits = off[1:].replace(":", "")
+            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return _build(m[1], m[2], m[3], m[4], m[5], m[6], tz)
+
+
+def parse_chinese(text: str, lang: str | None = "zh") -> datetime | None:
+    """`2023年2月2日`, `2023年2月2日 下午3:05`, `2023/02/02 15:05` (zoneless: +08:00 for zh)."""
+    m = _ZH.search(text)
+    if not m:
+        return None
+    hh = m[5]
+    if hh and m[4] in ("下午", "晚上") and int(hh) < 12:
+        hh = str(int(hh) + 12)
+    return _build(m[1], m[2], m[3], hh, m[6] if hh else None, m[7] if hh else None, _zone(lang))
+
+
+def _from_meta(root: HtmlElement, lang: str | None) -> datetime | None:
+    found: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in _META_KEYS and meta.get("content") and key not in found:
+            found[key] = meta.get("content", "")
+    for key in _META_KEYS:
+        if key in found and (value := parse_iso(found[key], lang)):
+            return value
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', script.text)
+        if m and (value := parse_iso(m[1], lang)):
+            return value
+    for el in root.iter("time"):
+        if el.get("datetime") and (value := parse_iso(el.get("datetime", ""), lang)):
+            return value
+    return None
+
+
+def _from_text(text: str, lang: str | None) -> datetime | None:
+    head = text[:600]
+    m = _DATELINE.search(head)
+    if m:
+        return parse_chinese(m[1], lang or "zh")
+    return parse_chinese(head, lang) if _ZH.search(head) else None
+
+
+def published_from_metadata(root: HtmlElement, lang: str | None) -> datetime | None:
+    """From `<meta>`, JSON-LD or `<time>`: read before the tree is pruned of scripts."""
+    return _from_meta(root, lang)
+
+
+def published_from_content(
+    lead_text: str, url: str | None, html: str, lang: str | None
+) -> tuple[datetime, str] | None:
+    """From the article's dateline, then the URL, then htmldate's search of the page;
+    with the Timestamp source it was read from."""
+    if (value := _from_text(lead_text, lang)) is not None:
+        return value, "body:dateline"
+    if url and (m := _URL.search(url)) and (value := _build(m[1], m[2], m[3], tz=_zone(lang))):
+        return value, "url"
+    try:
+        from htmldate import find_date
+
+        # extensive_search would hand free text to dateparser: 0.5–5 s per page here.
+        found = find_date(html, url=url, extensive_search=False, original_date=True)
+    except Exception:  # htmldate is a best-effort last resort; its failures are not ours
+        found = None
+    if found and (value := parse_iso(found, lang)):
+        return value, "html:htmldate"
+    return None
+
+
+def ld_json_field(root: HtmlElement, name: str) -> str | None:
+    """A top-level string field of the page's JSON-LD (author names, headlines)."""
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            if isinstance(item, dict) and isinstance(item.get(name), str):
+                return str(item[name])
+    return None

@@ -1,0 +1,292 @@
+"""Choosing the article's container by text and punctuation density.
+
+trafilatura keeps nearly all of a Chinese article (recall ≈ 0.99 on the magic-html pages)
+but also whatever prose-like junk surrounds it: comment threads, "related" teasers with a
+sentence each, sidebars of other stories. Those blocks are scattered over many small
+containers, while an article's paragraphs share one parent. So, as readability does, each
+paragraph-like block scores by its length and punctuation (Chinese and Western), the score
+flows to its parent (full), grandparent (half) and great-grandparent (a third), and the
+container with the best score discounted by its link density wins. Punctuation matters
+more for Chinese than length: headline lists and menus are long runs of characters
+without a single 。or ，.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.etree
+from lxml.html import HtmlElement
+
+# Blocks whose own text we score. Inline tags never start a block.
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "td",
+        "section",
+        "article",
+        "li",
+        "pre",
+        "blockquote",
+        "dd",
+        "main",
+        "font",
+        "span",
+    }
+)
+CONTAINER_TAGS = frozenset(
+    {
+        "div",
+        "td",
+        "section",
+        "article",
+        "main",
+        "body",
+        "dd",
+        "tbody",
+        "table",
+        "ul",
+        "ol",
+        "blockquote",
+        "center",
+    }
+)
+_PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"[。！？.!?][」”\"')）]?$")
+MIN_BLOCK_CHARS = 20
+# A block long enough to be the article's first paragraph (not a dateline or byline).
+LEAD_MIN_CHARS = 25
+
+
+@dataclass
+class Candidate:
+    element: HtmlElement
+    score: float
+    text_chars: int
+    link_density: float
+    near_title: bool = False
+    # The container plus the siblings that belong to the article, in document order.
+    parts: list[HtmlElement] = field(default_factory=list)
+
+
+def _text_len(el: HtmlElement) -> int:
+    return len(_SPACE.sub("", el.text_content()))
+
+
+def _link_chars(el: HtmlElement) -> int:
+    return sum(len(_SPACE.sub("", a.text_content())) for a in el.iter("a"))
+
+
+INLINE_TAGS = frozenset(
+    {
+        "a",
+        "span",
+        "font",
+        "b",
+        "strong",
+        "em",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "br",
+        "small",
+        "big",
+        "code",
+        "mark",
+        "q",
+        "cite",
+        "abbr",
+        "time",
+        "label",
+        "img",
+        "del",
+        "ins",
+        "var",
+        "kbd",
+        "wbr",
+    }
+)
+
+
+def _own_text(el: HtmlElement) -> str:
+    """Text of a block without its nested blocks: only inline children count (a `<ul>`
+    or `<table>` inside a div is its own block, not the div's prose)."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in INLINE_TAGS:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _inside_link(el: HtmlElement) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent.tag == "a":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def score_containers(
+    body: HtmlElement, blocks: list[HtmlElement] | None = None
+) -> dict[HtmlElement, float]:
+    """Readability-style accumulation of paragraph scores into their ancestors; the prose
+    blocks that scored are appended to `blocks` in document order."""
+    scores: dict[HtmlElement, float] = {}
+    for el in body.iter(*BLOCK_TAGS):
+        own = _SPACE.sub("", _own_text(el))
+        if len(own) < MIN_BLOCK_CHARS or _inside_link(el):
+            continue
+        links = sum(len(_SPACE.sub("", a.text_content())) for a in el.iterchildren("a"))
+        if links > 0.5 * len(own):
+            continue
+        punct = len(_PUNCT.findall(own))
+        if punct == 0 and len(own) < 80:
+            continue  # a headline, a date line, a label: no prose without punctuation
+        score = 1.0 + punct + min(len(own) / 100.0, 3.0)
+        if blocks is not None and len(own) >= LEAD_MIN_CHARS and _SENTENCE_END.search(own):
+            # Prose, not a "时间：2024-05-20 来源：新华网" or "By X | Nov 18, 2019" line.
+            blocks.append(el)
+        parent = el if el.tag in CONTAINER_TAGS else el.getparent()
+        for share in (1.0, 0.5, 1 / 3):
+            if parent is None:
+                break
+            scores[parent] = scores.get(parent, 0.0) + score * share
+            if parent.tag in ("ul", "ol"):
+                # A list's prose stops at the list: teaser streams are lists, and must not
+                # lift the page region around them (a listicle's list still scores).
+                break
+            parent = parent.getparent()
+    return scores
+
+
+_GOOD_ATTR = re.compile(r"article|content|body|text|post|entry|story|detail|main|正文|artic", re.I)
+_BAD_ATTR = re.compile(
+    r"stream|list|feed|related|recommend|comment|side|more|hot|rank|teaser|card|promo|foot|"
+    r"widget|banner|nav|menu|share",
+    re.I,
+)
+TITLE_BOOST = 2.0
+
+
+def _attr_weight(el: HtmlElement) -> float:
+    words = f"{el.get('class', '')} {el.get('id', '')}"
+    weight = 1.0
+    if _GOOD_ATTR.search(words):
+        weight *= 1.25
+    if _BAD_ATTR.search(words):
+        weight *= 0.5
+    return weight
+
+
+def _text_offsets(body: HtmlElement) -> dict[HtmlElement, int]:
+    """For every element, how many non-space characters of text come before it."""
+    offsets: dict[HtmlElement, int] = {}
+    count = 0
+    for event, el in lxml.etree.iterwalk(body, events=("start", "end")):
+        if event == "start":
+            offsets[el] = count
+            count += len(_SPACE.sub("", el.text or ""))
+        else:
+            count += len(_SPACE.sub("", el.tail or ""))
+    return offsets
+
+
+def _first_block_after(
+    title_el: HtmlElement | None, blocks: list[HtmlElement], offsets: dict[HtmlElement, int]
+) -> HtmlElement | None:
+    """The first prose block after the headline: where the article starts."""
+    if title_el is None or title_el not in offsets:
+        return None
+    title_end = offsets[title_el] + len(_SPACE.sub("", title_el.text_content()))
+    return next((b for b in blocks if offsets.get(b, -1) >= title_end), None)
+
+
+def _holds(el: HtmlElement, block: HtmlElement | None) -> bool:
+    return block is not None and (block is el or any(a is el for a in block.iterancestors()))
+
+
+NEAR_TITLE_SHARE = 0.25
+# ...and if it holds a few sentences itself, not just a promo line under the headline.
+NEAR_TITLE_MIN_SCORE = 15.0
+
+
+def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Candidate | None:
+    """The element that most likely holds the whole article, or None on a page with no
+    prose at all (a list page, an error page).
+
+    A candidate that holds the first paragraph after the headline is "near the title" and
+    scores double. When the overall winner is not near the title (a long teaser stream
+    beside a short story), the best near-title candidate still wins if it reaches a
+    quarter of the winner's score: a short article is still the article."""
+    blocks: list[HtmlElement] = []
+    scores = score_containers(body, blocks)
+    if not scores:
+        return None
+    offsets = _text_offsets(body) if title_el is not None else {}
+    first = _first_block_after(title_el, blocks, offsets)
+    best: Candidate | None = None
+    best_near: Candidate | None = None
+    for el, raw_score in scores.items():
+        chars = _text_len(el)
+        if not chars:
+            continue
+        density = min(1.0, _link_chars(el) / chars)
+        final = raw_score * (1.0 - density) * _attr_weight(el)
+        near = _holds(el, first)
+        if near:
+            final *= TITLE_BOOST
+        candidate = Candidate(el, final, chars, density, near)
+        if best is None or final > best.score:
+            best = candidate
+        if near and (best_near is None or final > best_near.score):
+            best_near = candidate
+    if best is not None and not best.near_title and best_near is not None:
+        if any(a is best_near.element for a in best.element.iterancestors()):
+            # The winner sits inside the region that starts after the headline (a body
+            # div next to a summary box): it is the article, the region is wider.
+            best.near_title = True
+        elif best_near.score >= max(NEAR_TITLE_SHARE * best.score, NEAR_TITLE_MIN_SCORE):
+            best = best_near
+    if best is not None:
+        best.parts = _with_siblings(best, scores)
+    return best
+
+
+SIBLING_SHARE = 0.2
+
+
+def _with_siblings(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
+    """Readability's sibling rule: an article split over several sibling blocks (a lead
+    paragraph before the body div, a body cut by an ad slot into columns) is kept whole.
+    A sibling joins when it scores a fifth of the winner, or is a prose paragraph."""
+    parent = best.element.getparent()
+    if parent is None:
+        return [best.element]
+    parts = []
+    for sib in parent:
+        if sib is best.element:
+            parts.append(sib)
+            continue
+        if not isinstance(sib.tag, str):
+            continue
+        chars = _text_len(sib)
+        if not chars:
+            continue
+        links = _link_chars(sib) / chars
+        score = scores.get(sib, 0.0) * (1 - links) * _attr_weight(sib)
+        own = _SPACE.sub("", sib.text_content())
+        prose = (
+            sib.tag == "p"
+            and links < 0.25
+            and (len(own) >= 80 or (len(own) > 20 and own[-1] in '。.!?！？」”"'))
+        )
+        if score >= SIBLING_SHARE * best.score or prose:
+            parts.append(sib)
+    return parts

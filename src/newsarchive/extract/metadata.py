@@ -1,0 +1,133 @@
+"""Title, author and language of a page: cheap lookups in the parsed tree.
+
+Title: `og:title` (what the outlet shares, without the site suffix), else the `<h1>` that
+matches `<title>`, else `<title>` with its site suffix (`- 大纪元`, `| BBC News 中文`) cut.
+Language: zh-Hans / zh-Hant / ja / ko / en... from the text itself by script counts,
+with the page's own `lang` attribute as a tiebreak; a character-class count is fast and
+right for the languages this archive holds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from newsarchive.extract.dates import ld_json_field
+from newsarchive.text.script import detect_script
+
+_SPACE = re.compile(r"\s+")
+_TITLE_SEPARATORS = re.compile(r"\s*(?:\s[-|–—·]\s|[|｜_]|\s[-–—]{1,2}|——|－)\s*")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LATIN = re.compile(r"[A-Za-z]")
+_BYLINE = re.compile(
+    r"(?:^|[\s　(（【\[])(?:作者|文|記者|记者|撰稿|撰文|By|BY|by)\s*[：:｜|/]?\s*"
+    r"([\u3400-\u9fffA-Za-z·•.\- ]{2,30}?)(?=$|[\s　)）】\]，,、|｜/]|报道|報導|报导|綜合|综合)"
+)
+
+
+def _clean(text: str | None) -> str:
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def _meta(root: HtmlElement, *keys: str) -> str | None:
+    wanted = set(keys)
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in wanted and (value := _clean(meta.get("content"))):
+            return value
+    return None
+
+
+def strip_site_suffix(title: str) -> str:
+    """'Headline - Site' -> 'Headline'. The headline comes first on nearly every site; a
+    very short first part is a site prefix ('BBC | Headline') and then the longest wins."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    return parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
+
+
+def _without_site(title: str, site: str | None) -> str:
+    """Cut a trailing ' - Site' when the last part names the site (og:site_name)."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2 or not site:
+        return title
+    fold = "".join(site.split()).casefold()
+    last = "".join(parts[-1].split()).casefold()
+    if last and (last in fold or fold in last):
+        cut = title.rfind(parts[-1])
+        return _TITLE_SEPARATORS.sub("", title[:cut].rstrip()) if cut > 0 else title
+    return title
+
+
+def find_title(root: HtmlElement) -> str:
+    site = _meta(root, "og:site_name", "application-name")
+    og = _meta(root, "og:title", "twitter:title")
+    if og and site:
+        og = _without_site(og, site)
+    title_el = root.find(".//title")
+    page_title = _clean(title_el.text_content()) if title_el is not None else ""
+    h1s = [_clean(h.text_content()) for h in root.iter("h1")]
+    h1s = [h for h in h1s if 4 <= len(h) <= 200]
+    if og:
+        return strip_site_suffix(og) if page_title and og == page_title else og
+    for h1 in h1s:
+        if page_title and h1 in page_title:
+            return h1
+    stripped = strip_site_suffix(page_title) if page_title else ""
+    if h1s and (not stripped or len(h1s) == 1):
+        return h1s[0]
+    return stripped
+
+
+def title_element(root: HtmlElement, title: str) -> HtmlElement | None:
+    """The page's headline element: an h1/h2 whose text is the title (or contains it)."""
+    if not title:
+        return None
+    for tag in ("h1", "h2"):
+        for el in root.iter(tag):
+            text = _clean(el.text_content())
+            if text and (text == title or (len(text) >= 4 and (text in title or title in text))):
+                return el
+    return None
+
+
+def find_author(root: HtmlElement, lead_text: str) -> str | None:
+    author = _meta(root, "author", "article:author", "byl", "dc.creator", "sailthru.author")
+    if author and not author.startswith("http"):
+        return author
+    if (named := ld_json_field(root, "author")) and not named.startswith("http"):
+        return _clean(named)
+    for el in root.iter():
+        cls = f"{el.get('class', '')} {el.get('itemprop', '')} {el.get('rel', '')}".lower()
+        if re.search(r"\b(author|byline)\b", cls):
+            text = _clean(el.text_content())
+            if 1 < len(text) <= 40:
+                return re.sub(r"^(?:by|作者|记者|記者)\s*[：:]?\s*", "", text, flags=re.I) or None
+    m = _BYLINE.search(lead_text[:300])
+    return _clean(m[1]) if m else None
+
+
+def detect_lang(text: str, declared: str | None = None) -> str | None:
+    """zh-Hans / zh-Hant / ja / ko / en (or the declared code for other Latin text)."""
+    sample = text[:3000]
+    han, kana = len(_HAN.findall(sample)), len(_KANA.findall(sample))
+    hangul, latin = len(_HANGUL.findall(sample)), len(_LATIN.findall(sample))
+    if kana > 0.1 * max(1, han) and kana >= 20:
+        return "ja"
+    if hangul > han and hangul >= 20:
+        return "ko"
+    if han >= 20 and han * 3 >= latin:
+        script = detect_script(sample)
+        if script == "traditional":
+            return "zh-Hant"
+        if script == "simplified":
+            return "zh-Hans"
+        return "zh"
+    if latin >= 20:
+        code = (declared or "en").split("-")[0].lower()
+        return code if code.isalpha() and code != "zh" else "en"
+    return declared

@@ -1,0 +1,403 @@
+"""The REST API under /api/: the same functions as the pages, as JSON.
+
+Reads are open; writes (sources, fetch, import) need the server's bearer token and run
+on the single writer thread (see `state.Writer`), answering 202 with a job to poll.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from newsarchive.archive import Archive
+from newsarchive.diff import diff_html, diff_stats, diff_texts
+from newsarchive.extract.sanitize import sanitize_html
+from newsarchive.web import components, queries
+from newsarchive.web.cache import MISSING, ResultCache
+from newsarchive.web.params import date_range, query_text
+from newsarchive.web.render import marked
+from newsarchive.web.security import require_token
+from newsarchive.web.state import Writer
+
+router = APIRouter(prefix="/api")
+
+Interval = Literal["day", "week", "month"]
+ArticleId = Annotated[int, PathParam(ge=1, description="Article id")]
+Since = Annotated[str | None, Query(description="From this date (YYYY-MM-DD or ISO 8601)")]
+Until = Annotated[str | None, Query(description="Up to this date, inclusive")]
+
+
+def reader(request: Request) -> Archive:
+    """This thread's read-only archive connection."""
+    archive: Archive = request.app.state.reads.get()
+    return archive
+
+
+def writer(request: Request) -> Writer:
+    w: Writer = request.app.state.writer
+    return w
+
+
+Reader = Annotated[Archive, Depends(reader)]
+
+
+# -- serialisation -------------------------------------------------------------------
+
+
+def iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def hit_json(hit: Any) -> dict[str, Any]:
+    title_html = getattr(hit, "title_html", None)
+    return {
+        "id": hit.id,
+        "url": hit.url,
+        "title": hit.title,
+        "title_html": str(marked(title_html)) if title_html else None,
+        "outlet": hit.outlet,
+        "published": iso(hit.published),
+        "score": hit.score,
+        # Search promises safe HTML; it is cleaned again anyway (defence in depth).
+        "snippet": str(marked(hit.snippet)),
+    }
+
+
+def story_json(story: Any) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "label": story.label,
+        "first": iso(story.first),
+        "last": iso(story.last),
+        "outlets": list(story.outlets),
+        "first_outlet": story.first_outlet,
+        "articles": list(story.articles),
+    }
+
+
+def version_json(v: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": v["id"],
+        "content_hash": v["content_hash"],
+        "title": v["title"],
+        "author": v["author"],
+        "published": v["published"],
+        "first_seen": v["first_seen"],
+        "chars": len(v["text"]),
+    }
+
+
+def capture_json(c: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: c[k]
+        for k in ("id", "version_id", "format", "location", "observed", "raw_sha256", "http_status")
+    }
+
+
+def article_or_404(archive: Archive, article_id: int) -> Any:
+    record = archive.article(article_id)
+    if record is None:
+        raise HTTPException(404, f"no article with id {article_id}")
+    return record
+
+
+def pick_versions(
+    versions: list[dict[str, Any]], article_id: int, old: int | None, new: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two versions to compare; by default the latest against the one before it."""
+    by_id = {v["id"]: v for v in versions}
+    for name, vid in (("from", old), ("to", new)):
+        if vid is not None and vid not in by_id:
+            raise HTTPException(404, f"{name}: {vid} is not a version of article {article_id}")
+    if new is None:
+        new = versions[-1]["id"]
+    if old is None:
+        earlier = [v["id"] for v in versions if v["id"] < new]
+        if not earlier:
+            raise HTTPException(
+                400,
+                f"article {article_id} has no version before {new}: "
+                "choose two versions with from= and to=",
+            )
+        old = earlier[-1]
+    return by_id[old], by_id[new]
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+@router.get(
+    "/search",
+    summary="Full-text search",
+    response_class=JSONResponse,
+    responses={200: {"description": "{query, total, took_ms, limit, offset, hits: [...]}"}},
+)
+async def api_search(
+    request: Request,
+    q: Annotated[str, Query(description="Words to find (Chinese, either script)")],
+    outlet: str | None = None,
+    since: Since = None,
+    until: Until = None,
+    format: Annotated[str | None, Query(description="Capture format, e.g. jekyll")] = None,
+    lang: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> Response:
+    """Async on purpose: a repeated query is answered from the cache on the event loop
+    (a dictionary lookup), and only a miss goes to a worker thread for the engine."""
+    text = query_text(q)
+    start, stop = date_range(since, until)
+    filters = {
+        "outlet": outlet or None,
+        "since": start,
+        "until": stop,
+        "format": format or None,
+        "lang": lang or None,
+        "limit": limit,
+        "offset": offset,
+    }
+    state = request.app.state
+    cache: ResultCache = state.cache
+    # The finished response body is what is cached: a repeated query costs no
+    # serialising or re-sanitizing either (see cache.py for when it is dropped).
+    key = ("api-search", text, *sorted(filters.items()))
+    found = cache.lookup(state.reads.get(), key)
+    if found is MISSING:
+
+        def body() -> bytes:
+            page = components.run_search(state.reads.get(), text, cache=None, **filters)
+            data = {
+                "query": page.query,
+                "total": page.total,
+                "took_ms": page.took_ms,
+                "limit": limit,
+                "offset": offset,
+                "hits": [hit_json(h) for h in page.hits],
+            }
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+        # Engine work beyond one search per core only makes every search slower (the
+        # GIL, two cores); waiting here keeps the event loop free for cache hits.
+        async with state.engine_slots:
+            found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
+            if found is MISSING:
+                found = await run_in_threadpool(body)
+                cache.store(key, found)
+    return Response(found, media_type="application/json")
+
+
+@router.get("/articles/{article_id}", summary="An article with its versions and captures")
+def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
+    record = article_or_404(archive, article_id)
+    data = record.to_json()
+    data["html"] = sanitize_html(record.html)
+    data["versions"] = [version_json(v) for v in archive.versions(article_id)]
+    data["captures"] = [capture_json(c) for c in archive.captures(article_id)]
+    return data
+
+
+@router.get("/articles/{article_id}/diff", summary="What changed between two versions")
+def api_diff(
+    archive: Reader,
+    article_id: ArticleId,
+    old: Annotated[int | None, Query(alias="from", ge=1, description="Older version id")] = None,
+    new: Annotated[int | None, Query(alias="to", ge=1, description="Newer version id")] = None,
+) -> dict[str, Any]:
+    article_or_404(archive, article_id)
+    a, b = pick_versions(archive.versions(article_id), article_id, old, new)
+    return {
+        "article": article_id,
+        "from": version_json(a),
+        "to": version_json(b),
+        "title_changed": a["title"] != b["title"],
+        "stats": diff_stats(a["text"], b["text"]),
+        "changes": [
+            {"op": c.op, "old": c.old, "new": c.new} for c in diff_texts(a["text"], b["text"])
+        ],
+        "html": diff_html(a["text"], b["text"]),
+    }
+
+
+@router.get("/outlets", summary="Outlets with article counts")
+def api_outlets(archive: Reader) -> dict[str, Any]:
+    return {"outlets": [o.to_json() for o in queries.outlets_cached(archive)]}
+
+
+@router.get("/outlets/{name}", summary="One outlet and its newest articles")
+def api_outlet(
+    archive: Reader,
+    name: str,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    found = queries.outlet(archive, name)
+    if found is None:
+        raise HTTPException(404, f"no outlet named {name!r}")
+    articles = queries.recent_articles(archive, outlet=name, limit=limit, offset=offset)
+    return {**found.to_json(), "recent": [a.to_json() for a in articles]}
+
+
+@router.get("/timeline", summary="How many articles match, per period (and outlet)")
+def api_timeline(
+    request: Request,
+    archive: Reader,
+    q: str,
+    interval: Interval = "day",
+    by_outlet: bool = False,
+    outlet: str | None = None,
+    since: Since = None,
+    until: Until = None,
+) -> dict[str, Any]:
+    text = query_text(q)
+    start, stop = date_range(since, until)
+    buckets = components.run_timeline(
+        archive,
+        text,
+        cache=request.app.state.cache,
+        interval=interval,
+        by_outlet=by_outlet,
+        outlet=outlet or None,
+        since=start,
+        until=stop,
+    )
+    return {
+        "query": text,
+        "interval": interval,
+        "buckets": [{"period": b.period, "outlet": b.outlet, "count": b.count} for b in buckets],
+    }
+
+
+@router.get("/stories", summary="Stories: articles of several outlets about one event")
+def api_stories(
+    archive: Reader, q: str | None = None, since: Since = None, until: Until = None
+) -> dict[str, Any]:
+    start, stop = date_range(since, until)
+    found = components.list_stories(archive, query=q or None, since=start, until=stop)
+    return {"stories": [story_json(s) for s in found]}
+
+
+@router.get("/stories/{story_id}", summary="One story with its articles")
+def api_story(archive: Reader, story_id: Annotated[int, PathParam(ge=0)]) -> dict[str, Any]:
+    story = components.find_story(archive, story_id)
+    members = queries.articles_by_id(archive, list(story.articles))
+    return {**story_json(story), "members": [a.to_json() for a in members]}
+
+
+# -- writing -------------------------------------------------------------------------
+
+Writes = [Depends(require_token)]
+
+
+class SourceIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(min_length=1, max_length=2000)
+    kind: str = "feed"
+
+
+class FetchIn(BaseModel):
+    source: str | None = Field(None, description="Only this source (default: all)")
+
+
+class ImportIn(BaseModel):
+    paths: list[str] = Field(min_length=1, description="Files, folders or tarballs on the server")
+
+
+def source_json(source: Any) -> dict[str, Any]:
+    return {"name": source.name, "url": source.url, "kind": source.kind, "outlet": source.outlet}
+
+
+def add_source_now(w: Writer, name: str, url: str, kind: str) -> dict[str, Any]:
+    """Add a source through the writer and wait: it is quick, and the caller wants to
+    know at once whether the URL was accepted."""
+    collect = components.component("collect")
+    job, future = w.submit(
+        "add-source",
+        {"name": name, "url": url, "kind": kind},
+        lambda archive, tick: source_json(collect.add_source(archive, name, url, kind=kind)),
+    )
+    try:
+        result: dict[str, Any] = future.result(timeout=60)
+    except FutureTimeout:
+        raise HTTPException(503, f"the writer is busy; job {job.id} will add the source") from None
+    except ValueError as exc:
+        raise HTTPException(400, f"source: {exc}") from None
+    return result
+
+
+@router.post("/sources", status_code=201, dependencies=Writes, summary="Add a source (token)")
+def api_add_source(body: SourceIn, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
+    return {"source": add_source_now(w, body.name.strip(), body.url.strip(), body.kind)}
+
+
+def _then_refresh(archive: Archive, result: Any) -> Any:
+    components.refresh_stories(archive)
+    return result
+
+
+def start_fetch(w: Writer, source: str | None) -> Any:
+    collect = components.component("collect")
+    job, _ = w.submit(
+        "fetch",
+        {"source": source},
+        lambda archive, tick: _then_refresh(
+            archive,
+            collect.fetch_once(archive, source=source, on_item=lambda *_: tick()).to_json(),
+        ),
+    )
+    return job
+
+
+@router.post("/fetch", status_code=202, dependencies=Writes, summary="Fetch sources (token)")
+def api_fetch(w: Annotated[Writer, Depends(writer)], body: FetchIn | None = None) -> JSONResponse:
+    job = start_fetch(w, body.source if body else None)
+    return accepted(job)
+
+
+def start_import(w: Writer, paths: list[str]) -> Any:
+    ingest = components.component("ingest")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise HTTPException(400, "paths: not found on the server: " + ", ".join(missing))
+    targets = [Path(p) for p in paths]
+    job, _ = w.submit(
+        "import",
+        {"paths": paths},
+        lambda archive, tick: _then_refresh(
+            archive, ingest.import_paths(archive, targets, on_file=lambda _loc: tick()).to_json()
+        ),
+    )
+    return job
+
+
+@router.post("/import", status_code=202, dependencies=Writes, summary="Import files (token)")
+def api_import(body: ImportIn, w: Annotated[Writer, Depends(writer)]) -> JSONResponse:
+    return accepted(start_import(w, body.paths))
+
+
+def accepted(job: Any) -> JSONResponse:
+    return JSONResponse(
+        {"job": job.to_json(), "status_url": f"/api/jobs/{job.id}"},
+        status_code=202,
+        headers={"Location": f"/api/jobs/{job.id}"},
+    )
+
+
+@router.get("/jobs", dependencies=Writes, summary="Recent write jobs (token)")
+def api_jobs(w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
+    return {"jobs": [j.to_json() for j in w.jobs()]}
+
+
+@router.get("/jobs/{job_id}", dependencies=Writes, summary="One write job (token)")
+def api_job(job_id: int, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
+    job = w.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job with id {job_id}")
+    return job.to_json()

@@ -1,0 +1,122 @@
+"""The web application: pages, the REST API, static files, and their shared state."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from newsarchive import __version__
+from newsarchive.archive import Archive, resolve_db_path
+from newsarchive.web import api, pages
+from newsarchive.web.cache import ResultCache, cache_size_from_env
+from newsarchive.web.components import ComponentMissing, refresh_stories
+from newsarchive.web.security import SecurityHeaders
+from newsarchive.web.state import ReadPool, Writer
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(
+    db_path: str | os.PathLike[str] | None = None, *, token: str | None = None
+) -> FastAPI:
+    """The app over the archive at `db_path` (created and migrated if needed).
+
+    `token` enables the write endpoints (sources, fetch, import); without one they
+    answer 403. The CLI passes `$NEWSARCHIVE_TOKEN`.
+    """
+    path = resolve_db_path(db_path)
+    # Create/migrate once with a writable connection; after that the server's readers
+    # open the file read-only.
+    Archive.open(path).close()
+    reads, writer = ReadPool(path), Writer(path)
+    # Stories left stale by an import from the command line are recomputed by the
+    # writer in the background; until then readers serve the previous ones.
+    writer.submit("refresh-stories", {}, lambda archive, tick: refresh_stories(archive))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        writer.close()
+        reads.close()
+
+    app = FastAPI(
+        title="newsarchive",
+        version=__version__,
+        description="Search and read archived Chinese-language journalism.",
+        # The bundled Swagger/ReDoc pages load scripts from a CDN, which the CSP (rightly)
+        # forbids; the OpenAPI description itself is served.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.db_path = path
+    app.state.token = token or None
+    app.state.reads = reads
+    app.state.writer = writer
+    app.state.cache = ResultCache(cache_size_from_env())
+    # Searches computed at once per process (see api.api_search).
+    app.state.engine_slots = asyncio.Semaphore(os.cpu_count() or 2)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    _error_handlers(app)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (several worker processes): `$NEWSARCHIVE_DB`
+    and `$NEWSARCHIVE_TOKEN` configure it."""
+    return create_app(None, token=os.environ.get("NEWSARCHIVE_TOKEN") or None)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    return pages.error_page(request, status, message)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response = _error(request, exc.status_code, message)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(
+                str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body")
+            )
+            problems.append({"parameter": where, "problem": err.get("msg", "invalid")})
+        message = (
+            "; ".join(f"{p['parameter']}: {p['problem']}" for p in problems) or "invalid request"
+        )
+        if _wants_json(request):
+            return JSONResponse(
+                {"error": {"status": 422, "message": message, "problems": problems}},
+                status_code=422,
+            )
+        return pages.error_page(request, 422, message)
+
+    @app.exception_handler(ComponentMissing)
+    async def missing(request: Request, exc: ComponentMissing) -> Response:
+        return _error(request, 503, str(exc))

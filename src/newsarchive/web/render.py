@@ -1,0 +1,124 @@
+"""Making archive content safe and readable in a page.
+
+Everything here runs at render time even though the archive stores sanitized HTML:
+an archive may have been written by an older version, another tool, or a bug, and a
+page must never depend on that (defence in depth). Strings that reach a template as
+`Markup` went through `nh3` here; every other value is escaped by Jinja. Script
+conversion happens before sanitizing, so what is sanitized is exactly what is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+import nh3
+from markupsafe import Markup
+
+from newsarchive.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from newsarchive.text.script import to_simplified, to_traditional
+
+DisplayScript = Literal["original", "simplified", "traditional"]
+SCRIPTS: tuple[DisplayScript, ...] = ("original", "simplified", "traditional")
+
+# The article body shows no <img>: the page's CSP forbids loading anything from another
+# host (a reader's visit must not be reported to an outlet, a CDN or an image proxy), so
+# images are listed separately as captioned links to the original.
+_BODY_TAGS = ALLOWED_TAGS - {"img", "picture"}
+_BODY_ATTRIBUTES = {k: v for k, v in ALLOWED_ATTRIBUTES.items() if k in _BODY_TAGS}
+_DROP_WITH_CONTENT = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "form",
+    "textarea",
+    "select",
+}
+
+
+def article_body(html: str) -> Markup:
+    """Article HTML as it may appear in a page."""
+    return Markup(
+        nh3.clean(
+            html,
+            tags=_BODY_TAGS,
+            attributes=_BODY_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+            strip_comments=True,
+            clean_content_tags=_DROP_WITH_CONTENT,
+        )
+    )
+
+
+def marked(fragment: str) -> Markup:
+    """A search snippet or highlighted title: text with `<mark>` only."""
+    return Markup(nh3.clean(fragment, tags={"mark"}, attributes={}, strip_comments=True))
+
+
+def diff_fragment(fragment: str) -> Markup:
+    """`newsarchive.diff.diff_html` output: paragraphs with ins/del, classes only."""
+    return Markup(
+        nh3.clean(
+            fragment,
+            tags={"p", "ins", "del"},
+            attributes={"p": {"class"}},
+            strip_comments=True,
+        )
+    )
+
+
+def safe_href(url: str | None) -> str | None:
+    """The URL if a browser may follow it (http/https), else None: an archived
+    `javascript:` or `data:` "source URL" is shown as text, never as a link."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+class Display:
+    """The reader's chosen script. `original` shows each article in its own script."""
+
+    def __init__(self, script: DisplayScript = "original") -> None:
+        self.script = script
+        self._convert = {
+            "original": None,
+            "simplified": to_simplified,
+            "traditional": to_traditional,
+        }[script]
+
+    def text(self, value: str | None) -> str:
+        if not value:
+            return ""
+        return self._convert(value) if self._convert else value
+
+
+def parse_script(value: str | None) -> DisplayScript | None:
+    for script in SCRIPTS:
+        if value == script:
+            return script
+    return None
+
+
+def fmt_date(value: datetime | str | None, *, time: bool = False) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        when = value
+    return when.strftime("%Y-%m-%d %H:%M %Z" if time else "%Y-%m-%d").strip()

@@ -1,0 +1,83 @@
+"""Response headers every page gets, and the bearer token that guards writes."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Nothing from another origin, ever: no CDN, no web fonts, no remote images (a reader's
+# visit must not be reported to an outlet or a third party), no inline script or style,
+# so an HTML injection that slipped past sanitizing still cannot run anything.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware (BaseHTTPMiddleware costs a task per request, which shows
+    in the search benchmark)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_bearer = HTTPBearer(auto_error=False, description="The server's NEWSARCHIVE_TOKEN.")
+
+
+def require_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Write endpoints: 403 when the server has no token (writes disabled), 401 when
+    the request's bearer token is missing or wrong."""
+    check_token(request.app.state.token, credentials.credentials if credentials else None)
+
+
+def check_token(expected: str | None, given: str | None) -> None:
+    if not expected:
+        raise HTTPException(
+            403,
+            "write endpoints are disabled: start the server with NEWSARCHIVE_TOKEN set "
+            "to enable them",
+        )
+    if not given:
+        raise HTTPException(
+            401,
+            "missing token: send the header 'Authorization: Bearer <NEWSARCHIVE_TOKEN>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    # Constant-time comparison: the token must not leak through response timing.
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            401, "wrong token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )

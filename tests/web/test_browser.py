@@ -1,0 +1,106 @@
+"""The app in a real browser (Debian's headless chromium): search in Chinese, open an
+article, compare two versions, switch script. Screenshots go to artifacts/web/."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsarchive.web import create_app
+from tests.web.conftest import build_sample
+from tests.web.fakes import Calls
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.exists() or shutil.which("chromium")), reason="Debian's chromium is absent"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(tmp_path: Path, fakes: Calls) -> Iterator[str]:
+    import uvicorn
+
+    app = create_app(build_sample(tmp_path / "browser.db"))
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_search_read_compare_and_switch_script(server: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
+    problems: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+            # CSP violations and script errors show up as console errors.
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+
+            page.goto(server + "/")
+            page.fill("input[name=q][aria-label='Search query']", "芯片 出口管制")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("li.hit")
+            assert "2 results" in page.inner_text("#result-count")
+            assert page.locator("figure.chart svg rect").count() >= 2
+            page.screenshot(path=str(ARTIFACTS / "1-search.png"), full_page=True)
+
+            page.click("li.hit a.title >> text=北大报告")
+            page.wait_for_selector("h1#title")
+            assert page.inner_text("h1#title") == "北大报告承认美中科技脱钩中国损失更大"
+            # Choosing another version submits the compare form (app.js) and shows its diff.
+            with page.expect_navigation():
+                page.select_option("#compare select[name=from]", "1")
+            assert "from=1" in page.url
+            assert "目前" in page.inner_text("#diff ins >> nth=0")
+            page.screenshot(path=str(ARTIFACTS / "2-article-diff.png"), full_page=True)
+
+            page.click("header .switch a[data-script=traditional]")
+            page.wait_for_selector("header .switch strong[data-script=traditional]")
+            assert page.inner_text("h1#title") == "北大報告承認美中科技脫鉤中國損失更大"
+            assert "from=1" in page.url  # the switch keeps the page and its comparison
+            page.screenshot(path=str(ARTIFACTS / "3-traditional.png"), full_page=True)
+
+            # The choice is remembered (cookie) on the next page.
+            page.goto(server + "/articles/2")
+            assert page.inner_text("h1#title") == "美國擴大對華芯片出口管制"
+        finally:
+            browser.close()
+    assert not problems, problems
