@@ -1,3 +1,4 @@
 from newsarchive.cli import main
 
-main()
+if __name__ == "__main__":  # import-safe: multiprocessing workers re-import __main__
+    main()

@@ -25,7 +25,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TypeVar, cast
 
-from newsarchive.archive import Archive, IngestOutcome
+from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, default_hooks, prepare_draft
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
@@ -91,12 +91,17 @@ def import_paths(
     if n <= 1:
         _store_all(archive, map(_parse, inputs), summary, on_file, batch_size)
         return summary
-    # fork: workers start in milliseconds and need no importable __main__ (callers are
-    # often small scripts without a main guard). They only parse; the archive's
-    # connection is used by this process alone.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # forkserver, not fork: the workers run the hooks' `prepare` (jieba-rs segmentation),
+    # and a child forked from a process that has already segmented (a serial import, a
+    # web server) hangs in jieba-rs on its first cut: its native threads' state does not
+    # survive fork (seen in tests/readers/test_import.py). Workers forked from a clean
+    # server load their own segmenter. They only parse; the archive's connection is used
+    # by this process alone.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    with ctx.Pool(n) as pool:
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["newsarchive.readers", "newsarchive.search.index"])
+    with ctx.Pool(n, initializer=_init_worker) as pool:
         _store_all(archive, _parse_in_pool(pool, inputs, batch_size), summary, on_file, batch_size)
     return summary
 
@@ -140,12 +145,19 @@ def _parse_in_pool(
 # raw bytes stay in this process (sending them back would double the traffic).
 _Slim = tuple[Draft, str] | str
 
+# The hooks whose `prepare` a parse worker runs (the archive's default ones).
+_WORKER_HOOKS: list[ArchiveHook] = []
+
+
+def _init_worker() -> None:
+    _WORKER_HOOKS[:] = default_hooks()
+
 
 def _parse_slim(item: RawFile) -> _Slim:
     result = parse_file(item)
     if isinstance(result, ReadError):
         return result.reason
-    return result[0], result[1].format
+    return prepare_draft(result[0], _WORKER_HOOKS), result[1].format
 
 
 _END = object()

@@ -59,6 +59,10 @@ class Draft:
     lang: str | None = None
     # Every timestamp seen, by role ("published", "feed", "body", "modified", ...).
     timestamps: dict[str, Timestamp] = field(default_factory=dict)
+    # Values archive hooks computed ahead of storing (`prepare_draft`), keyed by hook,
+    # e.g. the search tokens: computed in the import's parse workers so the single
+    # writer only stores them. Never part of the content.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.published is not None and self.published.tzinfo is None:

@@ -34,6 +34,7 @@ def article_page(a: dict[str, Any], *, extra: str = "", charset: str = "utf-8") 
     doc = (
         f"<!DOCTYPE html><html lang='zh'><head><meta charset='{charset}'><title>{title}</title>"
         f"<meta property='article:published_time' content='{a['date']}'>"
+        f"<meta property='og:site_name' content='{html.escape(a['outlet'])}'>"
         f"<meta name='author' content='{html.escape(a['outlet'])}'></head><body>"
         "<header><nav><a href='/'>首页</a> <a href='/news'>新闻</a></nav></header>"
         f"<main><article><h1>{title}</h1>{a['html']}{extra}</article></main>"

@@ -7,6 +7,7 @@ from newsarchive.archive.store import (
     IngestOutcome,
     IngestResult,
     default_hooks,
+    prepare_draft,
 )
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "IngestOutcome",
     "IngestResult",
     "default_hooks",
+    "prepare_draft",
     "resolve_db_path",
 ]

@@ -27,7 +27,9 @@ from newsarchive.archive.db import ArchiveError, connect, resolve_db_path
 from newsarchive.model import ArticleRecord, Capture, Draft, Image, utcnow
 from newsarchive.urls import canonical_url
 
-_ZSTD_LEVEL = 6  # level 6: ~4x on Markdown/HTML at ~60 MB/s here; higher levels cost time.
+# Level 3: 0.04 ms per mirror file against 0.14 ms at level 6, for a ratio of 2.02
+# instead of 2.07 (measured by the readers on the Jekyll corpus); imports are CPU-bound.
+_ZSTD_LEVEL = 3
 
 
 class IngestOutcome(Enum):
@@ -54,6 +56,18 @@ class ArchiveHook(Protocol):
 
     def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
         """`article_id` is being removed from the archive."""
+
+
+def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] | None = None) -> Draft:
+    """Let each hook precompute what it will store for `draft` (its optional
+    `prepare(draft)` method fills `draft.derived`). Pure work with no database access:
+    importers run it in their parse workers, which took the search segmentation (~80% of
+    the writer's CPU) off the single writing process."""
+    for hook in default_hooks() if hooks is None else hooks:
+        prepare = getattr(hook, "prepare", None)
+        if prepare is not None:
+            prepare(draft)
+    return draft
 
 
 def default_hooks() -> list[ArchiveHook]:

@@ -63,6 +63,12 @@ def _without_site(title: str, site: str | None) -> str:
     return title
 
 
+def find_site_name(root: HtmlElement) -> str | None:
+    """The site's own name (og:site_name), which names the outlet when the host is one
+    we do not know (a mirror, a new domain)."""
+    return _meta(root, "og:site_name", "application-name")
+
+
 def find_title(root: HtmlElement) -> str:
     site = _meta(root, "og:site_name", "application-name")
     og = _meta(root, "og:title", "twitter:title")

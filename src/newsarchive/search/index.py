@@ -92,14 +92,22 @@ def _delete(conn: sqlite3.Connection, article_id: int) -> None:
     conn.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
 
 
+_DERIVED_KEY = "search.index_row"
+
+
 class SearchIndexHook:
     """The `ArchiveHook` that keeps `search_fts` equal to the articles' latest versions."""
+
+    def prepare(self, draft: Draft) -> None:
+        """Segment ahead of storing (in the importer's parse workers)."""
+        draft.derived[_DERIVED_KEY] = index_row(draft.title, draft.text)
 
     def on_version(
         self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
     ) -> None:
         _delete(conn, article_id)
-        _insert(conn, article_id, version_id, index_row(draft.title, draft.text))
+        row = draft.derived.get(_DERIVED_KEY) or index_row(draft.title, draft.text)
+        _insert(conn, article_id, version_id, row)
 
     def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
         _delete(conn, article_id)
