@@ -65,6 +65,21 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "th": {"colspan", "rowspan"},
 }
 URL_SCHEMES: set[str] = {"http", "https", "mailto"}
+# Tags removed together with everything inside them (never shown as text either).
+DROP_WITH_CONTENT: set[str] = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "form",
+    "textarea",
+    "select",
+}
 
 _BLOCK_TAGS = {
     "p",
@@ -105,20 +120,7 @@ def sanitize_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
-        clean_content_tags={
-            "script",
-            "style",
-            "iframe",
-            "object",
-            "embed",
-            "noscript",
-            "template",
-            "svg",
-            "math",
-            "form",
-            "textarea",
-            "select",
-        },
+        clean_content_tags=DROP_WITH_CONTENT,
     )
 
 

@@ -19,22 +19,13 @@ import nh3
 
 from newsarchive.archive import Archive, ArchiveError
 from newsarchive.diff import diff_html, diff_stats, diff_texts
-from newsarchive.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from newsarchive.extract.sanitize import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    DROP_WITH_CONTENT,
+    URL_SCHEMES,
+)
 
-_DROP_CONTENT = {
-    "script",
-    "style",
-    "iframe",
-    "object",
-    "embed",
-    "noscript",
-    "template",
-    "svg",
-    "math",
-    "form",
-    "textarea",
-    "select",
-}
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"}
 
@@ -61,7 +52,7 @@ def sanitize_body(html: str, image_src: Callable[[str], str | None] | None) -> t
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
-        clean_content_tags=_DROP_CONTENT,
+        clean_content_tags=DROP_WITH_CONTENT,
         attribute_filter=rewrite,
         url_relative="pass_through",
     )

@@ -16,7 +16,12 @@ from urllib.parse import urlsplit
 import nh3
 from markupsafe import Markup
 
-from newsarchive.extract.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from newsarchive.extract.sanitize import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    DROP_WITH_CONTENT,
+    URL_SCHEMES,
+)
 from newsarchive.text.script import to_simplified, to_traditional
 
 DisplayScript = Literal["original", "simplified", "traditional"]
@@ -27,20 +32,6 @@ SCRIPTS: tuple[DisplayScript, ...] = ("original", "simplified", "traditional")
 # images are listed separately as captioned links to the original.
 _BODY_TAGS = ALLOWED_TAGS - {"img", "picture"}
 _BODY_ATTRIBUTES = {k: v for k, v in ALLOWED_ATTRIBUTES.items() if k in _BODY_TAGS}
-_DROP_WITH_CONTENT = {
-    "script",
-    "style",
-    "iframe",
-    "object",
-    "embed",
-    "noscript",
-    "template",
-    "svg",
-    "math",
-    "form",
-    "textarea",
-    "select",
-}
 
 
 def article_body(html: str) -> Markup:
@@ -53,7 +44,7 @@ def article_body(html: str) -> Markup:
             url_schemes=URL_SCHEMES,
             link_rel="noopener noreferrer nofollow",
             strip_comments=True,
-            clean_content_tags=_DROP_WITH_CONTENT,
+            clean_content_tags=DROP_WITH_CONTENT,
         )
     )
 
