@@ -3,7 +3,6 @@ result, switch script, and prove no request left the site."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,33 +11,26 @@ import segno
 
 from newsarchive.archive import Archive
 from newsarchive.publish import PublishOptions, publish
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.publish.conftest import ARTICLES
 
-CHROMIUM = Path(os.environ.get("NEWSARCHIVE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "publish"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def browser_page(filled: Archive, tmp_path: Path) -> Iterator[tuple[object, Path, list[str]]]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"chromium not found at {CHROMIUM}")
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is absent (or set NEWSARCHIVE_CHROMIUM)")
     sync_api = pytest.importorskip("playwright.sync_api")
     site = tmp_path / "site"
     publish(filled, site, PublishOptions(base_url="https://mirror.example.org/news/"))
     outside: list[str] = []
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         page = browser.new_page()
 
         def guard(route: object) -> None:

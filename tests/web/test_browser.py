@@ -3,7 +3,6 @@ article, compare two versions, switch script. Screenshots go to artifacts/web/."
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -13,26 +12,15 @@ from pathlib import Path
 import pytest
 
 from newsarchive.web import create_app
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.web.conftest import build_sample
 from tests.web.fakes import Calls
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() or shutil.which("chromium")), reason="Debian's chromium is absent"
-    ),
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is absent"),
 ]
 
 
@@ -64,10 +52,9 @@ def server(tmp_path: Path, fakes: Calls) -> Iterator[str]:
 def test_search_read_compare_and_switch_script(server: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    executable = str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium"))
     problems: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
             # CSP violations and script errors show up as console errors.
