@@ -1,43 +1,53 @@
 """Stories: different outlets' articles about one event, in a batch pass.
 
 Each article (one per duplicate group: members follow their representative) becomes a
-TF-IDF vector of character bigrams of its matching form (script-folded, punctuation
-removed): the title counts three times, then the lead. Bigrams need no segmenter and keep
-names (孟晚舟 -> 孟晚, 晚舟), which is what tells one event from another.
+TF-IDF vector of its words: `segment_for_index` tokens (script-folded jieba words, the
+search segmentation) of the title, counted `TITLE_WEIGHT` times, and of the lead. jieba
+cuts names it does not know into single characters (黎/智/英, 菅/义/伟): runs of single
+characters contribute their bigrams (黎智, 智英) so an unknown name still matches
+itself. Spelling variants of names across outlets (川普/特朗普) are mapped to one form
+(`profiles/name_variants.toml`). Document frequencies are the archive's own; words in
+more than `MAX_DF` of articles (中国, 表示) or in only one carry no weight.
 
-Clustering runs in time order: an article's neighbours are earlier articles within
-`WINDOW_DAYS` with cosine >= `EDGE_MIN` (one sparse product per day against the window,
-never all pairs); it joins the cluster it is most similar to on average (average link
->= `JOIN_MIN`), else starts one. Average link, unlike connected components, does not
-chain a week of COVID-19 updates into one story. Clusters reported by at least two
-outlets are stories. Constants were tuned on bench/data/stories.json (docs/dedup.md).
+Clustering runs in time order: an article joins the cluster whose members it is most
+similar to on average (average link >= `JOIN_MIN`), among clusters still active: last
+article within `ACTIVE_DAYS`, first within `SPAN_DAYS` (so a month of COVID-19 updates
+does not chain into one story); else it starts one. Similarities come from one sparse
+product per day against the window, never all pairs. Clusters reported by at least two
+outlets are stories. Constants were tuned on half of bench/data/stories.json and
+checked on the other half (docs/dedup.md).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from newsarchive.dedup.fingerprint import matching_codes
 from newsarchive.text.normalize import fold_for_matching
+from newsarchive.text.segment import fold, is_cjk, segment_folded
 
 if TYPE_CHECKING:
     from scipy import sparse
 
     from newsarchive.archive import Archive
 
-WINDOW_DAYS = 3.0
-EDGE_MIN = 0.2
-JOIN_MIN = 0.12
-TITLE_WEIGHT = 3  # the title names the event; the lead adds its particulars
-LEAD_CHARS = 300
-MAX_DF = 0.02  # bigrams in more than 2% of articles (中国, 美国, 表示) carry no event
+ACTIVE_DAYS = 2.0  # a story takes new articles while its last one is this recent
+SPAN_DAYS = 4.0  # ... and its first one no older than this
+JOIN_MIN = 0.12  # average cosine to a story's members needed to join it
+TITLE_WEIGHT = 6  # the title names the event; the lead adds its particulars
+LEAD_CHARS = 160  # characters of the body segmented for the lead
+LEAD_TOKENS = 60
+MAX_DF = 0.05  # words in more than 5% of articles (中国, 美国, 表示) carry no event
 MIN_DF_CUTOFF = 5
 _DAY = 86400.0
 
@@ -73,45 +83,69 @@ class _Doc:
     rep: int  # representative of its duplicate group (itself if none)
 
 
-def _bigrams(text: str) -> np.ndarray:
-    codes = matching_codes(text).astype(np.int64)
-    if codes.size < 2:
-        return np.empty(0, dtype=np.int64)
-    return (codes[:-1] << 21) | codes[1:]
+@cache
+def _variants() -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    raw = resources.files("newsarchive.profiles").joinpath("name_variants.toml").read_text("utf-8")
+    table = {fold(k): fold(v) for k, v in tomllib.loads(raw).get("variants", {}).items()}
+    if not table:
+        return None, table
+    return re.compile("|".join(map(re.escape, sorted(table, key=len, reverse=True)))), table
 
 
-def _load(conn: sqlite3.Connection) -> tuple[list[_Doc], list[np.ndarray]]:
+def story_terms(text: str) -> list[str]:
+    """Words of `text` for story matching: folded, name variants unified, jieba words
+    of two or more characters, and bigrams of runs of single characters."""
+    rx, table = _variants()
+    folded = fold(text)
+    if rx is not None:
+        folded = rx.sub(lambda m: table[m.group()], folded)
+    out: list[str] = []
+    run: list[str] = []
+    for tok in [*segment_folded(folded), ""]:
+        if len(tok) == 1 and is_cjk(tok):
+            run.append(tok)
+            continue
+        out.extend(x + y for x, y in zip(run, run[1:], strict=False))
+        run.clear()
+        if len(tok) >= 2:
+            out.append(tok)
+    return out
+
+
+def _load(conn: sqlite3.Connection) -> tuple[list[_Doc], list[list[str]]]:
     reps = {r[0]: r[1] for r in conn.execute("SELECT article_id, group_id FROM dedup_members")}
     docs: list[_Doc] = []
-    grams: list[np.ndarray] = []
+    terms: list[list[str]] = []
     rows = conn.execute(
-        "SELECT a.id, a.outlet, a.first_seen, v.title, v.text, v.published_ts"
-        " FROM articles a JOIN versions v ON v.id=a.latest_version_id ORDER BY a.id"
+        "SELECT a.id, a.outlet, a.first_seen, v.title, substr(v.text, 1, ?), v.published_ts"
+        " FROM articles a JOIN versions v ON v.id=a.latest_version_id ORDER BY a.id",
+        (LEAD_CHARS,),
     )
-    for aid, outlet, first_seen, title, text, pts in rows:
+    for aid, outlet, first_seen, title, lead, pts in rows:
         ts = pts if pts is not None else datetime.fromisoformat(first_seen).timestamp()
         docs.append(_Doc(aid, outlet, ts, title, reps.get(aid, aid)))
-        title_grams = _bigrams(title)
-        grams.append(np.concatenate([title_grams] * TITLE_WEIGHT + [_bigrams(text[:LEAD_CHARS])]))
-    return docs, grams
+        terms.append(story_terms(title) * TITLE_WEIGHT + story_terms(lead)[:LEAD_TOKENS])
+    return docs, terms
 
 
-def _tfidf(grams: list[np.ndarray]) -> sparse.csr_matrix:
+def _tfidf(terms: list[list[str]]) -> sparse.csr_matrix:
     # scipy costs ~0.5 s to import: only the story pass needs it, not every import job.
     from scipy import sparse
 
-    lengths = np.array([g.size for g in grams])
-    allg = np.concatenate(grams) if grams else np.empty(0, dtype=np.int64)
-    vocab, cols = np.unique(allg, return_inverse=True)
-    rows = np.repeat(np.arange(len(grams)), lengths)
+    vocab: dict[str, int] = {}
+    cols = np.fromiter(
+        (vocab.setdefault(t, len(vocab)) for doc in terms for t in doc), dtype=np.int64
+    )
+    lengths = np.array([len(doc) for doc in terms], dtype=np.int64)
+    rows = np.repeat(np.arange(len(terms)), lengths)
     m = sparse.csr_matrix(
-        (np.ones(allg.size, dtype=np.float32), (rows, cols)), shape=(len(grams), vocab.size)
+        (np.ones(cols.size, dtype=np.float32), (rows, cols)), shape=(len(terms), len(vocab))
     )
     m.sum_duplicates()
     m.data = 1.0 + np.log(m.data)
-    df = np.bincount(m.indices, minlength=vocab.size)
-    n = max(len(grams), 1)
-    idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)  # smoothed, as sklearn
+    df = np.bincount(m.indices, minlength=len(vocab))
+    n = max(len(terms), 1)
+    idf = np.log((1 + n) / (1 + df)).astype(np.float32)
     # Too common, or seen once: no evidence. The floor keeps small archives usable.
     idf[(df > max(MAX_DF * n, MIN_DF_CUTOFF)) | (df < 2)] = 0.0
     m = m.multiply(idf[None, :]).tocsr()
@@ -124,42 +158,63 @@ def _cluster(docs: list[_Doc], x: sparse.csr_matrix) -> list[list[int]]:
     """Time-ordered average-link clustering; returns clusters as lists of doc indexes."""
     order = sorted(range(len(docs)), key=lambda i: docs[i].ts)
     ts = np.array([docs[i].ts for i in order])
-    xo = x[order]
-    cluster_of = np.full(len(order), -1)
-    clusters: list[list[int]] = []
+    xo = x[order].tocsr()
+    n = len(order)
+    cluster_of = np.full(n, -1, dtype=np.int64)
+    size = np.zeros(n)
+    first = np.zeros(n)
+    last = np.zeros(n)
+    count = 0
     day_start = 0
-    while day_start < len(order):
-        day_end = int(np.searchsorted(ts, ts[day_start] + _DAY, side="left"))
-        day_end = max(day_end, day_start + 1)
-        win_start = int(np.searchsorted(ts, ts[day_start] - WINDOW_DAYS * _DAY, side="left"))
+    while day_start < n:
+        day_end = max(int(np.searchsorted(ts, ts[day_start] + _DAY)), day_start + 1)
+        win_start = int(np.searchsorted(ts, ts[day_start] - SPAN_DAYS * _DAY))
         sims = (xo[day_start:day_end] @ xo[win_start:day_end].T).tocsr()
         for i in range(day_start, day_end):
-            row = sims.getrow(i - day_start)
-            score: dict[int, float] = defaultdict(float)
-            for j, s in zip(row.indices, row.data, strict=True):
-                jj = win_start + int(j)
-                if jj >= i or s < EDGE_MIN or ts[i] - ts[jj] > WINDOW_DAYS * _DAY:
-                    continue
-                score[int(cluster_of[jj])] += float(s)
-            best, best_avg = -1, 0.0
-            for c, total in score.items():
-                avg = total / len(clusters[c])
-                if avg > best_avg:
-                    best, best_avg = c, avg
-            if best >= 0 and best_avg >= JOIN_MIN:
-                clusters[best].append(i)
-                cluster_of[i] = best
-            else:
-                cluster_of[i] = len(clusters)
-                clusters.append([i])
+            lo, hi = sims.indptr[i - day_start], sims.indptr[i - day_start + 1]
+            earlier = sims.indices[lo:hi] + win_start
+            keep = earlier < i
+            found = _best_cluster(
+                cluster_of[earlier[keep]], sims.data[lo:hi][keep], ts[i], size, first, last
+            )
+            if found < 0:
+                found = count
+                count += 1
+                first[found] = ts[i]
+            cluster_of[i] = found
+            size[found] += 1
+            last[found] = ts[i]
         day_start = day_end
-    return [[order[i] for i in c] for c in clusters]
+    clusters: list[list[int]] = [[] for _ in range(count)]
+    for i, c in enumerate(cluster_of):
+        clusters[c].append(order[i])
+    return clusters
+
+
+def _best_cluster(
+    clusters: np.ndarray,
+    sims: np.ndarray,
+    now: float,
+    size: np.ndarray,
+    first: np.ndarray,
+    last: np.ndarray,
+) -> int:
+    """The active cluster with the best average similarity, if >= JOIN_MIN, else -1."""
+    active = (last[clusters] >= now - ACTIVE_DAYS * _DAY) & (
+        first[clusters] >= now - SPAN_DAYS * _DAY
+    )
+    if not active.any():
+        return -1
+    ids, inverse = np.unique(clusters[active], return_inverse=True)
+    avg = np.bincount(inverse, weights=sims[active]) / size[ids]
+    best = int(np.argmax(avg))
+    return int(ids[best]) if avg[best] >= JOIN_MIN else -1
 
 
 def rebuild_stories(archive: Archive) -> int:
     """Recompute every story from the archive; returns how many there are."""
     with archive.transaction() as conn:
-        docs, grams = _load(conn)
+        docs, terms = _load(conn)
         conn.execute("DELETE FROM story_articles")
         conn.execute("DELETE FROM stories")
         index = {d.id: k for k, d in enumerate(docs)}
@@ -171,7 +226,7 @@ def rebuild_stories(archive: Archive) -> int:
                 followers[index[d.rep]].append(k)
         count = 0
         if lead:
-            x = _tfidf([grams[k] for k in lead])
+            x = _tfidf([terms[k] for k in lead])
             for cluster in _cluster([docs[k] for k in lead], x):
                 members = [lead[c] for c in cluster]
                 members += [f for m in members for f in followers.get(m, [])]
