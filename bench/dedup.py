@@ -297,6 +297,46 @@ def bench_hook_cost(workdir: Path) -> None:
     out("dedup hook CPU cost per imported file", f"{extra * 1000:.2f} ms")
 
 
+def bench_writer_cost(workdir: Path, n: int = 2000) -> None:
+    """The dedup hook's cost in the import's single writer: `n` drafts from the jekyll
+    tarball, prepared as the parse workers prepare them (`prepare_draft`, not timed),
+    then `archive.ingest` timed (CPU) into fresh archives with only the dedup hook and
+    with no hook; the difference is what the writer pays per article."""
+    from newsarchive.archive import prepare_draft
+    from newsarchive.dedup import DedupHook
+    from newsarchive.readers import read_path
+
+    items: list[Any] = []
+    for item in read_path(MIRRORS / "jekyll-waimei.tar.xz"):
+        if isinstance(item, tuple):
+            items.append(item)
+            if len(items) >= n:
+                break
+    t = time.process_time()
+    for draft, _capture in items:
+        prepare_draft(draft, [DedupHook()])
+    prep = time.process_time() - t
+    out("dedup prepare (parse workers)", f"{prep / len(items) * 1000:.3f} ms/article CPU")
+    cpu: dict[str, float] = {}
+    for _ in range(2):  # twice, alternating, to see the noise on a shared machine
+        for label, hooks in (("no hook", []), ("dedup hook", [DedupHook()])):
+            db = workdir / "writer.db"
+            for p in db.parent.glob(db.name + "*"):
+                p.unlink()
+            archive = Archive.open(db, hooks=hooks)
+            t = time.process_time()
+            with archive.transaction():
+                for draft, capture in items:
+                    archive.ingest(draft, capture)
+            dt = time.process_time() - t
+            cpu[label] = min(cpu.get(label, dt), dt)
+            archive.close()
+    for label, dt in cpu.items():
+        out(f"writer ingest [{label}]", f"{dt / len(items) * 1000:.3f} ms/article CPU (best of 2)")
+    extra = (cpu["dedup hook"] - cpu["no hook"]) / len(items)
+    out("dedup hook cost in the writer", f"{extra * 1000:.3f} ms/article CPU")
+
+
 # -- 5. synthetic near-duplicates -------------------------------------------------------
 
 JUNK_TOP = "【诚征荣誉会员】溪流汇成大海，您的支持是我们前进的动力。#### 🎬 精彩视频推荐 💥 热点 🔥"
@@ -523,7 +563,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     )
     ap.add_argument("--sample", type=int, default=500, help="articles to copy for near-dups")
     ap.add_argument("--show", type=int, default=0, help="print N samples for hand checking")
-    ap.add_argument("--only", default="urls,pass,hook,neardup,peer,stories")
+    ap.add_argument("--only", default="urls,pass,hook,writer,neardup,peer,stories")
     args = ap.parse_args(list(argv) if argv is not None else None)
     only = set(args.only.split(","))
     if not MIRRORS.is_dir():
@@ -555,6 +595,8 @@ def main(argv: Iterable[str] | None = None) -> None:
         bench_stories(work)
     if "hook" in only:
         bench_hook_cost(args.workdir)
+    if "writer" in only:
+        bench_writer_cost(args.workdir)
     if "neardup" in only:
         # on a copy: the synthetic articles must arrive incrementally, every run
         nd = args.workdir / "neardup.db"

@@ -145,7 +145,9 @@ def _tfidf(terms: list[list[str]]) -> sparse.csr_matrix:
     m.data = 1.0 + np.log(m.data)
     df = np.bincount(m.indices, minlength=len(vocab))
     n = max(len(terms), 1)
-    idf = np.log((1 + n) / (1 + df)).astype(np.float32)
+    # Smoothed as sklearn's (+1): in a small archive a word shared by all articles still
+    # counts (measured on the labelled events: F1 0.625 with, 0.630 without).
+    idf = (np.log((1 + n) / (1 + df)) + 1.0).astype(np.float32)
     # Too common, or seen once: no evidence. The floor keeps small archives usable.
     idf[(df > max(MAX_DF * n, MIN_DF_CUTOFF)) | (df < 2)] = 0.0
     m = m.multiply(idf[None, :]).tocsr()
