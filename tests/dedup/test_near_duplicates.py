@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Archive, prepare_draft
 from newsarchive.dedup import (
+    DedupHook,
     duplicate_groups,
     duplicates_of,
     rebuild_index,
     representative_of,
 )
 from newsarchive.dedup.fingerprint import matching_form
+from newsarchive.model import Capture, Draft
 from newsarchive.text.script import to_traditional
 from tests.dedup.conftest import Ingest, by_title
 
@@ -126,3 +129,44 @@ def test_rebuild_finds_the_same_groups_as_the_hook(
     with archive.transaction() as conn:
         assert rebuild_index(conn) == len(articles) + 1
     assert _groups(archive) == before and len(before) == 1
+
+
+def _band_rows(archive: Archive) -> list[tuple[int, int]]:
+    return archive.conn.execute("SELECT key, article_id FROM dedup_bands ORDER BY 1, 2").fetchall()
+
+
+def test_prepared_drafts_index_exactly_as_unprepared_ones(
+    tmp_path: Path, articles: list[dict[str, Any]]
+) -> None:
+    """The parse workers' `prepare` must change nothing but where the work is done."""
+    bbc = by_title(articles, "李登辉去世")
+    drafts = [(a["title"], a["text"], a["url"]) for a in articles]
+    drafts.append(("转载", to_traditional(bbc["text"]), "https://copy.example/p"))
+    state = []
+    for prepared in (False, True):
+        archive = Archive.open(tmp_path / f"{prepared}.db", hooks=[DedupHook()])
+        for title, text, url in drafts:
+            draft = Draft(title=title, text=text, html="", url=url, outlet="x")
+            if prepared:
+                prepare_draft(draft, archive.hooks)
+                assert "dedup.signature" in draft.derived
+            archive.ingest(draft, Capture(raw=url.encode(), format="jekyll", location=url))
+        state.append((_groups(archive), _band_rows(archive)))
+        archive.close()
+    assert state[0] == state[1] and len(state[0][0]) == 1
+
+
+def test_a_new_version_or_removal_leaves_no_bucket_rows_behind(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    first = ingest(dw)
+    rows_v1 = _band_rows(archive)
+    ingest(dw, text=dw["text"][:800] + "\n（更新）")
+    rows_v2 = _band_rows(archive)
+    assert rows_v2 and rows_v2 != rows_v1
+    assert {a for _, a in rows_v2} == {first.article_id}
+    # an archive indexed before the keys were stored: they are recomputed from the text
+    archive.conn.execute("UPDATE dedup_signatures SET band_keys=NULL")
+    archive.remove_article(first.article_id)
+    assert _band_rows(archive) == []

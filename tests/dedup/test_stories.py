@@ -7,6 +7,7 @@ from typing import Any
 
 from newsarchive.archive import Archive
 from newsarchive.dedup import rebuild_stories, stories, story_of
+from newsarchive.dedup.story_pass import story_terms
 from tests.dedup.conftest import Ingest, by_title
 
 
@@ -55,3 +56,12 @@ def test_stories_are_recomputed_when_articles_change(
     bbc = by_title(articles, "李登辉去世：")
     ingest(bbc)
     assert [set(s.outlets) for s in stories(archive)] == [{"德国之声", "BBC"}]
+
+
+def test_story_terms_keep_unknown_names_and_unify_spelling_variants() -> None:
+    # jieba cuts 黎智英 into single characters: their bigrams still name him
+    assert {"黎智", "智英"} <= set(story_terms("黎智英被捕"))
+    # Taiwan's 川普 and the mainland's 特朗普, in either script, are one word
+    assert story_terms("川普確診") == story_terms("特朗普确诊")
+    # single characters on their own carry no event
+    assert "的" not in story_terms("美国的总统")

@@ -59,9 +59,9 @@ class DedupHook:
 
     def prepare(self, draft: Draft) -> None:
         """Fingerprint ahead of storing (in the importer's parse workers)."""
-        draft.derived[_DERIVED_KEY] = signature(
-            draft.url, matching_text(draft.title, draft.text)
-        )[0]
+        draft.derived[_DERIVED_KEY] = signature(draft.url, matching_text(draft.title, draft.text))[
+            0
+        ]
 
     def on_version(
         self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
@@ -95,9 +95,7 @@ def mark_stories_stale(conn: sqlite3.Connection) -> None:
 def _insert_bands_sql(n: int) -> str:
     # One statement for all of an article's keys: executemany paid ~2 us of Python and
     # statement reset per row, 26 rows per article.
-    return "INSERT OR IGNORE INTO dedup_bands(key, article_id) VALUES" + ",".join(
-        ["(?,?)"] * n
-    )
+    return "INSERT OR IGNORE INTO dedup_bands(key, article_id) VALUES" + ",".join(["(?,?)"] * n)
 
 
 def index_article(

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -105,7 +106,7 @@ def story_terms(text: str) -> list[str]:
         if len(tok) == 1 and is_cjk(tok):
             run.append(tok)
             continue
-        out.extend(x + y for x, y in zip(run, run[1:], strict=False))
+        out.extend(x + y for x, y in pairwise(run))
         run.clear()
         if len(tok) >= 2:
             out.append(tok)
