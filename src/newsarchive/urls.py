@@ -125,7 +125,10 @@ def edition_key(url: str) -> str | None:
         host = urlsplit(url.strip() if "//" in url else "//" + url.strip()).hostname or ""
     except ValueError:
         return None
-    if not host_rule(host.removeprefix("www.")):  # cheap exit for most outlets
+    first = host_rule(host.removeprefix("www."))
+    # Cheap exit for most articles (canonicalising cost ~0.25 ms): an alias or mirror
+    # host carries its outlet's rules, so no editions here means none after it either.
+    if first is None or not first.editions:
         return None
     canon = canonical_url(url)
     parts = urlsplit(canon)
