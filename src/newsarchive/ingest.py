@@ -25,7 +25,7 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TypeVar, cast
 
-from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, prepare_draft
+from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, pack_blob, prepare_draft
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
@@ -149,13 +149,13 @@ def _parse_in_pool(
             if isinstance(slim, str):  # the reason it could not be read
                 yield ReadError(raw.location, slim, raw.data)
             else:
-                draft, fmt = slim
-                yield draft, Capture(raw.data, fmt, raw.location, digest=item.digest)
+                draft, fmt, packed = slim
+                yield draft, Capture(raw.data, fmt, raw.location, digest=item.digest, packed=packed)
 
 
-# What a worker sends back: the draft and its format, or the reason for an error. The
-# raw bytes stay in this process (sending them back would double the traffic).
-_Slim = tuple[Draft, str] | str
+# What a worker sends back: the draft, its format and the raw bytes as stored
+# (compressed), or the reason for an error. The raw bytes themselves stay in this process.
+_Slim = tuple[Draft, str, tuple[str, bytes]] | str
 
 # The hooks whose `prepare` a parse worker runs (those of the archive being written).
 _WORKER_HOOKS: list[ArchiveHook] = []
@@ -169,7 +169,7 @@ def _parse_slim(item: RawFile) -> _Slim:
     result = parse_file(item)
     if isinstance(result, ReadError):
         return result.reason
-    return prepare_draft(result[0], _WORKER_HOOKS), result[1].format
+    return prepare_draft(result[0], _WORKER_HOOKS), result[1].format, pack_blob(item.data)
 
 
 _END = object()
