@@ -56,6 +56,7 @@ CONTAINER_TAGS = frozenset(
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[。！？.!?][」”\"')）]?$")
+_SENTENCE_STOP = re.compile(r"[。！？]|[.!?](?:\s|$)")
 MIN_BLOCK_CHARS = 20
 # A block long enough to be the article's first paragraph (not a dateline or byline).
 LEAD_MIN_CHARS = 25
@@ -133,12 +134,39 @@ def _inside_link(el: HtmlElement) -> bool:
     return False
 
 
+AMID_PROSE_PARAGRAPHS = 1
+
+
+def _is_prose(own: str, el: HtmlElement) -> bool:
+    """Ends like a sentence, or holds several (a paragraph whose last words are a link
+    or a signature has no final full stop)."""
+    if _SENTENCE_END.search(own):
+        return True
+    return len(_SENTENCE_STOP.findall(_own_text(el))) >= 2
+
+
+def _amid_prose(lst: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether the list's parent has prose paragraphs of its own beside the list."""
+    parent = lst.getparent()
+    if parent is None:
+        return False
+    if parent not in cache:
+        prose = 0
+        for p in parent.iterchildren("p"):
+            own = _SPACE.sub("", p.text_content())
+            if len(own) >= LEAD_MIN_CHARS and _SENTENCE_END.search(own):
+                prose += 1
+        cache[parent] = prose >= AMID_PROSE_PARAGRAPHS
+    return cache[parent]
+
+
 def score_containers(
     body: HtmlElement, blocks: list[HtmlElement] | None = None
 ) -> dict[HtmlElement, float]:
     """Readability-style accumulation of paragraph scores into their ancestors; the prose
     blocks that scored are appended to `blocks` in document order."""
     scores: dict[HtmlElement, float] = {}
+    prose_cache: dict[HtmlElement, bool] = {}
     for el in body.iter(*BLOCK_TAGS):
         own = _SPACE.sub("", _own_text(el))
         if len(own) < MIN_BLOCK_CHARS or _inside_link(el):
@@ -150,7 +178,7 @@ def score_containers(
         if punct == 0 and len(own) < 80:
             continue  # a headline, a date line, a label: no prose without punctuation
         score = 1.0 + punct + min(len(own) / 100.0, 3.0)
-        if blocks is not None and len(own) >= LEAD_MIN_CHARS and _SENTENCE_END.search(own):
+        if blocks is not None and len(own) >= LEAD_MIN_CHARS and _is_prose(own, el):
             # Prose, not a "时间：2024-05-20 来源：新华网" or "By X | Nov 18, 2019" line.
             blocks.append(el)
         parent = el if el.tag in CONTAINER_TAGS else el.getparent()
@@ -158,9 +186,10 @@ def score_containers(
             if parent is None:
                 break
             scores[parent] = scores.get(parent, 0.0) + score * share
-            if parent.tag in ("ul", "ol"):
+            if parent.tag in ("ul", "ol") and not _amid_prose(parent, prose_cache):
                 # A list's prose stops at the list: teaser streams are lists, and must not
-                # lift the page region around them (a listicle's list still scores).
+                # lift the page region around them (a listicle's list still scores). A
+                # list between an article's own paragraphs is part of its text.
                 break
             parent = parent.getparent()
     return scores
@@ -212,6 +241,25 @@ def _holds(el: HtmlElement, block: HtmlElement | None) -> bool:
     return block is not None and (block is el or any(a is el for a in block.iterancestors()))
 
 
+def _continues(el: HtmlElement, anchor: HtmlElement | None, blocks: list[HtmlElement]) -> bool:
+    """Whether the prose block right after the anchor (the first prose after the headline)
+    lies inside `el`."""
+    if anchor is None:
+        return False
+    for i, block in enumerate(blocks):
+        if block is anchor:
+            return i + 1 < len(blocks) and _holds(el, blocks[i + 1])
+    return False
+
+
+def _is_standfirst(near: HtmlElement, anchor: HtmlElement | None, blocks: list) -> bool:
+    """A one-sentence summary alone in its box under the headline (a "hero" header), as
+    opposed to a short article of one paragraph, which says more than one thing."""
+    if anchor is None or sum(1 for b in blocks if _holds(near, b)) != 1:
+        return False
+    return len(_SENTENCE_STOP.findall(anchor.text_content().strip())) <= 1
+
+
 NEAR_TITLE_SHARE = 0.25
 # ...and if it holds a few sentences itself, not just a promo line under the headline.
 NEAR_TITLE_MIN_SCORE = 15.0
@@ -248,7 +296,13 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
         if near and (best_near is None or final > best_near.score):
             best_near = candidate
     if best is not None and not best.near_title and best_near is not None:
-        if any(a is best_near.element for a in best.element.iterancestors()):
+        if _is_standfirst(best_near.element, first, blocks) and _continues(
+            best.element, first, blocks
+        ):
+            # The first prose after the headline is a standfirst in a header box, and the
+            # winner's prose starts right after it: the body follows its summary.
+            best.near_title = True
+        elif any(a is best_near.element for a in best.element.iterancestors()):
             # The winner sits inside the region that starts after the headline (a body
             # div next to a summary box): it is the article, the region is wider.
             best.near_title = True

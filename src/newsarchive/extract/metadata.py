@@ -89,14 +89,24 @@ def find_title(root: HtmlElement) -> str:
     return stripped
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
+def _match_key(text: str) -> str:
+    # Headline and <title> differ in punctuation ("..." vs "…", curly vs straight quotes)
+    # and case more often than in words.
+    return _NON_WORD.sub("", text).casefold()
+
+
 def title_element(root: HtmlElement, title: str) -> HtmlElement | None:
     """The page's headline element: an h1/h2 whose text is the title (or contains it)."""
-    if not title:
+    key = _match_key(title)
+    if not key:
         return None
     for tag in ("h1", "h2"):
         for el in root.iter(tag):
-            text = _clean(el.text_content())
-            if text and (text == title or (len(text) >= 4 and (text in title or title in text))):
+            text = _match_key(el.text_content())
+            if text and (text == key or (len(text) >= 4 and (text in key or key in text))):
                 return el
     return None
 
