@@ -17,7 +17,9 @@ from newsarchive.extract.dates import ld_json_field
 from newsarchive.text.script import detect_script
 
 _SPACE = re.compile(r"\s+")
-_TITLE_SEPARATORS = re.compile(r"\s*(?:\s[-|–—·]\s|[|｜_]|\s[-–—]{1,2}|——|－)\s*")
+_TITLE_SEPARATORS = re.compile(
+    r"\s*(?:\s[-|–—·]\s|[|｜_]|\s[-–—]{1,2}|——|－|(?<=[\u3400-\u9fff》」”])-(?=[\u3400-\u9fff]))\s*"
+)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
@@ -103,7 +105,8 @@ def title_element(root: HtmlElement, title: str) -> HtmlElement | None:
     key = _match_key(title)
     if not key:
         return None
-    for tag in ("h1", "h2"):
+    # Some sites set the headline in an <h3>; it is only tried when no h1/h2 matches.
+    for tag in ("h1", "h2", "h3"):
         for el in root.iter(tag):
             text = _match_key(el.text_content())
             if text and (text == key or (len(text) >= 4 and (text in key or key in text))):
