@@ -234,7 +234,17 @@ def _first_block_after(
     if title_el is None or title_el not in offsets:
         return None
     title_end = offsets[title_el] + len(_SPACE.sub("", title_el.text_content()))
-    return next((b for b in blocks if offsets.get(b, -1) >= title_end), None)
+    first = next((b for b in blocks if offsets.get(b, -1) >= title_end), None)
+    if first is None or offsets[first] - title_end > MAX_TITLE_GAP:
+        # Far below the headline, the first prose is a dialog or a footer notice: the
+        # article itself had no sentence to anchor on.
+        return None
+    return first
+
+
+# Non-space characters between the headline and its article's first paragraph: bylines,
+# dates, share bars, a picture caption, a summary box all fit.
+MAX_TITLE_GAP = 1500
 
 
 def _holds(el: HtmlElement, block: HtmlElement | None) -> bool:

@@ -80,8 +80,12 @@ def find_title(root: HtmlElement) -> str:
     page_title = _clean(title_el.text_content()) if title_el is not None else ""
     h1s = [_clean(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if 4 <= len(h) <= 200]
+    if og and page_title and og == page_title:
+        # og:title is the page title with its site suffix: the h1 names the headline
+        # (a four-character Chinese headline is shorter than many site names).
+        return next((h for h in h1s if h in og), strip_site_suffix(og))
     if og:
-        return strip_site_suffix(og) if page_title and og == page_title else og
+        return og
     for h1 in h1s:
         if page_title and h1 in page_title:
             return h1
