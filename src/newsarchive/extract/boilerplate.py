@@ -165,11 +165,34 @@ def _link_list_start(leaves: list[Any], texts: list[str], end: int) -> int:
     return start if links >= LINK_LIST_MIN_BLOCKS and start > 0 else end
 
 
+# A line that is only a "related / recommended" header: what follows it is a list of
+# other stories, however it is marked up.
+_RELATED_HEADER = re.compile(
+    r"^[\s【\[]*(?:相关|相關|延伸|推荐|推薦|热门|熱門|更多|猜你喜欢|猜你喜歡)"
+    r"(?:新闻|新聞|阅读|閱讀|文章|推荐|推薦|报道|報導|链接|連結|资讯|資訊)?"
+    r"(?:阅读|閱讀|推荐|推薦)?[\s】\]：:]*$|^(?:Related|Read more|More stories)\W*$",
+    re.IGNORECASE,
+)
+# ...when it comes late: in the last part of the article's text.
+RELATED_TAIL_SHARE = 0.6
+
+
+def _related_list_start(texts: list[str]) -> int:
+    total = sum(len(t) for t in texts)
+    seen = 0
+    for i, text in enumerate(texts):
+        if seen >= RELATED_TAIL_SHARE * total and i > 0 and _RELATED_HEADER.match(text):
+            return i
+        seen += len(text)
+    return len(texts)
+
+
 def trim_html(root: Any) -> None:
     """Drop boilerplate blocks at the head and tail of an extracted article, in place."""
     leaves = _leaf_blocks(root)
     texts = [" ".join("".join(el.itertext()).split()) for el in leaves]
-    cut = _link_list_start(leaves, texts, len(texts))
+    cut = _related_list_start(texts)
+    cut = _link_list_start(leaves, texts, cut)
     leaves, texts, dropped = leaves[:cut], texts[:cut], leaves[cut:]
     kept = trim_paragraphs(texts)
     start = next((i for i in range(len(texts)) if not is_edge_junk(texts[i])), len(texts))
