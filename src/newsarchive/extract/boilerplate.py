@@ -66,6 +66,13 @@ _EDGE_JUNK = re.compile(
     r")",
     re.IGNORECASE,
 )
+# Copyright notices that do not open their line ("XX网专稿，未经书面授权请勿转载。").
+_EDGE_NOTICE = re.compile(
+    r"请勿转载|請勿轉載|禁止转载|禁止轉載|不得转载|不得轉載|未经授权|未經授權|未经书面授权|"
+    r"未經書面授權|版权所有|版權所有|转载请注明|轉載請註明|All rights reserved",
+    re.IGNORECASE,
+)
+_MAX_NOTICE_LEN = 80
 _MAX_EDGE_LEN = 120
 MAX_JUNK_SHARE = 0.4
 
@@ -108,6 +115,8 @@ def _chars(el: HtmlElement) -> int:
 
 def is_edge_junk(paragraph: str) -> bool:
     p = paragraph.strip()
+    if len(p) <= _MAX_NOTICE_LEN and _EDGE_NOTICE.search(p):
+        return True
     return len(p) <= _MAX_EDGE_LEN and bool(_EDGE_JUNK.match(p))
 
 

@@ -326,6 +326,19 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
 SIBLING_SHARE = 0.2
 
 
+def _is_summary(el: HtmlElement) -> bool:
+    """One short prose paragraph with hardly a link: a summary box or standfirst."""
+    text = _SPACE.sub("", el.text_content())
+    if not (LEAD_MIN_CHARS <= len(text) <= SUMMARY_MAX_CHARS) or not _SENTENCE_END.search(text):
+        return False
+    if _link_chars(el) > 0.1 * len(text):
+        return False
+    return not any(True for _ in el.iter("ul", "ol", "table", "img", "h1", "h2", "h3"))
+
+
+SUMMARY_MAX_CHARS = 300
+
+
 def _with_siblings(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
     """Readability's sibling rule: an article split over several sibling blocks (a lead
     paragraph before the body div, a body cut by an ad slot into columns) is kept whole.
@@ -334,9 +347,13 @@ def _with_siblings(best: Candidate, scores: dict[HtmlElement, float]) -> list[Ht
     if parent is None:
         return [best.element]
     parts = []
-    for sib in parent:
+    siblings = [s for s in parent if isinstance(s.tag, str)]
+    for n, sib in enumerate(siblings):
         if sib is best.element:
             parts.append(sib)
+            continue
+        if n + 1 < len(siblings) and siblings[n + 1] is best.element and _is_summary(sib):
+            parts.append(sib)  # the standfirst right above the body ("核心提示：…")
             continue
         if not isinstance(sib.tag, str):
             continue
