@@ -40,7 +40,7 @@ JUNK_TAGS = ("form", "nav", "aside", "footer")
 # Attribute words for blocks that are never article text.
 _JUNK_ATTR = re.compile(
     r"(?:^|[-_\s])(?:comments?|comment-?list|share|sharing|social|related|recommend\w*|"
-    r"sidebar|side-?bar|footer|alert-?box|dialog|overlay|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
+    r"sidebar|side-?bar|footer|alert-?box|dialog|overlay|pay|payment|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
     r"adsbygoogle|banner|sponsor\w*|promo|popup|modal|cookie|subscribe|newsletter|"
     r"hot-?news|hotlist|rank\w*|pager|pagination|toolbar|login|"
     r"copyright|disclaimer|statement|qrcode|weixin-?code)(?:$|[-_\s\d])",
