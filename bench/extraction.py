@@ -221,9 +221,11 @@ def per_page_table(
         return f1(f1s["ours"][i]) - best if "ours" in f1s else 0.0
 
     for i in sorted(members, key=gap):
-        tp, fp, fn = f1s["ours"][i] if "ours" in f1s else (0.0, 0.0, 0.0)
+        _tp, fp, fn = f1s["ours"][i] if "ours" in f1s else (0.0, 0.0, 0.0)
         row = " ".join(f"{f1(f1s[t][i]):8.2f}" for t in outs)
-        print(f"   {gap(i):+9.2f} {fp:5.2f} {fn:5.2f} {row}  {pages[i].key[:12]} {pages[i].url[:60]}")
+        print(
+            f"   {gap(i):+9.2f} {fp:5.2f} {fn:5.2f} {row}  {pages[i].key[:12]} {pages[i].url[:60]}"
+        )
 
 
 def report(name: str, pages: list[Page], outs: dict[str, list[Output]], per_page: bool) -> None:

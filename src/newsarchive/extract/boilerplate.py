@@ -68,8 +68,8 @@ _EDGE_JUNK = re.compile(
 )
 # Copyright notices that do not open their line ("XX网专稿，未经书面授权请勿转载。").
 _EDGE_NOTICE = re.compile(
-    r"请勿转载|請勿轉載|禁止转载|禁止轉載|不得转载|不得轉載|未经授权|未經授權|未经书面授权|"
-    r"未經書面授權|版权所有|版權所有|转载请注明|轉載請註明|All rights reserved",
+    r"(?:请勿|禁止|不得|严禁|未经[^，。]{0,6}授权[^，。]{0,4})转载|(?:請勿|禁止|不得|嚴禁|未經[^，。]{0,6}授權[^，。]{0,4})轉載|"
+    r"转载请注明|轉載請註明|All rights reserved",
     re.IGNORECASE,
 )
 _MAX_NOTICE_LEN = 80
