@@ -130,6 +130,11 @@ def find_author(root: HtmlElement, lead_text: str) -> str | None:
             text = _clean(el.text_content())
             if 1 < len(text) <= 40:
                 return re.sub(r"^(?:by|作者|记者|記者)\s*[：:]?\s*", "", text, flags=re.I) or None
+    return author_from_text(lead_text)
+
+
+def author_from_text(lead_text: str) -> str | None:
+    """A byline at the start of the article text (`作者：张三`, `By Jane Doe`)."""
     m = _BYLINE.search(lead_text[:300])
     return _clean(m[1]) if m else None
 

@@ -182,7 +182,8 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         url=url,
         outlet=canonical_outlet(metadata.find_site_name(root), url),
         published=published,
-        author=raw_author or metadata.find_author(root, text),
+        # The markup was searched above, on the unpruned page: only the text is new here.
+        author=raw_author or metadata.author_from_text(text),
         images=pics,
         lang=lang,
         timestamps=stamps,
