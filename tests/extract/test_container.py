@@ -1,7 +1,8 @@
 """Container choice and trimming rules added after the per-page analysis of the benchmark
 (docs/extract.md): each test builds the page shape that failed, in miniature. The
 standfirst-in-a-hero and lists-amid-prose rules are covered by a real page in the quality
-gate (en-6a72de37e8f9), which a miniature did not reproduce."""
+gate (en-6a72de37e8f9), and the fallback for paragraphs that trafilatura's main pass runs
+together by zh-090704b0cb2e: miniatures did not reproduce them."""
 
 from __future__ import annotations
 
@@ -116,3 +117,42 @@ def test_payment_and_alert_boxes_are_pruned() -> None:
 def test_table_cells_are_separate_words() -> None:
     text = html_to_text("<table><tr><td>1</td><td>Kyle Busch</td><td>5040</td></tr></table>")
     assert text == "1 Kyle Busch 5040"
+
+
+def test_only_h1_is_the_headline_even_when_worded_differently() -> None:
+    root = lxml.html.document_fromstring(
+        "<html><body><h1>Why My Friend Became a Grocery Store</h1></body></html>"
+    )
+    assert title_element(root, "Chasing Instagram Analytics") is not None
+    two = lxml.html.document_fromstring("<html><body><h1>One</h1><h1>Two</h1></body></html>")
+    assert title_element(two, "Chasing Instagram Analytics") is None
+
+
+def test_article_cut_into_chunks_by_ad_rails_is_kept_whole() -> None:
+    def chunk(n: int) -> str:
+        paras = "".join(
+            f"<p>Chunk {n}, paragraph {i}: the players said, after the match, that the "
+            "conditions were hard, the crowd loud, and the result fair.</p>"
+            for i in range(4 if n == 1 else 12)
+        )
+        return (
+            f'<div class="grid"><div class="article-body">{paras}</div>'
+            '<div class="rail">Advertisement</div></div>'
+        )
+
+    body = f'<article><h1>Budget report published</h1><div class="chunks">{chunk(1)}{chunk(2)}</div></article>'
+    text = extract_page(_page(body)).text
+    assert "Chunk 1, paragraph 0" in text and "Chunk 2, paragraph 11" in text
+
+
+def test_subheadings_and_repeated_lines_inside_the_article_are_kept() -> None:
+    paras = "".join(
+        f"<h2>Section {i} heading</h2><p>成人票原价：60元</p>"
+        f"<p>Paragraph {i}: the players said, after the match, that the conditions were "
+        "hard, the crowd loud, and the result fair.</p>"
+        for i in range(5)
+    )
+    body = f'<h1>Budget report published</h1><div class="body">{paras}</div><div>menu</div>'
+    text = extract_page(_page(body)).text
+    assert "Section 3 heading" in text
+    assert text.count("成人票原价：60元") == 5

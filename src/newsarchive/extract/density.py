@@ -320,7 +320,37 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
             best = best_near
     if best is not None:
         best.parts = _with_siblings(best, scores)
+        best.parts = _with_chunks(best, scores)
     return best
+
+
+CHUNK_LEVELS = 3
+
+
+def _with_chunks(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
+    """An article cut into chunks by ad rails (`article__chunks > grid > article__body`,
+    repeated): the other blocks with the winner's exact class, under the same ancestor a
+    few levels up, are the rest of the article when they score like article text."""
+    cls = best.element.get("class")
+    top = best.element
+    for _ in range(CHUNK_LEVELS):
+        top = top.getparent() if top is not None else None
+    if not cls or top is None:
+        return best.parts
+    chunks = []
+    for el in top.iter(best.element.tag):
+        if el.get("class") != cls or any(_holds(p, el) or _holds(el, p) for p in best.parts):
+            continue
+        chars = _text_len(el)
+        if not chars:
+            continue
+        score = scores.get(el, 0.0) * (1 - min(1.0, _link_chars(el) / chars))
+        if score >= SIBLING_SHARE * best.score:
+            chunks.append(el)
+    if not chunks:
+        return best.parts
+    order = {el: i for i, el in enumerate(top.iter())}
+    return sorted(best.parts + chunks, key=lambda el: order.get(el, -1))
 
 
 SIBLING_SHARE = 0.2

@@ -115,7 +115,10 @@ def title_element(root: HtmlElement, title: str) -> HtmlElement | None:
             text = _match_key(el.text_content())
             if text and (text == key or (len(text) >= 4 and (text in key or key in text))):
                 return el
-    return None
+    # og:title and the headline are often worded differently; a page's only <h1> is its
+    # headline all the same.
+    h1s = list(root.iter("h1"))
+    return h1s[0] if len(h1s) == 1 and _match_key(h1s[0].text_content()) else None
 
 
 def find_author(root: HtmlElement, lead_text: str) -> str | None:
