@@ -115,8 +115,14 @@ def test_payment_and_alert_boxes_are_pruned() -> None:
 
 
 def test_table_cells_are_separate_words() -> None:
-    text = html_to_text("<table><tr><td>1</td><td>Kyle Busch</td><td>5040</td></tr></table>")
-    assert text == "1 Kyle Busch 5040"
+    rows = "".join(
+        f"<tr><td>{i}</td><td>Driver{i}</td><td>{5040 - i}</td></tr>" for i in range(1, 12)
+    )
+    intro = "<p>Here is the standing after the last race, as published by the league.</p>"
+    body = f"<h1>Budget report published</h1><div>{intro}<table>{rows}</table></div>"
+    draft = extract_page(_page(body))
+    assert "3 Driver3 5037" in draft.text
+    assert draft.text == html_to_text(draft.html)
 
 
 def test_only_h1_is_the_headline_even_when_worded_differently() -> None:

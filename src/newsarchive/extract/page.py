@@ -182,6 +182,11 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         raise ExtractionError("no article text found")
     article = convert_to_html(doc.body)
     boilerplate.trim_html(article)
+    for cell in article.iter("td", "th"):
+        # trafilatura writes a row's cells back to back: without a space between them a
+        # standings table reads "1Kyle Busch5040". The space is put in the HTML so that
+        # the text stays what html_to_text gives for the stored HTML.
+        cell.tail = " " + (cell.tail or "")
     # Captions are read from the original markup when we know where the article is; from
     # the whole-page fallback only trafilatura's own images (no captions) are reliable.
     if pics is None:

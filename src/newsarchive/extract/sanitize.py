@@ -142,8 +142,6 @@ def html_to_text(html: str) -> str:
             return
         if tag in _BLOCK_TAGS:
             chunks.append("\n")
-        elif tag in ("td", "th"):
-            chunks.append(" ")  # cells of a row are words apart, not glued together
         if el.text:
             chunks.append(el.text)
         for child in el:
