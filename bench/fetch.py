@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -239,6 +240,65 @@ def _extract_cost(urls: list[str]) -> float:
     return (time.process_time() - t0) / max(1, len(pages)) * 1000
 
 
+class WorkerCPU:
+    """CPU seconds used by this process's descendants (the extraction workers are
+    children of the fork server, so RUSAGE_CHILDREN never sees them): /proc is
+    sampled every 0.1 s and the last reading of each process kept. Linux only;
+    elsewhere it reports 0."""
+
+    def __init__(self, exclude: set[int]) -> None:
+        self.exclude = exclude
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> WorkerCPU:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+    def _run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while True:
+            self._sample(tick)
+            if self._stop.wait(0.1):
+                self._sample(tick)
+                return
+
+    def _sample(self, tick: int) -> None:
+        stats: dict[int, tuple[int, float]] = {}
+        for entry in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = entry.read_text()
+            except OSError:
+                continue
+            # Fields after the command name, which may itself contain spaces.
+            rest = text[text.rindex(")") + 2 :].split()
+            stats[int(entry.parent.name)] = (int(rest[1]), (int(rest[11]) + int(rest[12])) / tick)
+        ours = {os.getpid()}
+        grew = True
+        while grew:
+            grew = False
+            for pid, (ppid, _) in stats.items():
+                if ppid in ours and pid not in ours and pid not in self.exclude:
+                    ours.add(pid)
+                    grew = True
+        for pid in ours - {os.getpid()}:
+            self.seen[pid] = stats[pid][1]
+
+
+def _cpu_self() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=5200)
@@ -290,6 +350,9 @@ def main() -> None:
     rates: dict[str, float] = {}
     for mode in args.modes.split(","):
         extract = _light_extract if mode == "fetch-layer" else None
+        # The stand-in runs in the fetching process (it is defined in this script,
+        # which the fork server does not import), and so do the hooks' preparation.
+        mode_settings = replace(settings, extract_processes=0) if extract else settings
         with tempfile.TemporaryDirectory() as tmp:
             archive = Archive.open(Path(tmp) / "bench.db")
             for s in list_sources(archive):
@@ -297,15 +360,22 @@ def main() -> None:
             for name, url in site["feeds"]:
                 add_source(archive, name, url)
             t0 = time.monotonic()
+            cpu0 = _cpu_self()
+            workers = WorkerCPU(exclude={proc.pid or 0})
+            workers.__enter__()
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
 
-                prof = cProfile.Profile()
-                summary = prof.runcall(fetch_once, archive, settings=settings, extract=extract)
+                # CPU of the calling thread (the writer), not wall time: on a shared
+                # machine wall time mostly shows waiting for a core.
+                prof = cProfile.Profile(time.thread_time)
+                summary = prof.runcall(fetch_once, archive, settings=mode_settings, extract=extract)
                 prof.dump_stats(os.environ["BENCH_PROFILE"])
             else:
-                summary = fetch_once(archive, settings=settings, extract=extract)
+                summary = fetch_once(archive, settings=mode_settings, extract=extract)
             elapsed = time.monotonic() - t0
+            cpu = _cpu_self() - cpu0
+            workers.__exit__()
             counts = archive.counts()
             # Stored URLs are canonical (https); the test servers speak plain http.
             urls = [
@@ -318,6 +388,18 @@ def main() -> None:
         print(
             f"[{mode}] fetch pass: {summary.new_articles} new articles in {elapsed:.1f}s = "
             f"{rates[mode]:.0f} articles/s (target >= 100)"
+        )
+        print(
+            f"[{mode}] CPU of the fetching process: {cpu:.1f}s = "
+            f"{cpu / max(1, summary.new_articles) * 1000:.1f} ms per article"
+            f" ({cpu / elapsed:.2f} cores busy on average)"
+        )
+        per = workers.seconds / max(1, summary.new_articles) * 1000
+        total = (cpu + workers.seconds) / max(1, summary.new_articles) * 1000
+        print(
+            f"[{mode}] CPU of the extraction workers: {workers.seconds:.1f}s = {per:.1f} ms per"
+            f" article; all processes: {total:.1f} ms per article = at most"
+            f" {1000 / total * (os.cpu_count() or 1):.0f} articles/s on {os.cpu_count()} idle cores"
         )
         print(f"[{mode}] summary: {summary.to_json()}")
         print(f"[{mode}] archive: {counts}")

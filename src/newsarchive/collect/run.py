@@ -1,6 +1,7 @@
 """One fetch pass over the sources: feeds, then the articles they point to.
 
-Threads do the network work, parsing and extraction (workers.py); only the calling
+Threads do the network work and parse feeds (workers.py); processes extract the pages
+and prepare the drafts for the archive's hooks (extraction.py); only the calling
 thread touches the archive, one transaction per batch of completed results, so a pass
 interrupted at any point keeps every fetch it completed.
 """
@@ -8,14 +9,16 @@ interrupted at any point keeps every fetch it completed.
 from __future__ import annotations
 
 import functools
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from newsarchive.archive import Archive, IngestOutcome, IngestResult
+from newsarchive.collect.extraction import Extracted, ExtractionPool, Extractor, outcome_of
 from newsarchive.collect.feeds import FeedItem, ParsedFeed
 from newsarchive.collect.http import Fetcher, Response
 from newsarchive.collect.schedule import plan_next
@@ -33,12 +36,10 @@ from newsarchive.collect.sources import (
     url_state,
 )
 from newsarchive.collect.workers import (
-    Extractor,
     HostScheduler,
     PageResult,
     PageTask,
     SourceResult,
-    extractor,
     fetch_page,
     fetch_source,
 )
@@ -93,7 +94,8 @@ def fetch_once(
 
     Setting `stop` ends the pass early: nothing new is started, requests in flight
     finish and are stored (`summary.interrupted`). `extract` replaces `extract_page`
-    (run in the fetch threads), for benchmarks and extraction experiments."""
+    (for benchmarks and extraction experiments; it must be picklable when
+    `settings.extract_processes` > 0)."""
     settings = settings or FetchSettings.from_env()
     stop = stop or threading.Event()
     selected = list_sources(archive)
@@ -105,38 +107,61 @@ def fetch_once(
         selected = [s for s in selected if s.name in names]
     run = _Pass(archive, settings, stop, on_item)
     run.summary.sources = len(selected)
-    with extractor(0 if extract else settings.extract_processes) as default:
-        run.extract = extract or default
+    with ExtractionPool(settings.extract_processes, extract) as pool:
+        run.extraction = pool
         _run(run, selected)
     return run.summary
 
 
 def _run(run: _Pass, selected: list[Source]) -> None:
+    """Three stages overlap: fetch threads (network, feed parsing), extraction
+    processes, and this thread, which schedules and is the archive's only writer."""
     archive, settings, stop = run.archive, run.settings, run.stop
+    done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
+    # Fetched pages waiting for a worker hold their bodies in memory: past this many,
+    # no new request starts until the workers catch up.
+    backlog = max(settings.workers, 8 * max(1, settings.extract_processes))
     # The fetcher's `stop` only cuts retry waits short; requests in flight complete.
     with (
         Fetcher(settings, stop=stop) as fetcher,
-        ThreadPoolExecutor(settings.workers, thread_name_prefix="newsarchive-fetch") as pool,
+        ThreadPoolExecutor(settings.workers, thread_name_prefix="newsarchive-fetch") as threads,
     ):
         run.fetcher = fetcher
-        run.sched = HostScheduler(pool, settings.host_concurrency, settings.workers)
+        run.sched = HostScheduler(
+            threads,
+            settings.host_concurrency,
+            settings.workers,
+            done,
+            hold=lambda: len(run.extracting) >= backlog,
+        )
         for s in selected:
             state = load_state(archive, s.name)
             run.sched.add(s.url, functools.partial(fetch_source, fetcher, s, state))
-        while run.sched.busy():
+        while run.sched.busy() or run.extracting:
             if stop.is_set() and run.sched.queued():
                 run.sched.drop_queued()
                 run.summary.interrupted = True
-            results = run.sched.completed()
-            # One transaction per batch of completed requests (at most `workers`):
-            # commits are a large part of the writer's time, and the batch is written
-            # before the next wait, so a stop still keeps every completed fetch.
+            ready = _ready(done)
+            # One transaction per batch of completed work: commits are a large part of
+            # the writer's time, and the batch is written before the next wait, so a
+            # stop still keeps every completed fetch.
             with archive.transaction():
-                for result in results:
-                    if isinstance(result, SourceResult):
-                        run.source_done(result)
-                    else:
-                        run.page_done(result)
+                for fut in ready:
+                    run.finished(fut)
+            run.sched.pump()
+
+
+def _ready(done: queue.SimpleQueue[Future[Any]], timeout: float = 0.5) -> list[Future[Any]]:
+    """Every finished future, waiting up to `timeout` for the first."""
+    try:
+        ready = [done.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            ready.append(done.get_nowait())
+        except queue.Empty:
+            return ready
 
 
 class _Pass:
@@ -157,12 +182,33 @@ class _Pass:
         self.done = 0
         self.fetcher: Fetcher
         self.sched: HostScheduler
-        self.extract: Extractor
+        self.extraction: ExtractionPool
+        self.extracting: dict[Future[Extracted], PageResult] = {}
+
+    def finished(self, fut: Future[Any]) -> None:
+        if not self.sched.owns(fut):
+            res = self.extracting.pop(fut)
+            extracted = outcome_of(fut)
+            if isinstance(extracted, str):
+                res.extract_error = extracted
+            else:
+                res.draft = extracted
+            self.page_done(res)
+            return
+        result = self.sched.finished(fut)
+        if isinstance(result, SourceResult):
+            self.source_done(result)
+        elif result.response is not None and result.response.status == 200:
+            nxt = self.extraction.submit(result.response.body, result.task.item.url)
+            self.extracting[nxt] = result
+            nxt.add_done_callback(self.sched.done.put)
+        else:
+            self.page_done(result)
 
     def _progress(self, kind: str, source: str, url: str, outcome: str) -> None:
         self.done += 1
         if self.on_item:
-            total = self.done + self.sched.queued() + len(self.sched.futures)
+            total = self.done + self.sched.queued() + len(self.sched.futures) + len(self.extracting)
             self.on_item(Progress(kind, source, url, outcome, self.done, total))
 
     def _error(self, source: str, url: str, reason: str) -> str:
@@ -263,15 +309,15 @@ class _Pass:
                 known["last_modified"] if known else None,
                 feed_draft,
             )
-            self.sched.add(
-                item.url, functools.partial(fetch_page, self.fetcher, self.extract, task)
-            )
+            self.sched.add(item.url, functools.partial(fetch_page, self.fetcher, task))
         return new_items, published
 
     def _feed_draft(self, src: Source, item: FeedItem) -> Draft | None:
         """The item itself as an article, when it carries the full text."""
         body = max(item.content_html, item.summary_html, key=len)
-        if not body:
+        # Text is never longer than the HTML it comes from: most items (summaries) are
+        # turned away here without sanitizing and parsing them.
+        if len(body) < self.settings.full_text_min_chars:
             return None
         html = sanitize_html(body)
         text = html_to_text(html)
