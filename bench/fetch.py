@@ -243,12 +243,13 @@ def _extract_cost(urls: list[str]) -> float:
 class WorkerCPU:
     """CPU seconds used by this process's descendants (the extraction workers are
     children of the fork server, so RUSAGE_CHILDREN never sees them): /proc is
-    sampled every 0.1 s and the last reading of each process kept. Linux only;
+    sampled every 0.25 s and the last reading of each process kept. Linux only;
     elsewhere it reports 0."""
 
     def __init__(self, exclude: set[int]) -> None:
         self.exclude = exclude
         self.seen: dict[int, float] = {}
+        self.own = 0.0  # the sampler's own CPU, in the process being measured
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -268,30 +269,35 @@ class WorkerCPU:
         tick = os.sysconf("SC_CLK_TCK")
         while True:
             self._sample(tick)
-            if self._stop.wait(0.1):
+            self.own = time.thread_time()
+            if self._stop.wait(0.25):
                 self._sample(tick)
+                self.own = time.thread_time()
                 return
 
     def _sample(self, tick: int) -> None:
-        stats: dict[int, tuple[int, float]] = {}
-        for entry in Path("/proc").glob("[0-9]*/stat"):
+        # Walk down from this process through /proc/PID/task/TID/children: a few
+        # files, not all of /proc (the sampler runs in the process it measures).
+        frontier, seen = [os.getpid()], {os.getpid()}
+        while frontier:
+            pid = frontier.pop()
+            for children in Path(f"/proc/{pid}/task").glob("*/children"):
+                try:
+                    kids = [int(k) for k in children.read_text().split()]
+                except OSError:
+                    continue
+                for kid in kids:
+                    if kid not in seen and kid not in self.exclude:
+                        seen.add(kid)
+                        frontier.append(kid)
+        for pid in seen - {os.getpid()}:
             try:
-                text = entry.read_text()
+                text = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
                 continue
             # Fields after the command name, which may itself contain spaces.
             rest = text[text.rindex(")") + 2 :].split()
-            stats[int(entry.parent.name)] = (int(rest[1]), (int(rest[11]) + int(rest[12])) / tick)
-        ours = {os.getpid()}
-        grew = True
-        while grew:
-            grew = False
-            for pid, (ppid, _) in stats.items():
-                if ppid in ours and pid not in ours and pid not in self.exclude:
-                    ours.add(pid)
-                    grew = True
-        for pid in ours - {os.getpid()}:
-            self.seen[pid] = stats[pid][1]
+            self.seen[pid] = (int(rest[11]) + int(rest[12])) / tick
 
 
 def _cpu_self() -> float:
@@ -374,8 +380,8 @@ def main() -> None:
             else:
                 summary = fetch_once(archive, settings=mode_settings, extract=extract)
             elapsed = time.monotonic() - t0
-            cpu = _cpu_self() - cpu0
             workers.__exit__()
+            cpu = _cpu_self() - cpu0 - workers.own
             counts = archive.counts()
             # Stored URLs are canonical (https); the test servers speak plain http.
             urls = [

@@ -328,4 +328,4 @@ def test_socks_proxy_is_accepted() -> None:
     """httpx needs the socksio extra for socks5/socks5h; without it this raises."""
     socks = FetchSettings.from_env({"NEWSARCHIVE_PROXY": "socks5h://127.0.0.1:9050"})
     with Fetcher(socks) as fetcher:
-        assert fetcher.client is not None
+        assert fetcher.client("news.invalid") is not None
