@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from newsarchive.collect.safety import (
+    CachedResolver,
     UnsafeURLError,
     check_url,
     pinned_address,
@@ -158,6 +159,7 @@ class Fetcher:
         self.settings = settings
         self.stop = stop or threading.Event()
         self._tls = httpx.create_ssl_context()
+        self.resolver = CachedResolver(settings.dns_cache_ttl)
         # With a proxy, connections go to the proxy (which the user chose, and which
         # may well be local): nothing to pin.
         self._pin = (
@@ -166,6 +168,7 @@ class Fetcher:
             else functools.partial(
                 pinned_address,
                 allow_private=private_addresses_allowed(settings.allow_private_addresses),
+                resolver=self.resolver,
             )
         )
         self._clients: dict[str, httpx.Client] = {}
@@ -315,6 +318,7 @@ class Fetcher:
                 url,
                 allow_private=private_addresses_allowed(s.allow_private_addresses),
                 via_proxy=bool(s.proxy),
+                resolver=self.resolver,
             )
         except UnsafeURLError as exc:
             raise FetchError(url, str(exc).removeprefix(f"{url}: ")) from None
