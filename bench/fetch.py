@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -226,18 +228,53 @@ def _light_extract(raw: bytes, url: str) -> Any:
     return Draft(title=doc.findtext(".//title") or "", text=text, html="", url=url)
 
 
-def _extract_cost(urls: list[str]) -> float:
-    import httpx
-
+def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
+    """CPU ms per article of each stage of a pass, run one after the other in this
+    thread on the same pages (no contention between stages): what the pass's
+    processes split between them."""
+    from newsarchive.archive import Archive, default_hooks, prepare_draft
+    from newsarchive.collect import FetchSettings, parse_feed
+    from newsarchive.collect.http import Fetcher
     from newsarchive.extract import extract_page
+    from newsarchive.model import Capture
 
-    with httpx.Client() as client:
-        pages = [client.get(u).content for u in urls]
-    extract_page(pages[0], urls[0])  # warm up: imports and caches are not per page
-    t0 = time.process_time()
-    for raw, url in zip(pages, urls, strict=True):
-        extract_page(raw, url)
-    return (time.process_time() - t0) / max(1, len(pages)) * 1000
+    costs: dict[str, float] = {}
+
+    @contextmanager
+    def timed(name: str, per: int) -> Iterator[None]:
+        t0 = time.thread_time()
+        yield
+        costs[name] = (time.thread_time() - t0) / max(1, per) * 1000
+
+    with Fetcher(FetchSettings(host_rate=1000.0)) as fetcher:
+        fetcher.get(urls[0])  # warm up: connection, imports
+        with timed("HTTP (httpx, our fetcher)", len(urls)):
+            responses = [fetcher.get(u) for u in urls]
+        feed = fetcher.get(feed_url)
+    parse_feed(feed.body, feed.url, feed.content_type)
+    items = 0
+    with timed("feed parsing (per item)", 1):
+        for _ in range(5):
+            items += len(parse_feed(feed.body, feed.url, feed.content_type).items)
+    costs["feed parsing (per item)"] /= max(1, items)
+    extract_page(responses[0].body, urls[0])
+    with timed("extract_page", len(urls)):
+        drafts = [extract_page(r.body, u) for r, u in zip(responses, urls, strict=True)]
+    hooks = default_hooks()
+    prepare_draft(extract_page(responses[0].body, urls[0]), hooks)
+    with timed("prepare_draft (hooks' prepare: segmentation)", len(urls)):
+        for d in drafts:
+            prepare_draft(d, hooks)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Archive.open(Path(tmp) / "stages.db") as archive,
+        timed("archive.ingest of prepared drafts (writer)", len(urls)),
+        archive.transaction(),
+    ):
+        for r, d in zip(responses, drafts, strict=True):
+            capture = Capture(r.body, "http", r.url, r.observed, r.status, r.headers)
+            archive.ingest(d, capture)
+    return costs
 
 
 class WorkerCPU:
@@ -410,11 +447,15 @@ def main() -> None:
         print(f"[{mode}] summary: {summary.to_json()}")
         print(f"[{mode}] archive: {counts}")
         print(f"[{mode}] peak RSS so far (fetching process): {rss:.0f} MB")
-    ms = _extract_cost(urls[:20])
-    print(
-        f"extract_page CPU cost: {ms:.1f} ms/page in one thread "
-        f"(= at most {1000 / ms * (os.cpu_count() or 1):.0f} pages/s on all cores)"
-    )
+    if urls:
+        costs = stage_costs(urls[:50], site["feeds"][0][1])
+        for stage, ms in costs.items():
+            print(f"stage CPU, one at a time: {stage}: {ms:.2f} ms per article")
+        total = sum(costs.values())
+        print(
+            f"stage CPU, one at a time: sum {total:.1f} ms per article (= at most "
+            f"{1000 / total * (os.cpu_count() or 1):.0f} articles/s on {os.cpu_count()} idle cores)"
+        )
     base_rate = _sequential_baseline(urls) if urls else 0.0
     print(
         f"sequential peer (1 request at a time + extract_page, {len(urls)} pages): "
