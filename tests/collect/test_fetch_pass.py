@@ -4,9 +4,11 @@ its bound, memory bounded."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ from newsarchive.collect import (
     load_state,
     parse_feed,
 )
+from newsarchive.extract import extract_page
+from newsarchive.model import Draft
 from newsarchive.urls import canonical_url
 from tests.collect import server as srv
 from tests.collect.conftest import IGNORE_EXTRACT_DEPRECATION
@@ -332,6 +336,38 @@ def test_extraction_in_worker_processes(
     rec = empty_archive.find(server.base + "/a/2.html")
     assert rec is not None and rec.title == ARTICLES[2]["title"].strip()
     assert rec.outlet and rec.text
+
+
+def extract_or_die(raw: bytes, url: str) -> Draft:
+    """Kills its worker process on page 1, as the OOM killer would (module level: the
+    worker unpickles it by name)."""
+    if url.endswith("/a/1.html"):
+        os._exit(1)
+    return extract_page(raw, url)
+
+
+def test_a_dead_extraction_worker_loses_nothing(
+    empty_archive: Archive, server: LocalServer, settings: FetchSettings
+) -> None:
+    """A worker that dies takes every page its pool held with it: those are tried again
+    in a fresh pool, the killer is reported, and whatever still failed is fetched
+    again by the next pass."""
+    server.routes["/feed.xml"] = srv.static(
+        srv.rss2(server.base, ARTICLES[:4], full=False, prefix="/a/")
+    )
+    server.prefix_routes["/a/"] = lambda req: req.send_body(
+        srv.article_page(ARTICLES[int(req.path[3:-5])])
+    )
+    add_source(empty_archive, "feed", server.base + "/feed.xml")
+    pooled = replace(settings, extract_processes=1)
+    first = fetch_once(empty_archive, settings=pooled, extract=extract_or_die)
+    assert first.new_articles + first.errors == 4 and first.errors >= 1
+    reasons = {e["url"]: e["reason"] for e in fetch_errors(empty_archive, "feed")}
+    assert "worker died" in reasons[server.base + "/a/1.html"]
+    assert all("worker died" in r for r in reasons.values())
+    second = fetch_once(empty_archive, settings=pooled)
+    assert (second.new_articles, second.errors) == (4 - first.new_articles, 0)
+    assert empty_archive.counts()["articles"] == 4
 
 
 def test_failed_page_is_retried_next_pass_even_if_the_feed_is_unchanged(

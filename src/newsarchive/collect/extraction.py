@@ -30,6 +30,9 @@ Extractor = Callable[[bytes, str], Draft]
 # A prepared draft, or the reason there is none (for the fetch-error log).
 Extracted = Draft | str
 
+# The reason given for pages lost with a worker that died; the pass resubmits them once.
+WORKER_DIED = "extraction worker died (killed, or crashed on a hostile page)"
+
 # Modules the fork server imports once, so each worker starts with them loaded.
 _PRELOAD = ["newsarchive.extract", "newsarchive.search.index", "newsarchive.dedup.index"]
 
@@ -107,8 +110,10 @@ class ExtractionPool:
         try:
             return self._executor().submit(extract_and_prepare, raw, url, self.extract)
         except BrokenProcessPool:
-            # A worker died (say, killed by the OOM killer on a hostile page): the pages
-            # it held are reported by their futures; start a fresh pool for the rest.
+            # A worker died (say, killed by the OOM killer on a hostile page): every page
+            # the pool held fails with WORKER_DIED; start a fresh pool for the rest.
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
             return self._executor().submit(extract_and_prepare, raw, url, self.extract)
 
@@ -127,6 +132,6 @@ def outcome_of(fut: Future[Extracted]) -> Extracted:
     try:
         return fut.result()
     except BrokenProcessPool:
-        return "extraction worker died (page too hostile for the extractor?)"
+        return WORKER_DIED
     except Exception as exc:  # e.g. a draft that could not be pickled back
         return f"extraction failed in the worker: {type(exc).__name__}: {exc}"

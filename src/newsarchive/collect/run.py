@@ -18,7 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from newsarchive.archive import Archive, IngestOutcome, IngestResult
-from newsarchive.collect.extraction import Extracted, ExtractionPool, Extractor, outcome_of
+from newsarchive.collect.extraction import (
+    WORKER_DIED,
+    Extracted,
+    ExtractionPool,
+    Extractor,
+    outcome_of,
+)
 from newsarchive.collect.feeds import FeedItem, ParsedFeed
 from newsarchive.collect.http import Fetcher, Response
 from newsarchive.collect.schedule import plan_next
@@ -189,6 +195,11 @@ class _Pass:
         if not self.sched.owns(fut):
             res = self.extracting.pop(fut)
             extracted = outcome_of(fut)
+            if extracted == WORKER_DIED and res.extract_attempts < 2:
+                # Every page the dead worker's pool held fails with it; all but the one
+                # that killed it deserve another try, in a fresh pool.
+                self._extract(res)
+                return
             if isinstance(extracted, str):
                 res.extract_error = extracted
             else:
@@ -199,11 +210,16 @@ class _Pass:
         if isinstance(result, SourceResult):
             self.source_done(result)
         elif result.response is not None and result.response.status == 200:
-            nxt = self.extraction.submit(result.response.body, result.task.item.url)
-            self.extracting[nxt] = result
-            nxt.add_done_callback(self.sched.done.put)
+            self._extract(result)
         else:
             self.page_done(result)
+
+    def _extract(self, res: PageResult) -> None:
+        assert res.response is not None
+        res.extract_attempts += 1
+        fut = self.extraction.submit(res.response.body, res.task.item.url)
+        self.extracting[fut] = res
+        fut.add_done_callback(self.sched.done.put)
 
     def _progress(self, kind: str, source: str, url: str, outcome: str) -> None:
         self.done += 1
@@ -358,6 +374,10 @@ class _Pass:
             self._save_url(task, r, fingerprint)
         elif r.status != 200:
             outcome = self._error(src.name, task.item.url, f"HTTP {r.status}")
+            forget_validators(self.archive, src.name)
+        elif res.extract_error == WORKER_DIED:
+            # Not the page's fault, as far as we know: fetch it again next pass.
+            outcome = self._error(src.name, task.item.url, WORKER_DIED)
             forget_validators(self.archive, src.name)
         else:
             outcome = self._store_page(res, r)

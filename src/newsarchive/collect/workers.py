@@ -49,6 +49,7 @@ class PageResult:
     error: FetchError | None = None
     draft: Draft | None = None
     extract_error: str | None = None
+    extract_attempts: int = 0
 
 
 def fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> SourceResult:
