@@ -4,6 +4,7 @@ its bound, memory bounded."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import time
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Archive, default_hooks, prepare_draft
 from newsarchive.collect import (
     FetchSettings,
     add_source,
@@ -23,6 +24,8 @@ from newsarchive.collect import (
     load_state,
     parse_feed,
 )
+from newsarchive.collect.extraction import extract_for_item
+from newsarchive.collect.feeds import FeedItem
 from newsarchive.extract import extract_page
 from newsarchive.model import Draft
 from newsarchive.urls import canonical_url
@@ -400,3 +403,20 @@ def _static_body(server: LocalServer, path: str) -> bytes:
     handler = server.routes[path]
     assert isinstance(handler, srv.static)
     return handler.body
+
+
+def test_pages_are_completed_from_the_item_before_being_prepared() -> None:
+    """Identity, content hash and index row are computed from the final fields: a title
+    the page lacked comes from the feed item first."""
+    item = FeedItem(url="https://www.rfa.org/mandarin/a.html", title="订阅里的标题", author="记者")
+
+    def bare(raw: bytes, url: str) -> Draft:
+        return Draft(title="", text="正文内容。" * 40, html="<p>正文内容。</p>", url=url)
+
+    hooks = default_hooks()
+    out = extract_for_item(b"<html></html>", item, None, bare, hooks)
+    assert isinstance(out, Draft)
+    assert (out.title, out.author, out.outlet) == ("订阅里的标题", "记者", "自由亚洲电台")
+    fresh = copy.deepcopy(out)
+    fresh.derived.clear()
+    assert prepare_draft(fresh, hooks).derived == out.derived

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
-from newsarchive.archive import ArchiveHook, default_hooks, prepare_draft
+from newsarchive.archive import ArchiveHook, prepare_draft
+from newsarchive.collect.feeds import FeedItem
 from newsarchive.extract import ExtractionError, extract_page
-from newsarchive.model import Draft
+from newsarchive.model import Draft, Timestamp
+from newsarchive.outlets import canonical_outlet
 
 Extractor = Callable[[bytes, str], Draft]
 
@@ -36,7 +38,7 @@ WORKER_DIED = "extraction worker died (killed, or crashed on a hostile page)"
 # Modules the fork server imports once, so each worker starts with them loaded.
 _PRELOAD = ["newsarchive.extract", "newsarchive.search.index", "newsarchive.dedup.index"]
 
-# The hooks whose `prepare` a worker runs: the archive's default ones.
+# The hooks whose `prepare` a worker runs: those of the archive being written.
 _WORKER_HOOKS: list[ArchiveHook] = []
 
 
@@ -49,35 +51,79 @@ def worker_context() -> BaseContext:
     return ctx
 
 
-def init_worker() -> None:
+def init_worker(hooks: Sequence[ArchiveHook]) -> None:
     """Process-pool initializer. Ctrl-C reaches the whole process group; the fetching
     process decides how to stop (finish what is in flight), so workers ignore it
     rather than die mid-page and break the pool."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_HOOKS[:] = default_hooks()
+    _WORKER_HOOKS[:] = hooks
 
 
-def extract_and_prepare(raw: bytes, url: str, extract: Extractor | None = None) -> Extracted:
-    """Run in a worker. Exceptions are turned into reasons here: a bug triggered by one
-    hostile page costs that page, not the pass."""
-    draft = extract_only(raw, url, extract)
+def extract_only(raw: bytes, url: str, extract: Extractor | None = None) -> Extracted:
+    """The draft, or the reason there is none. Exceptions become reasons here: a bug
+    triggered by one hostile page costs that page, not the pass."""
+    try:
+        return (extract or extract_page)(raw, url)
+    except ExtractionError as exc:
+        return str(exc)
+    except Exception as exc:
+        return f"extractor failed: {type(exc).__name__}: {exc}"
+
+
+def extract_for_item(
+    raw: bytes,
+    item: FeedItem,
+    outlet: str | None,
+    extract: Extractor | None,
+    hooks: Sequence[ArchiveHook],
+) -> Extracted:
+    """The page of `item`, extracted, completed from the item, and prepared for the
+    archive: completed *before* preparing, since the article's identity, content hash
+    and index row are computed from the final title and fields."""
+    draft = extract_only(raw, item.url, extract)
     if isinstance(draft, str):
         return draft
+    complete_from_item(draft, item, outlet)
     try:
-        return prepare_draft(draft, _WORKER_HOOKS)
+        return prepare_draft(draft, hooks)
     except Exception as exc:
         # The writer would fail on the same text inside its transaction.
         return f"preparing for the index failed: {type(exc).__name__}: {exc}"
 
 
+def _in_worker(
+    raw: bytes, item: FeedItem, outlet: str | None, extract: Extractor | None
+) -> Extracted:
+    return extract_for_item(raw, item, outlet, extract, _WORKER_HOOKS)
+
+
+def complete_from_item(draft: Draft, item: FeedItem, outlet: str | None) -> None:
+    """Fill what the page lacked from the feed item, which names the article's URL."""
+    draft.url = item.url
+    draft.title = draft.title or item.title
+    draft.outlet = canonical_outlet(outlet, item.url) or draft.outlet
+    if draft.published is None and (item.published or item.updated):
+        draft.published = item.published or item.updated
+    if not draft.author and item.author:
+        draft.author = item.author
+    if item.published:
+        draft.timestamps.setdefault("feed", Timestamp(item.published, "feed:published"))
+    for tag in item.tags:
+        if tag not in draft.tags:
+            draft.tags.append(tag)
+
+
 class ExtractionPool:
-    """`submit(raw, url)` → a Future of `Extracted`.
+    """`submit(raw, item, outlet)` → a Future of `Extracted`.
 
     With `processes=0` the work runs at once in the calling thread (small passes and
-    tests) and the archive's hooks do their own preparation when storing."""
+    tests)."""
 
-    def __init__(self, processes: int, extract: Extractor | None = None) -> None:
+    def __init__(
+        self, processes: int, hooks: Sequence[ArchiveHook], extract: Extractor | None = None
+    ) -> None:
         self.processes = processes
+        self.hooks = list(hooks)
         self.extract = extract
         self._pool: ProcessPoolExecutor | None = None
 
@@ -95,36 +141,27 @@ class ExtractionPool:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.processes, mp_context=worker_context(), initializer=init_worker
+                self.processes,
+                mp_context=worker_context(),
+                initializer=init_worker,
+                initargs=(self.hooks,),
             )
         return self._pool
 
-    def submit(self, raw: bytes, url: str) -> Future[Extracted]:
+    def submit(self, raw: bytes, item: FeedItem, outlet: str | None) -> Future[Extracted]:
         if self.processes <= 0:
             fut: Future[Extracted] = Future()
-            try:
-                fut.set_result(extract_only(raw, url, self.extract))
-            except BaseException as exc:  # pragma: no cover - extract_only catches
-                fut.set_exception(exc)
+            fut.set_result(extract_for_item(raw, item, outlet, self.extract, self.hooks))
             return fut
         try:
-            return self._executor().submit(extract_and_prepare, raw, url, self.extract)
+            return self._executor().submit(_in_worker, raw, item, outlet, self.extract)
         except BrokenProcessPool:
             # A worker died (say, killed by the OOM killer on a hostile page): every page
             # the pool held fails with WORKER_DIED; start a fresh pool for the rest.
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-            return self._executor().submit(extract_and_prepare, raw, url, self.extract)
-
-
-def extract_only(raw: bytes, url: str, extract: Extractor | None = None) -> Extracted:
-    try:
-        return (extract or extract_page)(raw, url)
-    except ExtractionError as exc:
-        return str(exc)
-    except Exception as exc:
-        return f"extractor failed: {type(exc).__name__}: {exc}"
+            return self._executor().submit(_in_worker, raw, item, outlet, self.extract)
 
 
 def outcome_of(fut: Future[Extracted]) -> Extracted:

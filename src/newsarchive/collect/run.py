@@ -113,7 +113,7 @@ def fetch_once(
         selected = [s for s in selected if s.name in names]
     run = _Pass(archive, settings, stop, on_item)
     run.summary.sources = len(selected)
-    with ExtractionPool(settings.extract_processes, extract) as pool:
+    with ExtractionPool(settings.extract_processes, archive.hooks, extract) as pool:
         run.extraction = pool
         _run(run, selected)
     return run.summary
@@ -217,7 +217,7 @@ class _Pass:
     def _extract(self, res: PageResult) -> None:
         assert res.response is not None
         res.extract_attempts += 1
-        fut = self.extraction.submit(res.response.body, res.task.item.url)
+        fut = self.extraction.submit(res.response.body, res.task.item, res.task.source.outlet)
         self.extracting[fut] = res
         fut.add_done_callback(self.sched.done.put)
 
@@ -423,25 +423,7 @@ class _Pass:
                 # Keep the raw page anyway, beside the feed's version of the article.
                 self.archive.ingest(task.feed_draft, capture)
             return outcome
-        _complete(draft, task)
         return self._count(self.archive.ingest(draft, capture))
-
-
-def _complete(draft: Draft, task: PageTask) -> None:
-    """Fill what the page lacked from the feed item, which names the article's URL."""
-    item = task.item
-    draft.url = item.url
-    draft.title = draft.title or item.title
-    draft.outlet = canonical_outlet(task.source.outlet, item.url) or draft.outlet
-    if draft.published is None and (item.published or item.updated):
-        draft.published = item.published or item.updated
-    if not draft.author and item.author:
-        draft.author = item.author
-    if item.published:
-        draft.timestamps.setdefault("feed", Timestamp(item.published, "feed:published"))
-    for tag in item.tags:
-        if tag not in draft.tags:
-            draft.tags.append(tag)
 
 
 __all__ = ["FetchSummary", "Progress", "fetch_once"]
