@@ -5,6 +5,7 @@ its bound, memory bounded."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 import time
@@ -24,7 +25,7 @@ from newsarchive.collect import (
     load_state,
     parse_feed,
 )
-from newsarchive.collect.extraction import extract_for_item
+from newsarchive.collect.extraction import Prepared, extract_for_item
 from newsarchive.collect.feeds import FeedItem
 from newsarchive.extract import extract_page
 from newsarchive.model import Draft
@@ -339,6 +340,11 @@ def test_extraction_in_worker_processes(
     rec = empty_archive.find(server.base + "/a/2.html")
     assert rec is not None and rec.title == ARTICLES[2]["title"].strip()
     assert rec.outlet and rec.text
+    # The body was hashed and compressed in the worker: stored exactly as served.
+    (capture,) = empty_archive.captures(rec.id)
+    page = srv.article_page(ARTICLES[2])
+    assert capture["raw_sha256"] == hashlib.sha256(page).hexdigest()
+    assert empty_archive.raw(capture["raw_sha256"]) == page
 
 
 def extract_or_die(raw: bytes, url: str) -> Draft:
@@ -414,8 +420,9 @@ def test_pages_are_completed_from_the_item_before_being_prepared() -> None:
         return Draft(title="", text="正文内容。" * 40, html="<p>正文内容。</p>", url=url)
 
     hooks = default_hooks()
-    out = extract_for_item(b"<html></html>", item, None, bare, hooks)
-    assert isinstance(out, Draft)
+    prepared = extract_for_item(b"<html></html>", item, None, bare, hooks)
+    assert isinstance(prepared, Prepared)
+    out = prepared.draft
     assert (out.title, out.author, out.outlet) == ("订阅里的标题", "记者", "自由亚洲电台")
     fresh = copy.deepcopy(out)
     fresh.derived.clear()

@@ -14,14 +14,16 @@ segmented hangs in jieba-rs on its first cut (see ingest.py).
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 
-from newsarchive.archive import ArchiveHook, prepare_draft
+from newsarchive.archive import ArchiveHook, pack_blob, prepare_draft
 from newsarchive.collect.feeds import FeedItem
 from newsarchive.extract import ExtractionError, extract_page
 from newsarchive.model import Draft, Timestamp
@@ -29,8 +31,20 @@ from newsarchive.outlets import canonical_outlet
 
 Extractor = Callable[[bytes, str], Draft]
 
-# A prepared draft, or the reason there is none (for the fetch-error log).
-Extracted = Draft | str
+
+@dataclass(slots=True)
+class Prepared:
+    """What a worker hands back for a page: the prepared draft, and the raw bytes'
+    sha256 and stored form (`pack_blob`), so the writer neither hashes nor compresses
+    (the raw bytes themselves stay in the fetching process)."""
+
+    draft: Draft
+    digest: str | None = None
+    packed: tuple[str, bytes] | None = None
+
+
+# A prepared page, or the reason there is none (for the fetch-error log).
+Extracted = Prepared | str
 
 # The reason given for pages lost with a worker that died; the pass resubmits them once.
 WORKER_DIED = "extraction worker died (killed, or crashed on a hostile page)"
@@ -59,7 +73,7 @@ def init_worker(hooks: Sequence[ArchiveHook]) -> None:
     _WORKER_HOOKS[:] = hooks
 
 
-def extract_only(raw: bytes, url: str, extract: Extractor | None = None) -> Extracted:
+def extract_only(raw: bytes, url: str, extract: Extractor | None = None) -> Draft | str:
     """The draft, or the reason there is none. Exceptions become reasons here: a bug
     triggered by one hostile page costs that page, not the pass."""
     try:
@@ -85,7 +99,7 @@ def extract_for_item(
         return draft
     complete_from_item(draft, item, outlet)
     try:
-        return prepare_draft(draft, hooks)
+        return Prepared(prepare_draft(draft, hooks))
     except Exception as exc:
         # The writer would fail on the same text inside its transaction.
         return f"preparing for the index failed: {type(exc).__name__}: {exc}"
@@ -94,7 +108,11 @@ def extract_for_item(
 def _in_worker(
     raw: bytes, item: FeedItem, outlet: str | None, extract: Extractor | None
 ) -> Extracted:
-    return extract_for_item(raw, item, outlet, extract, _WORKER_HOOKS)
+    out = extract_for_item(raw, item, outlet, extract, _WORKER_HOOKS)
+    if isinstance(out, Prepared):
+        out.digest = hashlib.sha256(raw).hexdigest()
+        out.packed = pack_blob(raw)
+    return out
 
 
 def complete_from_item(draft: Draft, item: FeedItem, outlet: str | None) -> None:

@@ -219,7 +219,11 @@ class _Pass:
             if isinstance(extracted, str):
                 res.extract_error = extracted
             else:
-                res.draft = extracted
+                res.draft, res.digest, res.packed = (
+                    extracted.draft,
+                    extracted.digest,
+                    extracted.packed,
+                )
             self.page_done(res)
             return
         result = self.sched.finished(fut)
@@ -429,6 +433,8 @@ class _Pass:
             observed=r.observed,
             http_status=r.status,
             http_headers=r.headers,
+            digest=res.digest,
+            packed=res.packed,
         )
         draft = res.draft
         if draft is None:

@@ -50,6 +50,8 @@ class PageResult:
     draft: Draft | None = None
     extract_error: str | None = None
     extract_attempts: int = 0
+    digest: str | None = None  # of the body, computed by the extraction worker
+    packed: tuple[str, bytes] | None = None  # the body as the archive stores it
 
 
 def fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> SourceResult:
