@@ -14,6 +14,7 @@ fetcher's interpreter lock.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import itertools
 import multiprocessing as mp
@@ -232,7 +233,7 @@ def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
     """CPU ms per article of each stage of a pass, run one after the other in this
     thread on the same pages (no contention between stages): what the pass's
     processes split between them."""
-    from newsarchive.archive import Archive, default_hooks, prepare_draft
+    from newsarchive.archive import Archive, default_hooks, pack_blob, prepare_draft
     from newsarchive.collect import FetchSettings, parse_feed
     from newsarchive.collect.http import Fetcher
     from newsarchive.extract import extract_page
@@ -248,31 +249,34 @@ def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
 
     with Fetcher(FetchSettings(host_rate=1000.0)) as fetcher:
         fetcher.get(urls[0])  # warm up: connection, imports
-        with timed("HTTP (httpx, our fetcher)", len(urls)):
+        with timed("HTTP (httpx, our fetcher; fetch threads)", len(urls)):
             responses = [fetcher.get(u) for u in urls]
         feed = fetcher.get(feed_url)
     parse_feed(feed.body, feed.url, feed.content_type)
     items = 0
-    with timed("feed parsing (per item)", 1):
+    with timed("feed parsing, per item (fetch threads)", 1):
         for _ in range(5):
             items += len(parse_feed(feed.body, feed.url, feed.content_type).items)
-    costs["feed parsing (per item)"] /= max(1, items)
+    costs["feed parsing, per item (fetch threads)"] /= max(1, items)
     extract_page(responses[0].body, urls[0])
-    with timed("extract_page", len(urls)):
+    with timed("extract_page (workers)", len(urls)):
         drafts = [extract_page(r.body, u) for r, u in zip(responses, urls, strict=True)]
     hooks = default_hooks()
     prepare_draft(extract_page(responses[0].body, urls[0]), hooks)
-    with timed("prepare_draft (hooks' prepare: segmentation)", len(urls)):
+    with timed("prepare_draft + body sha256 + pack_blob (workers)", len(urls)):
         for d in drafts:
             prepare_draft(d, hooks)
+        stored = [(hashlib.sha256(r.body).hexdigest(), pack_blob(r.body)) for r in responses]
     with (
         tempfile.TemporaryDirectory() as tmp,
         Archive.open(Path(tmp) / "stages.db") as archive,
         timed("archive.ingest of prepared drafts (writer)", len(urls)),
         archive.transaction(),
     ):
-        for r, d in zip(responses, drafts, strict=True):
-            capture = Capture(r.body, "http", r.url, r.observed, r.status, r.headers)
+        for r, d, (digest, packed) in zip(responses, drafts, stored, strict=True):
+            capture = Capture(
+                r.body, "http", r.url, r.observed, r.status, r.headers, digest, packed
+            )
             archive.ingest(d, capture)
     return costs
 
