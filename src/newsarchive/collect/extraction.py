@@ -25,7 +25,7 @@ from multiprocessing.context import BaseContext
 
 from newsarchive.archive import ArchiveHook, pack_blob, prepare_draft
 from newsarchive.collect.feeds import FeedItem
-from newsarchive.extract import ExtractionError, extract_page
+from newsarchive.extract import ExtractionError, extract_page, html_to_text, sanitize_html
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
 
@@ -113,6 +113,33 @@ def _in_worker(
         out.digest = hashlib.sha256(raw).hexdigest()
         out.packed = pack_blob(raw)
     return out
+
+
+def draft_from_item(item: FeedItem, outlet: str | None, min_chars: int) -> Draft | None:
+    """The item itself as an article, when it carries the full text (at least
+    `min_chars` characters of it)."""
+    body = max(item.content_html, item.summary_html, key=len)
+    # Text is never longer than the HTML it comes from: most items (summaries) are
+    # turned away here without sanitizing and parsing them.
+    if len(body) < min_chars:
+        return None
+    html = sanitize_html(body)
+    text = html_to_text(html)
+    if len(text) < min_chars:
+        return None
+    when = item.published or item.updated
+    stamps = {"feed": Timestamp(when, "feed:published")} if when else {}
+    return Draft(
+        title=item.title,
+        text=text,
+        html=html,
+        url=item.url,
+        outlet=canonical_outlet(outlet, item.url),
+        published=when,
+        author=item.author,
+        tags=list(item.tags),
+        timestamps=stamps,
+    )
 
 
 def complete_from_item(draft: Draft, item: FeedItem, outlet: str | None) -> None:

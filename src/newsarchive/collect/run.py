@@ -24,9 +24,10 @@ from newsarchive.collect.extraction import (
     Extracted,
     ExtractionPool,
     Extractor,
+    draft_from_item,
     outcome_of,
 )
-from newsarchive.collect.feeds import FeedItem, ParsedFeed
+from newsarchive.collect.feeds import ParsedFeed
 from newsarchive.collect.http import Fetcher, Response
 from newsarchive.collect.schedule import plan_next
 from newsarchive.collect.settings import FetchSettings
@@ -50,9 +51,7 @@ from newsarchive.collect.workers import (
     fetch_page,
     fetch_source,
 )
-from newsarchive.extract import html_to_text, sanitize_html
-from newsarchive.model import Capture, Draft, Timestamp
-from newsarchive.outlets import canonical_outlet
+from newsarchive.model import Capture
 from newsarchive.urls import canonical_url
 
 
@@ -219,11 +218,7 @@ class _Pass:
             if isinstance(extracted, str):
                 res.extract_error = extracted
             else:
-                res.draft, res.digest, res.packed = (
-                    extracted.draft,
-                    extracted.digest,
-                    extracted.packed,
-                )
+                res.prepared = extracted
             self.page_done(res)
             return
         result = self.sched.finished(fut)
@@ -325,7 +320,7 @@ class _Pass:
                 new_items += 1
             feed_draft = None
             if src.kind == "feed":
-                feed_draft = self._feed_draft(src, item)
+                feed_draft = draft_from_item(item, src.outlet, self.settings.full_text_min_chars)
             if feed_draft is not None:
                 capture = Capture(
                     raw=r.body,
@@ -347,31 +342,6 @@ class _Pass:
             )
             self.sched.add(item.url, functools.partial(fetch_page, self.fetcher, task))
         return new_items, published
-
-    def _feed_draft(self, src: Source, item: FeedItem) -> Draft | None:
-        """The item itself as an article, when it carries the full text."""
-        body = max(item.content_html, item.summary_html, key=len)
-        # Text is never longer than the HTML it comes from: most items (summaries) are
-        # turned away here without sanitizing and parsing them.
-        if len(body) < self.settings.full_text_min_chars:
-            return None
-        html = sanitize_html(body)
-        text = html_to_text(html)
-        if len(text) < self.settings.full_text_min_chars:
-            return None
-        when = item.published or item.updated
-        stamps = {"feed": Timestamp(when, "feed:published")} if when else {}
-        return Draft(
-            title=item.title,
-            text=text,
-            html=html,
-            url=item.url,
-            outlet=canonical_outlet(src.outlet, item.url),
-            published=when,
-            author=item.author,
-            tags=list(item.tags),
-            timestamps=stamps,
-        )
 
     # -- an article page came back -------------------------------------------------
 
@@ -433,11 +403,8 @@ class _Pass:
             observed=r.observed,
             http_status=r.status,
             http_headers=r.headers,
-            digest=res.digest,
-            packed=res.packed,
         )
-        draft = res.draft
-        if draft is None:
+        if res.prepared is None:
             reason = f"extraction failed: {res.extract_error}"
             outcome = self._error(task.source.name, task.item.url, reason)
             self.archive.record_error(r.url, reason, r.body)
@@ -445,7 +412,9 @@ class _Pass:
                 # Keep the raw page anyway, beside the feed's version of the article.
                 self.archive.ingest(task.feed_draft, capture)
             return outcome
-        return self._count(self.archive.ingest(draft, capture))
+        # Hashed and packed by the worker: the writer neither hashes nor compresses.
+        capture.digest, capture.packed = res.prepared.digest, res.prepared.packed
+        return self._count(self.archive.ingest(res.prepared.draft, capture))
 
 
 __all__ = ["FetchSummary", "Progress", "fetch_once"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsarchive.collect.extraction import Prepared
 from newsarchive.collect.feeds import FeedError, FeedItem, ParsedFeed, listing_links, parse_feed
 from newsarchive.collect.http import Fetcher, FetchError, Response
 from newsarchive.collect.sources import Source, SourceState
@@ -47,11 +48,9 @@ class PageResult:
     task: PageTask
     response: Response | None = None
     error: FetchError | None = None
-    draft: Draft | None = None
+    prepared: Prepared | None = None
     extract_error: str | None = None
     extract_attempts: int = 0
-    digest: str | None = None  # of the body, computed by the extraction worker
-    packed: tuple[str, bytes] | None = None  # the body as the archive stores it
 
 
 def fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> SourceResult:
