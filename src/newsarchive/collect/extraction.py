@@ -49,8 +49,15 @@ Extracted = Prepared | str
 # The reason given for pages lost with a worker that died; the pass resubmits them once.
 WORKER_DIED = "extraction worker died (killed, or crashed on a hostile page)"
 
-# Modules the fork server imports once, so each worker starts with them loaded.
-_PRELOAD = ["newsarchive.extract", "newsarchive.search.index", "newsarchive.dedup.index"]
+# Modules the fork server imports once, so each worker starts with them loaded (this
+# module too: unpickling the first task would otherwise import the collect package,
+# httpx and feedparser in every worker, ~0.25 s of CPU each).
+_PRELOAD = [
+    "newsarchive.extract",
+    "newsarchive.search.index",
+    "newsarchive.dedup.index",
+    "newsarchive.collect.extraction",
+]
 
 # The hooks whose `prepare` a worker runs: those of the archive being written.
 _WORKER_HOOKS: list[ArchiveHook] = []
