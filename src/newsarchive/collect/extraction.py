@@ -7,27 +7,23 @@ interpreter lock against the fetch threads and the archive writer, so a pass run
 in worker processes, like the importer (`newsarchive.ingest`), and the fetching process
 only fetches, schedules and stores drafts the workers have already prepared.
 
-Workers come from a fork server, never a plain fork: forking the fetching process would
-copy locks held by its threads, and a child forked from a process that has already
-segmented hangs in jieba-rs on its first cut (see ingest.py).
+Workers come from a fork server (`newsarchive.workers`, shared with the importer).
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 
 from newsarchive.archive import ArchiveHook, pack_blob, prepare_draft
 from newsarchive.collect.feeds import FeedItem
 from newsarchive.extract import ExtractionError, extract_page, html_to_text, sanitize_html
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
+from newsarchive.workers import init_worker, worker_context, worker_hooks
 
 Extractor = Callable[[bytes, str], Draft]
 
@@ -58,26 +54,6 @@ _PRELOAD = [
     "newsarchive.dedup.index",
     "newsarchive.collect.extraction",
 ]
-
-# The hooks whose `prepare` a worker runs: those of the archive being written.
-_WORKER_HOOKS: list[ArchiveHook] = []
-
-
-def worker_context() -> BaseContext:
-    """forkserver where the platform has it (see the module docstring), else spawn."""
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(_PRELOAD)
-    return ctx
-
-
-def init_worker(hooks: Sequence[ArchiveHook]) -> None:
-    """Process-pool initializer. Ctrl-C reaches the whole process group; the fetching
-    process decides how to stop (finish what is in flight), so workers ignore it
-    rather than die mid-page and break the pool."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_HOOKS[:] = hooks
 
 
 def extract_only(raw: bytes, url: str, extract: Extractor | None = None) -> Draft | str:
@@ -115,7 +91,7 @@ def extract_for_item(
 def _in_worker(
     raw: bytes, item: FeedItem, outlet: str | None, extract: Extractor | None
 ) -> Extracted:
-    out = extract_for_item(raw, item, outlet, extract, _WORKER_HOOKS)
+    out = extract_for_item(raw, item, outlet, extract, worker_hooks())
     if isinstance(out, Prepared):
         out.digest = hashlib.sha256(raw).hexdigest()
         out.packed = pack_blob(raw)
@@ -194,7 +170,7 @@ class ExtractionPool:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.processes,
-                mp_context=worker_context(),
+                mp_context=worker_context(_PRELOAD),
                 initializer=init_worker,
                 initargs=(self.hooks,),
             )
