@@ -38,6 +38,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from proctree import TreeMonitor
+
 TARBALL = (
     Path(os.environ.get("NEWSARCHIVE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
     / "corpus/mirrors/jekyll-waimei.tar.xz"
@@ -281,66 +283,6 @@ def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
     return costs
 
 
-class WorkerCPU:
-    """CPU seconds used by this process's descendants (the extraction workers are
-    children of the fork server, so RUSAGE_CHILDREN never sees them): /proc is
-    sampled every 0.25 s and the last reading of each process kept. Linux only;
-    elsewhere it reports 0."""
-
-    def __init__(self, exclude: set[int]) -> None:
-        self.exclude = exclude
-        self.seen: dict[int, float] = {}
-        self.own = 0.0  # the sampler's own CPU, in the process being measured
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> WorkerCPU:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def seconds(self) -> float:
-        return sum(self.seen.values())
-
-    def _run(self) -> None:
-        tick = os.sysconf("SC_CLK_TCK")
-        while True:
-            self._sample(tick)
-            self.own = time.thread_time()
-            if self._stop.wait(0.25):
-                self._sample(tick)
-                self.own = time.thread_time()
-                return
-
-    def _sample(self, tick: int) -> None:
-        # Walk down from this process through /proc/PID/task/TID/children: a few
-        # files, not all of /proc (the sampler runs in the process it measures).
-        frontier, seen = [os.getpid()], {os.getpid()}
-        while frontier:
-            pid = frontier.pop()
-            for children in Path(f"/proc/{pid}/task").glob("*/children"):
-                try:
-                    kids = [int(k) for k in children.read_text().split()]
-                except OSError:
-                    continue
-                for kid in kids:
-                    if kid not in seen and kid not in self.exclude:
-                        seen.add(kid)
-                        frontier.append(kid)
-        for pid in seen - {os.getpid()}:
-            try:
-                text = Path(f"/proc/{pid}/stat").read_text()
-            except OSError:
-                continue
-            # Fields after the command name, which may itself contain spaces.
-            rest = text[text.rindex(")") + 2 :].split()
-            self.seen[pid] = (int(rest[11]) + int(rest[12])) / tick
-
-
 def _cpu_self() -> float:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return ru.ru_utime + ru.ru_stime
@@ -408,7 +350,7 @@ def main() -> None:
                 add_source(archive, name, url)
             t0 = time.monotonic()
             cpu0 = _cpu_self()
-            workers = WorkerCPU(exclude={proc.pid or 0})
+            workers = TreeMonitor(exclude={proc.pid or 0}, interval=0.25)
             workers.__enter__()
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
@@ -422,7 +364,7 @@ def main() -> None:
                 summary = fetch_once(archive, settings=mode_settings, extract=extract)
             elapsed = time.monotonic() - t0
             workers.__exit__()
-            cpu = _cpu_self() - cpu0 - workers.own
+            cpu = _cpu_self() - cpu0 - workers.own_cpu
             counts = archive.counts()
             # Stored URLs are canonical (https); the test servers speak plain http.
             urls = [
@@ -441,10 +383,10 @@ def main() -> None:
             f"{cpu / max(1, summary.new_articles) * 1000:.1f} ms per article"
             f" ({cpu / elapsed:.2f} cores busy on average)"
         )
-        per = workers.seconds / max(1, summary.new_articles) * 1000
-        total = (cpu + workers.seconds) / max(1, summary.new_articles) * 1000
+        per = workers.cpu_seconds / max(1, summary.new_articles) * 1000
+        total = (cpu + workers.cpu_seconds) / max(1, summary.new_articles) * 1000
         print(
-            f"[{mode}] CPU of the extraction workers: {workers.seconds:.1f}s = {per:.1f} ms per"
+            f"[{mode}] CPU of the extraction workers: {workers.cpu_seconds:.1f}s = {per:.1f} ms per"
             f" article; all processes: {total:.1f} ms per article = at most"
             f" {1000 / total * (os.cpu_count() or 1):.0f} articles/s on {os.cpu_count()} idle cores"
         )
