@@ -89,7 +89,7 @@ def main() -> None:
             summary = import_paths(archive, [tarball], workers=workers)
             seconds = time.perf_counter() - start
         archive.close()
-        cpu_main = _cpu(resource.RUSAGE_SELF) - cpu_self0
+        cpu_main = _cpu(resource.RUSAGE_SELF) - cpu_self0 - workers_seen.own_cpu
         # The parsing workers are fork-server children: sampled from /proc.
         cpu_workers = workers_seen.cpu_seconds
         rate = summary.files / seconds if seconds else 0.0

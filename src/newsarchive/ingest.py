@@ -11,9 +11,7 @@ pool while this process reads the input stream and is the archive's only writer.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import multiprocessing
 import os
 import queue
 import sqlite3
@@ -30,6 +28,7 @@ from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, pack_blob, 
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
+from newsarchive.workers import init_worker, worker_context, worker_hooks
 
 _T = TypeVar("_T")
 
@@ -102,18 +101,11 @@ def import_paths(
         hooks = archive.hooks
         _store_all(archive, (_parse(i, hooks) for i in inputs), summary, on_file, batch_size)
         return summary
-    # forkserver, not fork: the workers run the hooks' `prepare` (jieba-rs segmentation),
-    # and a child forked from a process that has already segmented (a serial import, a
-    # web server) hangs in jieba-rs on its first cut: its native threads' state does not
-    # survive fork (seen in tests/readers/test_import.py). Workers forked from a clean
-    # server load their own segmenter. They only parse; the archive's connection is used
-    # by this process alone.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["newsarchive.readers", "newsarchive.search.index"])
+    ctx = worker_context(
+        ["newsarchive.readers", "newsarchive.search.index", "newsarchive.dedup.index"]
+    )
     # The workers prepare for this archive's own hooks (none, for a bare import).
-    with ctx.Pool(n, initializer=_init_worker, initargs=(archive.hooks,)) as pool:
+    with ctx.Pool(n, initializer=init_worker, initargs=(archive.hooks,)) as pool:
         _store_all(archive, _parse_in_pool(pool, inputs, batch_size), summary, on_file, batch_size)
     return summary
 
@@ -158,29 +150,12 @@ def _parse_in_pool(
 # (compressed), or the reason for an error. The raw bytes themselves stay in this process.
 _Slim = tuple[Draft, str, tuple[str, bytes]] | str
 
-# The hooks whose `prepare` a parse worker runs (those of the archive being written).
-_WORKER_HOOKS: list[ArchiveHook] = []
-
-
-# Parse workers run at a lower CPU priority. An import is bulk work that may take
-# minutes; the same machine often serves the web app or runs a fetch, whose requests
-# must not wait behind it (a search answered in 5 ms idle took 0.5-2.5 s while an
-# import's workers held both cores). With nothing else running, niceness costs nothing;
-# the writer (this process) keeps normal priority, so the workers never starve it.
-WORKER_NICENESS = 10
-
-
-def _init_worker(hooks: Sequence[ArchiveHook]) -> None:
-    _WORKER_HOOKS[:] = hooks
-    with contextlib.suppress(OSError):  # not permitted here: normal priority then
-        os.nice(WORKER_NICENESS)
-
 
 def _parse_slim(item: RawFile) -> _Slim:
     result = parse_file(item)
     if isinstance(result, ReadError):
         return result.reason
-    return prepare_draft(result[0], _WORKER_HOOKS), result[1].format, pack_blob(item.data)
+    return prepare_draft(result[0], worker_hooks()), result[1].format, pack_blob(item.data)
 
 
 _END = object()

@@ -11,6 +11,7 @@ inside the same transaction, so derived data can never drift from the articles.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -260,6 +261,15 @@ class Archive:
         assert vid is not None
         return vid
 
+    def put_blob(self, raw: bytes, sha: str | None = None) -> str:
+        """Keep raw bytes that belong to no article capture (a feed document, say) in
+        the content-addressed blob store; returns their sha256. Stored once however
+        often they are put."""
+        sha = sha or hashlib.sha256(raw).hexdigest()
+        with self.transaction() as conn:
+            self._put_blob(conn, sha, raw)
+        return sha
+
     def _put_blob(
         self,
         conn: sqlite3.Connection,
@@ -277,8 +287,6 @@ class Archive:
 
     def record_error(self, location: str, reason: str, raw: bytes | None = None) -> bool:
         """Remember an input we could not read. Returns False if already recorded."""
-        import hashlib
-
         sha = hashlib.sha256(raw).hexdigest() if raw is not None else ""
         with self.transaction() as conn:
             cur = conn.execute(
