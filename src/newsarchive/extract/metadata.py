@@ -14,6 +14,7 @@ import re
 from lxml.html import HtmlElement
 
 from newsarchive.extract.dates import ld_json_field
+from newsarchive.text.byline import reporters_from_credit
 from newsarchive.text.script import detect_script
 
 _SPACE = re.compile(r"\s+")
@@ -136,10 +137,25 @@ def find_author(root: HtmlElement, lead_text: str) -> str | None:
     return author_from_text(lead_text)
 
 
+# "By Jane Q. Doe": Latin names run over spaces, which end a Chinese name.
+_LATIN_BYLINE = re.compile(
+    r"(?:^|(?<=[\s(\[]))[Bb][Yy]:?\s+([A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*){0,3})"
+)
+# A credit for a picture, not the article: "(Photo by Jane Doe / AFP)", "图：新华社".
+_PICTURE_CREDIT = re.compile(r"(?:photo|image|illustration|picture|图|圖|照|摄|攝)\W{0,3}$", re.I)
+
+
 def author_from_text(lead_text: str) -> str | None:
-    """A byline at the start of the article text (`作者：张三`, `By Jane Doe`)."""
-    m = _BYLINE.search(lead_text[:300])
-    return _clean(m[1]) if m else None
+    """A byline at the start of the article text (`作者：张三`, `By Jane Doe`), or the
+    reporters of a Chinese outlet's opening credit (`（大纪元记者张北综合报导）`).
+    Picture credits are not bylines (on the mirrors, 'Photo by …' was the most common
+    false author before this check)."""
+    if reporters := reporters_from_credit(lead_text):
+        return reporters
+    for m in [*_LATIN_BYLINE.finditer(lead_text[:300]), *_BYLINE.finditer(lead_text[:300])]:
+        if not _PICTURE_CREDIT.search(lead_text[max(0, m.start() - 14) : m.start()]):
+            return _clean(m[1])
+    return None
 
 
 def detect_lang(text: str, declared: str | None = None) -> str | None:

@@ -19,9 +19,9 @@ from datetime import datetime
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
 from newsarchive.readers.body import Body, clean_body
-from newsarchive.readers.byline import reporters_from_credit
 from newsarchive.readers.dates import date_from_url, find_dateline, from_epoch_ms, parse_date
 from newsarchive.readers.errors import UnreadableError
+from newsarchive.text.byline import reporters_from_credit
 
 EPOCH_COMMENT = re.compile(r"^\s*<!--\s*(\d{9,14})\s*-->\s*$")
 _UNDERLINE = re.compile(r"^\s*[-=]{3,}\s*$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsarchive.readers.byline import reporters_from_credit
+from newsarchive.text.byline import reporters_from_credit
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,19 @@ def test_credit_names_the_reporters(text: str, expected: str) -> None:
 )
 def test_no_reporter_without_a_clean_opening_credit(text: str) -> None:
     assert reporters_from_credit(text) is None
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        ("By Jane Q. Doe\nWASHINGTON — The", "Jane Q. Doe"),
+        ("作者：刘向南 云南杨维骏老先生去世。", "刘向南"),
+        ("【大纪元2021年03月01日讯】（大纪元记者张北综合报导）中共", "张北"),
+        ("资料照。(Photo by Andrea Hanks) 【大纪元】", None),
+        ("U.S. Navy photo by Mass Communication Specialist", None),
+    ],
+)
+def test_extraction_byline_fallback(lead: str, expected: str | None) -> None:
+    from newsarchive.extract.metadata import author_from_text
+
+    assert author_from_text(lead) == expected
