@@ -14,6 +14,7 @@ fetcher's interpreter lock.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import itertools
 import multiprocessing as mp
@@ -27,12 +28,17 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from proctree import TreeMonitor
 
 TARBALL = (
     Path(os.environ.get("NEWSARCHIVE_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -225,18 +231,61 @@ def _light_extract(raw: bytes, url: str) -> Any:
     return Draft(title=doc.findtext(".//title") or "", text=text, html="", url=url)
 
 
-def _extract_cost(urls: list[str]) -> float:
-    import httpx
-
+def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
+    """CPU ms per article of each stage of a pass, run one after the other in this
+    thread on the same pages (no contention between stages): what the pass's
+    processes split between them."""
+    from newsarchive.archive import Archive, default_hooks, pack_blob, prepare_draft
+    from newsarchive.collect import FetchSettings, parse_feed
+    from newsarchive.collect.http import Fetcher
     from newsarchive.extract import extract_page
+    from newsarchive.model import Capture
 
-    with httpx.Client() as client:
-        pages = [client.get(u).content for u in urls]
-    extract_page(pages[0], urls[0])  # warm up: imports and caches are not per page
-    t0 = time.process_time()
-    for raw, url in zip(pages, urls, strict=True):
-        extract_page(raw, url)
-    return (time.process_time() - t0) / max(1, len(pages)) * 1000
+    costs: dict[str, float] = {}
+
+    @contextmanager
+    def timed(name: str, per: int) -> Iterator[None]:
+        t0 = time.thread_time()
+        yield
+        costs[name] = (time.thread_time() - t0) / max(1, per) * 1000
+
+    with Fetcher(FetchSettings(host_rate=1000.0)) as fetcher:
+        fetcher.get(urls[0])  # warm up: connection, imports
+        with timed("HTTP (httpx, our fetcher; fetch threads)", len(urls)):
+            responses = [fetcher.get(u) for u in urls]
+        feed = fetcher.get(feed_url)
+    parse_feed(feed.body, feed.url, feed.content_type)
+    items = 0
+    with timed("feed parsing, per item (fetch threads)", 1):
+        for _ in range(5):
+            items += len(parse_feed(feed.body, feed.url, feed.content_type).items)
+    costs["feed parsing, per item (fetch threads)"] /= max(1, items)
+    extract_page(responses[0].body, urls[0])
+    with timed("extract_page (workers)", len(urls)):
+        drafts = [extract_page(r.body, u) for r, u in zip(responses, urls, strict=True)]
+    hooks = default_hooks()
+    prepare_draft(extract_page(responses[0].body, urls[0]), hooks)
+    with timed("prepare_draft + body sha256 + pack_blob (workers)", len(urls)):
+        for d in drafts:
+            prepare_draft(d, hooks)
+        stored = [(hashlib.sha256(r.body).hexdigest(), pack_blob(r.body)) for r in responses]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        Archive.open(Path(tmp) / "stages.db") as archive,
+        timed("archive.ingest of prepared drafts (writer)", len(urls)),
+        archive.transaction(),
+    ):
+        for r, d, (digest, packed) in zip(responses, drafts, stored, strict=True):
+            capture = Capture(
+                r.body, "http", r.url, r.observed, r.status, r.headers, digest, packed
+            )
+            archive.ingest(d, capture)
+    return costs
+
+
+def _cpu_self() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
 
 
 def main() -> None:
@@ -290,6 +339,9 @@ def main() -> None:
     rates: dict[str, float] = {}
     for mode in args.modes.split(","):
         extract = _light_extract if mode == "fetch-layer" else None
+        # The stand-in runs in the fetching process (it is defined in this script,
+        # which the fork server does not import), and so do the hooks' preparation.
+        mode_settings = replace(settings, extract_processes=0) if extract else settings
         with tempfile.TemporaryDirectory() as tmp:
             archive = Archive.open(Path(tmp) / "bench.db")
             for s in list_sources(archive):
@@ -297,15 +349,22 @@ def main() -> None:
             for name, url in site["feeds"]:
                 add_source(archive, name, url)
             t0 = time.monotonic()
+            cpu0 = _cpu_self()
+            workers = TreeMonitor(exclude={proc.pid or 0}, interval=0.25)
+            workers.__enter__()
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
 
-                prof = cProfile.Profile()
-                summary = prof.runcall(fetch_once, archive, settings=settings, extract=extract)
+                # CPU of the calling thread (the writer), not wall time: on a shared
+                # machine wall time mostly shows waiting for a core.
+                prof = cProfile.Profile(time.thread_time)
+                summary = prof.runcall(fetch_once, archive, settings=mode_settings, extract=extract)
                 prof.dump_stats(os.environ["BENCH_PROFILE"])
             else:
-                summary = fetch_once(archive, settings=settings, extract=extract)
+                summary = fetch_once(archive, settings=mode_settings, extract=extract)
             elapsed = time.monotonic() - t0
+            workers.__exit__()
+            cpu = _cpu_self() - cpu0 - workers.own_cpu
             counts = archive.counts()
             # Stored URLs are canonical (https); the test servers speak plain http.
             urls = [
@@ -319,14 +378,30 @@ def main() -> None:
             f"[{mode}] fetch pass: {summary.new_articles} new articles in {elapsed:.1f}s = "
             f"{rates[mode]:.0f} articles/s (target >= 100)"
         )
+        print(
+            f"[{mode}] CPU of the fetching process: {cpu:.1f}s = "
+            f"{cpu / max(1, summary.new_articles) * 1000:.1f} ms per article"
+            f" ({cpu / elapsed:.2f} cores busy on average)"
+        )
+        per = workers.cpu_seconds / max(1, summary.new_articles) * 1000
+        total = (cpu + workers.cpu_seconds) / max(1, summary.new_articles) * 1000
+        print(
+            f"[{mode}] CPU of the extraction workers: {workers.cpu_seconds:.1f}s = {per:.1f} ms per"
+            f" article; all processes: {total:.1f} ms per article = at most"
+            f" {1000 / total * (os.cpu_count() or 1):.0f} articles/s on {os.cpu_count()} idle cores"
+        )
         print(f"[{mode}] summary: {summary.to_json()}")
         print(f"[{mode}] archive: {counts}")
         print(f"[{mode}] peak RSS so far (fetching process): {rss:.0f} MB")
-    ms = _extract_cost(urls[:20])
-    print(
-        f"extract_page CPU cost: {ms:.1f} ms/page in one thread "
-        f"(= at most {1000 / ms * (os.cpu_count() or 1):.0f} pages/s on all cores)"
-    )
+    if urls:
+        costs = stage_costs(urls[:50], site["feeds"][0][1])
+        for stage, ms in costs.items():
+            print(f"stage CPU, one at a time: {stage}: {ms:.2f} ms per article")
+        total = sum(costs.values())
+        print(
+            f"stage CPU, one at a time: sum {total:.1f} ms per article (= at most "
+            f"{1000 / total * (os.cpu_count() or 1):.0f} articles/s on {os.cpu_count()} idle cores)"
+        )
     base_rate = _sequential_baseline(urls) if urls else 0.0
     print(
         f"sequential peer (1 request at a time + extract_page, {len(urls)} pages): "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from newsarchive.archive import Archive
 from newsarchive.ingest import default_workers, import_paths
+from proctree import TreeMonitor
 
 DEFAULT_TARBALL = (
     Path(__file__).resolve().parent.parent.parent / "shared/corpus/mirrors/jekyll-waimei.tar.xz"
@@ -83,13 +84,14 @@ def main() -> None:
         hooks = ", ".join(type(h).__name__ for h in archive.hooks) or "none"
         print(f"archive hooks: {hooks}")
         cpu_self0 = _cpu(resource.RUSAGE_SELF)
-        cpu_kids0 = _cpu(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        summary = import_paths(archive, [tarball], workers=workers)
-        seconds = time.perf_counter() - start
+        with TreeMonitor() as workers_seen:
+            start = time.perf_counter()
+            summary = import_paths(archive, [tarball], workers=workers)
+            seconds = time.perf_counter() - start
         archive.close()
-        cpu_main = _cpu(resource.RUSAGE_SELF) - cpu_self0
-        cpu_workers = _cpu(resource.RUSAGE_CHILDREN) - cpu_kids0
+        cpu_main = _cpu(resource.RUSAGE_SELF) - cpu_self0 - workers_seen.own_cpu
+        # The parsing workers are fork-server children: sampled from /proc.
+        cpu_workers = workers_seen.cpu_seconds
         rate = summary.files / seconds if seconds else 0.0
         print(f"import: workers={workers}                 {seconds:8.1f} s")
         print(f"import: files/s                    {rate:8.0f}")
@@ -107,9 +109,12 @@ def main() -> None:
         bound = max(cpu_main, (cpu_main + cpu_workers) / 2)
         print(f"projected files/s on 2 idle cores  {summary.files / bound:8.0f}")
         self_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        child_mb = workers_seen.largest_peak_rss_mib
         print(f"peak RSS: importer (main process)  {self_mb:8.0f} MiB")
-        print(f"peak RSS: largest parsing worker   {child_mb:8.0f} MiB")
+        print(
+            f"peak RSS: largest parsing worker   {child_mb:8.0f} MiB"
+            f"  ({workers_seen.processes} processes seen)"
+        )
         print(f"archive size                       {db.stat().st_size / 2**20:8.0f} MiB")
         if args.keep:
             args.keep.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ pool while this process reads the input stream and is the archive's only writer.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import queue
 import sqlite3
@@ -25,10 +24,11 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TypeVar, cast
 
-from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, default_hooks, prepare_draft
+from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, pack_blob, prepare_draft
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
+from newsarchive.workers import init_worker, worker_context, worker_hooks
 
 _T = TypeVar("_T")
 
@@ -45,6 +45,15 @@ class Known:
 
     location: str
     was_error: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Unseen:
+    """A file to parse, with the sha256 of its bytes (computed once, by the reader
+    thread, to check whether it is known)."""
+
+    raw: RawFile
+    digest: str
 
 
 Parsed = tuple[Draft, Capture] | ReadError | Known
@@ -89,37 +98,32 @@ def import_paths(
     inputs = _prefetch(_skip_known(archive.path, raw_inputs), 2 * batch_size)
     n = default_workers() if workers is None else workers
     if n <= 1:
-        _store_all(archive, map(_parse, inputs), summary, on_file, batch_size)
+        hooks = archive.hooks
+        _store_all(archive, (_parse(i, hooks) for i in inputs), summary, on_file, batch_size)
         return summary
-    # forkserver, not fork: the workers run the hooks' `prepare` (jieba-rs segmentation),
-    # and a child forked from a process that has already segmented (a serial import, a
-    # web server) hangs in jieba-rs on its first cut: its native threads' state does not
-    # survive fork (seen in tests/readers/test_import.py). Workers forked from a clean
-    # server load their own segmenter. They only parse; the archive's connection is used
-    # by this process alone.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["newsarchive.readers", "newsarchive.search.index"])
-    with ctx.Pool(n, initializer=_init_worker) as pool:
+    ctx = worker_context(
+        ["newsarchive.readers", "newsarchive.search.index", "newsarchive.dedup.index"]
+    )
+    # The workers prepare for this archive's own hooks (none, for a bare import).
+    with ctx.Pool(n, initializer=init_worker, initargs=(archive.hooks,)) as pool:
         _store_all(archive, _parse_in_pool(pool, inputs, batch_size), summary, on_file, batch_size)
     return summary
 
 
 def _parse_in_pool(
-    pool: Pool, inputs: Iterator[RawFile | ReadError | Known], batch_size: int
+    pool: Pool, inputs: Iterator[Unseen | ReadError | Known], batch_size: int
 ) -> Iterator[Parsed]:
     """Parse batch by batch in the pool, in input order, with two batches in flight:
     the workers parse one while this process reads the next and stores the last.
     Reading never runs ahead by more than that, so memory stays bounded however big
     the input is (Pool.imap would queue the whole input)."""
-    in_flight: deque[tuple[list[RawFile | ReadError | Known], AsyncResult[list[_Slim]]]] = deque()
+    in_flight: deque[tuple[list[Unseen | ReadError | Known], AsyncResult[list[_Slim]]]] = deque()
 
     def submit() -> bool:
         batch = list(islice(inputs, batch_size))
         if not batch:
             return False
-        todo = [item for item in batch if isinstance(item, RawFile)]
+        todo = [item.raw for item in batch if isinstance(item, Unseen)]
         in_flight.append((batch, pool.map_async(_parse_slim, todo, chunksize=_CHUNK)))
         return True
 
@@ -130,34 +134,28 @@ def _parse_in_pool(
         slims = iter(pending.get())
         submit()
         for item in batch:
-            if not isinstance(item, RawFile):
+            if not isinstance(item, Unseen):
                 yield item
                 continue
             slim = next(slims)
+            raw = item.raw
             if isinstance(slim, str):  # the reason it could not be read
-                yield ReadError(item.location, slim, item.data)
+                yield ReadError(raw.location, slim, raw.data)
             else:
-                draft, fmt = slim
-                yield draft, Capture(raw=item.data, format=fmt, location=item.location)
+                draft, fmt, packed = slim
+                yield draft, Capture(raw.data, fmt, raw.location, digest=item.digest, packed=packed)
 
 
-# What a worker sends back: the draft and its format, or the reason for an error. The
-# raw bytes stay in this process (sending them back would double the traffic).
-_Slim = tuple[Draft, str] | str
-
-# The hooks whose `prepare` a parse worker runs (the archive's default ones).
-_WORKER_HOOKS: list[ArchiveHook] = []
-
-
-def _init_worker() -> None:
-    _WORKER_HOOKS[:] = default_hooks()
+# What a worker sends back: the draft, its format and the raw bytes as stored
+# (compressed), or the reason for an error. The raw bytes themselves stay in this process.
+_Slim = tuple[Draft, str, tuple[str, bytes]] | str
 
 
 def _parse_slim(item: RawFile) -> _Slim:
     result = parse_file(item)
     if isinstance(result, ReadError):
         return result.reason
-    return prepare_draft(result[0], _WORKER_HOOKS), result[1].format
+    return prepare_draft(result[0], worker_hooks()), result[1].format, pack_blob(item.data)
 
 
 _END = object()
@@ -205,7 +203,7 @@ class _Failed:
 
 def _skip_known(
     db: Path, items: Iterable[RawFile | ReadError]
-) -> Iterator[RawFile | ReadError | Known]:
+) -> Iterator[Unseen | ReadError | Known]:
     """Mark files already stored byte for byte at the same location, so a re-run
     neither parses nor sends them to a worker. It reads through its own connection,
     which sees committed batches: all a re-run needs."""
@@ -215,7 +213,8 @@ def _skip_known(
             if isinstance(item, ReadError):
                 yield item
                 continue
-            key = (item.location, hashlib.sha256(item.data).hexdigest())
+            digest = hashlib.sha256(item.data).hexdigest()
+            key = (item.location, digest)
             if conn.execute(
                 "SELECT 1 FROM captures WHERE location=? AND raw_sha256=?", key
             ).fetchone():
@@ -225,13 +224,21 @@ def _skip_known(
             ).fetchone():
                 yield Known(item.location, was_error=True)
             else:
-                yield item
+                yield Unseen(item, digest)
     finally:
         conn.close()
 
 
-def _parse(item: RawFile | ReadError | Known) -> Parsed:
-    return item if isinstance(item, ReadError | Known) else parse_file(item)
+def _parse(item: Unseen | ReadError | Known, hooks: Sequence[ArchiveHook]) -> Parsed:
+    """Serial parsing (one worker): the same work as `_parse_slim`, in this process."""
+    if isinstance(item, ReadError | Known):
+        return item
+    result = parse_file(item.raw)
+    if isinstance(result, ReadError):
+        return result
+    draft, capture = result
+    capture.digest = item.digest
+    return prepare_draft(draft, hooks), capture
 
 
 def _store_all(

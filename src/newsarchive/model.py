@@ -89,10 +89,18 @@ class Capture:
     observed: datetime = field(default_factory=lambda: datetime.now(UTC))
     http_status: int | None = None
     http_headers: dict[str, str] | None = None
+    # The raw bytes' sha256 when the caller has already computed it (the importer hashes
+    # every file to skip known ones); otherwise computed on first use.
+    digest: str | None = field(default=None, repr=False, compare=False)
+    # (codec, data) as the archive stores the raw bytes, when computed ahead
+    # (`newsarchive.archive.store.pack_blob`, in the importer's workers).
+    packed: tuple[str, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.raw).hexdigest()
+        if self.digest is None:
+            self.digest = hashlib.sha256(self.raw).hexdigest()
+        return self.digest
 
 
 @dataclass(slots=True)

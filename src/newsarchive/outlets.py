@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,7 +57,9 @@ def _by_alias() -> dict[str, Outlet]:
     return table
 
 
+@lru_cache(maxsize=4096)
 def outlet_for_host(host: str) -> Outlet | None:
+    # Cached: an import asks about the same few hosts for every file.
     host = host.lower().rstrip(".")
     for o in load_outlets():
         for h in o.hosts:

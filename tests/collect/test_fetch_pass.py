@@ -4,15 +4,19 @@ its bound, memory bounded."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import os
 import re
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Archive, default_hooks, prepare_draft
 from newsarchive.collect import (
     FetchSettings,
     add_source,
@@ -21,6 +25,10 @@ from newsarchive.collect import (
     load_state,
     parse_feed,
 )
+from newsarchive.collect.extraction import Prepared, extract_for_item
+from newsarchive.collect.feeds import FeedItem
+from newsarchive.extract import extract_page
+from newsarchive.model import Draft
 from newsarchive.urls import canonical_url
 from tests.collect import server as srv
 from tests.collect.conftest import IGNORE_EXTRACT_DEPRECATION
@@ -332,6 +340,43 @@ def test_extraction_in_worker_processes(
     rec = empty_archive.find(server.base + "/a/2.html")
     assert rec is not None and rec.title == ARTICLES[2]["title"].strip()
     assert rec.outlet and rec.text
+    # The body was hashed and compressed in the worker: stored exactly as served.
+    (capture,) = empty_archive.captures(rec.id)
+    page = srv.article_page(ARTICLES[2])
+    assert capture["raw_sha256"] == hashlib.sha256(page).hexdigest()
+    assert empty_archive.raw(capture["raw_sha256"]) == page
+
+
+def extract_or_die(raw: bytes, url: str) -> Draft:
+    """Kills its worker process on page 1, as the OOM killer would (module level: the
+    worker unpickles it by name)."""
+    if url.endswith("/a/1.html"):
+        os._exit(1)
+    return extract_page(raw, url)
+
+
+def test_a_dead_extraction_worker_loses_nothing(
+    empty_archive: Archive, server: LocalServer, settings: FetchSettings
+) -> None:
+    """A worker that dies takes every page its pool held with it: those are tried again
+    in a fresh pool, the killer is reported, and whatever still failed is fetched
+    again by the next pass."""
+    server.routes["/feed.xml"] = srv.static(
+        srv.rss2(server.base, ARTICLES[:4], full=False, prefix="/a/")
+    )
+    server.prefix_routes["/a/"] = lambda req: req.send_body(
+        srv.article_page(ARTICLES[int(req.path[3:-5])])
+    )
+    add_source(empty_archive, "feed", server.base + "/feed.xml")
+    pooled = replace(settings, extract_processes=1)
+    first = fetch_once(empty_archive, settings=pooled, extract=extract_or_die)
+    assert first.new_articles + first.errors == 4 and first.errors >= 1
+    reasons = {e["url"]: e["reason"] for e in fetch_errors(empty_archive, "feed")}
+    assert "worker died" in reasons[server.base + "/a/1.html"]
+    assert all("worker died" in r for r in reasons.values())
+    second = fetch_once(empty_archive, settings=pooled)
+    assert (second.new_articles, second.errors) == (4 - first.new_articles, 0)
+    assert empty_archive.counts()["articles"] == 4
 
 
 def test_failed_page_is_retried_next_pass_even_if_the_feed_is_unchanged(
@@ -364,3 +409,21 @@ def _static_body(server: LocalServer, path: str) -> bytes:
     handler = server.routes[path]
     assert isinstance(handler, srv.static)
     return handler.body
+
+
+def test_pages_are_completed_from_the_item_before_being_prepared() -> None:
+    """Identity, content hash and index row are computed from the final fields: a title
+    the page lacked comes from the feed item first."""
+    item = FeedItem(url="https://www.rfa.org/mandarin/a.html", title="订阅里的标题", author="记者")
+
+    def bare(raw: bytes, url: str) -> Draft:
+        return Draft(title="", text="正文内容。" * 40, html="<p>正文内容。</p>", url=url)
+
+    hooks = default_hooks()
+    prepared = extract_for_item(b"<html></html>", item, None, bare, hooks)
+    assert isinstance(prepared, Prepared)
+    out = prepared.draft
+    assert (out.title, out.author, out.outlet) == ("订阅里的标题", "记者", "自由亚洲电台")
+    fresh = copy.deepcopy(out)
+    fresh.derived.clear()
+    assert prepare_draft(fresh, hooks).derived == out.derived

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -127,14 +128,45 @@ def test_connections_go_to_the_checked_address(
 def test_dns_rebinding_is_caught_at_connect(
     monkeypatch: pytest.MonkeyPatch, server: LocalServer, settings: FetchSettings
 ) -> None:
-    """A resolver answering "public" to the check and "loopback" to the connection."""
+    """A resolver answering "public" to the check and "loopback" to the connection.
+    With the DNS cache off (with it on, the connection reuses the checked answer and the
+    resolver gets no second question: test_resolutions_are_cached_but_always_checked)."""
     monkeypatch.delenv(safety.ALLOW_ENV, raising=False)
     answers = iter(["93.184.216.34", "127.0.0.1"])
     monkeypatch.setattr(safety, "resolve", lambda host, port: [ipaddress.ip_address(next(answers))])
     port = server.server_address[1]
-    with Fetcher(settings) as fetcher, pytest.raises(FetchError, match="loopback"):
+    uncached = replace(settings, dns_cache_ttl=0)
+    with Fetcher(uncached) as fetcher, pytest.raises(FetchError, match="loopback"):
         fetcher.get(f"http://rebind.invalid:{port}/")
     assert server.log == []
+
+
+def test_resolutions_are_cached_but_always_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(safety.ALLOW_ENV, raising=False)
+    asked: list[str] = []
+    answer = {"ip": "93.184.216.34"}
+
+    def fake(host: str, port: int) -> list[safety.IPAddress]:
+        asked.append(host)
+        return [ipaddress.ip_address(answer["ip"])]
+
+    monkeypatch.setattr(safety, "resolve", fake)
+    cached = safety.CachedResolver(ttl=60)
+    for _ in range(3):
+        safety.check_url("https://news.example/a", resolver=cached)
+    assert safety.pinned_address("news.example", 443, resolver=cached) == "93.184.216.34"
+    assert asked == ["news.example"]  # one question for three checks and a connection
+    # A cached private answer is refused on every hop, not just the first.
+    answer["ip"] = "10.1.2.3"
+    for _ in range(2):
+        with pytest.raises(safety.UnsafeURLError, match="private"):
+            safety.check_url("https://intranet.example/", resolver=cached)
+    assert asked == ["news.example", "intranet.example"]
+    # Expired answers are asked again.
+    expired = safety.CachedResolver(ttl=0)
+    expired("news.example", 443)
+    expired("news.example", 443)
+    assert asked[-2:] == ["news.example", "news.example"]
 
 
 # -- HTTP details -------------------------------------------------------------------------
@@ -328,4 +360,4 @@ def test_socks_proxy_is_accepted() -> None:
     """httpx needs the socksio extra for socks5/socks5h; without it this raises."""
     socks = FetchSettings.from_env({"NEWSARCHIVE_PROXY": "socks5h://127.0.0.1:9050"})
     with Fetcher(socks) as fetcher:
-        assert fetcher.client is not None
+        assert fetcher.client("news.invalid") is not None

@@ -7,6 +7,7 @@ from newsarchive.archive.store import (
     IngestOutcome,
     IngestResult,
     default_hooks,
+    pack_blob,
     prepare_draft,
 )
 
@@ -17,6 +18,7 @@ __all__ = [
     "IngestOutcome",
     "IngestResult",
     "default_hooks",
+    "pack_blob",
     "prepare_draft",
     "resolve_db_path",
 ]

@@ -13,6 +13,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 ALLOW_ENV = "NEWSARCHIVE_ALLOW_PRIVATE_ADDRESSES"
@@ -57,7 +60,44 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-def check_url(url: str, *, allow_private: bool = False, via_proxy: bool = False) -> None:
+Resolver = Callable[[str, int], list[IPAddress]]
+
+
+class CachedResolver:
+    """`resolve`, remembered for `ttl` seconds per (host, port).
+
+    A pass requests hundreds of pages from the same few hosts: without this, every
+    request's check (and every new connection) asks the system resolver again. Only
+    the answer is cached; every hop of every request is still checked against it.
+    Sharing one answer between the check and the connection also means a rebinding
+    DNS server gets no second question within the TTL. Failures are not cached."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._answers: dict[tuple[str, int], tuple[float, list[IPAddress]]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, host: str, port: int) -> list[IPAddress]:
+        key = (host.lower(), port)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._answers.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        addresses = resolve(host, port)  # looked up at call time (tests replace it)
+        if self.ttl > 0:
+            with self._lock:
+                self._answers[key] = (now + self.ttl, addresses)
+        return addresses
+
+
+def check_url(
+    url: str,
+    *,
+    allow_private: bool = False,
+    via_proxy: bool = False,
+    resolver: Resolver | None = None,
+) -> None:
     """Raise UnsafeURLError unless `url` is http(s) and its host resolves only to public
     addresses. With a proxy, a name we cannot resolve locally is allowed: the proxy
     resolves it (socks5h), and that is how users behind a censoring resolver work."""
@@ -77,7 +117,7 @@ def check_url(url: str, *, allow_private: bool = False, via_proxy: bool = False)
         addresses: list[IPAddress] = [ipaddress.ip_address(host)]
     except ValueError:
         try:
-            addresses = resolve(host, port)
+            addresses = (resolver or resolve)(host, port)
         except (OSError, UnicodeError) as exc:
             if via_proxy:
                 return
@@ -91,14 +131,16 @@ def check_url(url: str, *, allow_private: bool = False, via_proxy: bool = False)
             )
 
 
-def pinned_address(host: str, port: int, *, allow_private: bool = False) -> str:
+def pinned_address(
+    host: str, port: int, *, allow_private: bool = False, resolver: Resolver | None = None
+) -> str:
     """The address to connect to for `host`: resolved once, every address checked
     (unless private addresses are allowed), the first one used."""
     try:
         return str(ipaddress.ip_address(host.strip("[]")))
     except ValueError:
         pass
-    addresses = resolve(host, port)
+    addresses = (resolver or resolve)(host, port)
     if not addresses:
         raise OSError(f"{host}: no address")
     if not private_addresses_allowed(allow_private):

@@ -43,6 +43,9 @@ class FetchSettings:
     min_interval: float = 300.0  # `watch`: never poll a source more often than this
     max_interval: float = 6 * 3600.0  # ... and never less often than this
     allow_private_addresses: bool = False
+    # A host's resolved addresses are reused this long (seconds; 0 = resolve for every
+    # check and connection). Every hop is still checked against them.
+    dns_cache_ttl: float = 60.0
     full_text_min_chars: int = 200  # a feed item with this much text carries the article
     # Article extraction is pure-Python CPU work (~20-50 ms a page) and would hold the
     # interpreter lock against the fetch threads: run it in this many processes
@@ -82,7 +85,14 @@ class FetchSettings:
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be > 0 (got {getattr(self, name)!r})")
-        for name in ("retries", "backoff", "max_retry_wait", "max_redirects", "extract_processes"):
+        for name in (
+            "retries",
+            "backoff",
+            "max_retry_wait",
+            "max_redirects",
+            "extract_processes",
+            "dns_cache_ttl",
+        ):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must be >= 0 (got {getattr(self, name)!r})")
         if self.min_interval > self.max_interval:

@@ -254,7 +254,7 @@ def save_feed_response(
         return False
     with archive.transaction() as conn:
         # The archive's content-addressed blob store (zstd, deduplicated).
-        archive._put_blob(conn, sha, raw)
+        archive.put_blob(raw, sha)
         conn.execute(
             "INSERT INTO feed_responses(source, url, observed, http_status, http_headers,"
             " raw_sha256) VALUES(?,?,?,?,?,?)",

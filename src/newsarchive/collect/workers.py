@@ -1,31 +1,25 @@
 """The work a fetch pass hands to its thread pool, and how it hands it out.
 
-Each job fetches one source or one page and parses or extracts it; it never touches the
-archive (run.py does, on the calling thread). Exceptions from parsers and the extractor
-are caught here, so a bug triggered by one hostile page costs that page, not the pass.
+Each job fetches one source (and parses it) or one page; it never touches the archive
+(run.py does, on the calling thread) and never extracts (extraction.py, in processes).
+Exceptions from parsers are caught here, so a bug triggered by one hostile feed costs
+that source, not the pass.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import queue
 from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsarchive.collect.extraction import Prepared
 from newsarchive.collect.feeds import FeedError, FeedItem, ParsedFeed, listing_links, parse_feed
 from newsarchive.collect.http import Fetcher, FetchError, Response
 from newsarchive.collect.sources import Source, SourceState
-from newsarchive.extract import ExtractionError, extract_page
 from newsarchive.model import Draft
 
 
@@ -54,8 +48,9 @@ class PageResult:
     task: PageTask
     response: Response | None = None
     error: FetchError | None = None
-    draft: Draft | None = None
+    prepared: Prepared | None = None
     extract_error: str | None = None
+    extract_attempts: int = 0
 
 
 def fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> SourceResult:
@@ -81,10 +76,9 @@ def fetch_source(fetcher: Fetcher, source: Source, state: SourceState) -> Source
     return result
 
 
-Extractor = Callable[[bytes, str], Draft]
-
-
-def fetch_page(fetcher: Fetcher, extract: Extractor, task: PageTask) -> PageResult:
+def fetch_page(fetcher: Fetcher, task: PageTask) -> PageResult:
+    """Only the request: the fetch slot is free again as soon as the body is in, and
+    extraction runs elsewhere (extraction.py), overlapping with the next requests."""
     result = PageResult(task)
     try:
         result.response = fetcher.get(
@@ -92,25 +86,30 @@ def fetch_page(fetcher: Fetcher, extract: Extractor, task: PageTask) -> PageResu
         )
     except FetchError as exc:
         result.error = exc
-        return result
-    if result.response.status == 200:
-        try:
-            result.draft = extract(result.response.body, task.item.url)
-        except ExtractionError as exc:
-            result.extract_error = str(exc)
-        except Exception as exc:  # an extractor bug must cost one page, not the pass
-            result.extract_error = f"extractor failed: {type(exc).__name__}: {exc}"
     return result
 
 
 class HostScheduler:
     """Submits queued work to the pool, at most `per_host` at a time per host and
-    `total` overall, taking hosts in turn."""
+    `total` overall, taking hosts in turn, and none while `hold()` says so (the
+    pass's back-pressure: too many fetched pages waiting for extraction).
 
-    def __init__(self, pool: ThreadPoolExecutor, per_host: int, total: int) -> None:
+    Finished futures are put on `done` (one queue for every kind of work the pass
+    waits for); hand each back to `finished`."""
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        per_host: int,
+        total: int,
+        done: queue.SimpleQueue[Future[Any]],
+        hold: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.pool = pool
         self.per_host = per_host
         self.total = total
+        self.done = done
+        self.hold = hold
         self.queues: dict[str, deque[Callable[[], Any]]] = {}
         self.inflight: dict[str, int] = {}
         self.futures: dict[Future[Any], str] = {}
@@ -123,12 +122,13 @@ class HostScheduler:
 
     def pump(self) -> None:
         progressed = True
-        while progressed and len(self.futures) < self.total:
+        while progressed and len(self.futures) < self.total and not self.hold():
             progressed = False
             for host, q in self.queues.items():
                 if q and self.inflight.get(host, 0) < self.per_host:
                     fut = self.pool.submit(q.popleft())
                     self.futures[fut] = host
+                    fut.add_done_callback(self.done.put)
                     self.inflight[host] = self.inflight.get(host, 0) + 1
                     self.submitted += 1
                     progressed = True
@@ -145,29 +145,12 @@ class HostScheduler:
     def busy(self) -> bool:
         return bool(self.futures) or self.queued() > 0
 
-    def completed(self, timeout: float = 0.5) -> list[Any]:
-        done, _ = wait(list(self.futures), timeout=timeout, return_when=FIRST_COMPLETED)
-        results = []
-        for fut in done:
-            host = self.futures.pop(fut)
-            self.inflight[host] -= 1
-            results.append(fut.result())
-        self.pump()
-        return results
+    def owns(self, fut: Future[Any]) -> bool:
+        return fut in self.futures
 
-
-@contextmanager
-def extractor(processes: int) -> Iterator[Extractor]:
-    """extract_page, in a process pool when asked. The pool comes from a fork server:
-    forking this process directly would copy the fetch threads' held locks."""
-    if processes <= 0:
-        yield extract_page
-        return
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["newsarchive.extract"])
-    with ProcessPoolExecutor(processes, mp_context=ctx) as procs:
-
-        def extract(raw: bytes, url: str) -> Draft:
-            return procs.submit(extract_page, raw, url).result()
-
-        yield extract
+    def finished(self, fut: Future[Any]) -> Any:
+        """The result of one of our futures taken from `done` (the jobs catch their
+        own errors, so this does not raise for a failed request)."""
+        host = self.futures.pop(fut)
+        self.inflight[host] -= 1
+        return fut.result()

@@ -141,9 +141,10 @@ def clean_body(
     _absolutize_links(root, base_url)
     body.tags = _tag_links(root)
     _prune_empty(root)
-    raw_html = (root.text or "") + "".join(
-        etree.tostring(child, encoding="unicode", method="html") for child in root
-    )
+    # The root is the parsed document's <body>: serialise it in one call and drop its
+    # own tags (one C call instead of one per child).
+    raw_html = etree.tostring(root, encoding="unicode", method="html", with_tail=False)
+    raw_html = raw_html.removeprefix("<body>").removesuffix("</body>")
     body.html = sanitize_html(raw_html).strip()
     body.text = tree_text(root)
     return body

@@ -1,0 +1,59 @@
+"""Worker processes for the CPU-bound part of bringing articles in: parsing or
+extracting, then `prepare_draft` (search tokens, duplicate signatures, identity, the
+raw bytes' compressed form). The importer (`newsarchive.ingest`) and the fetcher
+(`newsarchive.collect.extraction`) both use them; the process that starts them stays
+the archive's only writer.
+
+Workers come from a fork server, never a plain fork: a child forked from a process that
+has already segmented hangs in jieba-rs on its first cut (its native state does not
+survive fork; seen in tests/readers/test_import.py), and forking a fetcher would copy
+locks held by its threads. Workers forked from a clean server load their own segmenter.
+Python's fork server ignores the parent's `sys.path`: workers import newsarchive from
+the installed package or `PYTHONPATH`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+from collections.abc import Sequence
+from multiprocessing.context import BaseContext
+
+from newsarchive.archive import ArchiveHook
+
+# Workers run at a lower CPU priority. Importing and fetching are bulk work that may
+# take minutes; the same machine often serves the web app, whose requests must not wait
+# behind it (a search answered in 5 ms idle took 0.5-2.5 s while an import's workers
+# held both cores). With nothing else running, niceness costs nothing; the writing
+# process keeps normal priority, so the workers never starve it.
+WORKER_NICENESS = 10
+
+# The hooks whose `prepare` a worker runs: those of the archive being written (none
+# for a bare archive), set by `init_worker`.
+_HOOKS: list[ArchiveHook] = []
+
+
+def worker_context(preload: Sequence[str]) -> BaseContext:
+    """A fork server that has imported `preload` once (so each worker starts with those
+    modules loaded), or spawn where the platform has no fork server."""
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(list(preload))
+    return ctx
+
+
+def init_worker(hooks: Sequence[ArchiveHook]) -> None:
+    """Pool initializer. Ctrl-C reaches the whole process group; the parent decides how
+    to stop (finish what is in flight, or terminate the pool), so workers ignore it
+    rather than die mid-file and break the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _HOOKS[:] = hooks
+    with contextlib.suppress(OSError):  # not permitted here: normal priority then
+        os.nice(WORKER_NICENESS)
+
+
+def worker_hooks() -> list[ArchiveHook]:
+    return _HOOKS
