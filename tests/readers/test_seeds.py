@@ -25,7 +25,7 @@ def test_seed_000_jekyll_epochtimes() -> None:
     assert draft.published == datetime(2021, 3, 1, 14, 44, 57, tzinfo=UTC)
     assert draft.published.utcoffset() == timedelta(0)
     # The front matter's author is the feed's name, not a person.
-    assert draft.author is None
+    assert draft.author == "张北"  # from （大纪元记者张北综合报导）
     # The outlet's own keyword links are the article's tags.
     assert draft.tags == ["芯片", "十四五", "科技战"]
     assert draft.images == []

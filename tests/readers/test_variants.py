@@ -218,5 +218,6 @@ def test_jekyll_author_is_a_person_only_when_it_is_not_the_feed(tmp_path: Path) 
         "utf-8",
     )
     draft, _ = read_one(feed_name)
-    assert (draft.author, draft.outlet) == (None, "大纪元")
+    # Not the feed's name: the reporter named in the text's opening credit.
+    assert (draft.author, draft.outlet) == ("张北", "大纪元")
     assert draft.tags == ["芯片", "十四五", "科技战"]

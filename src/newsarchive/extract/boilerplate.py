@@ -40,7 +40,7 @@ JUNK_TAGS = ("form", "nav", "aside", "footer")
 # Attribute words for blocks that are never article text.
 _JUNK_ATTR = re.compile(
     r"(?:^|[-_\s])(?:comments?|comment-?list|share|sharing|social|related|recommend\w*|"
-    r"sidebar|side-?bar|footer|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
+    r"sidebar|side-?bar|footer|alert-?box|dialog|overlay|pay|payment|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
     r"adsbygoogle|banner|sponsor\w*|promo|popup|modal|cookie|subscribe|newsletter|"
     r"hot-?news|hotlist|rank\w*|pager|pagination|toolbar|login|"
     r"copyright|disclaimer|statement|qrcode|weixin-?code)(?:$|[-_\s\d])",
@@ -60,12 +60,19 @@ _EDGE_JUNK = re.compile(
     r"相关新闻|相關新聞|相关阅读|相關閱讀|相关文章|相關文章|推荐阅读|推薦閱讀|延伸阅读|延伸閱讀|"
     r"更多新闻|更多新聞|热门新闻|熱門新聞|热点推荐|熱點推薦|猜你喜欢|猜你喜歡|"
     r"微信扫一扫|微信掃一掃|扫一扫|掃一掃|分享到|分享至|分享：|点击分享|點擊分享|关注我们|關注我們|扫码|掃碼|扫描二维码|掃描二維碼|"
-    r"返回搜狐|查看更多|返回首页|返回首頁|打印本页|列印本頁|关闭窗口|關閉窗口|"
+    r"返回搜狐|查看更多|点击查看|點擊查看|点击收起|點擊收起|展开全文|展開全文|返回首页|返回首頁|打印本页|列印本頁|关闭窗口|關閉窗口|"
     r"订阅|訂閱|下载APP|下載APP|广告|廣告|点击进入|點擊進入|关键字|關鍵字|关键词|關鍵詞|标签|標籤|"
     r"Notice:|Share this|Related:|Advertisement"
     r")",
     re.IGNORECASE,
 )
+# Copyright notices that do not open their line ("XX网专稿，未经书面授权请勿转载。").
+_EDGE_NOTICE = re.compile(
+    r"(?:请勿|禁止|不得|严禁|未经[^，。]{0,6}授权[^，。]{0,4})转载|(?:請勿|禁止|不得|嚴禁|未經[^，。]{0,6}授權[^，。]{0,4})轉載|"
+    r"转载请注明|轉載請註明|All rights reserved",
+    re.IGNORECASE,
+)
+_MAX_NOTICE_LEN = 80
 _MAX_EDGE_LEN = 120
 MAX_JUNK_SHARE = 0.4
 
@@ -108,6 +115,8 @@ def _chars(el: HtmlElement) -> int:
 
 def is_edge_junk(paragraph: str) -> bool:
     p = paragraph.strip()
+    if len(p) <= _MAX_NOTICE_LEN and _EDGE_NOTICE.search(p):
+        return True
     return len(p) <= _MAX_EDGE_LEN and bool(_EDGE_JUNK.match(p))
 
 
@@ -141,16 +150,63 @@ def _leaf_blocks(root: Any) -> list[Any]:
     return leaves
 
 
+# A run of this many short link-only blocks at the end of an article is a link list
+# ("more from this section", an archive of issues), not its text.
+LINK_LIST_MIN_BLOCKS = 3
+LINK_LIST_MAX_CHARS = 40
+
+
+def _is_link_line(el: Any, text: str) -> bool:
+    if not text or len(text) > LINK_LIST_MAX_CHARS:
+        return False
+    linked = "".join("".join(a.itertext()) for a in el.iter("a"))
+    return len("".join(linked.split())) >= len("".join(text.split()))
+
+
+def _link_list_start(leaves: list[Any], texts: list[str], end: int) -> int:
+    """Where a trailing run of link-only lines begins (`end` when there is none)."""
+    start = end
+    while start > 0 and (
+        _is_link_line(leaves[start - 1], texts[start - 1]) or is_edge_junk(texts[start - 1])
+    ):
+        start -= 1
+    links = sum(1 for i in range(start, end) if _is_link_line(leaves[i], texts[i]))
+    return start if links >= LINK_LIST_MIN_BLOCKS and start > 0 else end
+
+
+# A line that is only a "related / recommended" header: what follows it is a list of
+# other stories, however it is marked up.
+_RELATED_HEADER = re.compile(
+    r"^[\s【\[]*(?:相关|相關|延伸|推荐|推薦|热门|熱門|更多|猜你喜欢|猜你喜歡)"
+    r"(?:新闻|新聞|阅读|閱讀|文章|推荐|推薦|报道|報導|链接|連結|资讯|資訊)?"
+    r"(?:阅读|閱讀|推荐|推薦)?[\s】\]：:]*$|^(?:Related|Read more|More stories)\W*$",
+    re.IGNORECASE,
+)
+# ...when it comes late: in the last part of the article's text.
+RELATED_TAIL_SHARE = 0.6
+
+
+def _related_list_start(texts: list[str]) -> int:
+    total = sum(len(t) for t in texts)
+    seen = 0
+    for i, text in enumerate(texts):
+        if seen >= RELATED_TAIL_SHARE * total and i > 0 and _RELATED_HEADER.match(text):
+            return i
+        seen += len(text)
+    return len(texts)
+
+
 def trim_html(root: Any) -> None:
     """Drop boilerplate blocks at the head and tail of an extracted article, in place."""
     leaves = _leaf_blocks(root)
     texts = [" ".join("".join(el.itertext()).split()) for el in leaves]
+    cut = _related_list_start(texts)
+    cut = _link_list_start(leaves, texts, cut)
+    leaves, texts, dropped = leaves[:cut], texts[:cut], leaves[cut:]
     kept = trim_paragraphs(texts)
-    if len(kept) == len(texts):
-        return
     start = next((i for i in range(len(texts)) if not is_edge_junk(texts[i])), len(texts))
     end = start + len(kept)
-    for el in leaves[:start] + leaves[end:]:
+    for el in leaves[:start] + leaves[end:] + dropped:
         parent = el.getparent()
         if parent is not None:
             parent.remove(el)  # trafilatura's output keeps no text in tails of blocks

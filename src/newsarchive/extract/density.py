@@ -56,6 +56,7 @@ CONTAINER_TAGS = frozenset(
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
 _SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"[。！？.!?][」”\"')）]?$")
+_SENTENCE_STOP = re.compile(r"[。！？]|[.!?](?:\s|$)")
 MIN_BLOCK_CHARS = 20
 # A block long enough to be the article's first paragraph (not a dateline or byline).
 LEAD_MIN_CHARS = 25
@@ -133,12 +134,39 @@ def _inside_link(el: HtmlElement) -> bool:
     return False
 
 
+AMID_PROSE_PARAGRAPHS = 1
+
+
+def _is_prose(own: str, el: HtmlElement) -> bool:
+    """Ends like a sentence, or holds several (a paragraph whose last words are a link
+    or a signature has no final full stop)."""
+    if _SENTENCE_END.search(own):
+        return True
+    return len(_SENTENCE_STOP.findall(_own_text(el))) >= 2
+
+
+def _amid_prose(lst: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether the list's parent has prose paragraphs of its own beside the list."""
+    parent = lst.getparent()
+    if parent is None:
+        return False
+    if parent not in cache:
+        prose = 0
+        for p in parent.iterchildren("p"):
+            own = _SPACE.sub("", p.text_content())
+            if len(own) >= LEAD_MIN_CHARS and _SENTENCE_END.search(own):
+                prose += 1
+        cache[parent] = prose >= AMID_PROSE_PARAGRAPHS
+    return cache[parent]
+
+
 def score_containers(
     body: HtmlElement, blocks: list[HtmlElement] | None = None
 ) -> dict[HtmlElement, float]:
     """Readability-style accumulation of paragraph scores into their ancestors; the prose
     blocks that scored are appended to `blocks` in document order."""
     scores: dict[HtmlElement, float] = {}
+    prose_cache: dict[HtmlElement, bool] = {}
     for el in body.iter(*BLOCK_TAGS):
         own = _SPACE.sub("", _own_text(el))
         if len(own) < MIN_BLOCK_CHARS or _inside_link(el):
@@ -150,7 +178,7 @@ def score_containers(
         if punct == 0 and len(own) < 80:
             continue  # a headline, a date line, a label: no prose without punctuation
         score = 1.0 + punct + min(len(own) / 100.0, 3.0)
-        if blocks is not None and len(own) >= LEAD_MIN_CHARS and _SENTENCE_END.search(own):
+        if blocks is not None and len(own) >= LEAD_MIN_CHARS and _is_prose(own, el):
             # Prose, not a "时间：2024-05-20 来源：新华网" or "By X | Nov 18, 2019" line.
             blocks.append(el)
         parent = el if el.tag in CONTAINER_TAGS else el.getparent()
@@ -158,9 +186,10 @@ def score_containers(
             if parent is None:
                 break
             scores[parent] = scores.get(parent, 0.0) + score * share
-            if parent.tag in ("ul", "ol"):
+            if parent.tag in ("ul", "ol") and not _amid_prose(parent, prose_cache):
                 # A list's prose stops at the list: teaser streams are lists, and must not
-                # lift the page region around them (a listicle's list still scores).
+                # lift the page region around them (a listicle's list still scores). A
+                # list between an article's own paragraphs is part of its text.
                 break
             parent = parent.getparent()
     return scores
@@ -205,11 +234,40 @@ def _first_block_after(
     if title_el is None or title_el not in offsets:
         return None
     title_end = offsets[title_el] + len(_SPACE.sub("", title_el.text_content()))
-    return next((b for b in blocks if offsets.get(b, -1) >= title_end), None)
+    first = next((b for b in blocks if offsets.get(b, -1) >= title_end), None)
+    if first is None or offsets[first] - title_end > MAX_TITLE_GAP:
+        # Far below the headline, the first prose is a dialog or a footer notice: the
+        # article itself had no sentence to anchor on.
+        return None
+    return first
+
+
+# Non-space characters between the headline and its article's first paragraph: bylines,
+# dates, share bars, a picture caption, a summary box all fit.
+MAX_TITLE_GAP = 1500
 
 
 def _holds(el: HtmlElement, block: HtmlElement | None) -> bool:
     return block is not None and (block is el or any(a is el for a in block.iterancestors()))
+
+
+def _continues(el: HtmlElement, anchor: HtmlElement | None, blocks: list[HtmlElement]) -> bool:
+    """Whether the prose block right after the anchor (the first prose after the headline)
+    lies inside `el`."""
+    if anchor is None:
+        return False
+    for i, block in enumerate(blocks):
+        if block is anchor:
+            return i + 1 < len(blocks) and _holds(el, blocks[i + 1])
+    return False
+
+
+def _is_standfirst(near: HtmlElement, anchor: HtmlElement | None, blocks: list) -> bool:
+    """A one-sentence summary alone in its box under the headline (a "hero" header), as
+    opposed to a short article of one paragraph, which says more than one thing."""
+    if anchor is None or sum(1 for b in blocks if _holds(near, b)) != 1:
+        return False
+    return len(_SENTENCE_STOP.findall(anchor.text_content().strip())) <= 1
 
 
 NEAR_TITLE_SHARE = 0.25
@@ -248,7 +306,13 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
         if near and (best_near is None or final > best_near.score):
             best_near = candidate
     if best is not None and not best.near_title and best_near is not None:
-        if any(a is best_near.element for a in best.element.iterancestors()):
+        if _is_standfirst(best_near.element, first, blocks) and _continues(
+            best.element, first, blocks
+        ):
+            # The first prose after the headline is a standfirst in a header box, and the
+            # winner's prose starts right after it: the body follows its summary.
+            best.near_title = True
+        elif any(a is best_near.element for a in best.element.iterancestors()):
             # The winner sits inside the region that starts after the headline (a body
             # div next to a summary box): it is the article, the region is wider.
             best.near_title = True
@@ -256,10 +320,53 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
             best = best_near
     if best is not None:
         best.parts = _with_siblings(best, scores)
+        best.parts = _with_chunks(best, scores)
     return best
 
 
+CHUNK_LEVELS = 3
+
+
+def _with_chunks(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
+    """An article cut into chunks by ad rails (`article__chunks > grid > article__body`,
+    repeated): the other blocks with the winner's exact class, under the same ancestor a
+    few levels up, are the rest of the article when they score like article text."""
+    cls = best.element.get("class")
+    top = best.element
+    for _ in range(CHUNK_LEVELS):
+        top = top.getparent() if top is not None else None
+    if not cls or top is None:
+        return best.parts
+    chunks = []
+    for el in top.iter(best.element.tag):
+        if el.get("class") != cls or any(_holds(p, el) or _holds(el, p) for p in best.parts):
+            continue
+        chars = _text_len(el)
+        if not chars:
+            continue
+        score = scores.get(el, 0.0) * (1 - min(1.0, _link_chars(el) / chars))
+        if score >= SIBLING_SHARE * best.score:
+            chunks.append(el)
+    if not chunks:
+        return best.parts
+    order = {el: i for i, el in enumerate(top.iter())}
+    return sorted(best.parts + chunks, key=lambda el: order.get(el, -1))
+
+
 SIBLING_SHARE = 0.2
+
+
+def _is_summary(el: HtmlElement) -> bool:
+    """One short prose paragraph with hardly a link: a summary box or standfirst."""
+    text = _SPACE.sub("", el.text_content())
+    if not (LEAD_MIN_CHARS <= len(text) <= SUMMARY_MAX_CHARS) or not _SENTENCE_END.search(text):
+        return False
+    if _link_chars(el) > 0.1 * len(text):
+        return False
+    return not any(True for _ in el.iter("ul", "ol", "table", "img", "h1", "h2", "h3"))
+
+
+SUMMARY_MAX_CHARS = 300
 
 
 def _with_siblings(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
@@ -270,9 +377,13 @@ def _with_siblings(best: Candidate, scores: dict[HtmlElement, float]) -> list[Ht
     if parent is None:
         return [best.element]
     parts = []
-    for sib in parent:
+    siblings = [s for s in parent if isinstance(s.tag, str)]
+    for n, sib in enumerate(siblings):
         if sib is best.element:
             parts.append(sib)
+            continue
+        if n + 1 < len(siblings) and siblings[n + 1] is best.element and _is_summary(sib):
+            parts.append(sib)  # the standfirst right above the body ("核心提示：…")
             continue
         if not isinstance(sib.tag, str):
             continue

@@ -14,10 +14,13 @@ import re
 from lxml.html import HtmlElement
 
 from newsarchive.extract.dates import ld_json_field
+from newsarchive.text.byline import reporters_from_credit
 from newsarchive.text.script import detect_script
 
 _SPACE = re.compile(r"\s+")
-_TITLE_SEPARATORS = re.compile(r"\s*(?:\s[-|–—·]\s|[|｜_]|\s[-–—]{1,2}|——|－)\s*")
+_TITLE_SEPARATORS = re.compile(
+    r"\s*(?:\s[-|–—·]\s|[|｜_]|\s[-–—]{1,2}|——|－|(?<=[\u3400-\u9fff》」”])-(?=[\u3400-\u9fff]))\s*"
+)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
@@ -78,8 +81,12 @@ def find_title(root: HtmlElement) -> str:
     page_title = _clean(title_el.text_content()) if title_el is not None else ""
     h1s = [_clean(h.text_content()) for h in root.iter("h1")]
     h1s = [h for h in h1s if 4 <= len(h) <= 200]
+    if og and page_title and og == page_title:
+        # og:title is the page title with its site suffix: the h1 names the headline
+        # (a four-character Chinese headline is shorter than many site names).
+        return next((h for h in h1s if h in og), strip_site_suffix(og))
     if og:
-        return strip_site_suffix(og) if page_title and og == page_title else og
+        return og
     for h1 in h1s:
         if page_title and h1 in page_title:
             return h1
@@ -89,16 +96,30 @@ def find_title(root: HtmlElement) -> str:
     return stripped
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
+def _match_key(text: str) -> str:
+    # Headline and <title> differ in punctuation ("..." vs "…", curly vs straight quotes)
+    # and case more often than in words.
+    return _NON_WORD.sub("", text).casefold()
+
+
 def title_element(root: HtmlElement, title: str) -> HtmlElement | None:
     """The page's headline element: an h1/h2 whose text is the title (or contains it)."""
-    if not title:
+    key = _match_key(title)
+    if not key:
         return None
-    for tag in ("h1", "h2"):
+    # Some sites set the headline in an <h3>; it is only tried when no h1/h2 matches.
+    for tag in ("h1", "h2", "h3"):
         for el in root.iter(tag):
-            text = _clean(el.text_content())
-            if text and (text == title or (len(text) >= 4 and (text in title or title in text))):
+            text = _match_key(el.text_content())
+            if text and (text == key or (len(text) >= 4 and (text in key or key in text))):
                 return el
-    return None
+    # og:title and the headline are often worded differently; a page's only <h1> is its
+    # headline all the same.
+    h1s = list(root.iter("h1"))
+    return h1s[0] if len(h1s) == 1 and _match_key(h1s[0].text_content()) else None
 
 
 def find_author(root: HtmlElement, lead_text: str) -> str | None:
@@ -113,8 +134,28 @@ def find_author(root: HtmlElement, lead_text: str) -> str | None:
             text = _clean(el.text_content())
             if 1 < len(text) <= 40:
                 return re.sub(r"^(?:by|作者|记者|記者)\s*[：:]?\s*", "", text, flags=re.I) or None
-    m = _BYLINE.search(lead_text[:300])
-    return _clean(m[1]) if m else None
+    return author_from_text(lead_text)
+
+
+# "By Jane Q. Doe": Latin names run over spaces, which end a Chinese name.
+_LATIN_BYLINE = re.compile(
+    r"(?:^|(?<=[\s(\[]))[Bb][Yy]:?\s+([A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*){0,3})"
+)
+# A credit for a picture, not the article: "(Photo by Jane Doe / AFP)", "图：新华社".
+_PICTURE_CREDIT = re.compile(r"(?:photo|image|illustration|picture|图|圖|照|摄|攝)\W{0,3}$", re.I)
+
+
+def author_from_text(lead_text: str) -> str | None:
+    """A byline at the start of the article text (`作者：张三`, `By Jane Doe`), or the
+    reporters of a Chinese outlet's opening credit (`（大纪元记者张北综合报导）`).
+    Picture credits are not bylines (on the mirrors, 'Photo by …' was the most common
+    false author before this check)."""
+    if reporters := reporters_from_credit(lead_text):
+        return reporters
+    for m in [*_LATIN_BYLINE.finditer(lead_text[:300]), *_BYLINE.finditer(lead_text[:300])]:
+        if not _PICTURE_CREDIT.search(lead_text[max(0, m.start() - 14) : m.start()]):
+            return _clean(m[1])
+    return None
 
 
 def detect_lang(text: str, declared: str | None = None) -> str | None:

@@ -88,15 +88,28 @@ def _run_trafilatura(tree: HtmlElement, url: str | None, *, fast: bool = True) -
     )
 
 
+def _blocks(doc: Any) -> int:
+    return len(doc.body) if doc is not None and doc.body is not None else 0
+
+
 def _kept(doc: Any) -> int:
     return len(_SPACE.sub("", doc.text or "")) if doc is not None else 0
 
 
-def _standalone(parts: list[HtmlElement]) -> HtmlElement:
-    """The article's blocks as a document of their own, for trafilatura."""
+def _standalone(parts: list[HtmlElement], *, as_article: bool = True) -> HtmlElement:
+    """The article's blocks as a document of their own, for trafilatura.
+
+    Wrapped in an `<article>` so that trafilatura's main pass finds the content area
+    (`(.//article)[1]`): without one it falls back to collecting "wild" paragraphs, which
+    skips subheadings and collapses identical lines (a price list's repeated
+    "成人票原价：60元")."""
     root = lxml.html.Element("html")
     body = lxml.html.Element("body")
     root.append(body)
+    if as_article:
+        article = lxml.html.Element("article")
+        body.append(article)
+        body = article
     for part in parts:
         part.tail = None
         # The density pass chose it for its text: a "hidden until scripts run" style
@@ -127,7 +140,18 @@ def _article_tree(
         pics = [img for p in parts for img in images.find_images(p, url)]
         backup = lxml.html.Element("div")
         backup.extend(copy.deepcopy(p) for p in parts)  # trafilatura prunes what it is given
+        paragraphs = sum(1 for p in backup.iter("p") if _chars(p) >= MIN_TEXT_CHARS)
         doc = _run_trafilatura(_standalone(parts), url)
+        if _blocks(doc) < paragraphs:
+            # Fewer blocks than the container has paragraphs: its main pass ran them
+            # together (often with a pager stuck to them). The wild-paragraph pass keeps
+            # them apart; it is taken when it keeps as much of the container's text as
+            # the fast path must (below).
+            again = _run_trafilatura(
+                _standalone(list(copy.deepcopy(backup)), as_article=False), url
+            )
+            if _blocks(again) > _blocks(doc) and _kept(again) >= FULL_RUN_SHARE * available:
+                doc = again
         if _kept(doc) < FULL_RUN_SHARE * available:
             # Its fast path drops markup it does not expect (WeChat's nested <section>s);
             # its full run, with its own fallbacks, is slower but recovers them.
@@ -158,6 +182,11 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         raise ExtractionError("no article text found")
     article = convert_to_html(doc.body)
     boilerplate.trim_html(article)
+    for cell in article.iter("td", "th"):
+        # trafilatura writes a row's cells back to back: without a space between them a
+        # standings table reads "1Kyle Busch5040". The space is put in the HTML so that
+        # the text stays what html_to_text gives for the stored HTML.
+        cell.tail = " " + (cell.tail or "")
     # Captions are read from the original markup when we know where the article is; from
     # the whole-page fallback only trafilatura's own images (no captions) are reliable.
     if pics is None:
@@ -182,7 +211,8 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         url=url,
         outlet=canonical_outlet(metadata.find_site_name(root), url),
         published=published,
-        author=raw_author or metadata.find_author(root, text),
+        # The markup was searched above, on the unpruned page: only the text is new here.
+        author=raw_author or metadata.author_from_text(text),
         images=pics,
         lang=lang,
         timestamps=stamps,

@@ -21,6 +21,7 @@ from newsarchive.outlets import canonical_outlet
 from newsarchive.readers.body import Body, clean_body
 from newsarchive.readers.dates import date_from_url, find_dateline, from_epoch_ms, parse_date
 from newsarchive.readers.errors import UnreadableError
+from newsarchive.text.byline import reporters_from_credit
 
 EPOCH_COMMENT = re.compile(r"^\s*<!--\s*(\d{9,14})\s*-->\s*$")
 _UNDERLINE = re.compile(r"^\s*[-=]{3,}\s*$")
@@ -130,7 +131,7 @@ def build_draft(
         url=url,
         outlet=outlet,
         published=published,
-        author=author or body.byline,
+        author=author or body.byline or reporters_from_credit(body.text),
         tags=[t for t in _merge_tags(tags, body.tags) if canonical_outlet(t) != outlet],
         images=body.images,
         lang="zh" if _has_cjk(body.text) else None,
