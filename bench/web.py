@@ -266,6 +266,7 @@ def report(label: str, rows: list[tuple[float, float, int]], seconds: float) -> 
 
 
 def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
     work = OUT / f"web-run-{workers}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{work}{suffix}").unlink(missing_ok=True)

@@ -300,3 +300,20 @@ def test_many_matches_take_the_fts_only_ranking_path(
     monkeypatch.setattr(engine, "MANY_MATCHES", 0)
     fast = search(archive, "芯片", limit=4)
     assert [h.id for h in fast.hits] == slow and fast.total == 7
+
+
+def test_a_word_typed_as_its_indexed_stem_still_matches(archive: Archive) -> None:
+    # "lacaille" is indexed as its stem "lacaill", which stems once more to "lacail".
+    draft = Draft(
+        title="Lacaille 谈全球市场",
+        text="分析师 Lacaille 认为市场还会下跌。",
+        html="",
+        url="https://example.org/lacaille",
+        outlet="路透",
+        published=datetime(2020, 3, 1, tzinfo=UTC),
+    )
+    article = _ingest(archive, draft)
+    assert found(archive, "lacaille") == {article}
+    assert found(archive, "lacaill") == {article}
+    assert found(archive, "lacaill 市场") == {article}
+    assert found(archive, "lacaill -市场") == set()

@@ -64,6 +64,9 @@ class SearchHit:
     score: float
     snippet: str  # safe HTML: escaped text, matches in <mark>
     title_html: str  # safe HTML, same treatment as the snippet
+    # The version the title and snippet were read from (read in the same statement), so
+    # a cache can check later that the hit still shows the article's current text.
+    version_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -289,7 +292,7 @@ def _hits(
     rows = {
         r[0]: r
         for r in conn.execute(
-            "SELECT a.id, a.url, v.title, a.outlet, v.published, substr(v.text, 1, ?)"
+            "SELECT a.id, a.url, v.title, a.outlet, v.published, substr(v.text, 1, ?), v.id"
             " FROM articles a"
             " JOIN versions v ON v.id = a.latest_version_id"
             f" WHERE a.id IN ({','.join('?' * len(ids))})",
@@ -299,7 +302,7 @@ def _hits(
     hl = Highlighter.for_query(parsed)
     hits = []
     for article_id, score in page:
-        _, url, title, outlet, published, text = rows[article_id]
+        _, url, title, outlet, published, text, version_id = rows[article_id]
         hits.append(
             SearchHit(
                 id=article_id,
@@ -310,6 +313,7 @@ def _hits(
                 score=-score,
                 snippet=hl.snippet(text),
                 title_html=hl.mark(title),
+                version_id=version_id,
             )
         )
     return hits

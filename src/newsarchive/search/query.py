@@ -56,6 +56,8 @@ class Term:
     quoted: bool
     negated: bool = False
     needle: str = ""  # folded, whitespace-free: what a loose match must contain
+    # A Latin word as typed, when stemming changes it: matched too (see `_make_term`).
+    typed: str | None = None
 
     @property
     def single_char(self) -> bool:
@@ -71,6 +73,8 @@ class Term:
             # chars decides the match; the word form only ranks (weight 0 on chars).
             c = _q(self.tokens[0])
             return f"({_TEXT_COLS}:{c} OR chars:{c})"
+        if self.typed:
+            return f"{_TEXT_COLS}:({_q(self.tokens[0])} OR {_q(self.typed)})"
         return f"{_TEXT_COLS}:{_q(' '.join(self.tokens))}"
 
     def loose(self) -> str:
@@ -144,7 +148,14 @@ def _make_term(text: str, *, quoted: bool, negated: bool) -> Term | None:
     tokens = segment_folded(folded)
     if not tokens:
         return None
-    return Term(text, tokens, quoted, negated, needle=_SPACE.sub("", folded))
+    # Snowball stemming is not idempotent (lacaille -> lacaill -> lacail): a word typed
+    # in the form the index holds would stem once more and miss. Like Elasticsearch's
+    # keyword_repeat, a single Latin word matches as typed or stemmed.
+    word = folded.strip()
+    typed = word if len(tokens) == 1 and word.isalpha() and word != tokens[0] else None
+    if typed is not None and is_cjk(typed):
+        typed = None
+    return Term(text, tokens, quoted, negated, needle=_SPACE.sub("", folded), typed=typed)
 
 
 def parse_query(query: str) -> ParsedQuery:

@@ -6,7 +6,9 @@ on the single writer thread (see `state.Writer`), answering 202 with a job to po
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,12 +23,13 @@ from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.web import components, queries
-from newsarchive.web.cache import MISSING, ResultCache
+from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import date_range, query_text
 from newsarchive.web.render import marked
 from newsarchive.web.security import require_token
 from newsarchive.web.state import Writer
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
 Interval = Literal["day", "week", "month"]
@@ -167,31 +170,61 @@ async def api_search(
     state = request.app.state
     cache: ResultCache = state.cache
     # The finished response body is what is cached: a repeated query costs no
-    # serialising or re-sanitizing either (see cache.py for when it is dropped).
+    # serialising or re-sanitizing either (see cache.py for when it is refreshed).
     key = ("api-search", text, *sorted(filters.items()))
     found = cache.lookup(state.reads.get(), key)
-    if found is MISSING:
+    if found is not None:
+        if found.refresh and cache.claim_refresh(key):
+            # Serve the checked previous result now; recompute it off the request path.
+            task = asyncio.get_running_loop().create_task(
+                _refresh_search(state, key, text, filters)
+            )
+            _background.add(task)
+            task.add_done_callback(_background.discard)
+        return Response(found.value, media_type="application/json")
+    # Engine work beyond one search per core only makes every search slower (the
+    # GIL, two cores); waiting here keeps the event loop free for cache hits.
+    async with state.engine_slots:
+        found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
+        if found is not None and not found.refresh:
+            return Response(found.value, media_type="application/json")
+        body = await run_in_threadpool(_search_body, state, key, text, filters)
+    return Response(body, media_type="application/json")
 
-        def body() -> bytes:
-            page = components.run_search(state.reads.get(), text, cache=None, **filters)
-            data = {
-                "query": page.query,
-                "total": page.total,
-                "took_ms": page.took_ms,
-                "limit": limit,
-                "offset": offset,
-                "hits": [hit_json(h) for h in page.hits],
-            }
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
-        # Engine work beyond one search per core only makes every search slower (the
-        # GIL, two cores); waiting here keeps the event loop free for cache hits.
+# Background refreshes in flight (a task only weakly referenced by the loop could be
+# collected before it finishes).
+_background: set[asyncio.Task[None]] = set()
+
+
+def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> bytes:
+    """Run the search on this thread's connection, store and return the response body."""
+    archive = state.reads.get()
+    cache: ResultCache = state.cache
+    generation = cache.generation(archive)  # before searching: see ResultCache.store
+    page = components.run_search(archive, text, cache=None, **filters)
+    data = {
+        "query": page.query,
+        "total": page.total,
+        "took_ms": page.took_ms,
+        "limit": filters["limit"],
+        "offset": filters["offset"],
+        "hits": [hit_json(h) for h in page.hits],
+    }
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    cache.store(key, body, shown_of(page.hits), generation)
+    return body
+
+
+async def _refresh_search(state: Any, key: Any, text: str, filters: dict[str, Any]) -> None:
+    cache: ResultCache = state.cache
+    try:
         async with state.engine_slots:
-            found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
-            if found is MISSING:
-                found = await run_in_threadpool(body)
-                cache.store(key, found)
-    return Response(found, media_type="application/json")
+            await run_in_threadpool(_search_body, state, key, text, filters)
+    except Exception:  # the next request computes it in the foreground and reports
+        log.warning("background refresh of %r failed", text, exc_info=True)
+    finally:
+        cache.release_refresh(key)
 
 
 @router.get("/articles/{article_id}", summary="An article with its versions and captures")

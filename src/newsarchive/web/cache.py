@@ -1,20 +1,37 @@
-"""A small cache of search and timeline results, dropped whenever the archive changes.
+"""A cache of search and timeline results with near-real-time refresh.
 
 Readers ask the same popular queries again and again, and a common word (美国: 22,000
-matches in the 50,000-article archive) costs the engine hundreds of milliseconds to rank,
-while the archive changes only when an import or fetch commits. So results are kept
-until the next commit: every request first asks its own connection for SQLite's
-`PRAGMA data_version`, which changes when any other connection (any process) has
-committed; a change empties the cache. A result is therefore never older than the
-newest commit the request itself can see.
+matches in the 51,000-article archive) costs the engine tens of milliseconds to rank.
+The archive changes only when an import or fetch commits, but an import commits every
+few hundred files: emptying the cache at every commit (the first design) made every
+commit a storm of expensive misses, which set the p99 latency under import (854 ms).
+
+So results follow Elasticsearch's *refresh interval* model instead:
+
+- Every request first asks its own connection for SQLite's `PRAGMA data_version`, which
+  changes when any other connection (any process) has committed; each change seen moves
+  the cache's *generation* on. An entry computed in the current generation is served
+  as it is.
+- An entry from an older generation may still be served for up to `refresh` seconds
+  after it was computed, so a new article appears in results within about that long.
+  After that it is recomputed; the API serves the previous result meanwhile and
+  refreshes in the background (`Cached.refresh`), for at most `max_stale` seconds.
+- But a result never shows text that is no longer current: an entry records the
+  (article id, version id) of every hit it shows, and before an entry from an older
+  generation is served those are checked against `articles.latest_version_id` (one
+  indexed query). A deleted or re-versioned hit drops the entry and the request
+  computes afresh. Entries whose hits cannot be checked (``shown=None``) keep the old
+  rule: dropped at the first commit.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from newsarchive.archive import Archive
@@ -23,57 +40,158 @@ T = TypeVar("T")
 
 # 1024 result pages of 20 hits are ~20 MB; enough for the popular head of a query log.
 DEFAULT_SIZE = 1024
+# How soon a new article shows up in a cached result (Elasticsearch's default is 1 s).
+REFRESH_SECONDS = 1.0
+# Beyond this age a result from an older generation is never served: the request waits
+# for a fresh one (the bound on staleness when background refreshes fall behind).
+MAX_STALE_SECONDS = 10.0
+
+# (article id, version id) of each hit a cached value shows.
+Shown = tuple[tuple[int, int], ...]
 
 
-MISSING: Any = object()
+@dataclass(slots=True)
+class _Entry:
+    value: Any
+    shown: Shown | None  # None: hits cannot be checked, drop at the first commit
+    generation: int
+    computed_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Cached:
+    value: Any
+    refresh: bool  # served from an older generation past `refresh`: recompute it soon
+
+
+def shown_of(hits: Any) -> Shown | None:
+    """(id, version_id) of search hits, or None when a hit does not say its version."""
+    out = []
+    for hit in hits:
+        version = getattr(hit, "version_id", None)
+        if version is None:
+            return None
+        out.append((int(hit.id), int(version)))
+    return tuple(out)
+
+
+def still_current(archive: Archive, shown: Shown) -> bool:
+    """Whether every shown hit is still its article's latest version."""
+    if not shown:
+        return True
+    ids = [article_id for article_id, _ in shown]
+    latest = dict(
+        archive.conn.execute(
+            f"SELECT id, latest_version_id FROM articles WHERE id IN ({','.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+    )
+    return all(latest.get(article_id) == version for article_id, version in shown)
 
 
 class ResultCache:
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+    def __init__(
+        self,
+        size: int = DEFAULT_SIZE,
+        *,
+        refresh: float = REFRESH_SECONDS,
+        max_stale: float = MAX_STALE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.refresh = refresh
+        self.max_stale = max(max_stale, refresh)
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._seen: dict[int, int] = {}  # id(connection) -> its last data_version
-        self.hits = self.misses = 0
+        self._generation = 0
+        self._refreshing: set[Hashable] = set()
+        self.hits = self.misses = self.stale_hits = 0
 
-    def _sync(self, archive: Archive) -> None:
+    def generation(self, archive: Archive) -> int:
+        """The current generation, after asking `archive`'s connection whether another
+        connection has committed since it last asked. Read it BEFORE computing a value
+        that will be stored: a commit during the computation then counts as newer."""
         version = archive.conn.execute("PRAGMA data_version").fetchone()[0]
         key = id(archive.conn)
         with self._lock:
             last = self._seen.get(key)
             self._seen[key] = version
-            if last is not None and last != version:
-                self._entries.clear()
+            # A connection seen for the first time may already see commits no other
+            # connection has reported: count that as a change too (conservative).
+            if last != version:
+                self._generation += 1
+            return self._generation
 
-    def lookup(self, archive: Archive, key: Hashable) -> Any:
-        """The cached value, or `MISSING`. `archive` is the caller's own connection:
-        asking it first is what makes a commit anywhere empty the cache."""
+    def lookup(self, archive: Archive, key: Hashable) -> Cached | None:
+        """The cached value if it may be served, else None. `archive` is the caller's
+        own connection: asking it first is what makes a commit anywhere visible."""
         if self.size <= 0:
-            return MISSING
-        self._sync(archive)
+            return None
+        generation = self.generation(archive)
+        now = self._clock()
         with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            if entry.generation == generation:
                 self.hits += 1
-                return self._entries[key]
-            self.misses += 1
-        return MISSING
+                return Cached(entry.value, refresh=False)
+        age = now - entry.computed_at
+        if entry.shown is None or age > self.max_stale or not still_current(archive, entry.shown):
+            with self._lock:
+                if self._entries.get(key) is entry:
+                    del self._entries[key]
+                self.misses += 1
+            return None
+        with self._lock:
+            self.stale_hits += 1
+        return Cached(entry.value, refresh=age > self.refresh)
 
-    def store(self, key: Hashable, value: Any) -> None:
+    def store(self, key: Hashable, value: Any, shown: Shown | None, generation: int) -> None:
+        """Keep `value`, computed from data at least as new as `generation`."""
         if self.size <= 0:
             return
         with self._lock:
-            self._entries[key] = value
+            old = self._entries.get(key)
+            if old is not None and old.generation > generation:
+                return  # a twin computation from newer data already landed
+            self._entries[key] = _Entry(value, shown, generation, self._clock())
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def get(self, archive: Archive, key: Hashable, compute: Callable[[], T]) -> T:
+    def claim_refresh(self, key: Hashable) -> bool:
+        """True for the one caller that should recompute `key` in the background."""
+        with self._lock:
+            if key in self._refreshing:
+                return False
+            self._refreshing.add(key)
+            return True
+
+    def release_refresh(self, key: Hashable) -> None:
+        with self._lock:
+            self._refreshing.discard(key)
+
+    def get(
+        self,
+        archive: Archive,
+        key: Hashable,
+        compute: Callable[[], T],
+        shown: Callable[[T], Shown | None] = lambda _: None,
+    ) -> T:
+        """The cached value, or `compute()` (stored with `shown(value)`). A value due for
+        refresh is recomputed here, synchronously."""
         found = self.lookup(archive, key)
-        if found is not MISSING:
-            cached: T = found
+        if found is not None and not found.refresh:
+            cached: T = found.value
             return cached
+        generation = self.generation(archive)
         value = compute()  # outside the lock: a slow query must not hold up hits
-        self.store(key, value)
+        self.store(key, value, shown(value), generation)
         return value
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import HTTPException
 
 from newsarchive.archive import Archive
-from newsarchive.web.cache import ResultCache
+from newsarchive.web.cache import ResultCache, shown_of
 
 
 class ComponentMissing(RuntimeError):
@@ -60,7 +60,12 @@ def run_search(archive: Archive, query: str, *, cache: ResultCache | None, **fil
     try:
         if cache is None:
             return mod.search(archive, query, **filters)
-        return cache.get(archive, key, lambda: mod.search(archive, query, **filters))
+        return cache.get(
+            archive,
+            key,
+            lambda: mod.search(archive, query, **filters),
+            lambda page: shown_of(page.hits),
+        )
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
 
@@ -69,7 +74,10 @@ def run_timeline(archive: Archive, query: str, *, cache: ResultCache, **options:
     mod = component("search")
     key = ("timeline", query, *sorted(options.items()))
     try:
-        return cache.get(archive, key, lambda: list(mod.timeline(archive, query, **options)))
+        # Counts show no article text: nothing to check, refreshed like any result.
+        return cache.get(
+            archive, key, lambda: list(mod.timeline(archive, query, **options)), lambda _: ()
+        )
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
 
