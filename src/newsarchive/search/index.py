@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from newsarchive.archive.db import ArchiveError
 from newsarchive.model import Draft
-from newsarchive.text.segment import cjk_chars, fold, segment_folded, segmenter_version
+from newsarchive.text.segment import fold, segment_with_runs, segmenter_version
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
@@ -28,14 +28,10 @@ class IndexOutdatedError(ArchiveError):
 def index_row(title: str, text: str) -> tuple[str, str, str]:
     """The three column values stored for one article: title tokens, body tokens and
     distinct CJK characters, all script-folded."""
-    ftitle = fold(title)
-    fbody = fold(text)
-    chars = cjk_chars(ftitle) | cjk_chars(fbody)
-    return (
-        " ".join(segment_folded(ftitle)),
-        " ".join(segment_folded(fbody)),
-        " ".join(sorted(chars)),
-    )
+    title_tokens, title_runs = segment_with_runs(fold(title))
+    body_tokens, body_runs = segment_with_runs(fold(text))
+    chars = set("".join(title_runs)) | set("".join(body_runs))
+    return title_tokens, body_tokens, " ".join(sorted(chars))
 
 
 def _insert(

@@ -137,24 +137,24 @@ def _cut_runs(runs: list[str]) -> list[str]:
     return " ".join(_segmenter().cut(" ".join(runs), False)).split("   ")
 
 
-def segment_joined(folded: str) -> str:
+def segment_with_runs(folded: str) -> tuple[str, list[str]]:
     """Tokens of a text that is already `fold`ed, joined by single spaces (the form the
-    index stores)."""
-    matches = list(_TOKEN_RE.finditer(folded))
-    runs = [m.group() for m in matches if m.lastgroup == "cjk"]
+    index stores), and its CJK runs (whose characters the index also keeps).
+    `findall`'s group tuples cost half of `finditer`'s match objects here."""
+    found = _TOKEN_RE.findall(folded)
+    runs = [cjk for cjk, _, _, _ in found if cjk]
     cut = iter(_cut_runs(runs)) if runs else iter(())
-    out: list[str] = []
-    for m in matches:
-        kind = m.lastgroup
-        if kind == "cjk":
-            out.append(next(cut))
-        elif kind == "num":
-            out.append(m.group().replace(",", ""))
-        elif kind == "word":
-            out.append(stem(m.group()))
-        else:
-            out.append("%")
-    return " ".join(out)
+    # A comprehension, not a loop of appends: ~160 tokens an article.
+    out = [
+        next(cut) if cjk else num.replace(",", "") if num else stem(word) if word else "%"
+        for cjk, num, word, _pct in found
+    ]
+    return " ".join(out), runs
+
+
+def segment_joined(folded: str) -> str:
+    """Tokens of a text that is already `fold`ed, joined by single spaces."""
+    return segment_with_runs(folded)[0]
 
 
 def segment_folded(folded: str) -> list[str]:
