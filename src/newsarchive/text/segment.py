@@ -123,11 +123,6 @@ def is_cjk(token: str) -> bool:
     return bool(_CJK_RUN.fullmatch(token))
 
 
-def cjk_chars(folded: str) -> set[str]:
-    """Distinct CJK characters of an already folded text (the single-character index)."""
-    return set("".join(_CJK_RUN.findall(folded)))
-
-
 def _cut_runs(runs: list[str]) -> list[str]:
     """Each CJK run's words, joined by single spaces. One jieba call for the whole text
     (per-run calls cost 1.6x more). jieba yields the space between two runs as a token
