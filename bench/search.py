@@ -120,7 +120,7 @@ def build_baselines(archive: Archive, path: Path) -> sqlite3.Connection:
 
 
 def _jb(seg: Any, text: str) -> str:
-    return " ".join(seg.jieba_cut(text.lower(), False))
+    return " ".join(seg.cut(text.lower(), False))
 
 
 def _q(s: str) -> str:
@@ -163,7 +163,7 @@ class Trigram:
 
 def jieba_search(base: sqlite3.Connection, query: str) -> list[int]:
     seg = _segmenter()
-    toks = [t for w in query.split() for t in seg.jieba_cut(w.lower(), False) if t.strip()]
+    toks = [t for w in query.split() for t in seg.cut(w.lower(), False) if t.strip()]
     expr = " AND ".join(_q(t) for t in toks)
     sql = "SELECT rowid FROM jb WHERE jb MATCH ? ORDER BY bm25(jb, 4.0, 1.0) LIMIT 10"
     return [r[0] for r in base.execute(sql, [expr])]
