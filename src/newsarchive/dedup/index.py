@@ -113,12 +113,7 @@ def index_article(
         prepared, fp = signature(url, text)
     # A new version replaces the article's fingerprint: drop the old one first (a new
     # article has none; the DELETE is the lookup).
-    old = conn.execute(
-        "DELETE FROM dedup_signatures WHERE article_id=? RETURNING band_keys, version_id",
-        (article_id,),
-    ).fetchall()
-    if old:
-        _forget_indexed(conn, article_id, old[0][0], old[0][1])
+    forget_article(conn, article_id)
     links = _verified_links(conn, article_id, prepared, fp, text)
     keys = np.array(prepared.keys, dtype="<i8")
     conn.execute(
