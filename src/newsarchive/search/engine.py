@@ -136,10 +136,14 @@ def _aware(d: datetime) -> datetime:
 
 
 # bm25() can only be computed in the query that scans the FTS table, so matching and
-# scoring run in a subquery and the filters join on its result.
+# scoring run in a subquery and the filters join on its result. CROSS JOIN, not JOIN:
+# it makes SQLite keep the matches as the outer loop. With a plain JOIN and an outlet
+# filter the planner walked the outlet's index and ran the whole FTS match once per
+# article of that outlet: 美国 in 法广 took 17 s instead of 58 ms.
+_JOINS = " CROSS JOIN articles a ON a.id = f.id CROSS JOIN versions v ON v.id = a.latest_version_id"
 _BASE = (
     f"FROM (SELECT rowid AS id, {_BM25} AS score FROM search_fts WHERE search_fts MATCH ?) f"
-    " JOIN articles a ON a.id = f.id JOIN versions v ON v.id = a.latest_version_id WHERE 1"
+    f"{_JOINS} WHERE 1"
 )
 
 
@@ -170,7 +174,7 @@ def _with_fragments(
     strict_ids = {r[0] for r in strict_rows}
     loose_sql = (
         f"SELECT {select} FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?) f"
-        " JOIN articles a ON a.id = f.id JOIN versions v ON v.id = a.latest_version_id"
+        f"{_JOINS}"
         f" WHERE 1{where} ORDER BY v.published_ts DESC"
     )
     extra = [
