@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from newsarchive.extract.metadata import author_from_text
 from newsarchive.text.byline import reporters_from_credit
 
 
@@ -55,6 +56,4 @@ def test_no_reporter_without_a_clean_opening_credit(text: str) -> None:
     ],
 )
 def test_extraction_byline_fallback(lead: str, expected: str | None) -> None:
-    from newsarchive.extract.metadata import author_from_text
-
     assert author_from_text(lead) == expected

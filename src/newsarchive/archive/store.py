@@ -83,8 +83,8 @@ def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] | None = None) -> D
     (its optional `prepare(draft)` method fills `draft.derived`). Importers run it in
     their parse workers, which took the search segmentation (~80% of the writer's CPU)
     and the URL and hash work (~0.3 ms an article) off the single writing process."""
-    draft.derived[_HASH_KEY] = draft.content_hash()
-    draft.derived[_URL_KEY] = _identity(draft)
+    chash = draft.derived[_HASH_KEY] = draft.content_hash()
+    draft.derived[_URL_KEY] = _identity(draft, chash)
     for hook in default_hooks() if hooks is None else hooks:
         prepare = getattr(hook, "prepare", None)
         if prepare is not None:
@@ -92,9 +92,10 @@ def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] | None = None) -> D
     return draft
 
 
-def _identity(draft: Draft) -> str:
-    """Identity is the canonical URL, so every mirror's spelling of it merges."""
-    return canonical_url(draft.url) if draft.url else f"urn:sha256:{draft.content_hash()}"
+def _identity(draft: Draft, chash: str) -> str:
+    """Identity is the canonical URL, so every mirror's spelling of it merges; a draft
+    without one is identified by its content hash `chash`."""
+    return canonical_url(draft.url) if draft.url else f"urn:sha256:{chash}"
 
 
 def default_hooks() -> list[ArchiveHook]:
@@ -175,7 +176,8 @@ class Archive:
                 return IngestResult(IngestOutcome.UNCHANGED, row[0], row[1])
 
             now = utcnow().isoformat()
-            url = draft.derived.get(_URL_KEY) or _identity(draft)
+            chash = draft.derived.get(_HASH_KEY) or draft.content_hash()
+            url = draft.derived.get(_URL_KEY) or _identity(draft, chash)
             art = conn.execute(
                 "SELECT id, latest_version_id FROM articles WHERE url=?", (url,)
             ).fetchone()
@@ -195,7 +197,6 @@ class Archive:
                         (draft.outlet, article_id),
                     )
 
-            chash = draft.derived.get(_HASH_KEY) or draft.content_hash()
             ver = conn.execute(
                 "SELECT id FROM versions WHERE article_id=? AND content_hash=?",
                 (article_id, chash),
