@@ -140,6 +140,12 @@ class Writer:
             job.finished = utcnow()
         return job.result
 
+    def drain(self, timeout: float | None = None) -> None:
+        """Wait until every job submitted so far has finished (jobs run in order, so
+        an empty job queued now finishes last). Tests use it so that the startup story
+        refresh cannot commit in the middle of what they measure."""
+        self._executor.submit(lambda: None).result(timeout)
+
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
         if self._archive is not None:
