@@ -24,7 +24,14 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TypeVar, cast
 
-from newsarchive.archive import Archive, ArchiveHook, IngestOutcome, pack_blob, prepare_draft
+from newsarchive.archive import (
+    Archive,
+    ArchiveHook,
+    IngestOutcome,
+    pack_blob,
+    prepare_draft,
+    prepare_drafts,
+)
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
@@ -33,9 +40,13 @@ from newsarchive.workers import init_worker, worker_context, worker_hooks
 _T = TypeVar("_T")
 
 BATCH_SIZE = 500
-# Files handed to a worker at a time: large enough to amortise pickling, small enough
-# to keep both workers busy until the end of a batch.
-_CHUNK = 16
+# Files handed to a worker at a time. A worker takes a chunk through each step in turn
+# (parse all, then each hook's preparation of all, then compress all), which keeps each
+# step's code and tables in the CPU caches: 125 files a step cost 1.8 ms a file, 16
+# files 2.0 ms, file by file 2.3-2.5 ms (in one process, 1,500 corpus files). A batch
+# of 500 is four chunks, and the next batch is already queued, so both workers stay
+# busy.
+_CHUNK = 125
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,21 +128,24 @@ def _parse_in_pool(
     the workers parse one while this process reads the next and stores the last.
     Reading never runs ahead by more than that, so memory stays bounded however big
     the input is (Pool.imap would queue the whole input)."""
-    in_flight: deque[tuple[list[Unseen | ReadError | Known], AsyncResult[list[_Slim]]]] = deque()
+    in_flight: deque[tuple[list[Unseen | ReadError | Known], AsyncResult[list[list[_Slim]]]]] = (
+        deque()
+    )
 
     def submit() -> bool:
         batch = list(islice(inputs, batch_size))
         if not batch:
             return False
         todo = [item.raw for item in batch if isinstance(item, Unseen)]
-        in_flight.append((batch, pool.map_async(_parse_slim, todo, chunksize=_CHUNK)))
+        chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+        in_flight.append((batch, pool.map_async(_parse_chunk, chunks, chunksize=1)))
         return True
 
     submit()
     submit()
     while in_flight:
         batch, pending = in_flight.popleft()
-        slims = iter(pending.get())
+        slims = chain.from_iterable(pending.get())
         submit()
         for item in batch:
             if not isinstance(item, Unseen):
@@ -151,11 +165,15 @@ def _parse_in_pool(
 _Slim = tuple[Draft, str, tuple[str, bytes]] | str
 
 
-def _parse_slim(item: RawFile) -> _Slim:
-    result = parse_file(item)
-    if isinstance(result, ReadError):
-        return result.reason
-    return prepare_draft(result[0], worker_hooks()), result[1].format, pack_blob(item.data)
+def _parse_chunk(items: list[RawFile]) -> list[_Slim]:
+    """A worker's task: the chunk's files parsed, prepared and compressed, one step at a
+    time over the whole chunk (see `_CHUNK`)."""
+    parsed = [parse_file(item) for item in items]
+    prepare_drafts([r[0] for r in parsed if not isinstance(r, ReadError)], worker_hooks())
+    return [
+        r.reason if isinstance(r, ReadError) else (r[0], r[1].format, pack_blob(item.data))
+        for r, item in zip(parsed, items, strict=True)
+    ]
 
 
 _END = object()
@@ -230,7 +248,7 @@ def _skip_known(
 
 
 def _parse(item: Unseen | ReadError | Known, hooks: Sequence[ArchiveHook]) -> Parsed:
-    """Serial parsing (one worker): the same work as `_parse_slim`, in this process."""
+    """Serial parsing (one worker): the same work as `_parse_chunk`, in this process."""
     if isinstance(item, ReadError | Known):
         return item
     result = parse_file(item.raw)

@@ -9,6 +9,7 @@ from newsarchive.archive.store import (
     default_hooks,
     pack_blob,
     prepare_draft,
+    prepare_drafts,
 )
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "default_hooks",
     "pack_blob",
     "prepare_draft",
+    "prepare_drafts",
     "resolve_db_path",
 ]
