@@ -181,3 +181,30 @@ def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
                 break
             time.sleep(0.02)
         assert new_id in [h["id"] for h in latest["hits"]]
+
+
+def test_a_due_search_is_updated_from_its_previous_ranking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.search.ranked as ranked
+
+    updated: list[bool] = []
+    real = ranked.update
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        result = real(*args, **kw)
+        updated.append(result is not None)
+        return result
+
+    monkeypatch.setattr(ranked, "update", spy)
+    db = build_sample(tmp_path / "delta.db")
+    with TestClient(create_app(db)) as client:
+        client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
+        cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
+        cache.refresh = cache.max_stale = 0.0  # every older result is recomputed at once
+        first = client.get("/api/search", params={"q": "芯片"}).json()
+        with Archive.open(db) as writer:
+            new_id = _add(writer, 4)
+        fresh = client.get("/api/search", params={"q": "芯片"}).json()
+    assert fresh["total"] == first["total"] + 1 and new_id in [h["id"] for h in fresh["hits"]]
+    assert updated == [True]  # the new article was scored alone, not the whole archive

@@ -202,7 +202,9 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
     archive = state.reads.get()
     cache: ResultCache = state.cache
     generation = cache.generation(archive)  # before searching: see ResultCache.store
-    page = components.run_search(archive, text, cache=None, **filters)
+    # With the state of the previous result, only what was committed since is ranked.
+    previous = cache.previous(key)
+    page = components.run_search(archive, text, cache=None, previous=previous, **filters)
     data = {
         "query": page.query,
         "total": page.total,
@@ -212,7 +214,8 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
         "hits": [hit_json(h) for h in page.hits],
     }
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    cache.store(key, body, shown_of(page.hits), generation)
+    # The page itself is kept beside the body: the next refresh starts from it.
+    cache.store(key, body, shown_of(page.hits), generation, page)
     return body
 
 

@@ -19,9 +19,12 @@ So results follow Elasticsearch's *refresh interval* model instead:
 - But a result never shows text that is no longer current: an entry records the
   (article id, version id) of every hit it shows, and before an entry from an older
   generation is served those are checked against `articles.latest_version_id` (one
-  indexed query). A deleted or re-versioned hit drops the entry and the request
-  computes afresh. Entries whose hits cannot be checked (``shown=None``) keep the old
-  rule: dropped at the first commit.
+  indexed query). A deleted or re-versioned hit makes the request compute afresh.
+  Entries whose hits cannot be checked (``shown=None``) keep the old rule: never
+  served after the first commit.
+- Recomputing is cheap for searches: an entry keeps the engine's `SearchPage`, whose
+  ranking `search(previous=...)` brings up to date by scoring only what was committed
+  since (`search.ranked`): 美国 (22,000 matches) costs ~1-10 ms instead of ~90 ms.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ class _Entry:
     shown: Shown | None  # None: hits cannot be checked, drop at the first commit
     generation: int
     computed_at: float
+    # What the engine needs to bring the value up to date cheaply (for a search: the
+    # SearchPage, see `search(previous=)`); kept even once the value may not be served.
+    state: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,16 +148,22 @@ class ResultCache:
                 return Cached(entry.value, refresh=False)
         age = now - entry.computed_at
         if entry.shown is None or age > self.max_stale or not still_current(archive, entry.shown):
+            # Not served; the entry stays for its `state` until `store` replaces it.
             with self._lock:
-                if self._entries.get(key) is entry:
-                    del self._entries[key]
                 self.misses += 1
             return None
         with self._lock:
             self.stale_hits += 1
         return Cached(entry.value, refresh=age > self.refresh)
 
-    def store(self, key: Hashable, value: Any, shown: Shown | None, generation: int) -> None:
+    def store(
+        self,
+        key: Hashable,
+        value: Any,
+        shown: Shown | None,
+        generation: int,
+        state: Any = None,
+    ) -> None:
         """Keep `value`, computed from data at least as new as `generation`."""
         if self.size <= 0:
             return
@@ -159,10 +171,17 @@ class ResultCache:
             old = self._entries.get(key)
             if old is not None and old.generation > generation:
                 return  # a twin computation from newer data already landed
-            self._entries[key] = _Entry(value, shown, generation, self._clock())
+            self._entries[key] = _Entry(value, shown, generation, self._clock(), state)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def previous(self, key: Hashable) -> Any:
+        """The engine state stored with `key`'s last value (None if there is none), for
+        recomputing it incrementally; valid or not, the engine checks it."""
+        with self._lock:
+            entry = self._entries.get(key)
+            return entry.state if entry is not None else None
 
     def claim_refresh(self, key: Hashable) -> bool:
         """True for the one caller that should recompute `key` in the background."""
@@ -180,18 +199,20 @@ class ResultCache:
         self,
         archive: Archive,
         key: Hashable,
-        compute: Callable[[], T],
+        compute: Callable[[Any], T],
         shown: Callable[[T], Shown | None] = lambda _: None,
+        state: Callable[[T], Any] = lambda _: None,
     ) -> T:
-        """The cached value, or `compute()` (stored with `shown(value)`). A value due for
-        refresh is recomputed here, synchronously."""
+        """The cached value, or `compute(previous state)` (stored with `shown(value)` and
+        `state(value)`). A value due for refresh is recomputed here, synchronously."""
         found = self.lookup(archive, key)
         if found is not None and not found.refresh:
             cached: T = found.value
             return cached
         generation = self.generation(archive)
-        value = compute()  # outside the lock: a slow query must not hold up hits
-        self.store(key, value, shown(value), generation)
+        # Outside the lock: a slow query must not hold up hits.
+        value = compute(self.previous(key))
+        self.store(key, value, shown(value), generation, state(value))
         return value
 
 
