@@ -22,7 +22,7 @@ from newsarchive.search import ranked
 from newsarchive.search.highlight import Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
 from newsarchive.search.ranked import RankState
-from newsarchive.search.sql import BASE, JOINS, count_matches, filters, run
+from newsarchive.search.sql import BASE, JOINS, count_matches, filters, latest, run
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
 
@@ -138,15 +138,7 @@ def _check_batch(conn: sqlite3.Connection, parsed: ParsedQuery, rows: list[Any])
     """The rows whose article text really contains the query's terms."""
     if not rows:
         return []
-    ids = [r[0] for r in rows]
-    texts = dict(
-        conn.execute(
-            "SELECT a.id, v.title || char(10) || v.text FROM articles a"
-            " JOIN versions v ON v.id = a.latest_version_id"
-            f" WHERE a.id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-    )
+    texts = latest(conn, "v.title || char(10) || v.text", [r[0] for r in rows])
     folder = to_simplified if parsed.cjk_needles_only else fold
     return [r for r in rows if parsed.accepts(_SPACE.sub("", folder(texts.get(r[0], ""))))]
 
@@ -199,14 +191,8 @@ def _same_hits(
     ~0.4 ms a hit; after an import commit the first page of a common word rarely moves.)"""
     if not page or [h.id for h in before] != [p[0] for p in page]:
         return None
-    ids = [p[0] for p in page]
-    latest = dict(
-        conn.execute(
-            f"SELECT id, latest_version_id FROM articles WHERE id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-    )
-    if any(latest.get(h.id) != h.version_id for h in before):
+    now = latest(conn, "v.id", [p[0] for p in page])
+    if any(now.get(h.id) != h.version_id for h in before):
         return None
     return [replace(h, score=-score) for h, (_, score) in zip(before, page, strict=True)]
 

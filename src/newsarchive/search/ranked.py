@@ -29,7 +29,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from newsarchive.search.index import removals
-from newsarchive.search.sql import BM25, BODY_WEIGHT, JOINS, TITLE_WEIGHT, count_matches, run
+from newsarchive.search.sql import (
+    BM25,
+    BODY_WEIGHT,
+    JOINS,
+    TITLE_WEIGHT,
+    count_matches,
+    latest,
+    run,
+)
 
 MAX_REVISED = 4
 MAX_MERGE_AGE = 60.0  # seconds
@@ -97,14 +105,7 @@ def rank_everything(conn: sqlite3.Connection, expr: str, depth: int, query: str)
     )
     if not found:
         return []
-    ids = [r[0] for r in found]
-    when = dict(
-        conn.execute(
-            "SELECT a.id, v.published_ts FROM articles a JOIN versions v"
-            f" ON v.id = a.latest_version_id WHERE a.id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-    )
+    when = latest(conn, "v.published_ts", [r[0] for r in found])
     return order([(r[0], r[1], when.get(r[0])) for r in found])
 
 

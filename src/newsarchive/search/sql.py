@@ -77,3 +77,14 @@ def count_matches(conn: sqlite3.Connection, expr: str, query: str) -> int:
     return int(
         run(conn, "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", [expr], query)[0][0]
     )
+
+
+def latest(conn: sqlite3.Connection, columns: str, ids: list[int]) -> dict[int, Any]:
+    """{article id: `columns`} of the articles `ids` (``a``) and their latest versions
+    (``v``); one column gives plain values, several give rows."""
+    rows = conn.execute(
+        f"SELECT a.id, {columns} FROM articles a JOIN versions v ON v.id = a.latest_version_id"
+        f" WHERE a.id IN ({','.join('?' * len(ids))})",
+        ids,
+    ).fetchall()
+    return {r[0]: r[1] if len(r) == 2 else tuple(r[1:]) for r in rows}
