@@ -54,6 +54,12 @@ def _same(archive: Archive, query: str, page: SearchPage, **filters: object) -> 
     assert [now[h.id] for h in page.hits] == pytest.approx([h.score for h in full.hits], rel=0.02)
 
 
+@pytest.fixture(autouse=True)
+def _update_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These archives are small: update rankings of any size (see UPDATE_FROM)."""
+    monkeypatch.setattr(ranked, "UPDATE_FROM", 0)
+
+
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ranked") / "base.db"
@@ -123,3 +129,14 @@ def test_an_old_state_is_not_merged(archive: Archive, monkeypatch: pytest.Monkey
     other = search(archive, "华为")
     assert other.state is not None
     assert ranked.update(archive.conn, page.state, other.state.key, 30) is None
+
+
+def test_few_matches_are_ranked_afresh(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(9)
+    for n in range(10):
+        _put(archive, n, rng)
+    page = search(archive, "芯片")
+    assert page.state is not None and page.state.total > 0
+    monkeypatch.setattr(ranked, "UPDATE_FROM", page.state.total + 1)
+    _put(archive, 10, rng)
+    assert ranked.update(archive.conn, page.state, page.state.key, 30) is None

@@ -197,6 +197,7 @@ def test_a_due_search_is_updated_from_its_previous_ranking(
         return result
 
     monkeypatch.setattr(ranked, "update", spy)
+    monkeypatch.setattr(ranked, "UPDATE_FROM", 0)  # the sample is small
     db = build_sample(tmp_path / "delta.db")
     with TestClient(create_app(db)) as client:
         client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
