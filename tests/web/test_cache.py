@@ -112,9 +112,12 @@ def test_new_articles_appear_after_the_refresh_interval(
     first, cached = _cached_search(cache, reader)
     assert not cached
     new_id = _add(writer, 1)
+    assert cache.lookup(reader, "k").lag == 0.0  # type: ignore[union-attr]  # seen now
     clock.now += 0.5  # within the refresh interval: the checked old result is served
     page, cached = _cached_search(cache, reader)
     assert cached and page.total == first.total and new_id not in [h.id for h in page.hits]
+    # ... and says how long ago the commit it misses was first seen
+    assert cache.lookup(reader, "k").lag == pytest.approx(0.5)  # type: ignore[union-attr]
     clock.now += 0.6  # past it: due for refresh, and the new article is found
     found = cache.lookup(reader, "k")
     assert found is not None and found.refresh
@@ -173,8 +176,10 @@ def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
         with Archive.open(db) as writer:
             new_id = _add(writer, 4)
         # The previous (checked) result answers; a background refresh picks up the new one.
-        again = client.get("/api/search", params={"q": "芯片"}).json()
+        response = client.get("/api/search", params={"q": "芯片"})
+        again = response.json()
         assert again["total"] == first["total"]
+        assert float(response.headers["X-Result-Lag"]) >= 0.0
         for _ in range(100):
             latest = client.get("/api/search", params={"q": "芯片"}).json()
             if latest["total"] == first["total"] + 1:

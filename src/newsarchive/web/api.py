@@ -181,15 +181,24 @@ async def api_search(
             )
             _background.add(task)
             task.add_done_callback(_background.discard)
-        return Response(found.value, media_type="application/json")
+        # How far behind the newest commit this result may be (0: computed since it).
+        return Response(
+            found.value,
+            media_type="application/json",
+            headers={"X-Result-Lag": f"{found.lag:.3f}"},
+        )
     # Engine work beyond one search per core only makes every search slower (the
     # GIL, two cores); waiting here keeps the event loop free for cache hits.
     async with state.engine_slots:
         found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
         if found is not None and not found.refresh:
-            return Response(found.value, media_type="application/json")
+            return Response(
+                found.value,
+                media_type="application/json",
+                headers={"X-Result-Lag": f"{found.lag:.3f}"},
+            )
         body = await run_in_threadpool(_search_body, state, key, text, filters)
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers={"X-Result-Lag": "0"})
 
 
 # Background refreshes in flight (a task only weakly referenced by the loop could be
@@ -222,7 +231,7 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
 async def _refresh_search(state: Any, key: Any, text: str, filters: dict[str, Any]) -> None:
     cache: ResultCache = state.cache
     try:
-        async with state.engine_slots:
+        async with state.refresh_slot:
             await run_in_threadpool(_search_body, state, key, text, filters)
     except Exception:  # the next request computes it in the foreground and reports
         log.warning("background refresh of %r failed", text, exc_info=True)

@@ -46,8 +46,13 @@ DEFAULT_SIZE = 1024
 # How soon a new article shows up in a cached result (Elasticsearch's default is 1 s).
 REFRESH_SECONDS = 1.0
 # Beyond this age a result from an older generation is never served: the request waits
-# for a fresh one (the bound on staleness when background refreshes fall behind).
-MAX_STALE_SECONDS = 10.0
+# for a fresh one. It bounds staleness when background refreshes fall behind, which
+# happens only under heavy writes: with 10 s, an import committing every few seconds
+# left the single refresher behind on the 354 distinct searches of bench/web.py, and
+# every result it had not reached became a synchronous miss queued behind others (p99
+# 236 ms while the import ran); with 60 s the misses stopped (p99 40 ms) and results
+# lagged the newest commit by the figures the benchmark prints (X-Result-Lag).
+MAX_STALE_SECONDS = 60.0
 
 # (article id, version id) of each hit a cached value shows.
 Shown = tuple[tuple[int, int], ...]
@@ -68,6 +73,8 @@ class _Entry:
 class Cached:
     value: Any
     refresh: bool  # served from an older generation past `refresh`: recompute it soon
+    # Seconds since the first commit this value does not reflect was seen (0: current).
+    lag: float = 0.0
 
 
 def shown_of(hits: Any) -> Shown | None:
@@ -112,6 +119,9 @@ class ResultCache:
         self._lock = threading.Lock()
         self._seen: dict[int, int] = {}  # id(connection) -> its last data_version
         self._generation = 0
+        # When each generation was first seen (clock time), to say how far behind a
+        # value from an older one is; the oldest are forgotten.
+        self._born: dict[int, float] = {0: clock()}
         self._refreshing: set[Hashable] = set()
         self.hits = self.misses = self.stale_hits = 0
 
@@ -128,6 +138,10 @@ class ResultCache:
             # connection has reported: count that as a change too (conservative).
             if last != version:
                 self._generation += 1
+                self._born[self._generation] = self._clock()
+                if len(self._born) > 4096:
+                    for old in sorted(self._born)[:2048]:
+                        del self._born[old]
             return self._generation
 
     def lookup(self, archive: Archive, key: Hashable) -> Cached | None:
@@ -154,7 +168,9 @@ class ResultCache:
             return None
         with self._lock:
             self.stale_hits += 1
-        return Cached(entry.value, refresh=age > self.refresh)
+            missed = self._born.get(entry.generation + 1)
+        lag = now - missed if missed is not None else age
+        return Cached(entry.value, refresh=age > self.refresh, lag=lag)
 
     def store(
         self,
