@@ -97,4 +97,18 @@ def test_a_rebuild_does_not_hold_the_write_lock_while_it_clusters(
     monkeypatch.setattr(story_pass, "_clusters", with_a_commit_meanwhile)
     assert rebuild_stories(archive) >= 2
     # The late article was not clustered: the stories are still stale.
-    assert story_pass._stale(archive.conn)
+    assert story_pass.stories_stale(archive.conn)
+
+
+def test_stale_stories_are_recomputed_in_a_child_process(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    from newsarchive.dedup import refresh_stories_in_child
+    from newsarchive.dedup.story_pass import stories_stale
+
+    _load(ingest, articles)
+    assert stories_stale(archive.conn)
+    assert refresh_stories_in_child(archive, timeout=120) is True
+    assert not stories_stale(archive.conn)
+    assert stories(archive, refresh=False)  # written by the child, read here
+    assert refresh_stories_in_child(archive) is False  # fresh: no child at all

@@ -312,14 +312,15 @@ def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
     return True
 
 
-def _stale(conn: sqlite3.Connection) -> bool:
+def stories_stale(conn: sqlite3.Connection) -> bool:
+    """Whether articles changed since the stories were last computed."""
     # '1' (marked by a commit) or a rebuild's token (one that did not finish)
     row = conn.execute("SELECT value FROM dedup_state WHERE key='stories_stale'").fetchone()
     return row is not None and row[0] != "0"
 
 
 def _refresh_if_stale(archive: Archive) -> None:
-    if not _stale(archive.conn):
+    if not stories_stale(archive.conn):
         return
     try:
         rebuild_stories(archive)

@@ -130,4 +130,10 @@ def refresh_stories(archive: Archive) -> None:
         mod = component("stories")
     except ComponentMissing:
         return
-    mod.stories(archive)
+    # In a child process where the component offers it: the clustering would hold the
+    # GIL for tens of seconds on this server's writer thread (dedup/background.py).
+    in_child = getattr(mod, "refresh_stories_in_child", None)
+    if in_child is not None:
+        in_child(archive)
+    else:
+        mod.stories(archive)
