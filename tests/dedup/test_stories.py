@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from newsarchive.archive import Archive
 from newsarchive.dedup import rebuild_stories, stories, story_of
 from newsarchive.dedup.story_pass import story_terms
+from newsarchive.model import Capture, Draft
 from tests.dedup.conftest import Ingest, by_title
 
 
@@ -65,3 +68,47 @@ def test_story_terms_keep_unknown_names_and_unify_spelling_variants() -> None:
     assert story_terms("川普確診") == story_terms("特朗普确诊")
     # single characters on their own carry no event
     assert "的" not in story_terms("美国的总统")
+
+
+def test_a_rebuild_does_not_hold_the_write_lock_while_it_clusters(
+    archive: Archive,
+    ingest: Ingest,
+    articles: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An import committing while stories are clustered neither waits nor is forgotten."""
+    import newsarchive.dedup.story_pass as story_pass
+
+    _load(ingest, articles[:-1])
+    real = story_pass._clusters
+
+    def with_a_commit_meanwhile(*args: Any) -> Any:
+        other = Archive.open(archive.path)
+        other.conn.execute("PRAGMA busy_timeout = 100")  # a held lock fails this at once
+        try:
+            other.ingest(
+                Draft(title="晚到的文章", text="正文。", html="", url="https://example.org/late"),
+                Capture(b"late", "jekyll", "late.md"),
+            )
+        finally:
+            other.close()
+        return real(*args)
+
+    monkeypatch.setattr(story_pass, "_clusters", with_a_commit_meanwhile)
+    assert rebuild_stories(archive) >= 2
+    # The late article was not clustered: the stories are still stale.
+    assert story_pass.stories_stale(archive.conn)
+
+
+def test_stale_stories_are_recomputed_in_a_child_process(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    from newsarchive.dedup import refresh_stories_in_child
+    from newsarchive.dedup.story_pass import stories_stale
+
+    _load(ingest, articles)
+    assert stories_stale(archive.conn)
+    assert refresh_stories_in_child(archive, timeout=120) is True
+    assert not stories_stale(archive.conn)
+    assert stories(archive, refresh=False)  # written by the child, read here
+    assert refresh_stories_in_child(archive) is False  # fresh: no child at all

@@ -106,6 +106,7 @@ def make_components(calls: Calls, *, evil_snippet: str = "") -> dict[str, Any]:
         return out
 
     def search(archive: Archive, query: str, **f: Any) -> SearchPage:
+        f.pop("previous", None)  # an earlier page to update from: the fake always recomputes
         calls.search.append({"query": query, **f})
         found = matches(archive, query, **f)
         limit, offset = f.get("limit", 20), f.get("offset", 0)

@@ -112,9 +112,12 @@ def test_new_articles_appear_after_the_refresh_interval(
     first, cached = _cached_search(cache, reader)
     assert not cached
     new_id = _add(writer, 1)
+    assert cache.lookup(reader, "k").lag == 0.0  # type: ignore[union-attr]  # seen now
     clock.now += 0.5  # within the refresh interval: the checked old result is served
     page, cached = _cached_search(cache, reader)
     assert cached and page.total == first.total and new_id not in [h.id for h in page.hits]
+    # ... and says how long ago the commit it misses was first seen
+    assert cache.lookup(reader, "k").lag == pytest.approx(0.5)  # type: ignore[union-attr]
     clock.now += 0.6  # past it: due for refresh, and the new article is found
     found = cache.lookup(reader, "k")
     assert found is not None and found.refresh
@@ -173,11 +176,41 @@ def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
         with Archive.open(db) as writer:
             new_id = _add(writer, 4)
         # The previous (checked) result answers; a background refresh picks up the new one.
-        again = client.get("/api/search", params={"q": "芯片"}).json()
+        response = client.get("/api/search", params={"q": "芯片"})
+        again = response.json()
         assert again["total"] == first["total"]
+        assert float(response.headers["X-Result-Lag"]) >= 0.0
         for _ in range(100):
             latest = client.get("/api/search", params={"q": "芯片"}).json()
             if latest["total"] == first["total"] + 1:
                 break
             time.sleep(0.02)
         assert new_id in [h["id"] for h in latest["hits"]]
+
+
+def test_a_due_search_is_updated_from_its_previous_ranking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.search.ranked as ranked
+
+    updated: list[bool] = []
+    real = ranked.update
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        result = real(*args, **kw)
+        updated.append(result is not None)
+        return result
+
+    monkeypatch.setattr(ranked, "update", spy)
+    monkeypatch.setattr(ranked, "UPDATE_FROM", 0)  # the sample is small
+    db = build_sample(tmp_path / "delta.db")
+    with TestClient(create_app(db)) as client:
+        client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
+        cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
+        cache.refresh = cache.max_stale = 0.0  # every older result is recomputed at once
+        first = client.get("/api/search", params={"q": "芯片"}).json()
+        with Archive.open(db) as writer:
+            new_id = _add(writer, 4)
+        fresh = client.get("/api/search", params={"q": "芯片"}).json()
+    assert fresh["total"] == first["total"] + 1 and new_id in [h["id"] for h in fresh["hits"]]
+    assert updated == [True]  # the new article was scored alone, not the whole archive

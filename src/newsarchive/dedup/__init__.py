@@ -6,6 +6,7 @@ incrementally with MinHash/LSH by `DedupHook`) and stories (different outlets' a
 about one event, computed in a batch pass). See docs/dedup.md.
 """
 
+from newsarchive.dedup.background import refresh_stories_in_child
 from newsarchive.dedup.groups import (
     DuplicateGroup,
     DuplicateMember,
@@ -25,6 +26,7 @@ __all__ = [
     "duplicates_of",
     "rebuild_index",
     "rebuild_stories",
+    "refresh_stories_in_child",
     "representative_of",
     "stories",
     "story_of",

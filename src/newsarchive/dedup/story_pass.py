@@ -21,8 +21,10 @@ checked on the other half (docs/dedup.md).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import time
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -215,31 +217,71 @@ def _best_cluster(
 
 
 def rebuild_stories(archive: Archive) -> int:
-    """Recompute every story from the archive; returns how many there are."""
+    """Recompute every story from the archive; returns how many there are.
+
+    Clustering 50,000 articles takes tens of seconds. It runs on a read snapshot, and
+    the write lock is held only to swap the result in: an import or fetch running
+    meanwhile is not kept waiting (past the busy timeout it would have failed). Their
+    commits mark the stories stale again, so the next refresh picks them up."""
+    if archive.conn.in_transaction:  # inside a caller's transaction: one step, as asked
+        docs, terms = _load(archive.conn)
+        return _swap_in(archive.conn, docs, _clusters(docs, terms), token=None)
+    token = f"rebuilding {os.getpid()} {time.time_ns()}"
     with archive.transaction() as conn:
+        _set_stale(conn, token)  # any commit from now on sets it back to '1'
+    conn = archive.conn
+    conn.execute("BEGIN")  # a read snapshot; writers go on
+    try:
         docs, terms = _load(conn)
-        conn.execute("DELETE FROM story_articles")
-        conn.execute("DELETE FROM stories")
-        index = {d.id: k for k, d in enumerate(docs)}
-        # One vector per duplicate group: reprints must not make a story on their own.
-        lead = [k for k, d in enumerate(docs) if d.rep == d.id or d.rep not in index]
-        followers: dict[int, list[int]] = defaultdict(list)
-        for k, d in enumerate(docs):
-            if d.rep != d.id and d.rep in index:
-                followers[index[d.rep]].append(k)
-        count = 0
-        if lead:
-            x = _tfidf([terms[k] for k in lead])
-            for cluster in _cluster([docs[k] for k in lead], x):
-                members = [lead[c] for c in cluster]
-                members += [f for m in members for f in followers.get(m, [])]
-                if _store(conn, [docs[m] for m in members]):
-                    count += 1
+    finally:
+        conn.execute("COMMIT")
+    clusters = _clusters(docs, terms)
+    with archive.transaction() as conn:
+        return _swap_in(conn, docs, clusters, token)
+
+
+def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
+    """Indexes into `docs` of each cluster's members (reprints follow their original)."""
+    index = {d.id: k for k, d in enumerate(docs)}
+    # One vector per duplicate group: reprints must not make a story on their own.
+    lead = [k for k, d in enumerate(docs) if d.rep == d.id or d.rep not in index]
+    followers: dict[int, list[int]] = defaultdict(list)
+    for k, d in enumerate(docs):
+        if d.rep != d.id and d.rep in index:
+            followers[index[d.rep]].append(k)
+    out = []
+    if lead:
+        x = _tfidf([terms[k] for k in lead])
+        for cluster in _cluster([docs[k] for k in lead], x):
+            members = [lead[c] for c in cluster]
+            members += [f for m in members for f in followers.get(m, [])]
+            out.append(members)
+    return out
+
+
+def _swap_in(
+    conn: sqlite3.Connection, docs: list[_Doc], clusters: list[list[int]], token: str | None
+) -> int:
+    conn.execute("DELETE FROM story_articles")
+    conn.execute("DELETE FROM stories")
+    count = sum(_store(conn, [docs[m] for m in members]) for members in clusters)
+    # An article removed since the snapshot must not reappear in a story.
+    conn.execute("DELETE FROM story_articles WHERE article_id NOT IN (SELECT id FROM articles)")
+    if token is None:
+        _set_stale(conn, "0")
+    else:  # fresh only if nothing was committed while clustering
         conn.execute(
-            "INSERT INTO dedup_state(key, value) VALUES('stories_stale', '0')"
-            " ON CONFLICT(key) DO UPDATE SET value='0'"
+            "UPDATE dedup_state SET value='0' WHERE key='stories_stale' AND value=?", (token,)
         )
-        return count
+    return count
+
+
+def _set_stale(conn: sqlite3.Connection, value: str) -> None:
+    conn.execute(
+        "INSERT INTO dedup_state(key, value) VALUES('stories_stale', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        (value,),
+    )
 
 
 def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
@@ -270,13 +312,15 @@ def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
     return True
 
 
-def _stale(conn: sqlite3.Connection) -> bool:
+def stories_stale(conn: sqlite3.Connection) -> bool:
+    """Whether articles changed since the stories were last computed."""
+    # '1' (marked by a commit) or a rebuild's token (one that did not finish)
     row = conn.execute("SELECT value FROM dedup_state WHERE key='stories_stale'").fetchone()
-    return row is not None and row[0] == "1"
+    return row is not None and row[0] != "0"
 
 
 def _refresh_if_stale(archive: Archive) -> None:
-    if not _stale(archive.conn):
+    if not stories_stale(archive.conn):
         return
     try:
         rebuild_stories(archive)

@@ -219,11 +219,13 @@ def _text_offsets(body: HtmlElement) -> dict[HtmlElement, int]:
     offsets: dict[HtmlElement, int] = {}
     count = 0
     for event, el in lxml.etree.iterwalk(body, events=("start", "end")):
+        # Most texts and tails are None: the regex only runs on real text.
         if event == "start":
             offsets[el] = count
-            count += len(_SPACE.sub("", el.text or ""))
-        else:
-            count += len(_SPACE.sub("", el.tail or ""))
+            if text := el.text:
+                count += len(_SPACE.sub("", text))
+        elif tail := el.tail:
+            count += len(_SPACE.sub("", tail))
     return offsets
 
 

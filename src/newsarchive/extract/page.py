@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import copy
 import re
+from functools import cache
 from typing import Any
 
 import lxml.etree
 import lxml.html
 import trafilatura
-from lxml.html import HtmlElement
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from trafilatura.htmlprocessing import convert_to_html
+from trafilatura.settings import Extractor
 
 from newsarchive.extract import boilerplate, dates, density, images, metadata, profiles
 from newsarchive.extract.charset import CharsetError
@@ -43,6 +45,23 @@ MIN_TEXT_CHARS = 30
 FULL_RUN_SHARE = 0.6
 
 
+# lxml.html's own parser picks each element's Python class in a Python callback (form
+# controls get FormElement, InputElement...), called whenever lxml makes an element object:
+# every step of our passes and of trafilatura's walks over its copies. Nothing here uses
+# the form classes' extras, so all elements are HtmlElement, chosen in C. Trees built
+# for trafilatura use this parser too (an element's class comes from its document's).
+_PARSER = lxml.html.HTMLParser()
+_PARSER.set_element_class_lookup(
+    lxml.etree.ElementDefaultClassLookup(
+        element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
+    )
+)
+
+
+def _element(tag: str) -> HtmlElement:
+    return _PARSER.makeelement(tag)
+
+
 class ExtractionError(Exception):
     """A page holds no article we can extract; the message says why."""
 
@@ -59,7 +78,7 @@ def parse_html(html: str) -> HtmlElement:
     # lxml refuses str input that carries an encoding declaration.
     html = _XML_DECL.sub("", html, count=1)
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
     # React pages put `<!-- -->` between words; trafilatura, given a tree, drops comment
@@ -74,18 +93,30 @@ def _chars(el: HtmlElement) -> int:
     return len(_SPACE.sub("", el.text_content()))
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None, *, fast: bool = True) -> Any:
-    return trafilatura.bare_extraction(
-        tree,
-        url=url,
+@cache
+def _options(fast: bool) -> Extractor:
+    """trafilatura's settings for our runs, built once: building them reads its
+    ConfigParser (7 lookups and a date format), ~4% of extract_page's CPU when done for
+    every call. Each run gets a copy with its URL, as `bare_extraction` would build it
+    (the date parameters fixed at first use are only read with metadata, which is off)."""
+    return Extractor(
+        output_format="python",
         fast=fast,
-        favor_recall=True,
-        include_comments=False,
-        include_images=True,
-        include_tables=True,
-        include_links=True,
+        recall=True,
+        comments=False,
+        images=True,
+        tables=True,
+        links=True,
         with_metadata=False,
     )
+
+
+def _run_trafilatura(tree: HtmlElement, url: str | None, *, fast: bool = True) -> Any:
+    options = copy.copy(_options(fast))
+    options.url = url
+    # What Extractor.__init__ derives from the URL (used in its log messages).
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return trafilatura.bare_extraction(tree, url=url, options=options)
 
 
 def _blocks(doc: Any) -> int:
@@ -103,11 +134,11 @@ def _standalone(parts: list[HtmlElement], *, as_article: bool = True) -> HtmlEle
     (`(.//article)[1]`): without one it falls back to collecting "wild" paragraphs, which
     skips subheadings and collapses identical lines (a price list's repeated
     "成人票原价：60元")."""
-    root = lxml.html.Element("html")
-    body = lxml.html.Element("body")
+    root = _element("html")
+    body = _element("body")
     root.append(body)
     if as_article:
-        article = lxml.html.Element("article")
+        article = _element("article")
         body.append(article)
         body = article
     for part in parts:
@@ -138,7 +169,7 @@ def _article_tree(
     if chosen is not None and chosen is not body:
         available = sum(_chars(p) for p in parts)
         pics = [img for p in parts for img in images.find_images(p, url)]
-        backup = lxml.html.Element("div")
+        backup = _element("div")
         backup.extend(copy.deepcopy(p) for p in parts)  # trafilatura prunes what it is given
         paragraphs = sum(1 for p in backup.iter("p") if _chars(p) >= MIN_TEXT_CHARS)
         doc = _run_trafilatura(_standalone(parts), url)

@@ -12,25 +12,22 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from newsarchive.search import ranked
 from newsarchive.search.highlight import Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
+from newsarchive.search.ranked import RankState
+from newsarchive.search.sql import BASE, JOINS, count_matches, filters, latest, run
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
-
-# BM25 column weights (title, body, chars). The title counts 4x the body. On the
-# known-item benchmark (bench/search.py, 12,900-article development sample) 2x, 4x and
-# 8x were within 0.002 MRR@10 of each other; 4x keeps a title mention above a passing
-# one in the body. The chars column only filters, it never ranks.
-TITLE_WEIGHT = 4.0
-BODY_WEIGHT = 1.0
-_BM25 = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
 
 # Loose matching (a phrase starting or ending inside an indexed word, see `query`) costs
 # a substring check per candidate (0.3-1 ms each on 50,000 articles: fetch + fold). It
@@ -38,7 +35,6 @@ _BM25 = f"bm25(search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)"
 # that is found as typed in many articles does not need its fragment form. At most
 # CHECK_LIMIT candidates (the most recent) are checked; beyond that they are not counted.
 LOOSE_BELOW = 100
-TIE_MARGIN = 10
 # Above this many matches (and without filters) ranking runs inside FTS5 alone: on
 # 50,000 articles that is 2.9 vs 15.7 ms for 709 matches, while for the usual handful
 # of matches the plain join is faster (0.09 vs 0.12 ms median).
@@ -87,6 +83,8 @@ class SearchPage:
     hits: list[SearchHit]
     total: int
     took_ms: float
+    # How the page was ranked, for `search(previous=...)`; None for fragment matches.
+    state: RankState | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,58 +100,6 @@ class TimelineBucket:
     period: str
     outlet: str | None
     count: int
-
-
-def _filters(
-    outlet: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    format: str | None,
-    lang: str | None,
-) -> tuple[str, list[Any]]:
-    sql: list[str] = []
-    params: list[Any] = []
-    if outlet:
-        sql.append("a.outlet = ?")
-        params.append(outlet)
-    if since:
-        sql.append("v.published_ts >= ?")
-        params.append(_aware(since).timestamp())
-    if until:
-        sql.append("v.published_ts < ?")
-        params.append(_aware(until).timestamp())
-    if lang:
-        sql.append("v.lang = ?")
-        params.append(lang)
-    if format:
-        sql.append("EXISTS (SELECT 1 FROM captures c WHERE c.article_id = a.id AND c.format = ?)")
-        params.append(format)
-    return "".join(f" AND {s}" for s in sql), params
-
-
-def _aware(d: datetime) -> datetime:
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-# bm25() can only be computed in the query that scans the FTS table, so matching and
-# scoring run in a subquery and the filters join on its result. CROSS JOIN, not JOIN:
-# it makes SQLite keep the matches as the outer loop. With a plain JOIN and an outlet
-# filter the planner walked the outlet's index and ran the whole FTS match once per
-# article of that outlet: 美国 in 法广 took 17 s instead of 58 ms.
-_JOINS = " CROSS JOIN articles a ON a.id = f.id CROSS JOIN versions v ON v.id = a.latest_version_id"
-_BASE = (
-    f"FROM (SELECT rowid AS id, {_BM25} AS score FROM search_fts WHERE search_fts MATCH ?) f"
-    f"{_JOINS} WHERE 1"
-)
-
-
-def _run(conn: sqlite3.Connection, sql: str, params: list[Any], query: str) -> list[Any]:
-    try:
-        return conn.execute(sql, params).fetchall()
-    except sqlite3.OperationalError as exc:
-        if "fts5" in str(exc) or "MATCH" in str(exc):
-            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
-        raise
 
 
 def _with_fragments(
@@ -174,12 +120,12 @@ def _with_fragments(
     strict_ids = {r[0] for r in strict_rows}
     loose_sql = (
         f"SELECT {select} FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?) f"
-        f"{_JOINS}"
+        f"{JOINS}"
         f" WHERE 1{where} ORDER BY v.published_ts DESC"
     )
     extra = [
         r
-        for r in _run(conn, loose_sql, [parsed.loose_expr(), *params], query)
+        for r in run(conn, loose_sql, [parsed.loose_expr(), *params], query)
         if r[0] not in strict_ids
     ][:CHECK_LIMIT]
     accepted: list[Any] = []
@@ -192,15 +138,7 @@ def _check_batch(conn: sqlite3.Connection, parsed: ParsedQuery, rows: list[Any])
     """The rows whose article text really contains the query's terms."""
     if not rows:
         return []
-    ids = [r[0] for r in rows]
-    texts = dict(
-        conn.execute(
-            "SELECT a.id, v.title || char(10) || v.text FROM articles a"
-            " JOIN versions v ON v.id = a.latest_version_id"
-            f" WHERE a.id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-    )
+    texts = latest(conn, "v.title || char(10) || v.text", [r[0] for r in rows])
     folder = to_simplified if parsed.cjk_needles_only else fold
     return [r for r in rows if parsed.accepts(_SPACE.sub("", folder(texts.get(r[0], ""))))]
 
@@ -216,75 +154,93 @@ def search(
     lang: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    previous: SearchPage | None = None,
 ) -> SearchPage:
     """Find articles matching `query`, best first. Raises `QueryError` for a malformed
-    query. `took_ms` covers everything here: parsing, matching, ranking and snippets."""
+    query. `took_ms` covers everything here: parsing, matching, ranking and snippets.
+
+    `previous`: an earlier page of the same query and filters. When its ranking can be
+    brought up to date (`ranked.update`), only what was committed since is scored, and
+    if the page still shows the same versions its snippets are reused too."""
     t0 = time.perf_counter()
     parsed = parse_query(query)
     conn = archive.conn
-    where, params = _filters(outlet, since, until, format, lang)
-    order = " ORDER BY f.score, v.published_ts DESC"
+    where, params = filters(outlet, since, until, format, lang)
     limit, offset = max(0, limit), max(0, offset)
-    strict_total = -1
-    if parsed.needs_check:
-        count_sql = f"SELECT count(*) {_BASE}{where}"
-        strict_total = _run(conn, count_sql, [parsed.strict_expr(), *params], query)[0][0]
-    many = False
-    if not where and (not parsed.needs_check or strict_total >= LOOSE_BELOW):
-        count_sql = "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?"
-        many = _run(conn, count_sql, [parsed.strict_expr()], query)[0][0] > MANY_MATCHES
-    if many:
-        page, total = _unfiltered_page(conn, parsed.strict_expr(), limit, offset, query)
-    elif not parsed.needs_check or strict_total >= LOOSE_BELOW:
-        sql = (
-            f"SELECT a.id, f.score, count(*) OVER () AS total {_BASE}{where}{order}"
-            " LIMIT ? OFFSET ?"
-        )
-        rows = _run(conn, sql, [parsed.strict_expr(), *params, limit, offset], query)
-        if rows:
-            total = rows[0][2]
-        elif strict_total >= 0:
-            total = strict_total
+    expr = parsed.strict_expr()
+    key = (expr, where, tuple(params))
+    depth = offset + limit + ranked.SPARE_ROWS
+    known = previous.state if previous is not None and previous.query == query else None
+    with _snapshot(conn):
+        state = ranked.update(conn, known, key, depth) if known is not None else None
+        if state is None:
+            state, page, total = _rank(conn, parsed, key, depth, query, offset, limit)
+            hits = _hits(conn, parsed, page)
         else:
-            count_sql = f"SELECT count(*) {_BASE}{where}"
-            total = _run(conn, count_sql, [parsed.strict_expr(), *params], query)[0][0]
-        page = [(r[0], r[1]) for r in rows]
-    else:
-        sql = f"SELECT a.id, f.score {_BASE}{where}{order}"
-        strict_rows = _run(conn, sql, [parsed.strict_expr(), *params], query)
+            page, total = [(r[0], r[1]) for r in state.rows[offset : offset + limit]], state.total
+            assert previous is not None
+            hits = _reused_hits(conn, parsed, previous.hits, page)
+    return SearchPage(query, hits, total, (time.perf_counter() - t0) * 1000, state)
+
+
+def _reused_hits(
+    conn: sqlite3.Connection,
+    parsed: ParsedQuery,
+    before: list[SearchHit],
+    page: list[tuple[int, float]],
+) -> list[SearchHit]:
+    """The page's hits, reusing those of `before` (with their new score) where the
+    article is still at the version its snippet was made from: snippets cost ~0.4 ms a
+    hit, and after an import commit most of a page is what it was."""
+    known = {h.id: h for h in before}
+    now = latest(conn, "v.id", [i for i, _ in page if i in known]) if known else {}
+    reuse = {i: h for i, h in known.items() if now.get(i) == h.version_id}
+    made = {h.id: h for h in _hits(conn, parsed, [p for p in page if p[0] not in reuse])}
+    return [replace(reuse[i], score=-score) if i in reuse else made[i] for i, score in page]
+
+
+@contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction for the whole search: the high-water marks of a `RankState`
+    must describe exactly the data that was ranked, and hits the data that was matched."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+
+
+def _rank(
+    conn: sqlite3.Connection,
+    parsed: ParsedQuery,
+    key: tuple[Any, ...],
+    depth: int,
+    query: str,
+    offset: int,
+    limit: int,
+) -> tuple[RankState | None, list[tuple[int, float]], int]:
+    """A full ranking: (state to update later or None, the page's (id, score), total)."""
+    expr, where, params = key[0], key[1], list(key[2])
+    # The loose form is decided on the whole archive, filters or not: a filter then only
+    # ever narrows the unfiltered results (and a rare filtered count of a common word no
+    # longer sends it down the slow fragment path).
+    everywhere = count_matches(conn, expr, query)
+    if parsed.needs_check and everywhere < LOOSE_BELOW:
+        sql = f"SELECT a.id, f.score {BASE}{where} ORDER BY f.score, v.published_ts DESC"
+        strict_rows = run(conn, sql, [expr, *params], query)
         found = _with_fragments(conn, parsed, "a.id, 0.0", where, params, strict_rows, query)
-        total = len(found)
-        page = [(r[0], r[1]) for r in found[offset : offset + limit]]
-    hits = _hits(conn, parsed, page)
-    return SearchPage(query, hits, total, (time.perf_counter() - t0) * 1000)
-
-
-def _unfiltered_page(
-    conn: sqlite3.Connection, expr: str, limit: int, offset: int, query: str
-) -> tuple[list[tuple[int, float]], int]:
-    """Rank inside FTS5 alone (its `rank` + LIMIT path) instead of joining every match
-    to its article to sort them. Recency then orders ties among the rows fetched;
-    TIE_MARGIN extra rows let ties that straddle the page end be ordered too."""
-    rows = _run(
-        conn,
-        "SELECT rowid, rank FROM search_fts WHERE search_fts MATCH ?"
-        f" AND rank MATCH 'bm25({TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)' ORDER BY rank LIMIT ?",
-        [expr, offset + limit + TIE_MARGIN],
-        query,
-    )
-    total = _run(conn, "SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", [expr], query)
-    if not rows:
-        return [], total[0][0]
-    ids = [r[0] for r in rows]
-    when = dict(
-        conn.execute(
-            "SELECT a.id, v.published_ts FROM articles a JOIN versions v"
-            f" ON v.id = a.latest_version_id WHERE a.id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-    )
-    rows.sort(key=lambda r: (r[1], -(when.get(r[0]) or float("-inf"))))
-    return [(r[0], r[1]) for r in rows[offset : offset + limit]], total[0][0]
+        return None, [(r[0], r[1]) for r in found[offset : offset + limit]], len(found)
+    if not where and everywhere > MANY_MATCHES:
+        rows, total = ranked.rank_everything(conn, expr, depth, query), everywhere
+    elif not where and not everywhere:
+        rows, total = [], 0
+    else:
+        rows, total = ranked.rank_filtered(conn, expr, where, params, depth, query)
+    state = ranked.new_state(conn, key, rows, total, depth)
+    return state, [(r[0], r[1]) for r in rows[offset : offset + limit]], total
 
 
 def _hits(
@@ -350,10 +306,10 @@ def timeline(
         raise QueryError(f"unknown interval {interval!r}: use day, week or month")
     parsed = parse_query(query)
     conn = archive.conn
-    where, params = _filters(outlet, since, until, None, None)
+    where, params = filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"
-    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {_BASE}{where}"
-    rows = _run(conn, sql, [parsed.strict_expr(), *params], query)
+    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {BASE}{where}"
+    rows = run(conn, sql, [parsed.strict_expr(), *params], query)
     # The same rule as `search`: fragment (loose) matching only when few match as typed.
     if parsed.needs_check and len(rows) < LOOSE_BELOW:
         select = "a.id, 0 AS score, v.published_ts, a.outlet"

@@ -107,6 +107,18 @@ class SearchIndexHook:
 
     def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
         _delete(conn, article_id)
+        # Counted so that a ranking kept for incremental updates (`search.ranked`) can
+        # tell, with one lookup, that one of its matches may have disappeared.
+        conn.execute(
+            "INSERT INTO search_meta(key, value) VALUES('removals', '1') ON CONFLICT(key)"
+            " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+
+def removals(conn: sqlite3.Connection) -> int:
+    """How many articles have been removed from the index, ever."""
+    row = conn.execute("SELECT value FROM search_meta WHERE key = 'removals'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = None) -> int:

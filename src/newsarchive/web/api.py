@@ -181,15 +181,24 @@ async def api_search(
             )
             _background.add(task)
             task.add_done_callback(_background.discard)
-        return Response(found.value, media_type="application/json")
+        # How far behind the newest commit this result may be (0: computed since it).
+        return Response(
+            found.value,
+            media_type="application/json",
+            headers={"X-Result-Lag": f"{found.lag:.3f}"},
+        )
     # Engine work beyond one search per core only makes every search slower (the
     # GIL, two cores); waiting here keeps the event loop free for cache hits.
     async with state.engine_slots:
         found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
         if found is not None and not found.refresh:
-            return Response(found.value, media_type="application/json")
+            return Response(
+                found.value,
+                media_type="application/json",
+                headers={"X-Result-Lag": f"{found.lag:.3f}"},
+            )
         body = await run_in_threadpool(_search_body, state, key, text, filters)
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers={"X-Result-Lag": "0"})
 
 
 # Background refreshes in flight (a task only weakly referenced by the loop could be
@@ -202,7 +211,9 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
     archive = state.reads.get()
     cache: ResultCache = state.cache
     generation = cache.generation(archive)  # before searching: see ResultCache.store
-    page = components.run_search(archive, text, cache=None, **filters)
+    # With the state of the previous result, only what was committed since is ranked.
+    previous = cache.previous(key)
+    page = components.run_search(archive, text, cache=None, previous=previous, **filters)
     data = {
         "query": page.query,
         "total": page.total,
@@ -212,14 +223,15 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
         "hits": [hit_json(h) for h in page.hits],
     }
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    cache.store(key, body, shown_of(page.hits), generation)
+    # The page itself is kept beside the body: the next refresh starts from it.
+    cache.store(key, body, shown_of(page.hits), generation, page)
     return body
 
 
 async def _refresh_search(state: Any, key: Any, text: str, filters: dict[str, Any]) -> None:
     cache: ResultCache = state.cache
     try:
-        async with state.engine_slots:
+        async with state.refresh_slot:
             await run_in_threadpool(_search_body, state, key, text, filters)
     except Exception:  # the next request computes it in the foreground and reports
         log.warning("background refresh of %r failed", text, exc_info=True)

@@ -66,6 +66,10 @@ def create_app(
     app.state.cache = ResultCache(cache_size_from_env())
     # Searches computed at once per process (see api.api_search).
     app.state.engine_slots = asyncio.Semaphore(os.cpu_count() or 2)
+    # Background refreshes of due results run one at a time, beside the requests'
+    # searches rather than in their slots: a request that must wait for the engine
+    # never queues behind a refresh that nobody is waiting for.
+    app.state.refresh_slot = asyncio.Semaphore(1)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)

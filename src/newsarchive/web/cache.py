@@ -19,9 +19,12 @@ So results follow Elasticsearch's *refresh interval* model instead:
 - But a result never shows text that is no longer current: an entry records the
   (article id, version id) of every hit it shows, and before an entry from an older
   generation is served those are checked against `articles.latest_version_id` (one
-  indexed query). A deleted or re-versioned hit drops the entry and the request
-  computes afresh. Entries whose hits cannot be checked (``shown=None``) keep the old
-  rule: dropped at the first commit.
+  indexed query). A deleted or re-versioned hit makes the request compute afresh.
+  Entries whose hits cannot be checked (``shown=None``) keep the old rule: never
+  served after the first commit.
+- Recomputing is cheap for searches: an entry keeps the engine's `SearchPage`, whose
+  ranking `search(previous=...)` brings up to date by scoring only what was committed
+  since (`search.ranked`): 美国 (22,000 matches) costs ~1-10 ms instead of ~90 ms.
 """
 
 from __future__ import annotations
@@ -43,8 +46,13 @@ DEFAULT_SIZE = 1024
 # How soon a new article shows up in a cached result (Elasticsearch's default is 1 s).
 REFRESH_SECONDS = 1.0
 # Beyond this age a result from an older generation is never served: the request waits
-# for a fresh one (the bound on staleness when background refreshes fall behind).
-MAX_STALE_SECONDS = 10.0
+# for a fresh one. It bounds staleness when background refreshes fall behind, which
+# happens only under heavy writes: with 10 s, an import committing every few seconds
+# left the single refresher behind on the 354 distinct searches of bench/web.py, and
+# every result it had not reached became a synchronous miss queued behind others (p99
+# 236 ms while the import ran); with 60 s the misses stopped (p99 40 ms) and results
+# lagged the newest commit by the figures the benchmark prints (X-Result-Lag).
+MAX_STALE_SECONDS = 60.0
 
 # (article id, version id) of each hit a cached value shows.
 Shown = tuple[tuple[int, int], ...]
@@ -56,12 +64,17 @@ class _Entry:
     shown: Shown | None  # None: hits cannot be checked, drop at the first commit
     generation: int
     computed_at: float
+    # What the engine needs to bring the value up to date cheaply (for a search: the
+    # SearchPage, see `search(previous=)`); kept even once the value may not be served.
+    state: Any = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cached:
     value: Any
     refresh: bool  # served from an older generation past `refresh`: recompute it soon
+    # Seconds since the first commit this value does not reflect was seen (0: current).
+    lag: float = 0.0
 
 
 def shown_of(hits: Any) -> Shown | None:
@@ -106,6 +119,9 @@ class ResultCache:
         self._lock = threading.Lock()
         self._seen: dict[int, int] = {}  # id(connection) -> its last data_version
         self._generation = 0
+        # When each generation was first seen (clock time), to say how far behind a
+        # value from an older one is; the oldest are forgotten.
+        self._born: dict[int, float] = {0: clock()}
         self._refreshing: set[Hashable] = set()
         self.hits = self.misses = self.stale_hits = 0
 
@@ -122,6 +138,10 @@ class ResultCache:
             # connection has reported: count that as a change too (conservative).
             if last != version:
                 self._generation += 1
+                self._born[self._generation] = self._clock()
+                if len(self._born) > 4096:
+                    for old in sorted(self._born)[:2048]:
+                        del self._born[old]
             return self._generation
 
     def lookup(self, archive: Archive, key: Hashable) -> Cached | None:
@@ -142,16 +162,24 @@ class ResultCache:
                 return Cached(entry.value, refresh=False)
         age = now - entry.computed_at
         if entry.shown is None or age > self.max_stale or not still_current(archive, entry.shown):
+            # Not served; the entry stays for its `state` until `store` replaces it.
             with self._lock:
-                if self._entries.get(key) is entry:
-                    del self._entries[key]
                 self.misses += 1
             return None
         with self._lock:
             self.stale_hits += 1
-        return Cached(entry.value, refresh=age > self.refresh)
+            missed = self._born.get(entry.generation + 1)
+        lag = now - missed if missed is not None else age
+        return Cached(entry.value, refresh=age > self.refresh, lag=lag)
 
-    def store(self, key: Hashable, value: Any, shown: Shown | None, generation: int) -> None:
+    def store(
+        self,
+        key: Hashable,
+        value: Any,
+        shown: Shown | None,
+        generation: int,
+        state: Any = None,
+    ) -> None:
         """Keep `value`, computed from data at least as new as `generation`."""
         if self.size <= 0:
             return
@@ -159,10 +187,17 @@ class ResultCache:
             old = self._entries.get(key)
             if old is not None and old.generation > generation:
                 return  # a twin computation from newer data already landed
-            self._entries[key] = _Entry(value, shown, generation, self._clock())
+            self._entries[key] = _Entry(value, shown, generation, self._clock(), state)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
+
+    def previous(self, key: Hashable) -> Any:
+        """The engine state stored with `key`'s last value (None if there is none), for
+        recomputing it incrementally; valid or not, the engine checks it."""
+        with self._lock:
+            entry = self._entries.get(key)
+            return entry.state if entry is not None else None
 
     def claim_refresh(self, key: Hashable) -> bool:
         """True for the one caller that should recompute `key` in the background."""
@@ -180,18 +215,20 @@ class ResultCache:
         self,
         archive: Archive,
         key: Hashable,
-        compute: Callable[[], T],
+        compute: Callable[[Any], T],
         shown: Callable[[T], Shown | None] = lambda _: None,
+        state: Callable[[T], Any] = lambda _: None,
     ) -> T:
-        """The cached value, or `compute()` (stored with `shown(value)`). A value due for
-        refresh is recomputed here, synchronously."""
+        """The cached value, or `compute(previous state)` (stored with `shown(value)` and
+        `state(value)`). A value due for refresh is recomputed here, synchronously."""
         found = self.lookup(archive, key)
         if found is not None and not found.refresh:
             cached: T = found.value
             return cached
         generation = self.generation(archive)
-        value = compute()  # outside the lock: a slow query must not hold up hits
-        self.store(key, value, shown(value), generation)
+        # Outside the lock: a slow query must not hold up hits.
+        value = compute(self.previous(key))
+        self.store(key, value, shown(value), generation, state(value))
         return value
 
 

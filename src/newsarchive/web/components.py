@@ -53,18 +53,34 @@ def available(feature: str) -> bool:
 # -- calls used by both the API and the pages -------------------------------------------
 
 
-def run_search(archive: Archive, query: str, *, cache: ResultCache | None, **filters: Any) -> Any:
-    """`newsarchive.search.search`; a malformed query becomes a 400 with its message."""
+def run_search(
+    archive: Archive,
+    query: str,
+    *,
+    cache: ResultCache | None,
+    previous: Any = None,
+    **filters: Any,
+) -> Any:
+    """`newsarchive.search.search`; a malformed query becomes a 400 with its message.
+    `previous`: an earlier result of the same search, so that only what was committed
+    since is ranked."""
     mod = component("search")
     key = ("search", query, *sorted(filters.items()))
+
+    def compute(state: Any) -> Any:
+        if state is None:
+            return mod.search(archive, query, **filters)
+        return mod.search(archive, query, previous=state, **filters)
+
     try:
         if cache is None:
-            return mod.search(archive, query, **filters)
+            return compute(previous)
         return cache.get(
             archive,
             key,
-            lambda: mod.search(archive, query, **filters),
+            compute,
             lambda page: shown_of(page.hits),
+            lambda page: page,
         )
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
@@ -76,7 +92,7 @@ def run_timeline(archive: Archive, query: str, *, cache: ResultCache, **options:
     try:
         # Counts show no article text: nothing to check, refreshed like any result.
         return cache.get(
-            archive, key, lambda: list(mod.timeline(archive, query, **options)), lambda _: ()
+            archive, key, lambda _: list(mod.timeline(archive, query, **options)), lambda _: ()
         )
     except mod.QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
@@ -114,4 +130,10 @@ def refresh_stories(archive: Archive) -> None:
         mod = component("stories")
     except ComponentMissing:
         return
-    mod.stories(archive)
+    # In a child process where the component offers it: the clustering would hold the
+    # GIL for tens of seconds on this server's writer thread (dedup/background.py).
+    in_child = getattr(mod, "refresh_stories_in_child", None)
+    if in_child is not None:
+        in_child(archive)
+    else:
+        mod.stories(archive)
