@@ -124,3 +124,26 @@ def test_mark_gone_keeps_article(archive: Archive) -> None:
     archive.mark_gone(r.article_id, 410)
     rec = archive.article(r.article_id)
     assert rec is not None and rec.gone_status == 410 and rec.gone_at is not None
+
+
+def test_opening_never_touches_the_file_outside_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing any descriptor of the database drops this process's POSIX locks on it,
+    SQLite's too: a reader opened beside a writer must not read the header itself."""
+    import builtins
+    import io
+
+    p = tmp_path / "a.db"
+    with Archive.open(p) as a:
+        a.ingest(draft(), cap(b"x", "a.md"))
+    real_open = builtins.open
+
+    def guarded(file: object, *args: object, **kw: object) -> object:
+        assert str(file) != str(p), "the archive file was opened outside SQLite"
+        return real_open(file, *args, **kw)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    monkeypatch.setattr(io, "open", guarded)
+    with Archive.open(p) as writer, Archive.open(p, readonly=True) as reader:
+        assert reader.counts() == writer.counts()
