@@ -29,6 +29,11 @@ BASE = (
 )
 
 
+# The one filter that depends on captures, not on the article's version (`ranked`
+# cannot bring a ranking with it up to date: a new capture changes who passes).
+FORMAT_FILTER = "EXISTS (SELECT 1 FROM captures c WHERE c.article_id = a.id AND c.format = ?)"
+
+
 def filters(
     outlet: str | None,
     since: datetime | None,
@@ -52,7 +57,7 @@ def filters(
         sql.append("v.lang = ?")
         params.append(lang)
     if format:
-        sql.append("EXISTS (SELECT 1 FROM captures c WHERE c.article_id = a.id AND c.format = ?)")
+        sql.append(FORMAT_FILTER)
         params.append(format)
     return "".join(f" AND {s}" for s in sql), params
 

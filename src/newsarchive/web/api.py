@@ -181,24 +181,21 @@ async def api_search(
             )
             _background.add(task)
             task.add_done_callback(_background.discard)
-        # How far behind the newest commit this result may be (0: computed since it).
-        return Response(
-            found.value,
-            media_type="application/json",
-            headers={"X-Result-Lag": f"{found.lag:.3f}"},
-        )
+        return _search_response(found.value, found.lag)
     # Engine work beyond one search per core only makes every search slower (the
     # GIL, two cores); waiting here keeps the event loop free for cache hits.
     async with state.engine_slots:
         found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
         if found is not None and not found.refresh:
-            return Response(
-                found.value,
-                media_type="application/json",
-                headers={"X-Result-Lag": f"{found.lag:.3f}"},
-            )
+            return _search_response(found.value, found.lag)
         body = await run_in_threadpool(_search_body, state, key, text, filters)
-    return Response(body, media_type="application/json", headers={"X-Result-Lag": "0"})
+    return _search_response(body, 0.0)
+
+
+def _search_response(body: bytes, lag: float) -> Response:
+    # X-Result-Lag: how far behind the newest commit the result may be, in seconds
+    # (0: computed since it).
+    return Response(body, media_type="application/json", headers={"X-Result-Lag": f"{lag:.3f}"})
 
 
 # Background refreshes in flight (a task only weakly referenced by the loop could be
