@@ -317,3 +317,41 @@ def test_a_word_typed_as_its_indexed_stem_still_matches(archive: Archive) -> Non
     assert found(archive, "lacaill") == {article}
     assert found(archive, "lacaill 市场") == {article}
     assert found(archive, "lacaill -市场") == set()
+
+
+# Real sentences (jekyll-waimei: BBC中文 2020-11-01, 法广 2021-01-13) whose words are
+# spelled differently by the two scripts' folding: 想象/想像, 迳/逕.
+BBC_BOREDOM = Draft(
+    title="儿童教育：“无聊”对小孩原来并非坏事",
+    text=(
+        "然而，英国教育专家则指出，其实一定的无聊时间对孩子来说并非是件坏事，可以激发"
+        "想象力和潜在创造力，对培养未来生活技能有好处。"
+    ),
+    html="",
+    url="https://bbc.com/zhongwen/simp/uk-54709238",
+    outlet="BBC中文",
+    published=datetime(2020, 11, 1, 12, 44, tzinfo=UTC),
+    lang="zh-Hans",
+)
+RFI_COVID = Draft(
+    title="美国单日病殁近4500人创新高",
+    text="美国各州防疫措施大相迳庭且「听者藐藐」，最终只能指望去年12月中展开的大规模疫苗接种计画。",
+    html="",
+    url="https://rfi.fr/cn/20210113-covid",
+    outlet="法广",
+    published=datetime(2021, 1, 13, 8, 32, tzinfo=UTC),
+    lang="zh-Hans",
+)
+
+
+def test_a_words_other_script_spelling_finds_it(archive: Archive) -> None:
+    boredom, covid = _ingest(archive, BBC_BOREDOM), _ingest(archive, RFI_COVID)
+    # Traditional queries: t2s folds them to 想像力 and 大相径庭, not the articles' words.
+    assert found(archive, "無聊 想像力 創造力") == {boredom}
+    assert found(archive, "大相逕庭 聽者") == {covid}
+    assert found(archive, '"激發想像力"') == {boredom}
+    page = search(archive, "想像力")
+    assert "<mark>想象力</mark>" in page.hits[0].snippet
+    # An excluded word is excluded in every spelling.
+    assert found(archive, "创造力 -想像力") == set()
+    assert found(archive, "创造力 OR 大相逕庭") == {boredom, covid}

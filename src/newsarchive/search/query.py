@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from newsarchive.text.segment import fold, is_cjk, segment_folded
+from newsarchive.text.variants import spellings
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
 _LEXEME = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)|(?P<bad>")')
@@ -58,6 +59,9 @@ class Term:
     needle: str = ""  # folded, whitespace-free: what a loose match must contain
     # A Latin word as typed, when stemming changes it: matched too (see `_make_term`).
     typed: str | None = None
+    # Another spelling of the term as typed (`_make_terms`): matched exactly, never
+    # by the loose form, so a spelling variant never changes how a query runs.
+    alternative: bool = False
 
     @property
     def single_char(self) -> bool:
@@ -66,7 +70,9 @@ class Term:
     @property
     def needs_check(self) -> bool:
         """Whether documents found by the loose form must be checked by substring."""
-        return not self.single_char and (self.quoted or len(self.tokens) > 1)
+        return (
+            not self.alternative and not self.single_char and (self.quoted or len(self.tokens) > 1)
+        )
 
     def strict(self) -> str:
         if self.single_char:
@@ -138,13 +144,29 @@ class ParsedQuery:
         """Substring check of a loose candidate (``folded_doc``: folded title + text with
         whitespace removed). Single words were already matched exactly by FTS5."""
         for clause in self.clauses:
-            if not any(not t.needs_check or t.needle in folded_doc for t in clause):
+            # An alternative spelling has no loose form, but a candidate the loose form
+            # found must still hold it to pass on its account.
+            if not any(
+                t.needle in folded_doc if t.needs_check or t.alternative else True for t in clause
+            ):
                 return False
         return not any(t.needs_check and t.needle in folded_doc for t in self.excluded)
 
 
-def _make_term(text: str, *, quoted: bool, negated: bool) -> Term | None:
-    folded = fold(text)
+def _make_terms(text: str, *, quoted: bool, negated: bool) -> list[Term]:
+    """The term as typed, then one term per other spelling a document may fold to
+    (`variants.spellings`: 想像力 also finds 想象力). They are alternatives: a positive
+    term's spellings share its OR clause, an excluded term's are all excluded."""
+    terms: list[Term] = []
+    for spelling in spellings(fold(text)):
+        term = _make_term(text, spelling, quoted=quoted, negated=negated)
+        if term is not None and all(t.tokens != term.tokens for t in terms):
+            term.alternative = bool(terms)
+            terms.append(term)
+    return terms
+
+
+def _make_term(text: str, folded: str, *, quoted: bool, negated: bool) -> Term | None:
     tokens = segment_folded(folded)
     if not tokens:
         return None
@@ -184,8 +206,10 @@ def parse_query(query: str) -> ParsedQuery:
                     if text[m.end() : m.end() + 1] == '"':
                         continue
                     raise QueryError(f"'-' must be followed by a word to exclude in {query!r}")
-        term = _make_term(raw, quoted=quoted, negated=negated)
-        if term is not None:
+        terms = _make_terms(raw, quoted=quoted, negated=negated)
+        for i, term in enumerate(terms):
+            if i and not negated:
+                items.append("OR")
             items.append(term)
     clauses: list[list[Term]] = []
     excluded: list[Term] = []
