@@ -98,6 +98,14 @@ def _in_worker(
     return out
 
 
+# One page of a chunk: its body, its feed item, and its source's outlet.
+Page = tuple[bytes, FeedItem, str | None]
+
+
+def _chunk_in_worker(pages: list[Page], extract: Extractor | None) -> list[Extracted]:
+    return [_in_worker(raw, item, outlet, extract) for raw, item, outlet in pages]
+
+
 def draft_from_item(item: FeedItem, outlet: str | None, min_chars: int) -> Draft | None:
     """The item itself as an article, when it carries the full text (at least
     `min_chars` characters of it)."""
@@ -141,10 +149,19 @@ def complete_from_item(draft: Draft, item: FeedItem, outlet: str | None) -> None
             draft.tags.append(tag)
 
 
-class ExtractionPool:
-    """`submit(raw, item, outlet)` → a Future of `Extracted`.
+# Pages go to the workers in chunks: one task per page cost ~1.8 ms of CPU per page in
+# pickling, pipes and the pool's bookkeeping threads, most of it in the fetching
+# process, which is also the archive's writer. A chunk is sent as soon as a worker is
+# idle (so a slow trickle of pages waits for nothing) or when it is this large.
+CHUNK_PAGES = 32
 
-    With `processes=0` the work runs at once in the calling thread (small passes and
+
+class ExtractionPool:
+    """`submit(raw, item, outlet)` → a Future of `Extracted`; `flush()` sends the pages
+    waiting for a chunk.
+
+    Not thread-safe: one thread (a pass's writer) submits and flushes. With
+    `processes=0` the work runs at once in the calling thread (small passes and
     tests)."""
 
     def __init__(
@@ -154,6 +171,9 @@ class ExtractionPool:
         self.hooks = list(hooks)
         self.extract = extract
         self._pool: ProcessPoolExecutor | None = None
+        self._waiting: list[tuple[Page, Future[Extracted]]] = []
+        # Chunks sent and not yet back; their callbacks run on the pool's own thread.
+        self._in_flight: set[Future[list[Extracted]]] = set()
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -162,6 +182,9 @@ class ExtractionPool:
         self.close()
 
     def close(self) -> None:
+        for _, fut in self._waiting:
+            fut.cancel()
+        self._waiting.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -176,20 +199,61 @@ class ExtractionPool:
             )
         return self._pool
 
-    def submit(self, raw: bytes, item: FeedItem, outlet: str | None) -> Future[Extracted]:
+    def submit(
+        self, raw: bytes, item: FeedItem, outlet: str | None, alone: bool = False
+    ) -> Future[Extracted]:
+        """`alone`: in a chunk of its own (a page retried after its worker died must not
+        take innocent pages down with it a second time)."""
+        fut: Future[Extracted] = Future()
         if self.processes <= 0:
-            fut: Future[Extracted] = Future()
             fut.set_result(extract_for_item(raw, item, outlet, self.extract, self.hooks))
             return fut
+        if alone:
+            self._send([((raw, item, outlet), fut)])
+        else:
+            self._waiting.append(((raw, item, outlet), fut))
+            self.flush(only_if_idle=True)
+        return fut
+
+    def flush(self, only_if_idle: bool = False) -> None:
+        """Send the waiting pages; with `only_if_idle`, only when a worker has nothing
+        to do or a full chunk is waiting."""
+        while self._waiting:
+            idle = len(self._in_flight) < self.processes
+            if only_if_idle and not idle and len(self._waiting) < CHUNK_PAGES:
+                return
+            # Split what waits among the idle workers rather than give one all of it.
+            share = -(-len(self._waiting) // max(1, self.processes - len(self._in_flight)))
+            size = min(CHUNK_PAGES, share if idle else CHUNK_PAGES)
+            chunk, self._waiting = self._waiting[:size], self._waiting[size:]
+            self._send(chunk)
+
+    def _send(self, chunk: list[tuple[Page, Future[Extracted]]]) -> None:
+        pages = [page for page, _ in chunk]
         try:
-            return self._executor().submit(_in_worker, raw, item, outlet, self.extract)
+            sent = self._executor().submit(_chunk_in_worker, pages, self.extract)
         except BrokenProcessPool:
             # A worker died (say, killed by the OOM killer on a hostile page): every page
             # the pool held fails with WORKER_DIED; start a fresh pool for the rest.
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-            return self._executor().submit(_in_worker, raw, item, outlet, self.extract)
+            sent = self._executor().submit(_chunk_in_worker, pages, self.extract)
+        self._in_flight.add(sent)
+        sent.add_done_callback(lambda done: self._chunk_done(done, chunk))
+
+    def _chunk_done(
+        self, done: Future[list[Extracted]], chunk: list[tuple[Page, Future[Extracted]]]
+    ) -> None:
+        self._in_flight.discard(done)
+        try:
+            results = done.result()
+        except BaseException as exc:  # a dead worker, or a result that would not unpickle
+            for _, fut in chunk:
+                fut.set_exception(exc)
+            return
+        for (_, fut), result in zip(chunk, results, strict=True):
+            fut.set_result(result)
 
 
 def outcome_of(fut: Future[Extracted]) -> Extracted:

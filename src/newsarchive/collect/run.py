@@ -20,6 +20,7 @@ from typing import Any
 
 from newsarchive.archive import Archive, IngestOutcome, IngestResult
 from newsarchive.collect.extraction import (
+    CHUNK_PAGES,
     WORKER_DIED,
     Extracted,
     ExtractionPool,
@@ -126,7 +127,8 @@ def _run(run: _Pass, selected: list[Source]) -> None:
     done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
     # Fetched pages waiting for a worker hold their bodies in memory: past this many,
     # no new request starts until the workers catch up.
-    backlog = max(settings.workers, 8 * max(1, settings.extract_processes))
+    # Enough for a full chunk per worker and one more waiting (see CHUNK_PAGES).
+    backlog = max(settings.workers, CHUNK_PAGES * (max(1, settings.extract_processes) + 1))
     # The fetcher's `stop` only cuts retry waits short; requests in flight complete.
     with (
         Fetcher(settings, stop=stop) as fetcher,
@@ -167,6 +169,7 @@ def _store_batch(run: _Pass, done: queue.SimpleQueue[Future[Any]]) -> None:
             for fut in ready:
                 run.finished(fut)
             handled += len(ready)
+            run.extraction.flush(only_if_idle=True)
             run.sched.pump()
             if time.monotonic() >= until or not (run.sched.busy() or run.extracting):
                 break
@@ -231,8 +234,12 @@ class _Pass:
 
     def _extract(self, res: PageResult) -> None:
         assert res.response is not None
+        # A retry (its worker died) goes alone: it may be the page that killed it.
+        alone = res.extract_attempts > 0
         res.extract_attempts += 1
-        fut = self.extraction.submit(res.response.body, res.task.item, res.task.source.outlet)
+        fut = self.extraction.submit(
+            res.response.body, res.task.item, res.task.source.outlet, alone=alone
+        )
         self.extracting[fut] = res
         fut.add_done_callback(self.sched.done.put)
 
