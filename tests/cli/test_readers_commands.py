@@ -91,3 +91,14 @@ def test_unknown_export_format_and_foreign_database(tmp_path: Path) -> None:
     code, _ = invoke("import", "--db", str(foreign), str(SEEDS))
     assert code == 2
     assert foreign.read_text() == "not a database"
+
+
+def test_an_error_is_one_unwrapped_line_that_shows_markup_literally(tmp_path: Path) -> None:
+    """`fail` prints user-supplied text (paths, URLs) escaped and never hard-wrapped: a
+    path like `[b]…` is shown as written, on one line however long it is."""
+    foreign = tmp_path / ("[b]notes-" + "x" * 120 + ".txt")
+    foreign.write_text("not a database")
+    result = runner.invoke(app, ["import", "--db", str(foreign), str(SEEDS)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and str(foreign) in lines[0], result.output

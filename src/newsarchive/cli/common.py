@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from newsarchive.archive import Archive, ArchiveError
 
@@ -30,8 +31,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """An expected failure: one clear line on stderr, no traceback."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    """An expected failure: one clear line on stderr, no traceback. The line is never
+    wrapped (logs and grep see it whole; a narrow terminal wraps it itself), and the
+    message is escaped: paths and URLs may hold rich markup such as `[b]`."""
+    err_console.print(
+        f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True, soft_wrap=True
+    )
     raise typer.Exit(code)
 
 
