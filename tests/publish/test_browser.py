@@ -11,6 +11,8 @@ import segno
 
 from newsarchive.archive import Archive
 from newsarchive.publish import PublishOptions, publish
+from newsarchive.publish.spellings import static_spellings
+from newsarchive.publish.tokens import fold
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.publish.conftest import ARTICLES
 
@@ -86,6 +88,14 @@ def test_offline_search_follow_and_switch(
     assert ARTICLES[2][2] in titles and any(t.startswith("华为芯片断供") for t in titles)
     page.screenshot(path=str(ARTIFACTS / "search-traditional.png"), full_page=True)  # type: ignore[attr-defined]
     assert _search(page, site, "5G iPhone") == [ARTICLES[5][2]]
+    # 瞭解 (traditional) folds, character by character, to 瞭解, never to the simplified
+    # article's 了解: search.js searches both spellings (static/variants.js).
+    assert _search(page, site, "瞭解") == [ARTICLES[1][2]] == _search(page, site, "了解")
+    # The browser's spellings are the Python mirror's, in the same order.
+    for query in ("瞭解中国", "想像力", "了解了解了解了解", "一見鍾情", "借口", "芯片"):
+        folded = fold(query)
+        got = page.evaluate("q => NAsearch.spellings(q)", folded)  # type: ignore[attr-defined]
+        assert got == static_spellings(folded), query
     assert _search(page, site, "不存在的词语") == []
 
     # Follow a result.

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.publish.scriptmap import t2s_map
-from newsarchive.publish.tokens import query_terms
+from newsarchive.publish.spellings import static_spellings
+from newsarchive.publish.tokens import fold, query_terms
 
 _CALL = re.compile(r"^NAidx\((\"[^\"]*\"),(.*)\);\s*$", re.S)
 PAGE = 20  # results search.js shows at once
@@ -56,15 +57,20 @@ class StaticIndex:
             trace.files.append(f)
             trace.bytes += (self.site / f).stat().st_size
         meta = self._load("search/meta.js", trace)
-        folded = query
         if any(ch in t2s_map() for ch in query):
             self._load("static/t2s.js", trace)  # the browser folds with this table
-        terms = query_terms(folded)
-        docs: list[int] = []
-        for seg in meta["segments"]:
-            docs += self._segment(seg, terms, trace)
+        folded = fold(query)
+        variants = [folded]
+        if any(ch in meta.get("vchars", "") for ch in folded):
+            self._load("static/variants.js", trace)
+            variants = static_spellings(folded)
+        found: set[int] = set()
+        for spelling in variants:  # search.js takes the union of every spelling's hits
+            terms = query_terms(spelling)
+            for seg in meta["segments"]:
+                found.update(self._segment(seg, terms, trace))
         deleted = set(meta["deleted"])
-        trace.docs = sorted((d for d in docs if d not in deleted), reverse=True)
+        trace.docs = sorted((d for d in found if d not in deleted), reverse=True)
         for d in trace.docs[:PAGE]:
             block = d // meta["block"]
             rows = self._load(f"search/docs/{block}.js", trace)

@@ -23,7 +23,7 @@ import jinja2
 from newsarchive import __version__
 from newsarchive.archive import Archive
 from newsarchive.model import ArticleRecord
-from newsarchive.publish import feeds, scriptmap, searchindex
+from newsarchive.publish import feeds, scriptmap, searchindex, spellings
 from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
 from newsarchive.publish.indexjob import IndexJob
 from newsarchive.publish.output import SiteWriter, input_key
@@ -443,6 +443,7 @@ class SiteBuilder:
         assert state is not None
         meta = searchindex.meta_json(state)
         meta["trad"] = scriptmap.traditional_bitmap()
+        meta["vchars"] = spellings.variant_chars()
         self.out.write("search/meta.js", searchindex.js_call("meta", meta), "search")
         self._page("search.html", "search.html", "", title="搜索", docs=len(state.docs))
         return state, result.full_rebuild
@@ -454,6 +455,8 @@ class SiteBuilder:
         for name, mapping in (("s2t", scriptmap.s2t_map()), ("t2s", scriptmap.t2s_map())):
             text = searchindex.js_call(name, scriptmap.pairs_string(mapping))
             self.out.write(f"static/{name}.js", text, self.stamp)
+        variants = searchindex.js_call("variants", spellings.groups())
+        self.out.write("static/variants.js", variants, self.stamp)
         # GitHub/GitLab pages: serve the folder as is (no Jekyll processing).
         self.out.write(".nojekyll", b"", self.stamp)
 

@@ -32,6 +32,51 @@
     return NA.charTable("t2s").then(function (t) { return NA.convert(q, t); });
   }
 
+  // Spellings that character folding leaves apart (瞭解/了解, 想像/想象): the query's
+  // other spellings, as newsarchive/publish/spellings.py computes them (typed one first,
+  // at most MAX_SPELLINGS, longest spelling matched first).
+  var MAX_SPELLINGS = 8;
+  var VARIANTS = null;
+
+  function variantTable(groups) {
+    if (VARIANTS) return VARIANTS;
+    var of = new Map();
+    groups.forEach(function (g) { g.forEach(function (s) { of.set(s, g); }); });
+    var all = Array.from(of.keys()).sort(function (a, b) {
+      return b.length - a.length || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    var escape = function (s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); };
+    VARIANTS = { of: of, pattern: new RegExp(all.map(escape).join("|"), "g") };
+    return VARIANTS;
+  }
+
+  function spellings(folded) {
+    var chars = META.vchars || "";
+    var needed = false;
+    for (var i = 0; i < folded.length && !needed; i++) needed = chars.indexOf(folded[i]) >= 0;
+    if (!needed) return Promise.resolve([folded]);
+    return NA.load("variants", "static/variants.js").then(function (groups) {
+      var t = variantTable(groups);
+      var parts = [], last = 0, m;
+      t.pattern.lastIndex = 0;
+      while ((m = t.pattern.exec(folded)) !== null) {
+        parts.push([folded.slice(last, m.index)]);
+        var others = t.of.get(m[0]).filter(function (s) { return s !== m[0]; }).sort();
+        parts.push([m[0]].concat(others));
+        last = m.index + m[0].length;
+      }
+      if (!parts.length) return [folded];
+      parts.push([folded.slice(last)]);
+      var out = [];
+      (function walk(k, prefix) {  // itertools.product order, cut at MAX_SPELLINGS
+        if (out.length >= MAX_SPELLINGS) return;
+        if (k === parts.length) { out.push(prefix); return; }
+        parts[k].forEach(function (p) { walk(k + 1, prefix + p); });
+      })(0, "");
+      return out;
+    });
+  }
+
   function queryTerms(folded) {
     var seen = [];
     var runs = folded.match(TERM) || [];
@@ -130,16 +175,24 @@
   }
 
   function search(query) {
+    var terms = [];
     return fold(query).then(function (folded) {
-      var terms = queryTerms(folded);
-      if (!terms.length) return { terms: terms, docs: [] };
-      return Promise.all(META.segments.map(function (s) { return searchSegment(s, terms); }))
-        .then(function (lists) {
-          var deleted = new Set(META.deleted);
-          var docs = [].concat.apply([], lists).filter(function (d) { return !deleted.has(d); });
-          docs.sort(function (a, b) { return b - a; });  // newest first
-          return { terms: terms, docs: docs };
-        });
+      terms = queryTerms(folded);
+      if (!terms.length) return [];
+      return spellings(folded);
+    }).then(function (variants) {
+      var searches = [];
+      variants.forEach(function (v) {  // every spelling's hits: their union
+        var vt = queryTerms(v);
+        META.segments.forEach(function (s) { searches.push(searchSegment(s, vt)); });
+      });
+      return Promise.all(searches);
+    }).then(function (lists) {
+      var deleted = new Set(META.deleted);
+      var docs = Array.from(new Set([].concat.apply([], lists)))
+        .filter(function (d) { return !deleted.has(d); });
+      docs.sort(function (a, b) { return b - a; });  // newest first
+      return { terms: terms, docs: docs };
     });
   }
 
@@ -171,7 +224,7 @@
     });
   }
 
-  window.NAsearch = { search: search, queryTerms: queryTerms };
+  window.NAsearch = { search: search, queryTerms: queryTerms, spellings: spellings };
 
   NA.load("meta", "search/meta.js").then(function (meta) {
     META = meta;
