@@ -19,7 +19,7 @@ from functools import cache
 
 import numpy as np
 
-from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, similarity
+from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, shingle_set, similarity
 from newsarchive.model import Draft
 from newsarchive.urls import edition_key
 
@@ -170,12 +170,13 @@ def _verified_links(
     candidates.discard(article_id)
     if not candidates:
         return []
+    # Verification compares shingle sets only; the bucket keys are in `sig` already.
     if fp is None:
-        fp = fingerprint(text)
+        fp = shingle_set(text)
     links: list[tuple[int, float, str]] = []
     contained: list[tuple[int, float]] = []
     for other, title, text in _texts(conn, candidates):
-        other_fp = fingerprint(matching_text(title, text))
+        other_fp = shingle_set(matching_text(title, text))
         found = similarity(fp, other_fp)
         if other in editions:
             # The outlet says these are one article in two scripts: link even when one
