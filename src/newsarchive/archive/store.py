@@ -71,6 +71,9 @@ class ArchiveHook(Protocol):
     def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
         """`article_id` is being removed from the archive."""
 
+    # Optional: `before_commit(conn)`, called as the archive's transaction is about to
+    # commit (a hook may defer writes to it), and `on_rollback(conn)` when it rolls back.
+
 
 # Keys of what `prepare_draft` precomputes for `Archive.ingest` itself.
 _URL_KEY = "archive.url"
@@ -196,8 +199,16 @@ class Archive:
         self._depth = 1
         try:
             yield self.conn
+            for hook in self.hooks:
+                before_commit = getattr(hook, "before_commit", None)
+                if before_commit is not None:
+                    before_commit(self.conn)
         except BaseException:
             self._depth = 0
+            for hook in self.hooks:
+                on_rollback = getattr(hook, "on_rollback", None)
+                if on_rollback is not None:
+                    on_rollback(self.conn)
             self.conn.execute("ROLLBACK")
             raise
         self._depth = 0

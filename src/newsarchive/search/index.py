@@ -34,13 +34,24 @@ def index_row(title: str, text: str) -> tuple[str, str, str]:
     return title_tokens, body_tokens, " ".join(sorted(chars))
 
 
+_INSERT_SQL = "INSERT INTO search_fts(rowid, title, body, chars) VALUES(?,?,?,?)"
+_DELETE_SQL = (
+    "INSERT INTO search_fts(search_fts, rowid, title, body, chars) VALUES('delete',?,?,?,?)"
+)
+
+
 def _insert(
-    conn: sqlite3.Connection, article_id: int, version_id: int, row: tuple[str, ...]
+    conn: sqlite3.Connection,
+    article_id: int,
+    version_id: int,
+    row: tuple[str, ...],
+    defer: list[_RowOp] | None = None,
 ) -> None:
     _claim_index(conn)
-    conn.execute(
-        "INSERT INTO search_fts(rowid, title, body, chars) VALUES(?,?,?,?)", (article_id, *row)
-    )
+    if defer is None:
+        conn.execute(_INSERT_SQL, (article_id, *row))
+    else:
+        defer.append((article_id, _INSERT_SQL, row))
     conn.execute(
         "INSERT OR REPLACE INTO search_docs(article_id, version_id) VALUES(?,?)",
         (article_id, version_id),
@@ -71,7 +82,7 @@ def _check_segmenter(conn: sqlite3.Connection) -> None:
         )
 
 
-def _delete(conn: sqlite3.Connection, article_id: int) -> None:
+def _delete(conn: sqlite3.Connection, article_id: int, defer: list[_RowOp] | None = None) -> None:
     old = conn.execute(
         "SELECT v.title, v.text FROM search_docs d JOIN versions v ON v.id=d.version_id"
         " WHERE d.article_id=?",
@@ -81,18 +92,69 @@ def _delete(conn: sqlite3.Connection, article_id: int) -> None:
         return
     # Only an exact delete needs the same segmenter; new articles can always be added.
     _check_segmenter(conn)
-    conn.execute(
-        "INSERT INTO search_fts(search_fts, rowid, title, body, chars) VALUES('delete',?,?,?,?)",
-        (article_id, *index_row(old[0], old[1])),
-    )
+    row = index_row(old[0], old[1])
+    if defer is None:
+        conn.execute(_DELETE_SQL, (article_id, *row))
+    else:
+        defer.append((article_id, _DELETE_SQL, row))
     conn.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
 
 
 _DERIVED_KEY = "search.index_row"
 
+# A change to search_fts held until the transaction commits: (rowid, statement, row).
+_RowOp = tuple[int, str, tuple[str, ...]]
+
+
+def _in_rowid_order(ops: list[_RowOp]) -> list[_RowOp]:
+    """`ops` by rowid, each rowid's own in their order (sorted() is stable), without an
+    insert that a delete of the same row follows: the pair adds and removes the same
+    tokens (an article new in the batch and revised in it). Such a delete after an
+    insert would make FTS5 flush as well, even in rowid order."""
+    out: list[_RowOp] = []
+    for op in sorted(ops, key=lambda op: op[0]):
+        if (
+            op[1] is _DELETE_SQL
+            and out
+            and out[-1][0] == op[0]
+            and out[-1][1] is _INSERT_SQL
+            and out[-1][2] == op[2]
+        ):
+            out.pop()
+        else:
+            out.append(op)
+    return out
+
 
 class SearchIndexHook:
-    """The `ArchiveHook` that keeps `search_fts` equal to the articles' latest versions."""
+    """The `ArchiveHook` that keeps `search_fts` equal to the articles' latest versions.
+
+    Its search_fts writes wait for the end of the transaction and go in rowid order
+    (search_docs is written at once, so the hook's own reads stay exact). FTS5 flushes
+    its pending terms to a new segment whenever a row comes in below the last rowid
+    written: each new version of a known article (its 'delete' and re-insert) cost a
+    flush mid-batch, 4.9 ms each, 0.108 ms a file over a 10,000-file import (2% new
+    versions) against 0.144 ms a file for all the inserts. In rowid order the batch
+    flushes about once. Same rows, same order per article, so the same index contents.
+    """
+
+    def __init__(self) -> None:
+        self._deferred: dict[sqlite3.Connection, list[_RowOp]] = {}
+
+    def __getstate__(self) -> dict[str, object]:
+        return {}  # sent to parse workers: pending writes stay with their connection
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self._deferred = {}
+
+    def before_commit(self, conn: sqlite3.Connection) -> None:
+        ops = self._deferred.pop(conn, None)
+        if ops:
+            for rowid, sql, row in _in_rowid_order(ops):
+                conn.execute(sql, (rowid, *row))
+
+    def on_rollback(self, conn: sqlite3.Connection) -> None:
+        self._deferred.pop(conn, None)
 
     def prepare(self, draft: Draft) -> None:
         """Segment ahead of storing (in the importer's parse workers)."""
@@ -101,12 +163,13 @@ class SearchIndexHook:
     def on_version(
         self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
     ) -> None:
-        _delete(conn, article_id)
+        defer = self._deferred.setdefault(conn, [])
+        _delete(conn, article_id, defer)
         row = draft.derived.get(_DERIVED_KEY) or index_row(draft.title, draft.text)
-        _insert(conn, article_id, version_id, row)
+        _insert(conn, article_id, version_id, row, defer)
 
     def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
-        _delete(conn, article_id)
+        _delete(conn, article_id, self._deferred.setdefault(conn, []))
         # Counted so that a ranking kept for incremental updates (`search.ranked`) can
         # tell, with one lookup, that one of its matches may have disappeared.
         conn.execute(
