@@ -409,3 +409,11 @@ def test_rolled_back_transaction_leaves_no_index_writes(archive: Archive) -> Non
     assert found(archive, "三倍券") == {retail}
     assert found(archive, "华为") == set()
     assert len(_index_contents(archive)) > 0
+
+
+def test_distinct_chars_in_code_point_order() -> None:
+    from newsarchive.search.index import _distinct_chars
+
+    runs = "華為禁令華为𠀋中央社中"
+    assert _distinct_chars(runs) == " ".join(sorted(set(runs)))
+    assert _distinct_chars("") == ""
