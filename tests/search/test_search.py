@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -355,3 +356,64 @@ def test_a_words_other_script_spelling_finds_it(archive: Archive) -> None:
     # An excluded word is excluded in every spelling.
     assert found(archive, "创造力 -想像力") == set()
     assert found(archive, "创造力 OR 大相逕庭") == {boredom, covid}
+
+
+def _index_contents(archive: Archive) -> list[tuple[object, ...]]:
+    conn = archive.conn
+    conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 0)")
+    conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_fts, instance)")
+    try:
+        rows = conn.execute("SELECT * FROM temp.vocab ORDER BY 1, 2, 3, 4").fetchall()
+        rows += conn.execute("SELECT * FROM search_fts_docsize ORDER BY id").fetchall()
+        return [tuple(r) for r in rows]
+    finally:
+        conn.execute("DROP TABLE temp.vocab")
+
+
+def _revisions(archive: Archive) -> None:
+    for draft in (CNA_HUAWEI, ETT_SMIC, VOA_CHIPS, CNA_RETAIL):
+        _ingest(archive, draft)
+    for n, text in enumerate(["振興五倍券的新聞稿已經改寫。", "振興六倍券。"]):
+        edited = Draft(**{**_fields(CNA_RETAIL), "text": text})
+        archive.ingest(edited, Capture(raw=text.encode(), format="jekyll", location=f"v{n}.md"))
+    edited = Draft(**{**_fields(CNA_HUAWEI), "text": "華為禁令今日生效。"})
+    archive.ingest(edited, Capture(raw=b"h2", format="jekyll", location="h2.md"))
+    smic = archive.find(ETT_SMIC.url or "")
+    assert smic is not None
+    archive.remove_article(smic.id)
+
+
+def test_index_writes_held_to_commit_give_the_same_index(tmp_path: Path) -> None:
+    """The hook defers search_fts writes to the end of the transaction (in rowid order,
+    an insert and the delete of the same row dropped): the index holds the same
+    postings and sizes as when every change commits on its own."""
+    one_by_one = Archive.open(tmp_path / "a.db")
+    batched = Archive.open(tmp_path / "b.db")
+    try:
+        _revisions(one_by_one)
+        with batched.transaction():
+            _revisions(batched)
+        assert _index_contents(batched) == _index_contents(one_by_one)
+        assert found(batched, "六倍券") == found(one_by_one, "六倍券") != set()
+        assert found(batched, "五倍券 OR 三倍券 OR SMIC") == set()
+    finally:
+        one_by_one.close()
+        batched.close()
+
+
+def test_rolled_back_transaction_leaves_no_index_writes(archive: Archive) -> None:
+    with pytest.raises(RuntimeError), archive.transaction():
+        _ingest(archive, CNA_HUAWEI)
+        raise RuntimeError("interrupted")
+    retail = _ingest(archive, CNA_RETAIL)
+    assert found(archive, "三倍券") == {retail}
+    assert found(archive, "华为") == set()
+    assert len(_index_contents(archive)) > 0
+
+
+def test_distinct_chars_in_code_point_order() -> None:
+    from newsarchive.search.index import _distinct_chars
+
+    runs = "華為禁令華为𠀋中央社中"
+    assert _distinct_chars(runs) == " ".join(sorted(set(runs)))
+    assert _distinct_chars("") == ""
