@@ -108,13 +108,7 @@ def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] | None = None) -> D
     `draft.derived`). Importers run it in their parse workers, which took the search
     segmentation (~80% of the writer's CPU) and the URL and hash work (~0.3 ms an
     article) off the single writing process."""
-    chash = draft.derived[_HASH_KEY] = draft.content_hash()
-    draft.derived[_URL_KEY] = _identity(draft, chash)
-    draft.derived[_FIELDS_KEY] = _version_fields(draft)
-    for hook in default_hooks() if hooks is None else hooks:
-        prepare = getattr(hook, "prepare", None)
-        if prepare is not None:
-            prepare(draft)
+    prepare_drafts([draft], hooks)
     return draft
 
 
@@ -199,20 +193,21 @@ class Archive:
         self._depth = 1
         try:
             yield self.conn
-            for hook in self.hooks:
-                before_commit = getattr(hook, "before_commit", None)
-                if before_commit is not None:
-                    before_commit(self.conn)
+            self._call_hooks("before_commit")
         except BaseException:
             self._depth = 0
-            for hook in self.hooks:
-                on_rollback = getattr(hook, "on_rollback", None)
-                if on_rollback is not None:
-                    on_rollback(self.conn)
+            self._call_hooks("on_rollback")
             self.conn.execute("ROLLBACK")
             raise
         self._depth = 0
         self.conn.execute("COMMIT")
+
+    def _call_hooks(self, name: str) -> None:
+        """Each hook's optional transaction method `name` (see `ArchiveHook`)."""
+        for hook in self.hooks:
+            method = getattr(hook, name, None)
+            if method is not None:
+                method(self.conn)
 
     # -- writing -------------------------------------------------------------------
 

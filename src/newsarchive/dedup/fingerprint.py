@@ -164,8 +164,8 @@ def shingle_set(text: str) -> Fingerprint:
 
 
 def fingerprint(text: str) -> Fingerprint:
-    form = matching_codes(text)
-    hashes = shingle_hashes(form)
+    base = shingle_set(text)
+    form, hashes = base.codes, base.hashes
     keys: list[int] = []
     full = oph_signature(hashes, FULL_BINS)
     if full is not None:
