@@ -212,19 +212,21 @@ class ExtractionPool:
             self._send([((raw, item, outlet), fut)])
         else:
             self._waiting.append(((raw, item, outlet), fut))
-            self.flush(only_if_idle=True)
+            self.flush()
         return fut
 
-    def flush(self, only_if_idle: bool = False) -> None:
-        """Send the waiting pages; with `only_if_idle`, only when a worker has nothing
-        to do or a full chunk is waiting."""
+    def flush(self) -> None:
+        """Send waiting pages to the idle workers, and any full chunk; the rest waits
+        for a worker to finish (the caller flushes again then)."""
         while self._waiting:
-            idle = len(self._in_flight) < self.processes
-            if only_if_idle and not idle and len(self._waiting) < CHUNK_PAGES:
+            idle = self.processes - len(self._in_flight)
+            if idle > 0:
+                # Split what waits among the idle workers rather than give one all of it.
+                size = min(CHUNK_PAGES, -(-len(self._waiting) // idle))
+            elif len(self._waiting) >= CHUNK_PAGES:
+                size = CHUNK_PAGES
+            else:
                 return
-            # Split what waits among the idle workers rather than give one all of it.
-            share = -(-len(self._waiting) // max(1, self.processes - len(self._in_flight)))
-            size = min(CHUNK_PAGES, share if idle else CHUNK_PAGES)
             chunk, self._waiting = self._waiting[:size], self._waiting[size:]
             self._send(chunk)
 

@@ -169,7 +169,7 @@ def _store_batch(run: _Pass, done: queue.SimpleQueue[Future[Any]]) -> None:
             for fut in ready:
                 run.finished(fut)
             handled += len(ready)
-            run.extraction.flush(only_if_idle=True)
+            run.extraction.flush()
             run.sched.pump()
             if time.monotonic() >= until or not (run.sched.busy() or run.extracting):
                 break
