@@ -45,7 +45,7 @@ SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED", ROOT.parent / "shared"))
 MIRRORS = SHARED / "corpus" / "mirrors"
 LABELS = ROOT / "bench" / "data" / "stories.json"
 
-from newsarchive.archive import Archive  # noqa: E402
+from newsarchive.components import open_archive  # noqa: E402
 from newsarchive.dedup import rebuild_index, rebuild_stories, story_of  # noqa: E402
 from newsarchive.dedup.fingerprint import matching_codes, shingle_hashes  # noqa: E402
 from newsarchive.text.script import to_traditional  # noqa: E402
@@ -67,7 +67,7 @@ def rss_mb() -> float:
 def import_recording(db: Path, tarballs: list[Path], records: Path) -> None:
     from newsarchive.ingest import import_paths
 
-    archive = Archive.open(db, hooks=[])
+    archive = open_archive(db, hooks=[])
     seen: list[dict[str, Any]] = []
     real_ingest = archive.ingest
 
@@ -214,10 +214,10 @@ def bench_urls(records: list[dict[str, Any]], show: int) -> None:
 
 
 def bench_pass(db: Path) -> None:
-    archive = Archive.open(db)
+    archive = open_archive(db)
     n_articles = archive.counts()["articles"]
-    page = archive.conn.execute("PRAGMA page_size").fetchone()[0]
-    pages0 = archive.conn.execute("PRAGMA page_count").fetchone()[0]
+    page = archive.session.execute("PRAGMA page_size").fetchone()[0]
+    pages0 = archive.session.execute("PRAGMA page_count").fetchone()[0]
     rss0 = rss_mb()
     marks: list[tuple[int, float, float]] = []
     cpu = time.process_time()
@@ -231,7 +231,7 @@ def bench_pass(db: Path) -> None:
         )
     dt = time.perf_counter() - t
     cpu = time.process_time() - cpu
-    pages1 = archive.conn.execute("PRAGMA page_count").fetchone()[0]
+    pages1 = archive.session.execute("PRAGMA page_count").fetchone()[0]
     out("detection pass articles", f"{done} of {n_articles}")
     out(
         "detection pass time",
@@ -243,7 +243,7 @@ def bench_pass(db: Path) -> None:
         out(f"  after {n} articles", f"{s:.1f} s, RSS {r:.0f} MB (+{r - rss0:.0f})")
     growth = (pages1 - pages0) * page
     out("database growth", f"{growth / 2**20:.1f} MB ({growth / max(done, 1):.0f} bytes/article)")
-    q = archive.conn.execute
+    q = archive.session.execute
     groups = q("SELECT count(DISTINCT group_id) FROM dedup_members").fetchone()[0]
     members = q("SELECT count(*) FROM dedup_members").fetchone()[0]
     kinds = dict(q("SELECT kind, count(*) FROM dedup_links GROUP BY kind").fetchall())
@@ -254,8 +254,8 @@ def bench_pass(db: Path) -> None:
 
 
 def show_real_pairs(db: Path, n: int) -> None:
-    archive = Archive.open(db, readonly=True)
-    rows = archive.conn.execute(
+    archive = open_archive(db, readonly=True)
+    rows = archive.session.execute(
         "SELECT l.a, l.b, l.similarity, l.kind FROM dedup_links l ORDER BY random() LIMIT ?", (n,)
     ).fetchall()
     for a, b, s, kind in rows:
@@ -272,7 +272,7 @@ def show_real_pairs(db: Path, n: int) -> None:
 
 
 def bench_hook_cost(workdir: Path) -> None:
-    from newsarchive.archive import default_hooks
+    from newsarchive.components import default_hooks
     from newsarchive.dedup import DedupHook
     from newsarchive.ingest import import_paths
 
@@ -283,7 +283,7 @@ def bench_hook_cost(workdir: Path) -> None:
         db = workdir / f"feedx-{label.split()[0]}.db"
         for p in db.parent.glob(db.name + "*"):
             p.unlink()
-        archive = Archive.open(db, hooks=hooks)
+        archive = open_archive(db, hooks=hooks)
         t, cpu = time.perf_counter(), time.process_time()
         s = import_paths(archive, [tar], workers=1)
         dt, cpu = time.perf_counter() - t, time.process_time() - cpu
@@ -323,7 +323,7 @@ def bench_writer_cost(workdir: Path, n: int = 2000) -> None:
             db = workdir / "writer.db"
             for p in db.parent.glob(db.name + "*"):
                 p.unlink()
-            archive = Archive.open(db, hooks=hooks)
+            archive = open_archive(db, hooks=hooks)
             t = time.process_time()
             with archive.transaction():
                 for draft, capture in items:
@@ -370,16 +370,17 @@ TRANSFORMS: dict[str, Callable[[str, str, str], tuple[str, str]]] = {
 def bench_near_dups(db: Path, sample: int) -> list[tuple[int, str, str]]:
     from newsarchive.model import Capture, Draft
 
-    archive = Archive.open(db)
+    archive = open_archive(db)
     rnd = random.Random(2026)
-    rows = archive.conn.execute(
+    rows = archive.session.execute(
         "SELECT a.id, v.title, v.text, v.published FROM articles a JOIN versions v"
         " ON v.id=a.latest_version_id WHERE length(v.text) >= 400 ORDER BY a.id"
     ).fetchall()
     chosen = rnd.sample(rows, min(sample, len(rows)))
     titles = [r[1] for r in rnd.sample(rows, len(chosen))]
     baseline = {
-        r[0]: r[1] for r in archive.conn.execute("SELECT article_id, group_id FROM dedup_members")
+        r[0]: r[1]
+        for r in archive.session.execute("SELECT article_id, group_id FROM dedup_members")
     }
     copies: list[tuple[int, int, str]] = []  # (copy id, original id, transform)
     t = time.perf_counter()
@@ -408,14 +409,15 @@ def bench_near_dups(db: Path, sample: int) -> list[tuple[int, str, str]]:
         f"{len(copies)} in {dt:.1f} s ({dt / len(copies) * 1000:.2f} ms/article incl. storage)",
     )
     members: dict[int, int] = {
-        r[0]: r[1] for r in archive.conn.execute("SELECT article_id, group_id FROM dedup_members")
+        r[0]: r[1]
+        for r in archive.session.execute("SELECT article_id, group_id FROM dedup_members")
     }
     by_group: dict[int, set[int]] = defaultdict(set)
     for a, g in members.items():
         by_group[g].add(a)
     copy_ids = {c for c, _, _ in copies}
     links: dict[int, set[int]] = defaultdict(set)
-    for a, b in archive.conn.execute("SELECT a, b FROM dedup_links"):
+    for a, b in archive.session.execute("SELECT a, b FROM dedup_links"):
         links[a].add(b)
         links[b].add(a)
     # Pair precision/recall over direct links of each copy to non-copies. A link to an
@@ -463,9 +465,9 @@ def bench_datasketch_peer(db: Path, sample: int) -> None:
     except ImportError:
         out("peer datasketch", "not installed")
         return
-    archive = Archive.open(db, readonly=True)
+    archive = open_archive(db, readonly=True)
     rnd = random.Random(2026)
-    rows = archive.conn.execute(
+    rows = archive.session.execute(
         "SELECT a.id, v.title, v.text FROM articles a JOIN versions v ON v.id=a.latest_version_id"
         " WHERE a.url NOT LIKE 'https://bench.invalid/%' AND length(v.text) >= 400 ORDER BY a.id"
     ).fetchall()
@@ -504,7 +506,7 @@ def bench_stories(db: Path) -> None:
     if not LABELS.exists():
         out("stories", f"no labels at {LABELS}")
         return
-    archive = Archive.open(db)
+    archive = open_archive(db)
     t = time.perf_counter()
     n = rebuild_stories(archive)
     out("story pass", f"{n} stories in {time.perf_counter() - t:.1f} s")
@@ -527,7 +529,7 @@ def bench_stories(db: Path) -> None:
         best, hit = owner.most_common(1)[0]
         members = set()
         if best > 0:
-            row = archive.conn.execute(
+            row = archive.session.execute(
                 "SELECT article_id FROM story_articles WHERE story_id=?", (best,)
             ).fetchall()
             members = {r[0] for r in row}

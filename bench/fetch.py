@@ -235,9 +235,10 @@ def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
     """CPU ms per article of each stage of a pass, run one after the other in this
     thread on the same pages (no contention between stages): what the pass's
     processes split between them."""
-    from newsarchive.archive import Archive, default_hooks, pack_blob, prepare_draft
+    from newsarchive.archive import pack_blob, prepare_draft
     from newsarchive.collect import FetchSettings, parse_feed
     from newsarchive.collect.http import Fetcher
+    from newsarchive.components import default_hooks, open_archive
     from newsarchive.extract import extract_page
     from newsarchive.model import Capture
 
@@ -271,7 +272,7 @@ def stage_costs(urls: list[str], feed_url: str) -> dict[str, float]:
         stored = [(hashlib.sha256(r.body).hexdigest(), pack_blob(r.body)) for r in responses]
     with (
         tempfile.TemporaryDirectory() as tmp,
-        Archive.open(Path(tmp) / "stages.db") as archive,
+        open_archive(Path(tmp) / "stages.db") as archive,
         timed("archive.ingest of prepared drafts (writer)", len(urls)),
         archive.transaction(),
     ):
@@ -305,7 +306,6 @@ def main() -> None:
     import warnings
 
     warnings.simplefilter("ignore", DeprecationWarning)
-    from newsarchive.archive import Archive
     from newsarchive.collect import (
         FetchSettings,
         add_source,
@@ -313,6 +313,7 @@ def main() -> None:
         list_sources,
         remove_source,
     )
+    from newsarchive.components import open_archive
 
     parent, child = mp.get_context("spawn").Pipe()
     proc = mp.get_context("spawn").Process(
@@ -343,7 +344,7 @@ def main() -> None:
         # which the fork server does not import), and so do the hooks' preparation.
         mode_settings = replace(settings, extract_processes=0) if extract else settings
         with tempfile.TemporaryDirectory() as tmp:
-            archive = Archive.open(Path(tmp) / "bench.db")
+            archive = open_archive(Path(tmp) / "bench.db")
             for s in list_sources(archive):
                 remove_source(archive, s.name)
             for name, url in site["feeds"]:

@@ -22,7 +22,7 @@ import time
 from itertools import islice
 from pathlib import Path
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.ingest import default_workers, import_paths
 from proctree import TreeMonitor
 
@@ -80,7 +80,7 @@ def main() -> None:
         print(f"floor: stream+decompress only      {floor_s:8.1f} s  ({floor_files:,} files)")
 
         db = Path(tmp) / "bench.db"
-        archive = Archive.open(db, hooks=[] if args.no_hooks else None)
+        archive = open_archive(db, hooks=[] if args.no_hooks else None)
         hooks = ", ".join(type(h).__name__ for h in archive.hooks) or "none"
         print(f"archive hooks: {hooks}")
         cpu_self0 = _cpu(resource.RUSAGE_SELF)

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.publish import PublishOptions, Selection, publish
 from newsarchive.publish.catalog import load_entries
 from newsarchive.publish.indexreader import StaticIndex
@@ -59,11 +60,11 @@ QUERIES = [
 
 def build_archive(db: Path) -> Archive:
     if db.exists():
-        return Archive.open(db)
+        return open_archive(db)
     from newsarchive.ingest import import_paths  # the readers component (issue 2)
 
     db.parent.mkdir(parents=True, exist_ok=True)
-    archive = Archive.open(db)
+    archive = open_archive(db)
     t = time.perf_counter()
     summary = import_paths(archive, [CORPUS / "mirrors" / "jekyll-waimei.tar.xz"])
     print(f"import_seconds {time.perf_counter() - t:.1f} ({summary.to_json()})")

@@ -25,7 +25,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from newsarchive.archive import Archive  # noqa: E402
+from newsarchive.components import open_archive  # noqa: E402
 from newsarchive.readers import RawFile, parse_file  # noqa: E402
 from newsarchive.readers.sources import iter_files  # noqa: E402
 from newsarchive.search import SearchPage, ranked, search  # noqa: E402
@@ -55,7 +55,7 @@ def main() -> None:
         sys.exit(f"{TARBALL} not found: the shared corpus must be beside the repository")
     work = Path(tempfile.mkdtemp(prefix="bench-ranked-")) / "archive.db"
     shutil.copyfile(args.db, work)
-    archive = Archive.open(work)
+    archive = open_archive(work)
     searches: list[dict[str, Any]] = []
     for q in QUERIES:
         searches += [{"query": q}, {"query": q, "offset": 20}, {"query": q, "outlet": OUTLETS[0]}]

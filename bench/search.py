@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.search import search
 from newsarchive.search.index import SearchIndexHook
 from newsarchive.text.script import detect_script, to_traditional
@@ -66,7 +67,7 @@ def build(db: Path) -> tuple[Archive, int, float, float]:
     process's CPU seconds (parsing runs in worker processes besides)."""
     from newsarchive.ingest import import_paths  # the readers' importer
 
-    archive = Archive.open(db, hooks=[TimedHook()])
+    archive = open_archive(db, hooks=[TimedHook()])
     t, c = time.perf_counter(), time.process_time()
     summary = import_paths(archive, [TARBALL])
     return archive, summary.files, time.perf_counter() - t, time.process_time() - c
@@ -75,7 +76,7 @@ def build(db: Path) -> tuple[Archive, int, float, float]:
 def make_queries(archive: Archive, n: int) -> list[tuple[int, str, str]]:
     """(article id, query in the article's own script, query in the other script) for a
     fixed random sample of articles."""
-    conn = archive.conn
+    conn = archive.session
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_fts, 'row')")
     df = dict(conn.execute("SELECT term, doc FROM temp.vocab"))
     n_docs = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
@@ -219,7 +220,7 @@ def main() -> None:
     _segmenter()  # dictionary load (~1 s) is not part of any measurement below
 
     if args.db:
-        archive = Archive.open(args.db)
+        archive = open_archive(args.db)
         print(f"archive: {args.db} (import not measured)")
     else:
         archive, files, secs, cpu = build(tmp / "bench.db")
@@ -229,8 +230,8 @@ def main() -> None:
             f" {TimedHook.cpu * 1000 / files:.2f} ms/file (wall in hook"
             f" {TimedHook.wall / secs:.0%} of import)"
         )
-        archive.conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
-    conn = archive.conn
+        archive.session.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+    conn = archive.session
     n_articles = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]
     plain = conn.execute(
         "SELECT sum(length(CAST(v.title AS BLOB)) + length(CAST(v.text AS BLOB))) FROM articles a"

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.dedup.story_pass import rebuild_stories, stories_stale
 from newsarchive.search import search
 from newsarchive.search.query import parse_query
@@ -59,8 +59,8 @@ def main() -> None:
     ap.add_argument("--db", type=Path, required=True, help="an archive built from the tarball")
     ap.add_argument("--sample", type=int, default=500)
     args = ap.parse_args()
-    archive = Archive.open(args.db)
-    conn = archive.conn
+    archive = open_archive(args.db)
+    conn = archive.session
     picked = _bench_search().make_queries(archive, args.sample)  # type: ignore[attr-defined]
     df = dict(conn.execute("SELECT term, doc FROM temp.vocab"))  # made by make_queries
     n_docs = conn.execute("SELECT count(*) FROM search_docs").fetchone()[0]

@@ -123,14 +123,14 @@ def search_paths(n: int, seed: int) -> list[str]:
 
 
 def build_archive(db: Path) -> None:
-    from newsarchive.archive import Archive
+    from newsarchive.components import open_archive
     from newsarchive.ingest import import_paths
 
     tarball = CORPUS / "jekyll-waimei.tar.xz"
     db.parent.mkdir(parents=True, exist_ok=True)
     partial = db.with_suffix(".partial")
     started = time.perf_counter()
-    with Archive.open(partial) as archive:
+    with open_archive(partial) as archive:
         summary = import_paths(archive, [tarball])
         counts = archive.counts()
     partial.rename(db)
@@ -143,10 +143,10 @@ def build_archive(db: Path) -> None:
 
 def run_import(db: str, path: str) -> None:
     """The parallel writer (its own process, like `newsarchive import`)."""
-    from newsarchive.archive import Archive
+    from newsarchive.components import open_archive
     from newsarchive.ingest import import_paths
 
-    with Archive.open(db) as archive:
+    with open_archive(db) as archive:
         files = 0
 
         def tick(_: str) -> None:
@@ -368,10 +368,11 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
         server.terminate()
         server.wait(timeout=30)
     rows = [tuple(r) for r in json.loads(out)]
-    from newsarchive.archive import Archive
 
-    with Archive.open(work, readonly=True) as a:
-        imported = a.conn.execute(
+    from newsarchive.components import open_archive
+
+    with open_archive(work, readonly=True) as a:
+        imported = a.session.execute(
             "SELECT count(*) FROM captures WHERE format = 'gfw-breaker'"
         ).fetchone()[0]
     during = [r for r in rows if import_start <= r[0] <= import_end]
@@ -395,11 +396,11 @@ def run_setting(base_db: Path, workers: int, args: argparse.Namespace) -> None:
 def engine_peer(db: Path) -> None:
     """The search engine alone, in this process, one query at a time: what a cache
     miss costs before any HTTP, and the yardstick for the server's figures."""
-    from newsarchive.archive import Archive
+    from newsarchive.components import open_archive
     from newsarchive.search import search
 
     times = []
-    with Archive.open(db, readonly=True) as archive:
+    with open_archive(db, readonly=True) as archive:
         # Load the segmenter's dictionary (~0.5 s, once per process) before timing: it
         # was the "p99" of this yardstick; a running server has loaded it long before.
         search(archive, "字典", limit=1)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED", ROOT.parent / "shared"))
@@ -26,7 +27,7 @@ def shared() -> Path:
 
 @pytest.fixture
 def archive(tmp_path: Path) -> Iterator[Archive]:
-    a = Archive.open(tmp_path / "test.db")
+    a = open_archive(tmp_path / "test.db")
     try:
         yield a
     finally:

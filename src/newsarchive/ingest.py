@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
-import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from newsarchive.archive import (
+    Address,
     Archive,
     ArchiveHook,
     IngestOutcome,
@@ -35,7 +35,7 @@ from newsarchive.archive import (
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import RawFile, ReadError, parse_file
 from newsarchive.readers.sources import iter_files
-from newsarchive.workers import init_worker, worker_context, worker_hooks
+from newsarchive.workers import hook_modules, init_worker, worker_context, worker_hooks
 
 _T = TypeVar("_T")
 
@@ -106,15 +106,13 @@ def import_paths(
     raw_inputs = chain.from_iterable(iter_files(Path(p)) for p in paths)
     # Reading (xz/gzip, tar) and hashing run in a thread: both release the GIL, so they
     # overlap with this thread's storing and the workers' parsing.
-    inputs = _prefetch(_skip_known(archive.path, raw_inputs), 2 * batch_size)
+    inputs = _prefetch(_skip_known(archive.address, raw_inputs), 2 * batch_size)
     n = default_workers() if workers is None else workers
     if n <= 1:
         hooks = archive.hooks
         _store_all(archive, (_parse(i, hooks) for i in inputs), summary, on_file, batch_size)
         return summary
-    ctx = worker_context(
-        ["newsarchive.readers", "newsarchive.search.index", "newsarchive.dedup.index"]
-    )
+    ctx = worker_context(["newsarchive.readers", *hook_modules(archive.hooks)])
     # The workers prepare for this archive's own hooks (none, for a bare import).
     with ctx.Pool(n, initializer=init_worker, initargs=(archive.hooks,)) as pool:
         _store_all(archive, _parse_in_pool(pool, inputs, batch_size), summary, on_file, batch_size)
@@ -220,31 +218,27 @@ class _Failed:
 
 
 def _skip_known(
-    db: Path, items: Iterable[RawFile | ReadError]
+    address: Address, items: Iterable[RawFile | ReadError]
 ) -> Iterator[Unseen | ReadError | Known]:
     """Mark files already stored byte for byte at the same location, so a re-run
-    neither parses nor sends them to a worker. It reads through its own connection,
-    which sees committed batches: all a re-run needs."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+    neither parses nor sends them to a worker. It reads through its own read-only
+    connection (this generator runs in the prefetch thread), which sees committed
+    batches: all a re-run needs."""
+    known = Archive.open(address, schemas=(), readonly=True, create=False)
     try:
         for item in items:
             if isinstance(item, ReadError):
                 yield item
                 continue
             digest = hashlib.sha256(item.data).hexdigest()
-            key = (item.location, digest)
-            if conn.execute(
-                "SELECT 1 FROM captures WHERE location=? AND raw_sha256=?", key
-            ).fetchone():
+            if known.has_capture(item.location, digest):
                 yield Known(item.location, was_error=False)
-            elif conn.execute(
-                "SELECT 1 FROM import_errors WHERE location=? AND raw_sha256=?", key
-            ).fetchone():
+            elif known.has_error(item.location, digest):
                 yield Known(item.location, was_error=True)
             else:
                 yield Unseen(item, digest)
     finally:
-        conn.close()
+        known.close()
 
 
 def _parse(item: Unseen | ReadError | Known, hooks: Sequence[ArchiveHook]) -> Parsed:

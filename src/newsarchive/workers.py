@@ -57,3 +57,9 @@ def init_worker(hooks: Sequence[ArchiveHook]) -> None:
 
 def worker_hooks() -> list[ArchiveHook]:
     return _HOOKS
+
+
+def hook_modules(hooks: Sequence[ArchiveHook]) -> list[str]:
+    """The modules defining `hooks`, for a worker fork server to preload (their
+    `prepare` loads dictionaries and tables once, not in every worker)."""
+    return list(dict.fromkeys(type(h).__module__ for h in hooks))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.archive import Archive, ArchiveError, IngestOutcome
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image, Timestamp
 
 
@@ -68,7 +69,7 @@ def test_raw_bytes_round_trip_compressed(archive: Archive) -> None:
     r = archive.ingest(draft(), cap(raw, "a.md"))
     sha = archive.captures(r.article_id)[0]["raw_sha256"]
     assert archive.raw(sha) == raw
-    size = archive.conn.execute("SELECT length(data) FROM blobs").fetchone()[0]
+    size = archive.session.execute("SELECT length(data) FROM blobs").fetchone()[0]
     assert size < len(raw) / 10
 
 
@@ -92,7 +93,7 @@ def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
         c.execute("CREATE TABLE x(y)")
     before = other.read_bytes()
     with pytest.raises(ArchiveError, match="not a newsarchive database"):
-        Archive.open(other)
+        open_archive(other)
     assert other.read_bytes() == before
 
 
@@ -100,16 +101,16 @@ def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")
     with pytest.raises(ArchiveError, match="not a newsarchive database"):
-        Archive.open(junk)
+        open_archive(junk)
     assert junk.read_text() == "hello"
 
 
 def test_wal_mode_and_reopen(tmp_path: Path) -> None:
     p = tmp_path / "a.db"
-    with Archive.open(p) as a:
+    with open_archive(p) as a:
         a.ingest(draft(), cap(b"x", "a.md"))
-        assert a.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with Archive.open(p, readonly=True) as a:
+        assert a.session.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with open_archive(p, readonly=True) as a:
         assert a.counts()["articles"] == 1
 
 
@@ -135,7 +136,7 @@ def test_opening_never_touches_the_file_outside_sqlite(
     import io
 
     p = tmp_path / "a.db"
-    with Archive.open(p) as a:
+    with open_archive(p) as a:
         a.ingest(draft(), cap(b"x", "a.md"))
     real_open = builtins.open
 
@@ -145,5 +146,5 @@ def test_opening_never_touches_the_file_outside_sqlite(
 
     monkeypatch.setattr(builtins, "open", guarded)
     monkeypatch.setattr(io, "open", guarded)
-    with Archive.open(p) as writer, Archive.open(p, readonly=True) as reader:
+    with open_archive(p) as writer, open_archive(p, readonly=True) as reader:
         assert reader.counts() == writer.counts()

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from newsarchive.archive import Archive
 from newsarchive.cli import app
 from newsarchive.collect import FetchSettings, add_source, list_sources, remove_source, watch
+from newsarchive.components import open_archive
 from tests.collect import server as srv
 from tests.collect.conftest import IGNORE_EXTRACT_DEPRECATION
 from tests.collect.server import LocalServer
@@ -27,7 +28,7 @@ pytestmark = IGNORE_EXTRACT_DEPRECATION
 
 
 def _local_only(db: Path) -> None:
-    with Archive.open(db) as a:
+    with open_archive(db) as a:
         for s in list_sources(a):
             remove_source(a, s.name)
 
@@ -60,7 +61,7 @@ def test_fetch_json_summary(tmp_path: Path, server: LocalServer) -> None:
     server.prefix_routes["/a/"] = lambda req: req.send_body(
         srv.article_page(ARTICLES[int(req.path[3:-5])])
     )
-    with Archive.open(db) as a:
+    with open_archive(db) as a:
         add_source(a, "local", server.base + "/feed.xml")
     out = CliRunner().invoke(app, ["fetch", "--db", str(db), "--json"])
     assert out.exit_code == 0, out.output
@@ -91,7 +92,7 @@ def test_watch_stops_on_sigterm_keeping_the_fetch_in_flight(
         req.send_body(srv.article_page(ARTICLES[0]))
 
     server.prefix_routes["/a/"] = slow_page
-    with Archive.open(db) as a:
+    with open_archive(db) as a:
         add_source(a, "local", server.base + "/feed.xml")
     env = {
         **os.environ,
@@ -125,7 +126,7 @@ def test_watch_stops_on_sigterm_keeping_the_fetch_in_flight(
             proc.kill()
     assert proc.returncode == 0, err
     assert "stopped after 1 pass" in err
-    with Archive.open(db) as a:
+    with open_archive(db) as a:
         rec = a.find(server.base + "/a/0.html")
         assert rec is not None and rec.title == ARTICLES[0]["title"].strip()
 

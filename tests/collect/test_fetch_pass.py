@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from newsarchive.archive import Archive, default_hooks, prepare_draft
+from newsarchive.archive import Archive, prepare_draft
 from newsarchive.collect import (
     FetchSettings,
     add_source,
@@ -27,6 +27,7 @@ from newsarchive.collect import (
 )
 from newsarchive.collect.extraction import Prepared, extract_for_item
 from newsarchive.collect.feeds import FeedItem
+from newsarchive.components import default_hooks
 from newsarchive.extract import extract_page
 from newsarchive.model import Draft
 from newsarchive.urls import canonical_url

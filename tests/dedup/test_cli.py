@@ -22,13 +22,13 @@ def test_duplicates_json_one_group_per_line(
         ingest(a)
     dw = by_title(articles, "台湾前总统李登辉去世")
     copy = ingest(dw, url="https://copy.example/1", text=to_traditional(dw["text"])).article_id
-    result = runner.invoke(app, ["duplicates", "--db", str(archive.path), "--json"])
+    result = runner.invoke(app, ["duplicates", "--db", str(archive.address), "--json"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert len(lines) == 1
     assert lines[0]["representative"] == 1
     assert lines[0]["members"] == [{"id": copy, "url": "https://copy.example/1", "similarity": 1.0}]
-    table = runner.invoke(app, ["duplicates", "--db", str(archive.path), "--rebuild"])
+    table = runner.invoke(app, ["duplicates", "--db", str(archive.address), "--rebuild"])
     assert table.exit_code == 0 and "copy.example" in table.output
 
 
@@ -37,19 +37,19 @@ def test_stories_json_and_filters(
 ) -> None:
     for a in articles:
         ingest(a)
-    result = runner.invoke(app, ["stories", "--db", str(archive.path), "--json", "-q", "李登辉"])
+    result = runner.invoke(app, ["stories", "--db", str(archive.address), "--json", "-q", "李登辉"])
     assert result.exit_code == 0, result.output
     story = json.loads(result.output.splitlines()[0])
     assert set(story) >= {"id", "label", "first", "last", "outlets", "articles"}
     assert story["first"].startswith("2020-07-30")
     empty = runner.invoke(
-        app, ["stories", "--db", str(archive.path), "--since", "2021-01-01", "--rebuild"]
+        app, ["stories", "--db", str(archive.address), "--since", "2021-01-01", "--rebuild"]
     )
     assert empty.exit_code == 0 and "no stories" in empty.output
 
 
 def test_bad_date_and_missing_archive_are_clean_errors(archive: Archive, tmp_path: Any) -> None:
-    bad = runner.invoke(app, ["stories", "--db", str(archive.path), "--since", "yesterday"])
+    bad = runner.invoke(app, ["stories", "--db", str(archive.address), "--since", "yesterday"])
     assert bad.exit_code == 2 and "not a date" in bad.output
     missing = runner.invoke(app, ["duplicates", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "such archive" in " ".join(missing.output.split())
@@ -65,11 +65,11 @@ def test_show_lists_duplicates_and_story(
     from newsarchive.dedup import rebuild_stories
 
     rebuild_stories(archive)
-    result = runner.invoke(app, ["show", str(copy), "--db", str(archive.path), "--json"])
+    result = runner.invoke(app, ["show", str(copy), "--db", str(archive.address), "--json"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert [d["id"] for d in shown["duplicates"]] == [1]
     assert shown["representative"] == 1
     assert shown["story"] is not None and "德国之声" in shown["story"]["outlets"]
-    text = runner.invoke(app, ["show", "1", "--db", str(archive.path)])
+    text = runner.invoke(app, ["show", "1", "--db", str(archive.address)])
     assert text.exit_code == 0 and "duplicate" in text.output and "story" in text.output

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from newsarchive.archive import Archive, prepare_draft
+from newsarchive.components import open_archive
 from newsarchive.dedup import (
     DedupHook,
     duplicate_groups,
@@ -132,7 +133,9 @@ def test_rebuild_finds_the_same_groups_as_the_hook(
 
 
 def _band_rows(archive: Archive) -> list[tuple[int, int]]:
-    return archive.conn.execute("SELECT key, article_id FROM dedup_bands ORDER BY 1, 2").fetchall()
+    return archive.session.execute(
+        "SELECT key, article_id FROM dedup_bands ORDER BY 1, 2"
+    ).fetchall()
 
 
 def test_prepared_drafts_index_exactly_as_unprepared_ones(
@@ -144,7 +147,7 @@ def test_prepared_drafts_index_exactly_as_unprepared_ones(
     drafts.append(("转载", to_traditional(bbc["text"]), "https://copy.example/p"))
     state = []
     for prepared in (False, True):
-        archive = Archive.open(tmp_path / f"{prepared}.db", hooks=[DedupHook()])
+        archive = open_archive(tmp_path / f"{prepared}.db", hooks=[DedupHook()])
         for title, text, url in drafts:
             draft = Draft(title=title, text=text, html="", url=url, outlet="x")
             if prepared:
@@ -167,6 +170,6 @@ def test_a_new_version_or_removal_leaves_no_bucket_rows_behind(
     assert rows_v2 and rows_v2 != rows_v1
     assert {a for _, a in rows_v2} == {first.article_id}
     # an archive indexed before the keys were stored: they are recomputed from the text
-    archive.conn.execute("UPDATE dedup_signatures SET band_keys=NULL")
+    archive.session.execute("UPDATE dedup_signatures SET band_keys=NULL")
     archive.remove_article(first.article_id)
     assert _band_rows(archive) == []

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.dedup import rebuild_stories, stories, story_of
 from newsarchive.dedup.story_pass import story_terms
 from newsarchive.model import Capture, Draft
@@ -83,8 +84,8 @@ def test_a_rebuild_does_not_hold_the_write_lock_while_it_clusters(
     real = story_pass._clusters
 
     def with_a_commit_meanwhile(*args: Any) -> Any:
-        other = Archive.open(archive.path)
-        other.conn.execute("PRAGMA busy_timeout = 100")  # a held lock fails this at once
+        other = open_archive(archive.address)
+        other.session.execute("PRAGMA busy_timeout = 100")  # a held lock fails this at once
         try:
             other.ingest(
                 Draft(title="晚到的文章", text="正文。", html="", url="https://example.org/late"),
@@ -97,7 +98,7 @@ def test_a_rebuild_does_not_hold_the_write_lock_while_it_clusters(
     monkeypatch.setattr(story_pass, "_clusters", with_a_commit_meanwhile)
     assert rebuild_stories(archive) >= 2
     # The late article was not clustered: the stories are still stale.
-    assert story_pass.stories_stale(archive.conn)
+    assert story_pass.stories_stale(archive.session)
 
 
 def test_stale_stories_are_recomputed_in_a_child_process(
@@ -107,8 +108,8 @@ def test_stale_stories_are_recomputed_in_a_child_process(
     from newsarchive.dedup.story_pass import stories_stale
 
     _load(ingest, articles)
-    assert stories_stale(archive.conn)
+    assert stories_stale(archive.session)
     assert refresh_stories_in_child(archive, timeout=120) is True
-    assert not stories_stale(archive.conn)
+    assert not stories_stale(archive.session)
     assert stories(archive, refresh=False)  # written by the child, read here
     assert refresh_stories_in_child(archive) is False  # fresh: no child at all

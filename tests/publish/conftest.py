@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image
 
 BASE = datetime(2020, 6, 1, 8, 0, tzinfo=UTC)
@@ -91,6 +92,6 @@ def fill(archive: Archive) -> None:
 
 @pytest.fixture
 def filled(tmp_path: Path) -> Archive:
-    a = Archive.open(tmp_path / "pub.db")
+    a = open_archive(tmp_path / "pub.db")
     fill(a)
     return a

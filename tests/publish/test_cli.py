@@ -5,14 +5,14 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from newsarchive.archive import Archive
 from newsarchive.cli import app
+from newsarchive.components import open_archive
 from tests.publish.conftest import ARTICLES, fill
 
 
 def _db(tmp_path: Path) -> Path:
     db = tmp_path / "cli.db"
-    a = Archive.open(db)
+    a = open_archive(db)
     fill(a)
     a.close()
     return db

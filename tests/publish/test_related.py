@@ -3,7 +3,6 @@ small stand-in for `newsarchive.dedup` so the pages are tested whatever dedup de
 
 from __future__ import annotations
 
-import sys
 import types
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,7 +50,7 @@ def test_story_and_duplicate_pages(
     fake.duplicate_groups = lambda archive: iter(  # type: ignore[attr-defined]
         [Group(ids[0], [Member(ids[5], "https://www.rfa.org/mandarin/a6.html", 0.91)])]
     )
-    monkeypatch.setitem(sys.modules, "newsarchive.dedup", fake)
+    monkeypatch.setattr("newsarchive.publish.related.dedup", fake)
     site = tmp_path / "site"
     summary = publish(filled, site)
     assert summary.stories == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.export.mirrors import write_mirror
 from newsarchive.ingest import import_paths
 from newsarchive.model import ArticleRecord
@@ -45,7 +46,7 @@ def originals(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 taken += 1
                 if taken >= count:
                     break
-    archive = Archive.open(root / "originals.db")
+    archive = open_archive(root / "originals.db")
     import_paths(archive, [src])
     yield archive
     archive.close()
@@ -92,7 +93,7 @@ def test_mirror_round_trip(originals: Archive, fmt: str, tmp_path: Path) -> None
     total = originals.counts()["articles"]
     assert total >= 1000
     assert write_mirror(originals, fmt, tmp_path / "out") == total
-    again = Archive.open(tmp_path / "again.db")
+    again = open_archive(tmp_path / "again.db")
     summary = import_paths(again, [tmp_path / "out"])
     assert summary.errors == 0 and summary.articles == total
     mismatches: dict[str, list[str]] = {}

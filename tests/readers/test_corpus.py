@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
 
 
@@ -17,12 +17,12 @@ def test_whole_corpus_imports_and_reimport_adds_nothing(shared: Path, tmp_path: 
     mirrors = sorted((shared / "corpus" / "mirrors").glob("*.tar.xz"))
     assert len(mirrors) == 3
     # Without the search hook: this measures the readers (indexing has its own tests).
-    archive = Archive.open(tmp_path / "corpus.db", hooks=[])
+    archive = open_archive(tmp_path / "corpus.db", hooks=[])
     first = import_paths(archive, mirrors)
     assert first.files > 63_000
 
     # Files that gave an article with a body (text, or images for photo posts).
-    with_body = archive.conn.execute(
+    with_body = archive.session.execute(
         "SELECT count(*) FROM captures c JOIN versions v ON v.id = c.version_id WHERE v.html != ''"
     ).fetchone()[0]
     reasons = Counter(e["reason"] for e in archive.errors())

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
 
 from .helpers import DATA, SEEDS
@@ -13,7 +14,7 @@ from .helpers import DATA, SEEDS
 
 def snapshot(archive: Archive) -> dict[str, set[tuple[object, ...]]]:
     """Everything an import decides, without ids or wall-clock times."""
-    q = archive.conn.execute
+    q = archive.session.execute
     return {
         "articles": {tuple(r) for r in q("SELECT url, outlet FROM articles")},
         "versions": {
@@ -102,8 +103,8 @@ def test_changed_body_is_a_new_version(archive: Archive, tmp_path: Path) -> None
 
 
 def test_pool_and_serial_imports_agree(tmp_path: Path) -> None:
-    serial = Archive.open(tmp_path / "serial.db")
-    pooled = Archive.open(tmp_path / "pooled.db")
+    serial = open_archive(tmp_path / "serial.db")
+    pooled = open_archive(tmp_path / "pooled.db")
     progress: list[str] = []
     import_paths(serial, [DATA], workers=1)
     import_paths(pooled, [DATA], workers=2, on_file=progress.append, batch_size=7)
@@ -119,5 +120,5 @@ def test_archives_inside_a_folder_are_opened(archive: Archive, tmp_path: Path) -
     shutil.make_archive(str(folder / "seeds"), "gztar", root_dir=SEEDS.parent, base_dir="seeds")
     summary = import_paths(archive, [folder], workers=1)
     assert summary.articles == 5
-    locations = {c[0] for c in archive.conn.execute("SELECT location FROM captures")}
+    locations = {c[0] for c in archive.session.execute("SELECT location FROM captures")}
     assert "seeds.tar.gz/seeds/003_43ec97775d2f5570.txt" in locations

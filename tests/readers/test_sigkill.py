@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
 from newsarchive.readers import ReadError, read_path
 
@@ -30,10 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
 from pathlib import Path
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
-from newsarchive.readers import ReadError, read_path
-archive = Archive.open(sys.argv[1], hooks=[])
+archive = open_archive(sys.argv[1], hooks=[])
 import_paths(archive, [Path(sys.argv[2])], workers=1, batch_size=50)
 archive.close()
 """
@@ -109,7 +108,7 @@ def integrity(db: Path) -> str:
 def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     tarball = build_tarball(tmp_path / "mirror.tar.gz")
 
-    reference = Archive.open(tmp_path / "reference.db", hooks=[])
+    reference = open_archive(tmp_path / "reference.db", hooks=[])
     import_paths(reference, [tarball], workers=1)
     expected = snapshot(reference)
     reference.close()
@@ -131,5 +130,5 @@ def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     proc = start_child(db, tarball)
     assert proc.wait(timeout=300) == 0
     assert integrity(db) == "ok"
-    with Archive.open(db, hooks=[]) as archive:
+    with open_archive(db, hooks=[]) as archive:
         assert snapshot(archive) == expected

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from newsarchive.archive import Archive
 from newsarchive.cli import app
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 
 runner = CliRunner()
@@ -16,7 +16,7 @@ runner = CliRunner()
 
 def _archive(path: Path) -> Path:
     db = path / "a.db"
-    with Archive.open(db) as archive:
+    with open_archive(db) as archive:
         for n, (title, text) in enumerate(
             [
                 ("美國封殺華為", "美國對華為禁令將在美國時間15日生效。"),

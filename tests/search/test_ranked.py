@@ -12,6 +12,7 @@ import pytest
 
 import newsarchive.search.ranked as ranked
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import SearchPage, search
 
@@ -63,7 +64,7 @@ def _update_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ranked") / "base.db"
-    with Archive.open(path) as archive, archive.transaction():
+    with open_archive(path) as archive, archive.transaction():
         rng = random.Random(7)
         for n in range(BASE):
             _put(archive, n, rng)
@@ -75,7 +76,7 @@ def test_updated_rankings_equal_full_rankings(
     base_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
 ) -> None:
     shutil.copy(base_db, tmp_path / "t.db")
-    archive = Archive.open(tmp_path / "t.db")
+    archive = open_archive(tmp_path / "t.db")
     rng = random.Random(11)
     updates = []
     real_update = ranked.update
@@ -110,7 +111,7 @@ def test_a_removed_article_forces_a_full_ranking(archive: Archive) -> None:
     assert page.state is not None
     shown = page.hits[0].id
     archive.remove_article(shown)
-    assert ranked.update(archive.conn, page.state, page.state.key, 30) is None
+    assert ranked.update(archive.session, page.state, page.state.key, 30) is None
     again = search(archive, "芯片", previous=page)
     assert shown not in [h.id for h in again.hits] and shown in ids
     _same(archive, "芯片", again)
@@ -123,12 +124,12 @@ def test_an_old_state_is_not_merged(archive: Archive, monkeypatch: pytest.Monkey
     page = search(archive, "芯片")
     assert page.state is not None
     key = page.state.key
-    assert ranked.update(archive.conn, page.state, key, 30) is page.state  # nothing new
+    assert ranked.update(archive.session, page.state, key, 30) is page.state  # nothing new
     monkeypatch.setattr(ranked, "MAX_MERGE_AGE", -1.0)
-    assert ranked.update(archive.conn, page.state, key, 30) is None
+    assert ranked.update(archive.session, page.state, key, 30) is None
     other = search(archive, "华为")
     assert other.state is not None
-    assert ranked.update(archive.conn, page.state, other.state.key, 30) is None
+    assert ranked.update(archive.session, page.state, other.state.key, 30) is None
 
 
 def test_few_matches_are_ranked_afresh(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,4 +140,4 @@ def test_few_matches_are_ranked_afresh(archive: Archive, monkeypatch: pytest.Mon
     assert page.state is not None and page.state.total > 0
     monkeypatch.setattr(ranked, "UPDATE_FROM", page.state.total + 1)
     _put(archive, 10, rng)
-    assert ranked.update(archive.conn, page.state, page.state.key, 30) is None
+    assert ranked.update(archive.session, page.state, page.state.key, 30) is None

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import QueryError, reindex, search, timeline
 
@@ -260,7 +261,7 @@ def test_index_built_by_another_segmenter_is_refused_until_reindex(
 ) -> None:
     from newsarchive.search.index import IndexOutdatedError
 
-    archive.conn.execute("UPDATE search_meta SET value='0;old' WHERE key='segmenter'")
+    archive.session.execute("UPDATE search_meta SET value='0;old' WHERE key='segmenter'")
     edited = Draft(**{**_fields(CNA_RETAIL), "text": "改寫後的新聞稿。"})
     with pytest.raises(IndexOutdatedError, match="reindex"):
         archive.ingest(edited, Capture(raw=b"v2", format="jekyll", location="v2.md"))
@@ -359,7 +360,7 @@ def test_a_words_other_script_spelling_finds_it(archive: Archive) -> None:
 
 
 def _index_contents(archive: Archive) -> list[tuple[object, ...]]:
-    conn = archive.conn
+    conn = archive.session
     conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 0)")
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_fts, instance)")
     try:
@@ -387,8 +388,8 @@ def test_index_writes_held_to_commit_give_the_same_index(tmp_path: Path) -> None
     """The hook defers search_fts writes to the end of the transaction (in rowid order,
     an insert and the delete of the same row dropped): the index holds the same
     postings and sizes as when every change commits on its own."""
-    one_by_one = Archive.open(tmp_path / "a.db")
-    batched = Archive.open(tmp_path / "b.db")
+    one_by_one = open_archive(tmp_path / "a.db")
+    batched = open_archive(tmp_path / "b.db")
     try:
         _revisions(one_by_one)
         with batched.transaction():

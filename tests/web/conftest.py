@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image
-from newsarchive.web import components, create_app
-from tests.web.fakes import Calls, make_components
+from newsarchive.web import create_app
+from tests.web.fakes import Calls, install, make_components
 
 with warnings.catch_warnings():
     # Starlette would like httpx2; the httpx we depend on works the same for tests.
@@ -40,7 +40,7 @@ def _draft(
 
 def build_sample(path: Path) -> Path:
     """Five articles; article 1 has three versions."""
-    with Archive.open(path) as a:
+    with open_archive(path) as a:
         rfa = "https://www.rfa.org/mandarin/yataibaodao/chip-01.html"
         v1 = ["北京大学的报告承认，美中科技脱钩让中国损失更大。", "报告说中国只能做低阶芯片。"]
         v2 = [v1[0], "报告说中国目前只能制造低阶芯片。", "美国的出口管制持续收紧。"]
@@ -114,7 +114,7 @@ def calls() -> Calls:
 def fakes(monkeypatch: pytest.MonkeyPatch, calls: Calls) -> Calls:
     """Route the web layer's component calls to the contract fakes."""
     table = make_components(calls)
-    monkeypatch.setattr(components, "component", lambda feature: table[feature])
+    install(monkeypatch, table)
     return calls
 
 

@@ -217,3 +217,26 @@ def make_components(calls: Calls, *, evil_snippet: str = "") -> dict[str, Any]:
         "collect": SimpleNamespace(add_source=add_source, fetch_once=fetch_once),
         "ingest": SimpleNamespace(import_paths=import_paths),
     }
+
+
+def install(monkeypatch: Any, table: dict[str, Any]) -> None:
+    """Route the web layer's calls into the other components to the fakes in `table`."""
+    from newsarchive.web import api, components
+
+    search = table["search"]
+    monkeypatch.setattr(components, "search", search.search)
+    monkeypatch.setattr(components, "timeline", search.timeline)
+    monkeypatch.setattr(components, "QueryError", search.QueryError)
+    stories = table["stories"]
+    monkeypatch.setattr(
+        components,
+        "dedup",
+        SimpleNamespace(
+            stories=stories.stories,
+            story_of=stories.story_of,
+            refresh_stories_in_child=lambda archive: False,
+        ),
+    )
+    monkeypatch.setattr(api, "add_source", table["collect"].add_source)
+    monkeypatch.setattr(api, "fetch_once", table["collect"].fetch_once)
+    monkeypatch.setattr(api, "import_paths", table["ingest"].import_paths)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import search
 from newsarchive.web import create_app
@@ -33,7 +34,7 @@ def test_repeated_search_is_served_from_cache_until_a_commit(tmp_path: Path, fak
         assert len(fakes.search) == 2
 
         # Another process/connection commits: the next request sees the new article.
-        with Archive.open(db) as writer:
+        with open_archive(db) as writer:
             writer.ingest(
                 Draft(
                     title="新的芯片报道",
@@ -99,7 +100,7 @@ def _cached_search(cache: ResultCache, reader: Archive) -> tuple[Any, bool]:
 @pytest.fixture
 def two_connections(tmp_path: Path) -> Iterator[tuple[Archive, Archive]]:
     db = build_sample(tmp_path / "nrt.db")
-    with Archive.open(db) as writer, Archive.open(db, readonly=True, hooks=[]) as reader:
+    with open_archive(db) as writer, open_archive(db, readonly=True, hooks=[]) as reader:
         yield writer, reader
 
 
@@ -173,7 +174,7 @@ def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
         cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
         cache.refresh = 0.0  # every result from an older generation is due at once
         first = client.get("/api/search", params={"q": "芯片"}).json()
-        with Archive.open(db) as writer:
+        with open_archive(db) as writer:
             new_id = _add(writer, 4)
         # The previous (checked) result answers; a background refresh picks up the new one.
         response = client.get("/api/search", params={"q": "芯片"})
@@ -209,7 +210,7 @@ def test_a_due_search_is_updated_from_its_previous_ranking(
         cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
         cache.refresh = cache.max_stale = 0.0  # every older result is recomputed at once
         first = client.get("/api/search", params={"q": "芯片"}).json()
-        with Archive.open(db) as writer:
+        with open_archive(db) as writer:
             new_id = _add(writer, 4)
         fresh = client.get("/api/search", params={"q": "芯片"}).json()
     assert fresh["total"] == first["total"] + 1 and new_id in [h["id"] for h in fresh["hits"]]

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.web import create_app
 from newsarchive.web.state import ReadPool
 from tests.web.conftest import TestClient, build_sample
@@ -15,7 +15,7 @@ from tests.web.conftest import TestClient, build_sample
 
 def test_reads_answer_while_a_write_transaction_is_open(tmp_path: Path) -> None:
     db = build_sample(tmp_path / "busy.db")
-    writer = Archive.open(db)
+    writer = open_archive(db)
     with TestClient(create_app(db)) as client:
         client.get("/api/articles/1")  # warm the thread's connection
         with writer.transaction() as conn:
@@ -50,7 +50,7 @@ def test_read_pool_gives_each_thread_its_own_read_only_connection(tmp_path: Path
     assert len(set(seen)) == 3
     archive = pool.get()
     try:
-        archive.conn.execute("UPDATE articles SET outlet = 'x'")
+        archive.session.execute("UPDATE articles SET outlet = 'x'")
     except Exception as exc:  # sqlite3.OperationalError: readonly database
         assert "readonly" in str(exc)
     else:

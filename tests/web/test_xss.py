@@ -16,11 +16,11 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image
-from newsarchive.web import components, create_app
+from newsarchive.web import create_app
 from tests.web.conftest import TestClient
-from tests.web.fakes import Calls, make_components
+from tests.web.fakes import Calls, install, make_components
 
 PAYLOAD_HTML = """
 <p>芯片正文<script>alert('xss-script')</script></p>
@@ -77,9 +77,9 @@ def evil_drafts() -> Iterator[Draft]:
 @pytest.fixture
 def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     table = make_components(Calls(), evil_snippet=EVIL_SNIPPET)
-    monkeypatch.setattr(components, "component", lambda feature: table[feature])
+    install(monkeypatch, table)
     db = tmp_path / "evil.db"
-    with Archive.open(db) as a:
+    with open_archive(db) as a:
         for i, d in enumerate(evil_drafts()):
             a.ingest(d, Capture(f"raw {i}".encode(), "import", f"<script>alert({i})</script>.md"))
     with TestClient(create_app(db)) as c:

@@ -1,182 +1,50 @@
-"""Opening an archive file safely, and applying schema migrations.
+"""Where an archive lives, and opening it on the right backend.
 
-Migrations are ordered lists of SQL scripts, one list per component (the core archive,
-the search index, duplicate detection, collection state ...). A component's schema
-version is the length of the part of its list already applied, stored in
-``schema_migrations``; new migrations are only ever appended (as miniflux does).
-Components own their list in their own ``schema`` module so each stage keeps its tables
-next to its code, and the archive still has one place that decides the order.
+`--db` (or `$NEWSARCHIVE_DB`) names either a file, the embedded SQLite default, or a
+PostgreSQL database as a ``postgresql://`` URL. The backend is chosen here, once, from
+that address; an address is never taken for a file name.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-# SQLite `application_id` stamped into every archive: lets us refuse files that are
-# SQLite databases of some other program instead of silently adding tables to them.
-APPLICATION_ID = 0x4E415243  # "NARC"
-
-# Components whose `schema.MIGRATIONS` are applied, in this order. The core comes first
-# because the others reference its tables.
-SCHEMA_MODULES: tuple[str, ...] = (
-    "newsarchive.archive.schema",
-    "newsarchive.search.schema",
-    "newsarchive.dedup.schema",
-    "newsarchive.collect.schema",
-)
+from newsarchive.archive import postgres, sqlite
+from newsarchive.archive.session import ArchiveError, Schema, Session
 
 DEFAULT_DB = "newsarchive.db"
 
+# What `--db` names: a file path, or a PostgreSQL URL (kept as a string: as a Path,
+# "postgresql://host/db" would lose a slash).
+Address = Path | str
 
-class ArchiveError(Exception):
-    """An archive cannot be opened or used; the message says why and names the file."""
-
-
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """`--db PATH`, else `$NEWSARCHIVE_DB`, else `./newsarchive.db`."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("NEWSARCHIVE_DB")
-    return Path(env) if env else Path(DEFAULT_DB)
+__all__ = ["DEFAULT_DB", "Address", "ArchiveError", "open_session", "resolve_address"]
 
 
-def component_migrations() -> list[tuple[str, Sequence[str]]]:
-    out: list[tuple[str, Sequence[str]]] = []
-    for name in SCHEMA_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # A component that is not installed has no tables; anything else is a bug.
-            if exc.name != name and not name.startswith(f"{exc.name}."):
-                raise
-            continue
-        out.append((name.rsplit(".", 2)[-2], module.MIGRATIONS))
-    return out
-
-
-def connect(path: Path, *, readonly: bool = False, create: bool = True) -> sqlite3.Connection:
-    """Open (and if needed create and migrate) an archive.
-
-    A file that exists but is not a newsarchive database is refused and left untouched.
-
-    The file is never opened here except through SQLite, not even to read its header:
-    closing any other descriptor of the file drops every POSIX lock this process holds
-    on it, SQLite's included (sqlite.org/howtocorrupt.html, 2.2). A web server opening
-    a reader connection per thread while an import wrote from another process then saw
-    "database disk image is malformed" (bench/web.py, two server processes, no cache:
-    1-4 failed searches in every run; none once this check went through SQLite).
-    """
-    exists = path.exists() and path.stat().st_size > 0
-    if exists:
-        if path.is_dir():
-            raise ArchiveError(f"{path}: is a directory, not a newsarchive database")
-    elif not create:
-        raise ArchiveError(f"{path}: no such archive")
-    elif readonly:
-        raise ArchiveError(f"{path}: no such archive (cannot create it read-only)")
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-    uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-    try:
-        conn = sqlite3.connect(
-            uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False
+def resolve_address(explicit: str | os.PathLike[str] | None = None) -> Address:
+    """`--db ADDRESS`, else `$NEWSARCHIVE_DB`, else `./newsarchive.db`."""
+    value = os.fspath(explicit) if explicit else os.environ.get("NEWSARCHIVE_DB") or DEFAULT_DB
+    if postgres.is_postgres_url(value):
+        return value
+    if "://" in value:
+        scheme = value.split("://", 1)[0]
+        raise ArchiveError(
+            f"{value}: unknown archive address scheme {scheme!r} "
+            "(give a file path or a postgresql:// URL)"
         )
-    except sqlite3.Error as exc:
-        raise ArchiveError(f"{path}: cannot open: {exc}") from exc
-    try:
-        try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            if "not a database" in str(exc):  # SQLITE_NOTADB: no SQLite header
-                raise ArchiveError(
-                    f"{path}: not a newsarchive database (not an SQLite file)"
-                ) from exc
-            raise
-        if exists:
-            tables = conn.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type='table'"
-            ).fetchone()[0]
-            if app_id != APPLICATION_ID and tables:
-                raise ArchiveError(
-                    f"{path}: not a newsarchive database (another program's SQLite file); "
-                    "left untouched"
-                )
-        _configure(conn, readonly=readonly)
-        if not readonly:
-            migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise ArchiveError(f"{path}: not a newsarchive database ({exc})") from exc
-    except ArchiveError:
-        conn.close()
-        raise
-    return conn
+    return Path(value)
 
 
-def _configure(conn: sqlite3.Connection, *, readonly: bool) -> None:
-    conn.row_factory = sqlite3.Row
-    if not readonly:
-        # WAL: readers never block the single writer and vice versa.
-        conn.execute("PRAGMA journal_mode=WAL")
-    # NORMAL is durable across process kills in WAL mode (only a power loss can drop
-    # the last transactions), and much faster for batch imports than FULL.
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA cache_size=-65536")
-    conn.execute("PRAGMA temp_store=MEMORY")
+def describe(address: Address) -> str:
+    """The address as shown to people (a URL without its password)."""
+    return postgres.redact(address) if isinstance(address, str) else str(address)
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-        )
-        for component, migrations in component_migrations():
-            row = conn.execute(
-                "SELECT version FROM schema_migrations WHERE component=?", (component,)
-            ).fetchone()
-            done = row[0] if row else 0
-            if done > len(migrations):
-                raise ArchiveError(
-                    f"archive schema for {component!r} is newer ({done}) than this "
-                    f"newsarchive knows ({len(migrations)}); upgrade newsarchive"
-                )
-            for script in migrations[done:]:
-                for statement in _split_sql(script):
-                    conn.execute(statement)
-            if len(migrations) != done:
-                conn.execute(
-                    "INSERT INTO schema_migrations(component, version) VALUES(?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version=excluded.version",
-                    (component, len(migrations)),
-                )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (sqlite3.execute takes one at a time and
-    executescript would commit our transaction). Triggers contain `;` inside BEGIN..END,
-    so use sqlite3.complete_statement to find real boundaries."""
-    statements: list[str] = []
-    buf = ""
-    for line in script.splitlines(keepends=True):
-        buf += line
-        if sqlite3.complete_statement(buf):
-            if buf.strip():
-                statements.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        statements.append(buf.strip())
-    return statements
+def open_session(
+    address: Address, schemas: Sequence[Schema], *, readonly: bool = False, create: bool = True
+) -> Session:
+    if isinstance(address, str):
+        return postgres.connect(address, schemas, readonly=readonly, create=create)
+    return sqlite.connect(address, schemas, readonly=readonly, create=create)

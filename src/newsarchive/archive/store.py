@@ -1,19 +1,20 @@
-"""The archive: articles, their versions and captures, in one SQLite file.
+"""The archive: articles, their versions and captures, in SQLite or PostgreSQL.
 
-One writer at a time (SQLite's own lock, WAL so readers never wait). Callers group work
-in `with archive.transaction():` blocks; a process killed at any point leaves the last
-committed transaction intact, and re-running the same import skips what is stored.
+One writer at a time (SQLite's lock, or PostgreSQL's archive-wide advisory lock);
+readers never wait. Callers group work in `with archive.transaction():` blocks; a
+process killed at any point leaves the last committed transaction intact, and re-running
+the same import skips what is stored.
 
 Other components keep derived data (search index, duplicate signatures) in the same
-file; they register an `ArchiveHook` and are told about every new version or removal
-inside the same transaction, so derived data can never drift from the articles.
+database; the composition root (`newsarchive.components`) hands the archive their
+`ArchiveHook`s, which are told about every new version or removal inside the same
+transaction, so derived data can never drift from the articles.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,11 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 import zstandard
 
-from newsarchive.archive.db import ArchiveError, connect, resolve_db_path
+from newsarchive.archive import reads
+from newsarchive.archive.db import Address, describe, open_session, resolve_address
+from newsarchive.archive.session import ArchiveError, Dialect, Schema, Session, row_dict
 from newsarchive.model import ArticleRecord, Capture, Draft, Image, utcnow
 from newsarchive.urls import canonical_url
 
@@ -63,16 +66,14 @@ class IngestResult:
 class ArchiveHook(Protocol):
     """Derived data kept in the archive's own transactions."""
 
-    def on_version(
-        self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
-    ) -> None:
-        """A new latest version of `article_id` was stored."""
+    def on_version(self, tx: Session, article_id: int, version_id: int, draft: Draft) -> None:
+        """A new latest version of `article_id` was stored, in transaction `tx`."""
 
-    def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
-        """`article_id` is being removed from the archive."""
+    def on_remove(self, tx: Session, article_id: int) -> None:
+        """`article_id` is being removed from the archive, in transaction `tx`."""
 
-    # Optional: `before_commit(conn)`, called as the archive's transaction is about to
-    # commit (a hook may defer writes to it), and `on_rollback(conn)` when it rolls back.
+    # Optional: `before_commit(tx)`, called as the archive's transaction is about to
+    # commit (a hook may defer writes to it), and `on_rollback(tx)` when it rolls back.
 
 
 # Keys of what `prepare_draft` precomputes for `Archive.ingest` itself.
@@ -101,7 +102,7 @@ def _version_fields(draft: Draft) -> _VersionFields:
     )
 
 
-def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] | None = None) -> Draft:
+def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] = ()) -> Draft:
     """Precompute everything `Archive.ingest` needs that does not touch the database:
     the article's identity (canonical URL, content hash), the version's encoded fields
     and each hook's derived data (its optional `prepare(draft)` method fills
@@ -112,7 +113,7 @@ def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] | None = None) -> D
     return draft
 
 
-def prepare_drafts(drafts: Sequence[Draft], hooks: Sequence[ArchiveHook] | None = None) -> None:
+def prepare_drafts(drafts: Sequence[Draft], hooks: Sequence[ArchiveHook] = ()) -> None:
     """`prepare_draft` for many drafts, one step at a time: every draft's identity, then
     each hook's preparation of every draft. The same values as draft by draft, for less
     CPU: each step's code and tables (jieba's dictionary, OpenCC's, the dedup fold
@@ -123,7 +124,7 @@ def prepare_drafts(drafts: Sequence[Draft], hooks: Sequence[ArchiveHook] | None 
         chash = draft.derived[_HASH_KEY] = draft.content_hash()
         draft.derived[_URL_KEY] = _identity(draft, chash)
         draft.derived[_FIELDS_KEY] = _version_fields(draft)
-    for hook in default_hooks() if hooks is None else hooks:
+    for hook in hooks:
         prepare = getattr(hook, "prepare", None)
         if prepare is not None:
             for draft in drafts:
@@ -136,23 +137,45 @@ def _identity(draft: Draft, chash: str) -> str:
     return canonical_url(draft.url) if draft.url else f"urn:sha256:{chash}"
 
 
-def default_hooks() -> list[ArchiveHook]:
-    """The hooks every archive runs. Components that keep derived data add theirs here."""
-    # Imported here: the components import the archive's types themselves.
-    from newsarchive.dedup.index import DedupHook
-    from newsarchive.search.index import SearchIndexHook
+class VersionRow(TypedDict):
+    """One stored version of an article (`Archive.versions`)."""
 
-    hooks: list[ArchiveHook] = [SearchIndexHook(), DedupHook()]
-    return hooks
+    id: int
+    content_hash: str
+    title: str
+    author: str | None
+    published: str | None  # ISO 8601 with the source's offset
+    text: str
+    html: str
+    first_seen: str
+
+
+class CaptureRow(TypedDict):
+    """One observation of an article (`Archive.captures`)."""
+
+    id: int
+    version_id: int
+    format: str
+    location: str
+    observed: str
+    raw_sha256: str
+    http_status: int | None
+    http_headers: str | None  # JSON object
 
 
 class Archive:
+    """An open archive: one session to its database, plus the hooks that keep derived
+    data in step. Open one with `newsarchive.components.open_archive`, which knows
+    every component's schema and hooks."""
+
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, hooks: Sequence[ArchiveHook] | None = None
+        self, session: Session, address: Address, hooks: Sequence[ArchiveHook] = ()
     ) -> None:
-        self.conn = conn
-        self.path = path
-        self.hooks: list[ArchiveHook] = list(default_hooks() if hooks is None else hooks)
+        # For the components' storage adapters only (their own tables and the joins
+        # they need); everything else reads through the typed methods below.
+        self.session = session
+        self.address = address
+        self.hooks: list[ArchiveHook] = list(hooks)
         self._decompressor = zstandard.ZstdDecompressor()
         self._depth = 0
 
@@ -161,17 +184,31 @@ class Archive:
     @classmethod
     def open(
         cls,
-        path: str | Path | None = None,
+        address: str | Path | None = None,
         *,
+        schemas: Sequence[Schema],
+        hooks: Sequence[ArchiveHook] = (),
         readonly: bool = False,
         create: bool = True,
-        hooks: Sequence[ArchiveHook] | None = None,
     ) -> Archive:
-        p = resolve_db_path(path)
-        return cls(connect(p, readonly=readonly, create=create), p, hooks)
+        where = resolve_address(address)
+        return cls(open_session(where, schemas, readonly=readonly, create=create), where, hooks)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.session.dialect
+
+    @property
+    def name(self) -> str:
+        """The archive as named to people (a path, or a URL without its password)."""
+        return describe(self.address)
+
+    @property
+    def readonly(self) -> bool:
+        return self.session.readonly
 
     def close(self) -> None:
-        self.conn.close()
+        self.session.close()
 
     def __enter__(self) -> Archive:
         return self
@@ -180,88 +217,92 @@ class Archive:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction; nested calls join the outer one."""
+    def transaction(self, *, exclusive: bool = True) -> Iterator[Session]:
+        """A write transaction; nested calls join the outer one. `exclusive` (the
+        default) holds the archive's single-writer lock; only bookkeeping that must not
+        wait for a long import (collection leases) asks for less."""
         if self._depth:
             self._depth += 1
             try:
-                yield self.conn
+                yield self.session
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.session.begin(exclusive=exclusive)
         self._depth = 1
         try:
-            yield self.conn
+            yield self.session
             self._call_hooks("before_commit")
         except BaseException:
             self._depth = 0
             self._call_hooks("on_rollback")
-            self.conn.execute("ROLLBACK")
+            self.session.rollback()
             raise
         self._depth = 0
-        self.conn.execute("COMMIT")
+        self.session.commit()
 
     def _call_hooks(self, name: str) -> None:
         """Each hook's optional transaction method `name` (see `ArchiveHook`)."""
         for hook in self.hooks:
             method = getattr(hook, name, None)
             if method is not None:
-                method(self.conn)
+                method(self.session)
+
+    def generation(self) -> Any:
+        """Changes whenever anyone has committed to the archive since the last call on
+        this connection (the web's result cache compares it)."""
+        return self.session.generation()
 
     # -- writing -------------------------------------------------------------------
 
     def ingest(self, draft: Draft, capture: Capture) -> IngestResult:
         """Store one observation of an article. Idempotent for the same bytes and place."""
-        with self.transaction() as conn:
+        with self.transaction() as tx:
             sha = capture.sha256
-            row = conn.execute(
+            row = tx.one(
                 "SELECT article_id, version_id FROM captures WHERE location=? AND raw_sha256=?",
                 (capture.location, sha),
-            ).fetchone()
+            )
             if row:
                 return IngestResult(IngestOutcome.UNCHANGED, row[0], row[1])
 
             now = utcnow().isoformat()
             chash = draft.derived.get(_HASH_KEY) or draft.content_hash()
             url = draft.derived.get(_URL_KEY) or _identity(draft, chash)
-            art = conn.execute(
-                "SELECT id, latest_version_id FROM articles WHERE url=?", (url,)
-            ).fetchone()
+            art = tx.one("SELECT id, latest_version_id FROM articles WHERE url=?", (url,))
             if art is None:
-                article_id = conn.execute(
-                    "INSERT INTO articles(url, outlet, first_seen) VALUES(?,?,?)",
+                article_id = tx.insert(
+                    "INSERT INTO articles(url, outlet, first_seen) VALUES(?,?,?) RETURNING id",
                     (url, draft.outlet, now),
-                ).lastrowid
-                assert article_id is not None
+                )
                 outcome = IngestOutcome.NEW_ARTICLE
             else:
                 article_id = art[0]
                 outcome = IngestOutcome.NEW_CAPTURE
                 if draft.outlet:
-                    conn.execute(
+                    tx.execute(
                         "UPDATE articles SET outlet=coalesce(outlet, ?) WHERE id=?",
                         (draft.outlet, article_id),
                     )
 
-            ver = conn.execute(
+            ver = tx.one(
                 "SELECT id FROM versions WHERE article_id=? AND content_hash=?",
                 (article_id, chash),
-            ).fetchone()
+            )
             if ver is None:
-                version_id = self._insert_version(conn, article_id, chash, draft, now)
+                version_id = self._insert_version(tx, article_id, chash, draft, now)
                 if outcome is not IngestOutcome.NEW_ARTICLE:
                     outcome = IngestOutcome.NEW_VERSION
-                conn.execute(
+                tx.execute(
                     "UPDATE articles SET latest_version_id=? WHERE id=?", (version_id, article_id)
                 )
                 for hook in self.hooks:
-                    hook.on_version(conn, article_id, version_id, draft)
+                    hook.on_version(tx, article_id, version_id, draft)
             else:
                 version_id = ver[0]
 
-            self._put_blob(conn, sha, capture.raw, capture.packed)
-            conn.execute(
+            self._put_blob(tx, sha, capture.raw, capture.packed)
+            tx.execute(
                 "INSERT INTO captures(article_id, version_id, format, location, observed,"
                 " raw_sha256, http_status, http_headers) VALUES(?,?,?,?,?,?,?,?)",
                 (
@@ -280,14 +321,14 @@ class Archive:
             return IngestResult(outcome, article_id, version_id)
 
     def _insert_version(
-        self, conn: sqlite3.Connection, article_id: int, chash: str, draft: Draft, now: str
+        self, tx: Session, article_id: int, chash: str, draft: Draft, now: str
     ) -> int:
         fields = draft.derived.get(_FIELDS_KEY) or _version_fields(draft)
         published, published_ts, tags, images, timestamps = fields
-        vid = conn.execute(
+        return tx.insert(
             "INSERT INTO versions(article_id, content_hash, title, author, published,"
             " published_ts, lang, tags, images, timestamps, html, text, first_seen)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (
                 article_id,
                 chash,
@@ -303,30 +344,24 @@ class Archive:
                 draft.text,
                 now,
             ),
-        ).lastrowid
-        assert vid is not None
-        return vid
+        )
 
     def put_blob(self, raw: bytes, sha: str | None = None) -> str:
         """Keep raw bytes that belong to no article capture (a feed document, say) in
         the content-addressed blob store; returns their sha256. Stored once however
         often they are put."""
         sha = sha or hashlib.sha256(raw).hexdigest()
-        with self.transaction() as conn:
-            self._put_blob(conn, sha, raw)
+        with self.transaction() as tx:
+            self._put_blob(tx, sha, raw)
         return sha
 
     def _put_blob(
-        self,
-        conn: sqlite3.Connection,
-        sha: str,
-        raw: bytes,
-        packed: tuple[str, bytes] | None = None,
+        self, tx: Session, sha: str, raw: bytes, packed: tuple[str, bytes] | None = None
     ) -> None:
-        if conn.execute("SELECT 1 FROM blobs WHERE sha256=?", (sha,)).fetchone():
+        if tx.one("SELECT 1 FROM blobs WHERE sha256=?", (sha,)):
             return
         codec, data = packed or pack_blob(raw)
-        conn.execute(
+        tx.execute(
             "INSERT INTO blobs(sha256, size, codec, data) VALUES(?,?,?,?)",
             (sha, len(raw), codec, data),
         )
@@ -334,18 +369,18 @@ class Archive:
     def record_error(self, location: str, reason: str, raw: bytes | None = None) -> bool:
         """Remember an input we could not read. Returns False if already recorded."""
         sha = hashlib.sha256(raw).hexdigest() if raw is not None else ""
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO import_errors(location, raw_sha256, reason, observed)"
-                " VALUES(?,?,?,?)",
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO import_errors(location, raw_sha256, reason, observed)"
+                " VALUES(?,?,?,?) ON CONFLICT DO NOTHING",
                 (location, sha, reason, utcnow().isoformat()),
             )
             return cur.rowcount > 0
 
     def mark_gone(self, article_id: int, status: int, when: datetime | None = None) -> None:
         """The source answers 404/410 now: note it, keep everything we have."""
-        with self.transaction() as conn:
-            conn.execute(
+        with self.transaction() as tx:
+            tx.execute(
                 "UPDATE articles SET gone_at=coalesce(gone_at, ?), gone_status=? WHERE id=?",
                 ((when or utcnow()).isoformat(), status, article_id),
             )
@@ -353,13 +388,13 @@ class Archive:
     def remove_article(self, article_id: int) -> None:
         """Delete an article and everything about it (an operator's decision, never
         automatic). Blobs shared with other captures stay."""
-        with self.transaction() as conn:
+        with self.transaction() as tx:
             for hook in self.hooks:
-                hook.on_remove(conn, article_id)
-            conn.execute("UPDATE articles SET latest_version_id=NULL WHERE id=?", (article_id,))
-            conn.execute("DELETE FROM captures WHERE article_id=?", (article_id,))
-            conn.execute("DELETE FROM versions WHERE article_id=?", (article_id,))
-            conn.execute("DELETE FROM articles WHERE id=?", (article_id,))
+                hook.on_remove(tx, article_id)
+            tx.execute("UPDATE articles SET latest_version_id=NULL WHERE id=?", (article_id,))
+            tx.execute("DELETE FROM captures WHERE article_id=?", (article_id,))
+            tx.execute("DELETE FROM versions WHERE article_id=?", (article_id,))
+            tx.execute("DELETE FROM articles WHERE id=?", (article_id,))
 
     # -- reading -------------------------------------------------------------------
 
@@ -372,7 +407,9 @@ class Archive:
     )
 
     def article(self, article_id: int) -> ArticleRecord | None:
-        row = self.conn.execute(self._ARTICLE_SQL + " WHERE a.id=?", (article_id,)).fetchone()
+        if not reads.valid_id(article_id):
+            return None
+        row = self.session.one(self._ARTICLE_SQL + " WHERE a.id=?", (article_id,))
         return _record(row) if row else None
 
     def find(self, id_or_url: str) -> ArticleRecord | None:
@@ -380,7 +417,7 @@ class Archive:
         if id_or_url.isdigit():
             return self.article(int(id_or_url))
         for candidate in dict.fromkeys([id_or_url, canonical_url(id_or_url)]):
-            row = self.conn.execute(self._ARTICLE_SQL + " WHERE a.url=?", (candidate,)).fetchone()
+            row = self.session.one(self._ARTICLE_SQL + " WHERE a.url=?", (candidate,))
             if row:
                 return _record(row)
         return None
@@ -389,57 +426,107 @@ class Archive:
         """Every article's latest version, by id, streaming in batches."""
         last = 0
         while True:
-            rows = self.conn.execute(
+            rows = self.session.all(
                 self._ARTICLE_SQL + " WHERE a.id>? ORDER BY a.id LIMIT ?", (last, batch)
-            ).fetchall()
+            )
             if not rows:
                 return
             for row in rows:
                 yield _record(row)
             last = rows[-1]["id"]
 
-    def versions(self, article_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
+    def versions(self, article_id: int) -> list[VersionRow]:
+        rows = self.session.all(
             "SELECT id, content_hash, title, author, published, text, html, first_seen"
             " FROM versions WHERE article_id=? ORDER BY id",
             (article_id,),
-        ).fetchall()
-        return [dict(r) for r in rows]
+        )
+        return [VersionRow(**row_dict(r)) for r in rows]  # type: ignore[typeddict-item]
 
-    def captures(self, article_id: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
+    def captures(self, article_id: int) -> list[CaptureRow]:
+        rows = self.session.all(
             "SELECT id, version_id, format, location, observed, raw_sha256, http_status,"
             " http_headers FROM captures WHERE article_id=? ORDER BY id",
             (article_id,),
-        ).fetchall()
-        return [dict(r) for r in rows]
+        )
+        return [CaptureRow(**row_dict(r)) for r in rows]  # type: ignore[typeddict-item]
+
+    def latest_capture_at(self, location: str) -> tuple[str, str | None] | None:
+        """(raw sha256, HTTP headers JSON) of the newest capture made at `location`."""
+        row = self.session.one(
+            "SELECT raw_sha256, http_headers FROM captures WHERE location=? ORDER BY id DESC",
+            (location,),
+        )
+        return (row[0], row[1]) if row else None
+
+    def has_capture(self, location: str, raw_sha256: str) -> bool:
+        """Whether these exact bytes from this exact place are stored."""
+        return bool(
+            self.session.one(
+                "SELECT 1 FROM captures WHERE location=? AND raw_sha256=?",
+                (location, raw_sha256),
+            )
+        )
+
+    def has_error(self, location: str, raw_sha256: str) -> bool:
+        """Whether these exact bytes from this exact place were recorded as unreadable."""
+        return bool(
+            self.session.one(
+                "SELECT 1 FROM import_errors WHERE location=? AND raw_sha256=?",
+                (location, raw_sha256),
+            )
+        )
 
     def raw(self, sha256: str) -> bytes:
-        row = self.conn.execute(
-            "SELECT codec, data FROM blobs WHERE sha256=?", (sha256,)
-        ).fetchone()
+        row = self.session.one("SELECT codec, data FROM blobs WHERE sha256=?", (sha256,))
         if row is None:
             raise ArchiveError(f"no raw capture with sha256 {sha256}")
-        data: bytes = row["data"]
+        data = bytes(row["data"])
         return self._decompressor.decompress(data) if row["codec"] == "zstd" else data
 
     def errors(self) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            "SELECT location, reason, observed FROM import_errors ORDER BY id"
-        ).fetchall()
-        return [dict(r) for r in rows]
+        rows = self.session.all("SELECT location, reason, observed FROM import_errors ORDER BY id")
+        return [row_dict(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
-        q = self.conn.execute
+        q = self.session.scalar
         return {
-            "articles": q("SELECT count(*) FROM articles").fetchone()[0],
-            "versions": q("SELECT count(*) FROM versions").fetchone()[0],
-            "captures": q("SELECT count(*) FROM captures").fetchone()[0],
-            "errors": q("SELECT count(*) FROM import_errors").fetchone()[0],
+            "articles": int(q("SELECT count(*) FROM articles")),
+            "versions": int(q("SELECT count(*) FROM versions")),
+            "captures": int(q("SELECT count(*) FROM captures")),
+            "errors": int(q("SELECT count(*) FROM import_errors")),
         }
 
+    # Listings for the web app, publish and stats (`archive.reads`).
+    def recent_articles(
+        self, *, outlet: str | None = None, limit: int = 20, offset: int = 0
+    ) -> list[reads.ArticleSummary]:
+        return reads.recent_articles(self.session, outlet=outlet, limit=limit, offset=offset)
 
-def _record(row: sqlite3.Row) -> ArticleRecord:
+    def summaries(self, ids: Sequence[int]) -> list[reads.ArticleSummary]:
+        return reads.articles_by_id(self.session, list(ids))
+
+    def outlets(self, name: str | None = None) -> list[reads.OutletSummary]:
+        return reads.outlets(self.session, name)
+
+    def latest_versions(self, ids: Sequence[int]) -> dict[int, int]:
+        """{article id: its latest version id} for the stored articles among `ids`."""
+        return reads.latest_versions(self.session, list(ids))
+
+    def catalog(self) -> Iterator[reads.CatalogRow]:
+        return reads.catalog(self.session)
+
+    def format_counts(self) -> dict[str, int]:
+        return reads.format_counts(self.session)
+
+    def url_of(self, article_id: int) -> str | None:
+        return reads.url_of(self.session, article_id)
+
+    def stats(self) -> dict[str, Any]:
+        return {"totals": self.counts(), **reads.breakdowns(self.session)}
+
+
+def _record(row: Any) -> ArticleRecord:
     return ArticleRecord(
         id=row["id"],
         url=row["url"],

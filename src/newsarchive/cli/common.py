@@ -14,16 +14,18 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from newsarchive import components
 from newsarchive.archive import Archive, ArchiveError
 
 console = Console()
 err_console = Console(stderr=True)
 
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
-        help="Archive file (default: $NEWSARCHIVE_DB or ./newsarchive.db).",
+        help="Archive: a file, or a postgresql:// URL (default: $NEWSARCHIVE_DB or"
+        " ./newsarchive.db).",
         show_default=False,
     ),
 ]
@@ -42,10 +44,10 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 @contextmanager
 def open_archive(
-    db: Path | None, *, readonly: bool = False, create: bool = True
+    db: str | Path | None, *, readonly: bool = False, create: bool = True
 ) -> Iterator[Archive]:
     try:
-        archive = Archive.open(db, readonly=readonly, create=create)
+        archive = components.open_archive(db, readonly=readonly, create=create)
     except ArchiveError as exc:
         fail(str(exc))
     try:

@@ -23,7 +23,7 @@ from newsarchive.collect.feeds import FeedItem
 from newsarchive.extract import ExtractionError, extract_page, html_to_text, sanitize_html
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
-from newsarchive.workers import init_worker, worker_context, worker_hooks
+from newsarchive.workers import hook_modules, init_worker, worker_context, worker_hooks
 
 Extractor = Callable[[bytes, str], Draft]
 
@@ -48,12 +48,7 @@ WORKER_DIED = "extraction worker died (killed, or crashed on a hostile page)"
 # Modules the fork server imports once, so each worker starts with them loaded (this
 # module too: unpickling the first task would otherwise import the collect package,
 # httpx and feedparser in every worker, ~0.25 s of CPU each).
-_PRELOAD = [
-    "newsarchive.extract",
-    "newsarchive.search.index",
-    "newsarchive.dedup.index",
-    "newsarchive.collect.extraction",
-]
+_PRELOAD = ["newsarchive.extract", "newsarchive.collect.extraction"]
 
 
 def extract_only(raw: bytes, url: str, extract: Extractor | None = None) -> Draft | str:
@@ -193,7 +188,7 @@ class ExtractionPool:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.processes,
-                mp_context=worker_context(_PRELOAD),
+                mp_context=worker_context([*_PRELOAD, *hook_modules(self.hooks)]),
                 initializer=init_worker,
                 initargs=(self.hooks,),
             )

@@ -4,6 +4,8 @@ fetch errors and raw feed responses.
 Append new migrations at the end; never edit one that has shipped.
 """
 
+from newsarchive.archive.session import Schema
+
 MIGRATIONS: list[str] = [
     # 1: sources and fetch state
     """
@@ -65,3 +67,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feed_responses_source ON feed_responses(source, id);
     """,
 ]
+
+
+# PostgreSQL's migrations: the same tables (see the module docstring).
+POSTGRES_MIGRATIONS: list[str] = []
+
+SCHEMA = Schema("collect", MIGRATIONS, POSTGRES_MIGRATIONS)

@@ -83,7 +83,7 @@ def _seed(archive: Archive) -> None:
 
 def list_sources(archive: Archive) -> list[Source]:
     _seed(archive)
-    rows = archive.conn.execute(
+    rows = archive.session.execute(
         "SELECT name, url, kind, outlet FROM sources WHERE removed_at IS NULL ORDER BY name"
     ).fetchall()
     return [Source(r["name"], r["url"], r["kind"], r["outlet"]) for r in rows]
@@ -148,7 +148,7 @@ _DATE_COLS = {"last_attempt", "last_success", "last_new_item", "next_due"}
 
 
 def load_state(archive: Archive, name: str) -> SourceState:
-    row = archive.conn.execute(
+    row = archive.session.execute(
         f"SELECT {', '.join(_STATE_COLS)} FROM source_state WHERE name=?", (name,)
     ).fetchone()
     state = SourceState(name)
@@ -199,12 +199,12 @@ def fetch_errors(
     if source:
         sql += " WHERE source=?"
         args = (source,)
-    rows = archive.conn.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+    rows = archive.session.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
     return [dict(r) for r in rows]
 
 
 def url_state(archive: Archive, url: str) -> dict[str, Any] | None:
-    row = archive.conn.execute(
+    row = archive.session.execute(
         "SELECT etag, last_modified, item_fingerprint, last_status, last_fetched"
         " FROM url_state WHERE url=?",
         (url,),
@@ -246,7 +246,7 @@ def save_feed_response(
     import hashlib
 
     sha = hashlib.sha256(raw).hexdigest()
-    last = archive.conn.execute(
+    last = archive.session.execute(
         "SELECT raw_sha256 FROM feed_responses WHERE source=? ORDER BY id DESC LIMIT 1",
         (source,),
     ).fetchone()

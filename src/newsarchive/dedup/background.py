@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from pathlib import Path
 from typing import Any
 
 from newsarchive.archive import Archive
@@ -26,9 +25,9 @@ def refresh_stories_in_child(archive: Archive, timeout: float | None = None) -> 
     """Recompute the stories of `archive` in a child process if they are stale; returns
     whether they were. Raises RuntimeError if the child fails or takes longer than
     `timeout` seconds (it is then stopped; the stories stay stale)."""
-    if not stories_stale(archive.conn):
+    if not stories_stale(archive.session):
         return False
-    path = archive.path
+    path = archive.address
     # (typeshed's BaseContext lacks Process; every concrete context has it)
     ctx: Any = worker_context(["newsarchive.dedup"])
     child = ctx.Process(target=_rebuild, args=(str(path),), name="newsarchive-stories")
@@ -51,6 +50,9 @@ def _rebuild(path: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):  # not permitted here: normal priority then
         os.nice(WORKER_NICENESS)
-    with Archive.open(Path(path)) as archive:
-        if stories_stale(archive.conn):
+    # Imported here: the composition root imports this package.
+    from newsarchive.components import open_archive
+
+    with open_archive(path) as archive:
+        if stories_stale(archive.session):
             rebuild_stories(archive)

@@ -8,11 +8,11 @@ group to it.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from newsarchive.archive.session import Row, Session
 from newsarchive.dedup.fingerprint import fingerprint, overlap
 from newsarchive.dedup.index import matching_text
 
@@ -44,14 +44,14 @@ class DuplicateGroup:
         }
 
 
-def _group_of(conn: sqlite3.Connection, article_id: int) -> int | None:
+def _group_of(conn: Session, article_id: int) -> int | None:
     row = conn.execute(
         "SELECT group_id FROM dedup_members WHERE article_id=?", (article_id,)
     ).fetchone()
     return int(row[0]) if row else None
 
 
-def _members(conn: sqlite3.Connection, group_id: int) -> list[sqlite3.Row]:
+def _members(conn: Session, group_id: int) -> list[Row]:
     conn_rows = conn.execute(
         "SELECT m.article_id AS id, a.url, s.form_length, s.published_ts"
         " FROM dedup_members m JOIN articles a ON a.id=m.article_id"
@@ -62,7 +62,7 @@ def _members(conn: sqlite3.Connection, group_id: int) -> list[sqlite3.Row]:
     return list(conn_rows)
 
 
-def _pick_representative(rows: list[sqlite3.Row]) -> int:
+def _pick_representative(rows: list[Row]) -> int:
     longest = max((r["form_length"] or 0) for r in rows)
     complete = [r for r in rows if (r["form_length"] or 0) >= _COMPLETE * longest]
     best = min(
@@ -72,7 +72,7 @@ def _pick_representative(rows: list[sqlite3.Row]) -> int:
     return int(best["id"])
 
 
-def _similarity(conn: sqlite3.Connection, a: int, b: int, cache: dict[int, object]) -> float:
+def _similarity(conn: Session, a: int, b: int, cache: dict[int, object]) -> float:
     """The stored link's similarity, or (members joined through others) measured now."""
     row = conn.execute(
         "SELECT similarity FROM dedup_links WHERE a=? AND b=?", (min(a, b), max(a, b))
@@ -92,7 +92,7 @@ def _similarity(conn: sqlite3.Connection, a: int, b: int, cache: dict[int, objec
     return overlap(fps[0], fps[1])  # type: ignore[arg-type]
 
 
-def _build(conn: sqlite3.Connection, group_id: int) -> DuplicateGroup | None:
+def _build(conn: Session, group_id: int) -> DuplicateGroup | None:
     rows = _members(conn, group_id)
     if len(rows) < 2:
         return None
@@ -110,35 +110,35 @@ def duplicate_groups(archive: Archive) -> Iterator[DuplicateGroup]:
     """Every group of near-duplicate articles, in order of their smallest id."""
     gids = [
         r[0]
-        for r in archive.conn.execute(
+        for r in archive.session.execute(
             "SELECT DISTINCT group_id FROM dedup_members ORDER BY group_id"
         )
     ]
     for gid in gids:
-        group = _build(archive.conn, gid)
+        group = _build(archive.session, gid)
         if group is not None:
             yield group
 
 
 def duplicates_of(archive: Archive, article_id: int) -> list[DuplicateMember]:
     """The other members of `article_id`'s group, with their similarity to it."""
-    gid = _group_of(archive.conn, article_id)
+    gid = _group_of(archive.session, article_id)
     if gid is None:
         return []
     cache: dict[int, object] = {}
     return [
         DuplicateMember(
-            int(r["id"]), r["url"], _similarity(archive.conn, article_id, int(r["id"]), cache)
+            int(r["id"]), r["url"], _similarity(archive.session, article_id, int(r["id"]), cache)
         )
-        for r in _members(archive.conn, gid)
+        for r in _members(archive.session, gid)
         if r["id"] != article_id
     ]
 
 
 def representative_of(archive: Archive, article_id: int) -> int:
     """The id search and publish show for `article_id`'s group (itself if none)."""
-    gid = _group_of(archive.conn, article_id)
+    gid = _group_of(archive.session, article_id)
     if gid is None:
         return article_id
-    rows = _members(archive.conn, gid)
+    rows = _members(archive.session, gid)
     return _pick_representative(rows) if rows else article_id

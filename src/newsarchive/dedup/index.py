@@ -11,7 +11,6 @@ article are never linked to each other (they share one article id).
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from functools import cache
 
 import numpy as np
 
+from newsarchive.archive.session import Session
 from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, shingle_set, similarity
 from newsarchive.model import Draft
 from newsarchive.urls import edition_key
@@ -61,7 +61,7 @@ class DedupHook:
         # Connections whose open transaction has marked the stories stale already: the
         # mark is one row set to '1', written once a transaction instead of once an
         # article (an upsert, 0.003 ms of the writer's ~0.5 ms a file).
-        self._marked: set[sqlite3.Connection] = set()
+        self._marked: set[Session] = set()
 
     def __getstate__(self) -> dict[str, object]:
         return {}  # sent to parse workers, which never write
@@ -69,10 +69,10 @@ class DedupHook:
     def __setstate__(self, state: dict[str, object]) -> None:
         self._marked = set()
 
-    def before_commit(self, conn: sqlite3.Connection) -> None:
+    def before_commit(self, conn: Session) -> None:
         self._marked.discard(conn)
 
-    def on_rollback(self, conn: sqlite3.Connection) -> None:
+    def on_rollback(self, conn: Session) -> None:
         self._marked.discard(conn)
 
     def prepare(self, draft: Draft) -> None:
@@ -81,9 +81,7 @@ class DedupHook:
             0
         ]
 
-    def on_version(
-        self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
-    ) -> None:
+    def on_version(self, conn: Session, article_id: int, version_id: int, draft: Draft) -> None:
         prepared = draft.derived.get(_DERIVED_KEY)
         index_article(
             conn,
@@ -98,13 +96,13 @@ class DedupHook:
             mark_stories_stale(conn)
             self._marked.add(conn)
 
-    def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
+    def on_remove(self, conn: Session, article_id: int) -> None:
         forget_article(conn, article_id)
         conn.execute("DELETE FROM story_articles WHERE article_id=?", (article_id,))
         mark_stories_stale(conn)
 
 
-def mark_stories_stale(conn: sqlite3.Connection) -> None:
+def mark_stories_stale(conn: Session) -> None:
     conn.execute(
         "INSERT INTO dedup_state(key, value) VALUES('stories_stale', '1')"
         " ON CONFLICT(key) DO UPDATE SET value='1'"
@@ -119,7 +117,7 @@ def _insert_bands_sql(n: int) -> str:
 
 
 def index_article(
-    conn: sqlite3.Connection,
+    conn: Session,
     article_id: int,
     version_id: int,
     *,
@@ -163,7 +161,7 @@ def index_article(
 
 
 def _verified_links(
-    conn: sqlite3.Connection,
+    conn: Session,
     article_id: int,
     sig: Signature,
     fp: Fingerprint | None,
@@ -221,7 +219,7 @@ def _best_containers(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
     return top if len(top) <= _MAX_CONTAINERS else []
 
 
-def _texts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+def _texts(conn: Session, ids: Iterable[int]) -> list[tuple[int, str, str]]:
     id_list = sorted(ids)
     marks = ",".join("?" * len(id_list))
     return [
@@ -234,7 +232,7 @@ def _texts(conn: sqlite3.Connection, ids: Iterable[int]) -> list[tuple[int, str,
     ]
 
 
-def _merge_groups(conn: sqlite3.Connection, article_id: int, others: list[int]) -> None:
+def _merge_groups(conn: Session, article_id: int, others: list[int]) -> None:
     members = [article_id, *others]
     marks = ",".join("?" * len(members))
     existing = {
@@ -262,7 +260,7 @@ def _merge_groups(conn: sqlite3.Connection, article_id: int, others: list[int]) 
     )
 
 
-def forget_article(conn: sqlite3.Connection, article_id: int) -> None:
+def forget_article(conn: Session, article_id: int) -> None:
     """Drop an article's fingerprint and links; split its group if that disconnects it."""
     old = conn.execute(
         "DELETE FROM dedup_signatures WHERE article_id=? RETURNING band_keys, version_id",
@@ -273,7 +271,7 @@ def forget_article(conn: sqlite3.Connection, article_id: int) -> None:
 
 
 def _forget_indexed(
-    conn: sqlite3.Connection, article_id: int, band_keys: bytes | None, version_id: int
+    conn: Session, article_id: int, band_keys: bytes | None, version_id: int
 ) -> None:
     """Remove the bucket rows, links and group membership of an article whose signature
     row was just deleted. Bucket rows are deleted by their keys (dedup_bands has no
@@ -296,7 +294,7 @@ def _forget_indexed(
         _regroup(conn, row[0])
 
 
-def _regroup(conn: sqlite3.Connection, group_id: int) -> None:
+def _regroup(conn: Session, group_id: int) -> None:
     """Recompute the connected components of what is left of one group."""
     members = [
         r[0]
@@ -332,7 +330,7 @@ def _regroup(conn: sqlite3.Connection, group_id: int) -> None:
 
 
 def rebuild_index(
-    conn: sqlite3.Connection,
+    conn: Session,
     *,
     batch: int = 500,
     progress: Callable[[int], object] | None = None,

@@ -3,6 +3,8 @@
 Append new migrations at the end; never edit one that has shipped.
 """
 
+from newsarchive.archive.session import Schema
+
 MIGRATIONS: list[str] = [
     # 1: near-duplicates and stories
     """
@@ -77,3 +79,9 @@ MIGRATIONS: list[str] = [
     DROP INDEX dedup_bands_article;
     """,
 ]
+
+
+# PostgreSQL's migrations: the same tables (see the module docstring).
+POSTGRES_MIGRATIONS: list[str] = []
+
+SCHEMA = Schema("dedup", MIGRATIONS, POSTGRES_MIGRATIONS)

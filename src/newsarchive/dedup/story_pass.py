@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import time
 import tomllib
 from collections import defaultdict
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from newsarchive.archive.session import Row, Session
 from newsarchive.text.normalize import fold_for_matching
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 
@@ -115,7 +115,7 @@ def story_terms(text: str) -> list[str]:
     return out
 
 
-def _load(conn: sqlite3.Connection) -> tuple[list[_Doc], list[list[str]]]:
+def _load(conn: Session) -> tuple[list[_Doc], list[list[str]]]:
     reps = {r[0]: r[1] for r in conn.execute("SELECT article_id, group_id FROM dedup_members")}
     docs: list[_Doc] = []
     terms: list[list[str]] = []
@@ -223,13 +223,13 @@ def rebuild_stories(archive: Archive) -> int:
     the write lock is held only to swap the result in: an import or fetch running
     meanwhile is not kept waiting (past the busy timeout it would have failed). Their
     commits mark the stories stale again, so the next refresh picks them up."""
-    if archive.conn.in_transaction:  # inside a caller's transaction: one step, as asked
-        docs, terms = _load(archive.conn)
-        return _swap_in(archive.conn, docs, _clusters(docs, terms), token=None)
+    if archive.session.in_transaction:  # inside a caller's transaction: one step, as asked
+        docs, terms = _load(archive.session)
+        return _swap_in(archive.session, docs, _clusters(docs, terms), token=None)
     token = f"rebuilding {os.getpid()} {time.time_ns()}"
     with archive.transaction() as conn:
         _set_stale(conn, token)  # any commit from now on sets it back to '1'
-    conn = archive.conn
+    conn = archive.session
     conn.execute("BEGIN")  # a read snapshot; writers go on
     try:
         docs, terms = _load(conn)
@@ -259,9 +259,7 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
     return out
 
 
-def _swap_in(
-    conn: sqlite3.Connection, docs: list[_Doc], clusters: list[list[int]], token: str | None
-) -> int:
+def _swap_in(conn: Session, docs: list[_Doc], clusters: list[list[int]], token: str | None) -> int:
     conn.execute("DELETE FROM story_articles")
     conn.execute("DELETE FROM stories")
     count = sum(_store(conn, [docs[m] for m in members]) for members in clusters)
@@ -276,7 +274,7 @@ def _swap_in(
     return count
 
 
-def _set_stale(conn: sqlite3.Connection, value: str) -> None:
+def _set_stale(conn: Session, value: str) -> None:
     conn.execute(
         "INSERT INTO dedup_state(key, value) VALUES('stories_stale', ?)"
         " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
@@ -284,7 +282,7 @@ def _set_stale(conn: sqlite3.Connection, value: str) -> None:
     )
 
 
-def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
+def _store(conn: Session, members: list[_Doc]) -> bool:
     members.sort(key=lambda d: (d.ts, d.id))
     outlets = list(dict.fromkeys(d.outlet for d in members if d.outlet))
     if len(outlets) < 2:
@@ -292,9 +290,9 @@ def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
     label = members[0].title
     first = datetime.fromtimestamp(members[0].ts, UTC)
     last = datetime.fromtimestamp(members[-1].ts, UTC)
-    sid = conn.execute(
+    sid = conn.insert(
         "INSERT INTO stories(label, first, last, first_ts, last_ts, outlets, first_outlet)"
-        " VALUES(?,?,?,?,?,?,?)",
+        " VALUES(?,?,?,?,?,?,?) RETURNING id",
         (
             label,
             first.isoformat(),
@@ -304,7 +302,7 @@ def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
             json.dumps(outlets, ensure_ascii=False),
             members[0].outlet,
         ),
-    ).lastrowid
+    )
     conn.executemany(
         "INSERT INTO story_articles(story_id, article_id) VALUES(?,?)",
         [(sid, d.id) for d in members],
@@ -312,7 +310,7 @@ def _store(conn: sqlite3.Connection, members: list[_Doc]) -> bool:
     return True
 
 
-def stories_stale(conn: sqlite3.Connection) -> bool:
+def stories_stale(conn: Session) -> bool:
     """Whether articles changed since the stories were last computed."""
     # '1' (marked by a commit) or a rebuild's token (one that did not finish)
     row = conn.execute("SELECT value FROM dedup_state WHERE key='stories_stale'").fetchone()
@@ -320,17 +318,14 @@ def stories_stale(conn: sqlite3.Connection) -> bool:
 
 
 def _refresh_if_stale(archive: Archive) -> None:
-    if not stories_stale(archive.conn):
+    # A read-only reader (the web's) serves the last computed stories: the writer
+    # recomputes them after each import or fetch.
+    if archive.readonly or not stories_stale(archive.session):
         return
-    try:
-        rebuild_stories(archive)
-    except sqlite3.OperationalError as exc:
-        if "readonly" not in str(exc):
-            raise
-        # A read-only reader (web) serves the last computed stories.
+    rebuild_stories(archive)
 
 
-def _row_to_story(conn: sqlite3.Connection, row: sqlite3.Row) -> Story:
+def _row_to_story(conn: Session, row: Row) -> Story:
     ids = [
         r[0]
         for r in conn.execute(
@@ -364,7 +359,7 @@ def stories(
     the stories first when articles changed since the last pass (`refresh`)."""
     if refresh:
         _refresh_if_stale(archive)
-    conn = archive.conn
+    conn = archive.session
     sql = "SELECT * FROM stories WHERE 1=1"
     args: list[object] = []
     if since is not None:
@@ -381,7 +376,7 @@ def stories(
     return out
 
 
-def _matches(conn: sqlite3.Connection, story: Story, words: list[str]) -> bool:
+def _matches(conn: Session, story: Story, words: list[str]) -> bool:
     marks = ",".join("?" * len(story.articles))
     titles = " ".join(
         r[0]
@@ -397,9 +392,9 @@ def _matches(conn: sqlite3.Connection, story: Story, words: list[str]) -> bool:
 
 def story_of(archive: Archive, article_id: int) -> Story | None:
     """The story `article_id` belongs to, if any (as of the last story pass)."""
-    row = archive.conn.execute(
+    row = archive.session.execute(
         "SELECT s.* FROM stories s JOIN story_articles sa ON sa.story_id=s.id"
         " WHERE sa.article_id=?",
         (article_id,),
     ).fetchone()
-    return _row_to_story(archive.conn, row) if row else None
+    return _row_to_story(archive.session, row) if row else None

@@ -8,10 +8,10 @@ come from `Archive.article()` only for pages that must be rendered again.
 from __future__ import annotations
 
 import hashlib
-import importlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from newsarchive import search
 from newsarchive.archive import Archive
 from newsarchive.outlets import outlet_for_name
 
@@ -49,15 +49,6 @@ class Selection:
     until: datetime | None = None
 
 
-_SUMMARY_SQL = """
-SELECT a.id, a.latest_version_id, a.outlet, a.first_seen, v.title, v.published,
-       (SELECT count(*) FROM versions v2 WHERE v2.article_id = a.id),
-       (SELECT max(c.id) FROM captures c WHERE c.article_id = a.id)
-FROM articles a JOIN versions v ON v.id = a.latest_version_id
-ORDER BY a.id
-"""
-
-
 def outlet_slug(name: str | None) -> str:
     """A stable ASCII file name for an outlet (its profile key when it has one)."""
     if not name:
@@ -74,16 +65,16 @@ def load_entries(archive: Archive, selection: Selection) -> list[Entry]:
     if selection.query:
         wanted = _query_ids(archive, selection.query, selection)
     out: list[Entry] = []
-    for row in archive.conn.execute(_SUMMARY_SQL):
+    for row in archive.catalog():
         e = Entry(
-            id=row[0],
-            version_id=row[1],
-            outlet=row[2],
-            first_seen=datetime.fromisoformat(row[3]),
-            title=row[4],
-            published=datetime.fromisoformat(row[5]) if row[5] else None,
-            version_count=row[6],
-            last_capture=row[7] or 0,
+            id=row.id,
+            version_id=row.version_id,
+            outlet=row.outlet,
+            first_seen=row.first_seen,
+            title=row.title,
+            published=row.published,
+            version_count=row.version_count,
+            last_capture=row.last_capture,
         )
         if wanted is not None and e.id not in wanted:
             continue
@@ -106,17 +97,10 @@ def _same_outlet(have: str | None, want: str) -> bool:
 
 def _query_ids(archive: Archive, query: str, selection: Selection) -> set[int]:
     """All articles the archive's search engine finds for `query` (paged through)."""
-    # The search component (issue 3) owns queries; imported by name so that publishing
-    # without --query works before it is installed.
-    try:
-        search_engine = importlib.import_module("newsarchive.search")
-    except ImportError as exc:
-        raise ValueError("--query needs the search component (newsarchive.search)") from exc
-
     ids: set[int] = set()
     offset, page = 0, 500
     while True:
-        result = search_engine.search(
+        result = search.search(
             archive,
             query,
             outlet=selection.outlet,

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Address
+from newsarchive.components import open_archive
 from newsarchive.publish import searchindex
 from newsarchive.publish.output import OutputStats, SiteWriter
 from newsarchive.publish.tokens import terms
@@ -29,13 +30,13 @@ class IndexResult:
 
 
 def build_search_files(
-    db_path: Path,
+    db_path: Address,
     outdir: Path,
     docs: list[searchindex.DocEntry],
     previous: dict[str, Any] | None,
     old_files: dict[str, dict[str, str]],
 ) -> IndexResult:
-    archive = Archive.open(db_path, readonly=True, create=False, hooks=[])
+    archive = open_archive(db_path, readonly=True, create=False)
     try:
         writer = SiteWriter(outdir, old_files)
 
@@ -61,7 +62,7 @@ class IndexJob:
 
     def __init__(
         self,
-        db_path: Path,
+        db_path: Address,
         outdir: Path,
         docs: list[searchindex.DocEntry],
         previous: dict[str, Any] | None,

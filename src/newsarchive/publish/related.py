@@ -6,10 +6,10 @@ its about page rather than failing.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newsarchive import dedup
 from newsarchive.archive import Archive
 
 
@@ -43,13 +43,6 @@ class Related:
 
 
 def load_related(archive: Archive, selected: set[int]) -> Related:
-    try:
-        # Imported by name: dedup is an optional component (issue 6) publish can live without.
-        dedup = importlib.import_module("newsarchive.dedup")
-    except ImportError:
-        return Related()
-    if not hasattr(dedup, "stories") or not hasattr(dedup, "duplicate_groups"):
-        return Related()
     rel = Related(available=True)
     for s in dedup.stories(archive):
         members = tuple(a for a in s.articles if a in selected)

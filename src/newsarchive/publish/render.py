@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
-from newsarchive.archive import Archive, ArchiveError
+from newsarchive.archive import Archive, ArchiveError, VersionRow
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import (
     ALLOWED_ATTRIBUTES,
@@ -88,10 +88,7 @@ class MediaStore:
     def path_for(self, url: str) -> str | None:
         if url in self.done:
             return self.done[url]
-        row = self.archive.conn.execute(
-            "SELECT raw_sha256, http_headers FROM captures WHERE location=? ORDER BY id DESC",
-            (url,),
-        ).fetchone()
+        row = self.archive.latest_capture_at(url)
         result: str | None = None
         if row is not None:
             try:
@@ -125,7 +122,7 @@ def _image_ext(url: str, data: bytes) -> str | None:
 def version_history(archive: Archive, article_id: int) -> list[dict[str, Any]]:
     """Versions oldest first, each with what changed since the previous one."""
     out: list[dict[str, Any]] = []
-    prev: dict[str, Any] | None = None
+    prev: VersionRow | None = None
     for v in archive.versions(article_id):
         item: dict[str, Any] = {"title": v["title"], "first_seen": v["first_seen"], "stats": None}
         if prev is not None:

@@ -205,10 +205,7 @@ class SiteBuilder:
         )
 
     def _url_of(self, article_id: int) -> str:
-        row = self.archive.conn.execute(
-            "SELECT url FROM articles WHERE id=?", (article_id,)
-        ).fetchone()
-        return str(row[0]) if row else ""
+        return self.archive.url_of(article_id) or ""
 
     def _list_page(
         self,
@@ -335,9 +332,7 @@ class SiteBuilder:
         )
 
     def about_page(self, entries: list[Entry], by_outlet: dict[str, list[Entry]]) -> None:
-        formats = self.archive.conn.execute(
-            "SELECT format, count(*) FROM captures GROUP BY format ORDER BY 2 DESC"
-        ).fetchall()
+        formats = list(self.archive.format_counts().items())
         sel = self.options.selection
         selection = "，".join(
             f"{k}={v}"
@@ -428,7 +423,7 @@ class SiteBuilder:
         ]
         previous = self.out.extra.get("search")
         return IndexJob(
-            self.archive.path,
+            self.archive.address,
             self.out.root,
             docs,
             previous,

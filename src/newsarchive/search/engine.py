@@ -9,7 +9,6 @@ a result. Snippets are computed only for the page that is returned.
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from newsarchive.archive.session import Session
 from newsarchive.search import ranked
 from newsarchive.search.highlight import Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
@@ -103,7 +103,7 @@ class TimelineBucket:
 
 
 def _with_fragments(
-    conn: sqlite3.Connection,
+    conn: Session,
     parsed: ParsedQuery,
     select: str,
     where: str,
@@ -134,7 +134,7 @@ def _with_fragments(
     return [*strict_rows, *accepted]
 
 
-def _check_batch(conn: sqlite3.Connection, parsed: ParsedQuery, rows: list[Any]) -> list[Any]:
+def _check_batch(conn: Session, parsed: ParsedQuery, rows: list[Any]) -> list[Any]:
     """The rows whose article text really contains the query's terms."""
     if not rows:
         return []
@@ -164,7 +164,7 @@ def search(
     if the page still shows the same versions its snippets are reused too."""
     t0 = time.perf_counter()
     parsed = parse_query(query)
-    conn = archive.conn
+    conn = archive.session
     where, params = filters(outlet, since, until, format, lang)
     limit, offset = max(0, limit), max(0, offset)
     expr = parsed.strict_expr()
@@ -184,7 +184,7 @@ def search(
 
 
 def _reused_hits(
-    conn: sqlite3.Connection,
+    conn: Session,
     parsed: ParsedQuery,
     before: list[SearchHit],
     page: list[tuple[int, float]],
@@ -200,7 +200,7 @@ def _reused_hits(
 
 
 @contextmanager
-def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+def _snapshot(conn: Session) -> Iterator[None]:
     """One read transaction for the whole search: the high-water marks of a `RankState`
     must describe exactly the data that was ranked, and hits the data that was matched."""
     if conn.in_transaction:
@@ -214,7 +214,7 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _rank(
-    conn: sqlite3.Connection,
+    conn: Session,
     parsed: ParsedQuery,
     key: tuple[Any, ...],
     depth: int,
@@ -243,9 +243,7 @@ def _rank(
     return state, [(r[0], r[1]) for r in rows[offset : offset + limit]], total
 
 
-def _hits(
-    conn: sqlite3.Connection, parsed: ParsedQuery, page: list[tuple[int, float]]
-) -> list[SearchHit]:
+def _hits(conn: Session, parsed: ParsedQuery, page: list[tuple[int, float]]) -> list[SearchHit]:
     if not page:
         return []
     ids = [p[0] for p in page]
@@ -305,7 +303,7 @@ def timeline(
     if interval not in ("day", "week", "month"):
         raise QueryError(f"unknown interval {interval!r}: use day, week or month")
     parsed = parse_query(query)
-    conn = archive.conn
+    conn = archive.session
     where, params = filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"
     sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {BASE}{where}"

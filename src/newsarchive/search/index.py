@@ -9,13 +9,13 @@ check that incremental updates and a rebuild agree).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from newsarchive.archive.db import ArchiveError
+from newsarchive.archive.session import Session
 from newsarchive.model import Draft
 from newsarchive.text.segment import fold, segment_with_runs, segmenter_version
 
@@ -52,7 +52,7 @@ _DELETE_SQL = (
 
 
 def _insert(
-    conn: sqlite3.Connection,
+    conn: Session,
     article_id: int,
     version_id: int,
     row: tuple[str, ...],
@@ -70,12 +70,12 @@ def _insert(
     )
 
 
-def _segmenter_of_index(conn: sqlite3.Connection) -> str | None:
+def _segmenter_of_index(conn: Session) -> str | None:
     row = conn.execute("SELECT value FROM search_meta WHERE key='segmenter'").fetchone()
     return None if row is None else str(row[0])
 
 
-def _claim_index(conn: sqlite3.Connection) -> None:
+def _claim_index(conn: Session) -> None:
     """A fresh index records which segmenter fills it."""
     if _segmenter_of_index(conn) is None:
         conn.execute(
@@ -83,7 +83,7 @@ def _claim_index(conn: sqlite3.Connection) -> None:
         )
 
 
-def _check_segmenter(conn: sqlite3.Connection) -> None:
+def _check_segmenter(conn: Session) -> None:
     """Refuse to delete rows indexed by another segmenter: contentless FTS5 deletes by
     re-supplying the row's tokens, and different tokens would corrupt the index."""
     built_by = _segmenter_of_index(conn)
@@ -94,7 +94,7 @@ def _check_segmenter(conn: sqlite3.Connection) -> None:
         )
 
 
-def _delete(conn: sqlite3.Connection, article_id: int, defer: _Deferred | None = None) -> None:
+def _delete(conn: Session, article_id: int, defer: _Deferred | None = None) -> None:
     if defer is not None and defer.cancel_insert(article_id):
         # Indexed in this transaction and not written yet: nothing to delete, and no
         # need to segment the old text again (~1 ms in the writer).
@@ -148,7 +148,7 @@ class _Deferred:
         self._ops[at] = None
         return True
 
-    def write(self, conn: sqlite3.Connection) -> None:
+    def write(self, conn: Session) -> None:
         # By rowid; sorted() is stable, so one row's delete stays before its insert.
         ops = sorted((op for op in self._ops if op is not None), key=lambda op: op[0])
         for rowid, sql, row in ops:
@@ -170,7 +170,7 @@ class SearchIndexHook:
     """
 
     def __init__(self) -> None:
-        self._deferred: dict[sqlite3.Connection, _Deferred] = {}
+        self._deferred: dict[Session, _Deferred] = {}
 
     def __getstate__(self) -> dict[str, object]:
         return {}  # sent to parse workers: pending writes stay with their connection
@@ -178,27 +178,25 @@ class SearchIndexHook:
     def __setstate__(self, state: dict[str, object]) -> None:
         self._deferred = {}
 
-    def before_commit(self, conn: sqlite3.Connection) -> None:
+    def before_commit(self, conn: Session) -> None:
         deferred = self._deferred.pop(conn, None)
         if deferred is not None:
             deferred.write(conn)
 
-    def on_rollback(self, conn: sqlite3.Connection) -> None:
+    def on_rollback(self, conn: Session) -> None:
         self._deferred.pop(conn, None)
 
     def prepare(self, draft: Draft) -> None:
         """Segment ahead of storing (in the importer's parse workers)."""
         draft.derived[_DERIVED_KEY] = index_row(draft.title, draft.text)
 
-    def on_version(
-        self, conn: sqlite3.Connection, article_id: int, version_id: int, draft: Draft
-    ) -> None:
+    def on_version(self, conn: Session, article_id: int, version_id: int, draft: Draft) -> None:
         defer = self._deferred.setdefault(conn, _Deferred())
         _delete(conn, article_id, defer)
         row = draft.derived.get(_DERIVED_KEY) or index_row(draft.title, draft.text)
         _insert(conn, article_id, version_id, row, defer)
 
-    def on_remove(self, conn: sqlite3.Connection, article_id: int) -> None:
+    def on_remove(self, conn: Session, article_id: int) -> None:
         _delete(conn, article_id, self._deferred.setdefault(conn, _Deferred()))
         # Counted so that a ranking kept for incremental updates (`search.ranked`) can
         # tell, with one lookup, that one of its matches may have disappeared.
@@ -208,7 +206,7 @@ class SearchIndexHook:
         )
 
 
-def removals(conn: sqlite3.Connection) -> int:
+def removals(conn: Session) -> int:
     """How many articles have been removed from the index, ever."""
     row = conn.execute("SELECT value FROM search_meta WHERE key = 'removals'").fetchone()
     return int(row[0]) if row else 0
@@ -219,7 +217,7 @@ def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = N
 
     `on_progress(done, total)` is called every 500 articles and at the end. Returns the
     number of articles indexed."""
-    conn = archive.conn
+    conn = archive.session
     total = conn.execute("SELECT count(*) FROM articles WHERE latest_version_id IS NOT NULL")
     n_total: int = total.fetchone()[0]
     done = 0

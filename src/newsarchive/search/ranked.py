@@ -25,11 +25,11 @@ ranking (`update` returns None):
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from newsarchive.archive.session import Session
 from newsarchive.search.index import removals
 from newsarchive.search.sql import (
     BM25,
@@ -77,7 +77,7 @@ def order(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (r[1], -(r[2] if r[2] is not None else float("-inf")), -r[0]))
 
 
-def marks(conn: sqlite3.Connection) -> tuple[int, int, int]:
+def marks(conn: Session) -> tuple[int, int, int]:
     """(largest article id, largest version id, removals so far): three index lookups.
     (Counting the articles instead, to notice a removal, cost 9 ms on 50,000.)"""
     max_article = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
@@ -86,7 +86,7 @@ def marks(conn: sqlite3.Connection) -> tuple[int, int, int]:
 
 
 def new_state(
-    conn: sqlite3.Connection, key: tuple[Any, ...], rows: list[Row], total: int, depth: int
+    conn: Session, key: tuple[Any, ...], rows: list[Row], total: int, depth: int
 ) -> RankState:
     """The state of a full ranking. Call `marks` in the same read transaction as the
     ranking (see `engine.search`), or a commit in between would be counted twice."""
@@ -103,7 +103,7 @@ def new_state(
     )
 
 
-def rank_everything(conn: sqlite3.Connection, expr: str, depth: int, query: str) -> list[Row]:
+def rank_everything(conn: Session, expr: str, depth: int, query: str) -> list[Row]:
     """The best `depth` matches of the whole archive, ranked inside FTS5 alone (its
     `rank` + LIMIT path) instead of joining every match to its article to sort them."""
     found = run(
@@ -120,7 +120,7 @@ def rank_everything(conn: sqlite3.Connection, expr: str, depth: int, query: str)
 
 
 def rank_filtered(
-    conn: sqlite3.Connection, expr: str, where: str, params: list[Any], depth: int, query: str
+    conn: Session, expr: str, where: str, params: list[Any], depth: int, query: str
 ) -> tuple[list[Row], int]:
     """The best `depth` matches that pass the filters, and how many pass."""
     sql = (
@@ -133,7 +133,7 @@ def rank_filtered(
 
 
 def _scored(
-    conn: sqlite3.Connection,
+    conn: Session,
     expr: str,
     where: str,
     params: list[Any],
@@ -158,7 +158,7 @@ def _scored(
 _revised_memo: dict[tuple[str, int, int], list[int]] = {}
 
 
-def _revised(conn: sqlite3.Connection, state: RankState, max_version: int) -> list[int]:
+def _revised(conn: Session, state: RankState, max_version: int) -> list[int]:
     """Articles up to `state.max_article` with a version newer than `state.max_version`."""
     database = conn.execute("PRAGMA database_list").fetchone()[2]
     key = (database, state.max_version, max_version)
@@ -177,9 +177,7 @@ def _revised(conn: sqlite3.Connection, state: RankState, max_version: int) -> li
     return [i for i in found if i <= state.max_article]
 
 
-def update(
-    conn: sqlite3.Connection, state: RankState, key: tuple[Any, ...], depth: int
-) -> RankState | None:
+def update(conn: Session, state: RankState, key: tuple[Any, ...], depth: int) -> RankState | None:
     """`state` brought up to date with what was committed since, or None when only a
     full ranking can say (see the module docstring). `depth`: rows the caller needs."""
     if state.total < UPDATE_FROM or state.key != key:

@@ -19,6 +19,8 @@ refuses to touch rows it cannot delete exactly, and `newsarchive reindex` rebuil
 Append new migrations at the end; never edit one that has shipped.
 """
 
+from newsarchive.archive.session import Schema
+
 MIGRATIONS: list[str] = [
     # 1: index
     """
@@ -43,3 +45,9 @@ MIGRATIONS: list[str] = [
     DELETE FROM search_meta WHERE key = 'segmenter' AND value = '1';
     """,
 ]
+
+
+# PostgreSQL's migrations: the same tables (see the module docstring).
+POSTGRES_MIGRATIONS: list[str] = []
+
+SCHEMA = Schema("search", MIGRATIONS, POSTGRES_MIGRATIONS)

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+from newsarchive.archive.session import Session
 from newsarchive.search.query import QueryError
 
 # BM25 column weights (title, body, chars). The title counts 4x the body. On the
@@ -66,7 +67,7 @@ def aware(d: datetime) -> datetime:
     return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
-def run(conn: sqlite3.Connection, sql: str, params: list[Any], query: str) -> list[Any]:
+def run(conn: Session, sql: str, params: list[Any], query: str) -> list[Any]:
     """Execute; an FTS5 syntax error becomes a `QueryError` naming the query."""
     try:
         return conn.execute(sql, params).fetchall()
@@ -76,7 +77,7 @@ def run(conn: sqlite3.Connection, sql: str, params: list[Any], query: str) -> li
         raise
 
 
-def count_matches(conn: sqlite3.Connection, expr: str, query: str) -> int:
+def count_matches(conn: Session, expr: str, query: str) -> int:
     """Articles matching `expr` anywhere in the archive: one pass over the index with
     no scoring (3 ms for a word in 22,000 of 50,000 articles)."""
     return int(
@@ -84,7 +85,7 @@ def count_matches(conn: sqlite3.Connection, expr: str, query: str) -> int:
     )
 
 
-def latest(conn: sqlite3.Connection, columns: str, ids: list[int]) -> dict[int, Any]:
+def latest(conn: Session, columns: str, ids: list[int]) -> dict[int, Any]:
     """{article id: `columns`} of the articles `ids` (``a``) and their latest versions
     (``v``); one column gives plain values, several give rows."""
     rows = conn.execute(

@@ -19,9 +19,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Archive, CaptureRow, VersionRow
+from newsarchive.collect import add_source, fetch_once
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import sanitize_html
+from newsarchive.ingest import import_paths
 from newsarchive.web import components, queries
 from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import date_range, query_text
@@ -86,7 +88,7 @@ def story_json(story: Any) -> dict[str, Any]:
     }
 
 
-def version_json(v: dict[str, Any]) -> dict[str, Any]:
+def version_json(v: VersionRow) -> dict[str, Any]:
     return {
         "id": v["id"],
         "content_hash": v["content_hash"],
@@ -98,7 +100,7 @@ def version_json(v: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def capture_json(c: dict[str, Any]) -> dict[str, Any]:
+def capture_json(c: CaptureRow) -> dict[str, Any]:
     return {
         k: c[k]
         for k in ("id", "version_id", "format", "location", "observed", "raw_sha256", "http_status")
@@ -113,8 +115,8 @@ def article_or_404(archive: Archive, article_id: int) -> Any:
 
 
 def pick_versions(
-    versions: list[dict[str, Any]], article_id: int, old: int | None, new: int | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    versions: list[VersionRow], article_id: int, old: int | None, new: int | None
+) -> tuple[VersionRow, VersionRow]:
     """The two versions to compare; by default the latest against the one before it."""
     by_id = {v["id"]: v for v in versions}
     for name, vid in (("from", old), ("to", new)):
@@ -359,11 +361,10 @@ def source_json(source: Any) -> dict[str, Any]:
 def add_source_now(w: Writer, name: str, url: str, kind: str) -> dict[str, Any]:
     """Add a source through the writer and wait: it is quick, and the caller wants to
     know at once whether the URL was accepted."""
-    collect = components.component("collect")
     job, future = w.submit(
         "add-source",
         {"name": name, "url": url, "kind": kind},
-        lambda archive, tick: source_json(collect.add_source(archive, name, url, kind=kind)),
+        lambda archive, tick: source_json(add_source(archive, name, url, kind=kind)),
     )
     try:
         result: dict[str, Any] = future.result(timeout=60)
@@ -385,13 +386,12 @@ def _then_refresh(archive: Archive, result: Any) -> Any:
 
 
 def start_fetch(w: Writer, source: str | None) -> Any:
-    collect = components.component("collect")
     job, _ = w.submit(
         "fetch",
         {"source": source},
         lambda archive, tick: _then_refresh(
             archive,
-            collect.fetch_once(archive, source=source, on_item=lambda *_: tick()).to_json(),
+            fetch_once(archive, source=source, on_item=lambda *_: tick()).to_json(),
         ),
     )
     return job
@@ -404,7 +404,6 @@ def api_fetch(w: Annotated[Writer, Depends(writer)], body: FetchIn | None = None
 
 
 def start_import(w: Writer, paths: list[str]) -> Any:
-    ingest = components.component("ingest")
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise HTTPException(400, "paths: not found on the server: " + ", ".join(missing))
@@ -413,7 +412,7 @@ def start_import(w: Writer, paths: list[str]) -> Any:
         "import",
         {"paths": paths},
         lambda archive, tick: _then_refresh(
-            archive, ingest.import_paths(archive, targets, on_file=lambda _loc: tick()).to_json()
+            archive, import_paths(archive, targets, on_file=lambda _loc: tick()).to_json()
         ),
     )
     return job

@@ -15,10 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsarchive import __version__
-from newsarchive.archive import Archive, resolve_db_path
+from newsarchive.archive import resolve_address
+from newsarchive.components import open_archive
 from newsarchive.web import api, pages
 from newsarchive.web.cache import ResultCache, cache_size_from_env
-from newsarchive.web.components import ComponentMissing, refresh_stories
+from newsarchive.web.components import refresh_stories
 from newsarchive.web.security import SecurityHeaders
 from newsarchive.web.state import ReadPool, Writer
 
@@ -33,10 +34,10 @@ def create_app(
     `token` enables the write endpoints (sources, fetch, import); without one they
     answer 403. The CLI passes `$NEWSARCHIVE_TOKEN`.
     """
-    path = resolve_db_path(db_path)
+    path = resolve_address(db_path)
     # Create/migrate once with a writable connection; after that the server's readers
     # open the file read-only.
-    Archive.open(path).close()
+    open_archive(path).close()
     reads, writer = ReadPool(path), Writer(path)
     # Stories left stale by an import from the command line are recomputed by the
     # writer in the background; until then readers serve the previous ones.
@@ -120,7 +121,3 @@ def _error_handlers(app: FastAPI) -> None:
                 status_code=422,
             )
         return pages.error_page(request, 422, message)
-
-    @app.exception_handler(ComponentMissing)
-    async def missing(request: Request, exc: ComponentMissing) -> Response:
-        return _error(request, 503, str(exc))

@@ -8,7 +8,8 @@ commit a storm of expensive misses, which set the p99 latency under import (854 
 
 So results follow Elasticsearch's *refresh interval* model instead:
 
-- Every request first asks its own connection for SQLite's `PRAGMA data_version`, which
+- Every request first asks its own connection for the archive's generation (SQLite's
+  `PRAGMA data_version`, a counter on PostgreSQL), which
   changes when any other connection (any process) has committed; each change seen moves
   the cache's *generation* on. An entry computed in the current generation is served
   as it is.
@@ -93,12 +94,7 @@ def still_current(archive: Archive, shown: Shown) -> bool:
     if not shown:
         return True
     ids = [article_id for article_id, _ in shown]
-    latest = dict(
-        archive.conn.execute(
-            f"SELECT id, latest_version_id FROM articles WHERE id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-    )
+    latest = archive.latest_versions(ids)
     return all(latest.get(article_id) == version for article_id, version in shown)
 
 
@@ -117,7 +113,7 @@ class ResultCache:
         self._clock = clock
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = threading.Lock()
-        self._seen: dict[int, int] = {}  # id(connection) -> its last data_version
+        self._seen: dict[int, Any] = {}  # id(connection) -> its last generation
         self._generation = 0
         # When each generation was first seen (clock time), to say how far behind a
         # value from an older one is; the oldest are forgotten.
@@ -129,8 +125,8 @@ class ResultCache:
         """The current generation, after asking `archive`'s connection whether another
         connection has committed since it last asked. Read it BEFORE computing a value
         that will be stored: a commit during the computation then counts as newer."""
-        version = archive.conn.execute("PRAGMA data_version").fetchone()[0]
-        key = id(archive.conn)
+        version = archive.generation()
+        key = id(archive.session)
         with self._lock:
             last = self._seen.get(key)
             self._seen[key] = version

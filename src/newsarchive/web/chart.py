@@ -22,9 +22,14 @@ MAX_FILLED = 1500
 
 
 class Bucket(Protocol):
-    period: str
-    outlet: str | None
-    count: int
+    @property
+    def period(self) -> str: ...
+
+    @property
+    def outlet(self) -> str | None: ...
+
+    @property
+    def count(self) -> int: ...
 
 
 def _parse(period: str, interval: str) -> date | None:

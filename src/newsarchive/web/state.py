@@ -17,10 +17,10 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Address, Archive
+from newsarchive.components import open_archive
 from newsarchive.model import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 class ReadPool:
     """One read-only `Archive` per thread."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, address: Address) -> None:
+        self.address = address
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[Archive] = []
@@ -39,7 +39,7 @@ class ReadPool:
         archive: Archive | None = getattr(self._local, "archive", None)
         if archive is None:
             # No hooks: readers never write, so derived-data hooks have nothing to do.
-            archive = Archive.open(self.path, readonly=True, create=False, hooks=[])
+            archive = open_archive(self.address, readonly=True, create=False)
             self._local.archive = archive
             with self._lock:
                 self._all.append(archive)
@@ -88,8 +88,8 @@ JobBody = Callable[[Archive, Callable[[], None]], Any]
 class Writer:
     """The single writer: runs write jobs one after another on its own thread."""
 
-    def __init__(self, path: Path, *, keep: int = 200) -> None:
-        self.path = path
+    def __init__(self, address: Address, *, keep: int = 200) -> None:
+        self.address = address
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsarchive-writer")
         self._jobs: dict[int, Job] = {}
         self._ids = itertools.count(1)
@@ -123,7 +123,7 @@ class Writer:
 
         try:
             if self._archive is None:
-                self._archive = Archive.open(self.path)
+                self._archive = open_archive(self.address)
             job.result = body(self._archive, tick)
         except Exception as exc:
             # Expected failures (bad input, network) carry their reason in the message;

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from newsarchive.archive import Archive, ArchiveError, resolve_db_path
+from newsarchive.archive import ArchiveError, describe, resolve_address
 from newsarchive.cli.common import DbOption, console, fail
+from newsarchive.components import open_archive
 
 
 def register(app: typer.Typer) -> None:
@@ -27,15 +29,15 @@ def register(app: typer.Typer) -> None:
 
         from newsarchive.web import create_app
 
-        path = resolve_db_path(db)
+        path = resolve_address(db)
         token = os.environ.get("NEWSARCHIVE_TOKEN") or None
         try:
             # Creates/migrates the archive, and refuses a foreign file with a clean error.
-            Archive.open(path).close()
+            open_archive(path).close()
         except ArchiveError as exc:
             fail(str(exc))
         console.print(
-            f"Serving [bold]{path}[/] at [bold]http://{host}:{port}/[/]"
+            f"Serving [bold]{describe(path)}[/] at [bold]http://{host}:{port}/[/]"
             + ("" if token else " (read-only: set NEWSARCHIVE_TOKEN to enable writes)"),
             highlight=False,
         )
@@ -43,7 +45,7 @@ def register(app: typer.Typer) -> None:
             uvicorn.run(create_app(path, token=token), host=host, port=port, log_level="warning")
             return
         # Several processes need an importable factory; it reads the same settings.
-        os.environ["NEWSARCHIVE_DB"] = str(path.resolve())
+        os.environ["NEWSARCHIVE_DB"] = str(path.resolve()) if isinstance(path, Path) else path
         uvicorn.run(
             "newsarchive.web:app_from_env",
             factory=True,

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         with open_archive(db, readonly=True, create=False) as archive:
             record = archive.find(id_or_url)
             if record is None:
-                fail(f"no article {id_or_url!r} in {archive.path}", code=1)
+                fail(f"no article {id_or_url!r} in {archive.name}", code=1)
             history: dict[str, Any] = {}
             if versions:
                 history = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from newsarchive.archive.stats import archive_stats
 from newsarchive.cli.common import DbOption, JsonOption, console, open_archive, print_json
 
 
@@ -14,7 +13,7 @@ def register(app: typer.Typer) -> None:
     def stats_command(db: DbOption = None, json_out: JsonOption = False) -> None:
         """Counts of articles by outlet, captures by format, articles by year."""
         with open_archive(db, readonly=True, create=False) as archive:
-            stats = archive_stats(archive)
+            stats = archive.stats()
         if json_out:
             print_json(stats)
             return

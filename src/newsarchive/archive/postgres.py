@@ -1,0 +1,287 @@
+"""The shared backend: an archive in a PostgreSQL database (psycopg 3).
+
+For more than one machine: collectors, importers and web servers on several hosts use
+one archive at ``postgresql://…``. The stored data is the same as in an SQLite archive
+(same tables and columns; text stays text, JSON stays JSON text, instants stay ISO 8601
+text), so an export is identical whichever backend it came from.
+
+Writers take one archive-wide advisory lock for the length of their transaction, as
+SQLite's BEGIN IMMEDIATE does: derived data (the search statistics, duplicate buckets,
+story marks) is then updated by one writer at a time on both backends and needs no
+second concurrency design. Transactions are short batches, so writers on several
+machines interleave; readers never wait for them (MVCC). Work that must not wait for
+the writer lock (claiming collection leases) uses `begin(exclusive=False)`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql as pgsql
+
+from newsarchive.archive.session import ArchiveError, Result, Schema, Session
+
+# Advisory lock keys (any bigint; "NARC" and "NARM" in ASCII).
+WRITER_LOCK = 0x4E415243
+MIGRATION_LOCK = 0x4E41524D
+
+
+def is_postgres_url(address: str) -> bool:
+    return address.startswith(("postgresql://", "postgres://"))
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = (parts.username or "") + ":***"
+    return urlunsplit(parts._replace(netloc=f"{user}@{netloc[-1]}"))
+
+
+# -- placeholders ------------------------------------------------------------------
+
+# A single-quoted SQL string (with '' escapes), or one placeholder/percent sign.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+@lru_cache(maxsize=4096)
+def translate(sql: str) -> str:
+    """``?`` placeholders to psycopg's ``%s``; a literal ``%`` (LIKE patterns, modulo)
+    doubled, outside string literals too since psycopg scans the whole text."""
+
+    def sub(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok == "?":
+            return "%s"
+        if tok == "%":
+            return "%%"
+        return tok.replace("%", "%%")
+
+    return _TOKEN.sub(sub, sql)
+
+
+# -- rows --------------------------------------------------------------------------
+
+
+class _Row(tuple[Any, ...]):
+    """A tuple that also answers by column name, like sqlite3.Row."""
+
+    __slots__ = ()
+    _index: ClassVar[dict[str, int]] = {}
+    _names: ClassVar[list[str]] = []
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+@lru_cache(maxsize=1024)
+def _row_class(names: tuple[str, ...]) -> type[_Row]:
+    return type(
+        "Row",
+        (_Row,),
+        {"__slots__": (), "_index": {n: i for i, n in enumerate(names)}, "_names": list(names)},
+    )
+
+
+def _row_factory(cursor: Any) -> Callable[[Sequence[Any]], Any]:
+    desc = cursor.description
+    if desc is None:
+        return tuple
+    cls = _row_class(tuple(c.name for c in desc))
+    return cls
+
+
+class PostgresSession(Session):
+    dialect = "postgres"
+
+    def __init__(self, conn: psycopg.Connection[Any], url: str, *, readonly: bool) -> None:
+        self._conn = conn
+        self.url = url
+        self.name = redact(url)
+        self.readonly = readonly
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        try:
+            return self._conn.execute(translate(sql), params or None)
+        except psycopg.errors.ReadOnlySqlTransaction as exc:
+            raise ArchiveError(f"{self.name}: opened read-only ({exc})") from exc
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            with self._conn.cursor() as cur:
+                cur.executemany(translate(sql), rows)
+
+    def begin(self, *, exclusive: bool = True) -> None:
+        self._conn.execute("BEGIN")
+        if exclusive:
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            # Readers' caches compare this counter (see `generation`); bumped under the
+            # writer lock, so it costs no contention.
+            self._conn.execute("UPDATE archive_generation SET value = value + 1")
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def generation(self) -> Any:
+        row = self._conn.execute("SELECT value FROM archive_generation").fetchone()
+        return row[0] if row else 0
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+    def table_exists(self, name: str) -> bool:
+        row = self._conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+        return row is not None and row[0] is not None
+
+
+def driver(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under `session`, for the components' PostgreSQL adapters
+    that need what only the driver offers (COPY, server-side cursors)."""
+    assert isinstance(session, PostgresSession), "not a PostgreSQL archive"
+    return session._conn
+
+
+def connect(
+    url: str, schemas: Sequence[Schema], *, readonly: bool = False, create: bool = True
+) -> PostgresSession:
+    """Open (and if needed create and migrate) an archive database.
+
+    A database that holds other tables but no newsarchive schema is refused and left
+    untouched; a missing database is created when `create` allows it."""
+    name = redact(url)
+    try:
+        conn = _open(url)
+    except psycopg.OperationalError as exc:
+        if "does not exist" in str(exc) and create and not readonly:
+            _create_database(url)
+            conn = _open(url)
+        else:
+            raise ArchiveError(f"{name}: cannot open: {_first_line(exc)}") from exc
+    try:
+        _check_is_archive(conn, name)
+        if readonly:
+            conn.execute("SET default_transaction_read_only = on")
+            if not _has_table(conn, "schema_migrations"):
+                raise ArchiveError(f"{name}: no such archive (cannot create it read-only)")
+        else:
+            migrate(conn, schemas)
+    except psycopg.Error as exc:
+        conn.close()
+        raise ArchiveError(f"{name}: {_first_line(exc)}") from exc
+    except ArchiveError:
+        conn.close()
+        raise
+    return PostgresSession(conn, url, readonly=readonly)
+
+
+def _open(url: str) -> psycopg.Connection[Any]:
+    conn: psycopg.Connection[Any] = psycopg.connect(
+        url, autocommit=True, row_factory=_row_factory, connect_timeout=30
+    )
+    return conn
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _create_database(url: str) -> None:
+    parts = urlsplit(url)
+    dbname = parts.path.lstrip("/")
+    if not dbname:
+        raise ArchiveError(f"{redact(url)}: names no database")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=30) as conn:
+            # Byte-order collation, as SQLite compares text, so that listings sort the
+            # same on both backends; a UTF-8 ctype so the text-search parser sees CJK
+            # characters as letters.
+            conn.execute(
+                pgsql.SQL(
+                    "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'"
+                    " LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'"
+                ).format(pgsql.Identifier(dbname))
+            )
+    except psycopg.errors.DuplicateDatabase:
+        pass  # another process created it first
+    except psycopg.Error as exc:
+        raise ArchiveError(
+            f"{redact(url)}: no such database, and it cannot be created: {_first_line(exc)}"
+        ) from exc
+
+
+def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+    return row is not None and row[0] is not None
+
+
+def _check_is_archive(conn: psycopg.Connection[Any], name: str) -> None:
+    if _has_table(conn, "schema_migrations"):
+        return
+    row = conn.execute(
+        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+    ).fetchone()
+    if row and row[0]:
+        raise ArchiveError(
+            f"{name}: not a newsarchive database (it holds another program's tables); "
+            "left untouched"
+        )
+
+
+def migrate(conn: psycopg.Connection[Any], schemas: Sequence[Schema]) -> None:
+    """Apply what is missing of each component's PostgreSQL migrations, in one
+    transaction, under a lock so that collectors starting together migrate once."""
+    conn.execute("BEGIN")
+    try:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS archive_generation (value BIGINT NOT NULL);"
+            " INSERT INTO archive_generation(value)"
+            " SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM archive_generation)"
+        )
+        for schema in schemas:
+            migrations = schema.postgres
+            row = conn.execute(
+                "SELECT version FROM schema_migrations WHERE component=%s", (schema.component,)
+            ).fetchone()
+            done = row[0] if row else 0
+            if done > len(migrations):
+                raise ArchiveError(
+                    f"archive schema for {schema.component!r} is newer ({done}) than this "
+                    f"newsarchive knows ({len(migrations)}); upgrade newsarchive"
+                )
+            for script in migrations[done:]:
+                conn.execute(script.encode())  # several statements, no parameters
+            if len(migrations) != done:
+                conn.execute(
+                    "INSERT INTO schema_migrations(component, version) VALUES(%s, %s) "
+                    "ON CONFLICT(component) DO UPDATE SET version=excluded.version",
+                    (schema.component, len(migrations)),
+                )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
