@@ -11,6 +11,7 @@ import pytest
 
 from newsarchive.archive import Archive
 from newsarchive.components import open_archive
+from tests.pgcluster import Cluster, ClusterUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED", ROOT.parent / "shared"))
@@ -25,9 +26,57 @@ def shared() -> Path:
     return SHARED
 
 
+# The storage backends every storage test runs on. NEWSARCHIVE_TEST_BACKENDS=sqlite
+# narrows a local run; CI runs both.
+BACKENDS = [
+    b for b in os.environ.get("NEWSARCHIVE_TEST_BACKENDS", "sqlite,postgres").split(",") if b
+]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole run, with a template database
+    that holds every component's tables."""
+    try:
+        cluster = Cluster().start()
+    except ClusterUnavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    try:
+        template = cluster.new_database()
+        open_archive(template).close()  # migrate every component once
+        cluster.template = template.rsplit("/", 1)[-1]
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 @pytest.fixture
-def archive(tmp_path: Path) -> Iterator[Archive]:
-    a = open_archive(tmp_path / "test.db")
+def pg_url(pg_cluster: Cluster) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL archive database for one test."""
+    url = pg_cluster.new_database(pg_cluster.template)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_address(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Where a test's archive lives, on each backend: a file, or a postgresql:// URL.
+    A string either way, as `--db` takes it."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "test.db")
+
+
+@pytest.fixture
+def archive(db_address: str) -> Iterator[Archive]:
+    a = open_archive(db_address)
     try:
         yield a
     finally:

@@ -117,6 +117,13 @@ class PostgresSession(Session):
             return self._conn.execute(translate(sql), params or None)
         except psycopg.errors.ReadOnlySqlTransaction as exc:
             raise ArchiveError(f"{self.name}: opened read-only ({exc})") from exc
+        except psycopg.DataError as exc:
+            # PostgreSQL text cannot hold NUL, SQLite's can; psycopg refuses it before
+            # sending (the transaction is intact). Stored as U+FFFD, as a decoder
+            # shows an unreadable character; such text is rare and never meaningful.
+            if "NUL" not in str(exc):
+                raise
+            return self._conn.execute(translate(sql), _without_nul(params))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -125,6 +132,9 @@ class PostgresSession(Session):
 
     def begin(self, *, exclusive: bool = True) -> None:
         self._conn.execute("BEGIN")
+        if exclusive and self.readonly:
+            self._conn.execute("ROLLBACK")
+            raise ArchiveError(f"{self.name}: opened read-only; cannot write")
         if exclusive:
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
             # Readers' caches compare this counter (see `generation`); bumped under the
@@ -151,6 +161,10 @@ class PostgresSession(Session):
     def table_exists(self, name: str) -> bool:
         row = self._conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()
         return row is not None and row[0] is not None
+
+
+def _without_nul(params: Sequence[Any]) -> list[Any]:
+    return [p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in params]
 
 
 def driver(session: Session) -> psycopg.Connection[Any]:
@@ -183,6 +197,10 @@ def connect(
             if not _has_table(conn, "schema_migrations"):
                 raise ArchiveError(f"{name}: no such archive (cannot create it read-only)")
         else:
+            # As SQLite's synchronous=NORMAL in WAL mode: a commit survives the process
+            # being killed, only a power loss may drop the last ones; batch writes
+            # don't wait for a disk flush each.
+            conn.execute("SET synchronous_commit = off")
             migrate(conn, schemas)
     except psycopg.Error as exc:
         conn.close()
