@@ -1,0 +1,201 @@
+"""SQLite against PostgreSQL in one run: import, search latency, web throughput, copy.
+
+    PYTHONPATH=src .venv/bin/python bench/backends.py [--tarball PATH] [--limit N]
+        [--duration 20] [--clients 8] [--skip import,search,web,copy]
+
+Starts a throwaway PostgreSQL cluster (tests/pgcluster.py, durable settings: fsync on,
+as a real deployment), then for each backend on the same machine in the same run:
+
+1. imports the Jekyll tarball (51,570 files) with every hook (search, dedup), as
+   `newsarchive import` does: files/s and the PostgreSQL/SQLite ratio (targets:
+   PostgreSQL >= 0.5x SQLite and >= 400 files/s);
+2. times `search()` in-process over the web benchmark's query log (typical words, both
+   scripts, filters, second pages): p50/p99 per backend (target p99 <= 25 ms);
+3. serves each archive with `newsarchive serve --workers 2` and drives /api/search from
+   8 keep-alive clients for D seconds: searches/s, p50/p99, errors;
+4. copies the SQLite archive into a fresh PostgreSQL database with `newsarchive copy`
+   and back: seconds and articles/s each way, with a plain file copy as the peer.
+
+One line per figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from tests.pgcluster import Cluster  # noqa: E402
+
+from web import (  # noqa: E402
+    LOG_SIZE,
+    client_main,
+    free_port,
+    pct,
+    search_paths,
+    wait_ready,
+)
+
+DEFAULT_TARBALL = ROOT.parent / "shared/corpus/mirrors/jekyll-waimei.tar.xz"
+
+
+def limited(tarball: Path, limit: int | None, into: Path) -> Path:
+    if not limit:
+        return tarball
+    sys.path.insert(0, str(ROOT / "bench"))
+    from importlib import import_module
+
+    return import_module("import").limited_copy(tarball, limit, into)  # type: ignore[no-any-return]
+
+
+def run_import(address: str, tarball: Path) -> tuple[int, float]:
+    from newsarchive.components import open_archive
+    from newsarchive.ingest import import_paths
+
+    started = time.perf_counter()
+    with open_archive(address) as archive:
+        summary = import_paths(archive, [tarball])
+    return summary.files, time.perf_counter() - started
+
+
+def search_latency(address: str, n: int) -> list[float]:
+    from urllib.parse import parse_qs, urlsplit
+
+    from newsarchive.components import open_archive
+    from newsarchive.search import QueryError, search
+
+    times: list[float] = []
+    with open_archive(address, readonly=True) as archive:
+        search(archive, "美国")  # load the segmenter before timing
+        for path in search_paths(n, seed=7):
+            q = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+            kwargs: dict[str, object] = {"limit": int(q.get("limit", 20))}
+            if "offset" in q:
+                kwargs["offset"] = int(q["offset"])
+            if "outlet" in q:
+                kwargs["outlet"] = q["outlet"]
+            if "since" in q:
+                from datetime import UTC, datetime
+
+                kwargs["since"] = datetime.fromisoformat(q["since"]).replace(tzinfo=UTC)
+                kwargs["until"] = datetime.fromisoformat(q["until"]).replace(tzinfo=UTC)
+            started = time.perf_counter()
+            with contextlib.suppress(QueryError):
+                search(archive, q["q"], **kwargs)  # type: ignore[arg-type]
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def web_load(address: str, clients: int, duration: float) -> str:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newsarchive", "serve", "--db", address, "--port", str(port),
+         "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        wait_ready(url)
+        client = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; sys.path.insert(0, 'bench'); from web import client_main; "
+             f"client_main({url!r}, {clients}, {duration}, 11)"],
+            capture_output=True, text=True, cwd=ROOT, timeout=duration + 120, check=True,
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    import json
+
+    rows = json.loads(client.stdout)
+    lat = [r[1] * 1000 for r in rows]
+    errors = sum(1 for r in rows if r[2] != 200)
+    return (
+        f"{len(rows) / duration:.0f} searches/s, p50 {pct(lat, 50):.1f} ms, "
+        f"p99 {pct(lat, 99):.1f} ms, {len(rows)} requests, {errors} errors"
+    )
+
+
+def run_copy(src: str, dst: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "newsarchive", "copy", src, dst],
+        check=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "src")},
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--tarball", type=Path, default=DEFAULT_TARBALL)
+    ap.add_argument("--limit", type=int, default=None, help="only the first N files")
+    ap.add_argument("--duration", type=float, default=20.0)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--skip", default="", help="comma-separated: import,search,web,copy")
+    ap.add_argument("--sqlite", type=Path, default=None, help="reuse this SQLite archive")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    _ = client_main, LOG_SIZE, statistics  # the web benchmark's client, run in a child
+
+    work = Path(tempfile.mkdtemp(prefix="bench-backends-"))
+    with Cluster(fast=False) as cluster:
+        tarball = limited(args.tarball, args.limit, work)
+        sqlite_db = str(args.sqlite or work / "archive.db")
+        pg_db = cluster.url("archive")
+        if "import" not in skip:
+            figures = {}
+            for name, address in (("sqlite", sqlite_db), ("postgres", pg_db)):
+                if name == "sqlite" and args.sqlite:
+                    continue
+                files, seconds = run_import(address, tarball)
+                figures[name] = files / seconds
+                print(f"import {name}: {files} files in {seconds:.1f} s = {files / seconds:.0f} files/s",
+                      flush=True)  # fmt: skip
+            if len(figures) == 2:
+                print(f"import postgres/sqlite: {figures['postgres'] / figures['sqlite']:.2f}x"
+                      " (target >= 0.5x and >= 400 files/s)", flush=True)  # fmt: skip
+        elif args.sqlite:
+            run_copy(sqlite_db, pg_db)
+        if "search" not in skip:
+            for name, address in (("sqlite", sqlite_db), ("postgres", pg_db)):
+                lat = search_latency(address, args.queries)
+                print(f"search {name}: p50 {pct(lat, 50):.1f} ms, p99 {pct(lat, 99):.1f} ms,"
+                      f" max {max(lat):.1f} ms over {len(lat)} queries (target p99 <= 25 ms)",
+                      flush=True)  # fmt: skip
+        if "web" not in skip:
+            for name, address in (("sqlite", sqlite_db), ("postgres", pg_db)):
+                print(f"web {name}, 2 server processes, {args.clients} clients:"
+                      f" {web_load(address, args.clients, args.duration)}", flush=True)  # fmt: skip
+        if "copy" not in skip:
+            started = time.perf_counter()
+            shutil.copyfile(sqlite_db, work / "plain-copy.db")
+            plain = time.perf_counter() - started
+            from newsarchive.components import open_archive
+
+            with open_archive(sqlite_db, readonly=True) as a:
+                n = a.counts()["articles"]
+            to_pg = run_copy(sqlite_db, cluster.url("copied"))
+            back = run_copy(cluster.url("copied"), str(work / "back.db"))
+            print(
+                f"copy sqlite -> postgres: {to_pg:.1f} s = {n / to_pg:.0f} articles/s", flush=True
+            )
+            print(f"copy postgres -> sqlite: {back:.1f} s = {n / back:.0f} articles/s", flush=True)
+            print(f"peer, plain file copy of the SQLite archive: {plain:.2f} s", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
