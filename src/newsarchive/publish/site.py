@@ -35,6 +35,7 @@ from newsarchive.publish.render import (
     sanitize_body,
     version_history,
 )
+from newsarchive.publish.staging import Staging, StagingError
 
 FEED_ITEMS = 30
 FRONT_ARTICLES = 60
@@ -111,6 +112,7 @@ class SiteBuilder:
             else None
         )
         self._records: dict[int, ArticleRecord] = {}
+        self._job: IndexJob | None = None
 
     # -- helpers -------------------------------------------------------------------
 
@@ -422,7 +424,7 @@ class SiteBuilder:
             for e in entries
         ]
         previous = self.out.extra.get("search")
-        return IndexJob(
+        self._job = IndexJob(
             self.archive.address,
             self.out.root,
             docs,
@@ -430,6 +432,12 @@ class SiteBuilder:
             self.out.previous("search/"),
             self.options.parallel,
         )
+        return self._job
+
+    def close(self) -> None:
+        """End the search index process if the run stopped before waiting for it."""
+        if self._job is not None:
+            self._job.close()
 
     def finish_search_index(self, job: IndexJob) -> tuple[searchindex.IndexState, bool]:
         result = job.result()
@@ -492,5 +500,14 @@ class SiteBuilder:
 def publish(
     archive: Archive, outdir: Path, options: PublishOptions | None = None
 ) -> PublishSummary:
-    """Publish (or update) the static site for `archive` in `outdir`."""
-    return SiteBuilder(archive, outdir, options or PublishOptions()).run()
+    """Publish (or update) the static site for `archive` in `outdir`: built in a sibling
+    folder and swapped in at the end (staging.py), so `outdir` is always a whole site."""
+    try:
+        with Staging(outdir) as build_dir:
+            builder = SiteBuilder(archive, build_dir, options or PublishOptions())
+            try:
+                return builder.run()
+            finally:
+                builder.close()
+    except StagingError as exc:
+        raise PublishError(str(exc)) from None
