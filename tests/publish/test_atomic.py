@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.archive import Archive
+from newsarchive.components import open_archive
 from newsarchive.model import Capture
 from newsarchive.publish import PublishError, PublishOptions, publish, site
 from newsarchive.publish import staging as staging_mod
@@ -92,7 +93,7 @@ def _check_whole(site_dir: Path) -> dict[str, dict[str, str]]:
 def big_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An archive large enough that a publish takes several seconds."""
     db = tmp_path_factory.mktemp("atomic") / "big.db"
-    a = Archive.open(db, hooks=[])  # no search or duplicate signatures: 10x faster
+    a = open_archive(db, hooks=[])  # no search or duplicate signatures: 10x faster
     fill(a)
     with a.transaction():
         for i in range(N_ARTICLES):
@@ -115,7 +116,7 @@ def _publish_cli(db: Path, out: Path, log: Path) -> subprocess.Popen[bytes]:
 
 def test_sigkill_leaves_the_old_site_and_no_child(big_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
-    with Archive.open(big_db, create=False) as archive:
+    with open_archive(big_db, create=False) as archive:
         publish(archive, out)
     for name, text in USER_FILES.items():
         (out / name).parent.mkdir(exist_ok=True)
@@ -162,7 +163,7 @@ def test_sigkill_leaves_the_old_site_and_no_child(big_db: Path, tmp_path: Path) 
     assert _snapshot(out) == before  # the previous site, whole, user files included
     assert _leftovers(out)  # the killed run's folder, for the next run to clean
 
-    with Archive.open(big_db, create=False) as archive:
+    with open_archive(big_db, create=False) as archive:
         summary = publish(archive, out, PublishOptions(base_url=MIRROR))
     assert _leftovers(out) == []
     assert summary.articles == N_ARTICLES + len(ARTICLES)
@@ -176,7 +177,7 @@ def test_sigkill_leaves_the_old_site_and_no_child(big_db: Path, tmp_path: Path) 
 
 
 def _small_site(tmp_path: Path) -> tuple[Archive, Path]:
-    a = Archive.open(tmp_path / "small.db")
+    a = open_archive(tmp_path / "small.db")
     fill(a)
     out = tmp_path / "site"
     publish(a, out)
@@ -267,7 +268,7 @@ def test_symlinked_outdir_and_concurrent_runs(tmp_path: Path) -> None:
 
 
 def test_outdir_that_is_a_file_is_refused(tmp_path: Path) -> None:
-    a = Archive.open(tmp_path / "x.db")
+    a = open_archive(tmp_path / "x.db")
     (tmp_path / "file").write_text("x")
     with pytest.raises(PublishError, match="not a folder"):
         publish(a, tmp_path / "file")
