@@ -257,6 +257,8 @@ class Archive:
 
     def ingest(self, draft: Draft, capture: Capture) -> IngestResult:
         """Store one observation of an article. Idempotent for the same bytes and place."""
+        if self.dialect == "postgres":
+            return self._ingest_in_one_call(draft, capture)
         with self.transaction() as tx:
             sha = capture.sha256
             row = tx.one(
@@ -318,6 +320,56 @@ class Archive:
                     else None,
                 ),
             )
+            return IngestResult(outcome, article_id, version_id)
+
+    def _ingest_in_one_call(self, draft: Draft, capture: Capture) -> IngestResult:
+        """`ingest` on PostgreSQL: the same statements as above, run by the server
+        function `archive_ingest` (archive/schema.py) in one round trip; then the hooks,
+        in the same transaction, when a version is new."""
+        chash = draft.derived.get(_HASH_KEY) or draft.content_hash()
+        url = draft.derived.get(_URL_KEY) or _identity(draft, chash)
+        published, published_ts, tags, images, timestamps = draft.derived.get(
+            _FIELDS_KEY
+        ) or _version_fields(draft)
+        codec, data = capture.packed or pack_blob(capture.raw)
+        with self.transaction() as tx:
+            row = tx.one(
+                "SELECT r_outcome, r_article, r_version FROM archive_ingest("
+                + ",".join("?" * 23)
+                + ")",
+                (
+                    capture.location,
+                    capture.sha256,
+                    url,
+                    draft.outlet,
+                    utcnow().isoformat(),
+                    chash,
+                    draft.title,
+                    draft.author,
+                    published,
+                    published_ts,
+                    draft.lang,
+                    tags,
+                    images,
+                    timestamps,
+                    draft.html,
+                    draft.text,
+                    len(capture.raw),
+                    codec,
+                    data,
+                    capture.format,
+                    capture.observed.isoformat(),
+                    capture.http_status,
+                    json.dumps(capture.http_headers, ensure_ascii=False)
+                    if capture.http_headers is not None
+                    else None,
+                ),
+            )
+            outcome = IngestOutcome(row[0])
+            article_id, version_id = int(row[1]), int(row[2])
+            if outcome in (IngestOutcome.NEW_ARTICLE, IngestOutcome.NEW_VERSION):
+                for hook in self.hooks:
+                    hook.on_version(tx, article_id, version_id, draft)
             return IngestResult(outcome, article_id, version_id)
 
     def _insert_version(
