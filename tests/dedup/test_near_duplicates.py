@@ -16,7 +16,7 @@ from newsarchive.dedup import (
     representative_of,
 )
 from newsarchive.dedup.fingerprint import matching_form
-from newsarchive.dedup.index import bucket_candidates
+from newsarchive.dedup.index import bucket_query
 from newsarchive.model import Capture, Draft
 from newsarchive.text.script import to_traditional
 from tests.dedup.conftest import Ingest, NewAddress, by_title
@@ -185,12 +185,15 @@ def test_a_crowded_bucket_gives_the_same_candidates_on_every_backend(archive: Ar
     rows += [(10, 950), (20, 1), (20, 2)]  # 950 is under key 5 already
     with archive.transaction() as tx:
         tx.executemany("INSERT INTO dedup_bands(key, article_id) VALUES(?,?)", rows)
+
+    def candidates(keys: list[int], article_id: int) -> list[int]:
+        return [r[0] for r in archive.session.all(*bucket_query(keys, article_id))]
+
     # keys in order 5, 10, 20: all of key 5's, then key 10's lowest ids up to the cap
-    assert bucket_candidates(archive.session, [20, 10, 5]) == [
-        *range(900, 1001),
-        *range(300, 399),
-    ]
-    assert bucket_candidates(archive.session, [20]) == [1, 2]
+    assert candidates([20, 10, 5], 0) == [*range(900, 1001), *range(300, 399)]
+    # the asking article's own rows (of its previous version) take no place
+    assert candidates([20, 10, 5], 950) == [*range(900, 950), *range(951, 1001), *range(300, 400)]
+    assert candidates([20], 0) == [1, 2]
 
 
 def test_concurrent_writers_see_each_others_articles(
@@ -225,3 +228,18 @@ def test_concurrent_writers_see_each_others_articles(
         thread.join()
         other.close()
     assert _groups(archive) == [{1, copy.article_id}]
+
+
+def test_a_new_version_with_the_same_text_keeps_its_bucket_rows(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    """Only the headline changed: the new fingerprint's buckets are the old ones, stored
+    before the old ones are dropped; none may be lost."""
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    first = ingest(dw)
+    rows = _band_rows(archive)
+    edited = ingest(dw, title=dw["title"] + "（更新）")
+    assert edited.version_id != first.version_id
+    assert _band_rows(archive) == rows and rows
+    copy = ingest(dw, url="https://copy.example/k", title="转载")
+    assert _groups(archive) == [{first.article_id, copy.article_id}]

@@ -18,7 +18,8 @@ from functools import cache
 
 import numpy as np
 
-from newsarchive.archive.session import Session
+from newsarchive.archive.session import Row, Session
+from newsarchive.dedup import postgres
 from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, shingle_set, similarity
 from newsarchive.model import Draft
 from newsarchive.urls import edition_key
@@ -133,29 +134,49 @@ def index_article(
     fp: Fingerprint | None = None
     if prepared is None:
         prepared, fp = signature(url, text)
-    # A new version replaces the article's fingerprint: drop the old one first (a new
-    # article has none; the DELETE is the lookup).
-    forget_article(conn, article_id)
-    links = _verified_links(conn, article_id, prepared, fp, text)
-    keys = np.array(prepared.keys, dtype="<i8")
-    conn.execute(
-        "INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,"
-        " published_ts, edition_key, band_keys) VALUES(?,?,?,?,?,?,?)",
+    keys, ekey = prepared.keys, prepared.edition_key
+    # What does not depend on another statement's answer goes in one batch (one round
+    # trip on PostgreSQL, `send`): a new version replaces the article's fingerprint
+    # (a new article has none; the DELETE is the lookup), its bucket mates and edition
+    # mates are looked up, its new fingerprint is stored. The old fingerprint's buckets
+    # and links are dropped after (`_forget_replaced`), the new links stored last.
+    batch: list[tuple[str, Sequence[object]]] = [
         (
-            article_id,
-            version_id,
-            prepared.shingles,
-            prepared.form_length,
-            published_ts,
-            prepared.edition_key,
-            keys.tobytes(),
-        ),
+            "DELETE FROM dedup_signatures WHERE article_id=? RETURNING band_keys, version_id",
+            (article_id,),
+        )
+    ]
+    if keys:
+        batch.append(bucket_query(keys, article_id))
+    if ekey:
+        batch.append(("SELECT article_id FROM dedup_signatures WHERE edition_key=?", (ekey,)))
+    batch.append(
+        (
+            "INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,"
+            " published_ts, edition_key, band_keys) VALUES(?,?,?,?,?,?,?)",
+            (
+                article_id,
+                version_id,
+                prepared.shingles,
+                prepared.form_length,
+                published_ts,
+                ekey,
+                np.array(keys, dtype="<i8").tobytes(),
+            ),
+        )
     )
-    if prepared.keys:
+    if keys:
         params: list[int] = []
-        for k in prepared.keys:
+        for k in keys:
             params += (k, article_id)
-        conn.execute(_insert_bands_sql(len(prepared.keys)), params)
+        batch.append((_insert_bands_sql(len(keys)), params))
+    answers = iter(send(conn, batch))
+    old = next(answers)
+    candidates = {r[0] for r in next(answers)} if keys else set()
+    editions = {r[0] for r in next(answers)} if ekey else set()
+    if old:
+        _forget_replaced(conn, article_id, old[0][0], old[0][1], keep=keys)
+    links = _verified_links(conn, article_id, candidates, editions, fp, text)
     if links:
         conn.executemany(
             "INSERT INTO dedup_links(a, b, similarity, kind) VALUES(?,?,?,?) ON CONFLICT(a, b)"
@@ -165,28 +186,26 @@ def index_article(
         _merge_groups(conn, article_id, [o for o, _, _ in links])
 
 
+def send(conn: Session, batch: list[tuple[str, Sequence[object]]]) -> list[list[Row]]:
+    """Run statements in order and give each one's rows: on PostgreSQL in one round trip
+    (a pipeline), in SQLite one after the other (there is no round trip to save)."""
+    if conn.dialect == "postgres":
+        return postgres.pipelined(conn, batch)
+    return [conn.execute(sql, params).fetchall() for sql, params in batch]
+
+
 def _verified_links(
     conn: Session,
     article_id: int,
-    sig: Signature,
+    candidates: set[int],
+    editions: set[int],
     fp: Fingerprint | None,
     text: str,
 ) -> list[tuple[int, float, str]]:
-    candidates = set(bucket_candidates(conn, sig.keys))
-    ekey = sig.edition_key
-    editions: set[int] = set()
-    if ekey:
-        editions = {
-            r[0]
-            for r in conn.execute(
-                "SELECT article_id FROM dedup_signatures WHERE edition_key=?", (ekey,)
-            )
-        }
-    candidates |= editions
-    candidates.discard(article_id)
+    candidates = (candidates | editions) - {article_id}
     if not candidates:
         return []
-    # Verification compares shingle sets only; the bucket keys are in `sig` already.
+    # Verification compares shingle sets only; the bucket keys were looked up already.
     if fp is None:
         fp = shingle_set(text)
     links: list[tuple[int, float, str]] = []
@@ -206,20 +225,19 @@ def _verified_links(
     return links
 
 
-def bucket_candidates(conn: Session, keys: Sequence[int]) -> list[int]:
-    """The articles sharing a bucket with `keys`, at most `_MAX_CANDIDATES` of them.
+def bucket_query(keys: Sequence[int], article_id: int) -> tuple[str, Sequence[object]]:
+    """SQL and parameters for the articles other than `article_id` that share a bucket
+    with `keys`, at most `_MAX_CANDIDATES` of them.
 
     Which ones a crowded bucket gives must not depend on the backend's query plan: the
     first in (key, article id) order, as SQLite's ``DISTINCT ... LIMIT`` over the
-    primary key gave them before the order was written out."""
-    if not keys:
-        return []
-    rows = conn.execute(
+    primary key gave them before the order was written out. The article's own rows
+    (its previous version's) take no place among them."""
+    return (
         f"SELECT article_id FROM dedup_bands WHERE key IN ({','.join('?' * len(keys))})"
-        " GROUP BY article_id ORDER BY min(key), article_id LIMIT ?",
-        (*keys, _MAX_CANDIDATES),
-    ).fetchall()
-    return [r[0] for r in rows]
+        " AND article_id<>? GROUP BY article_id ORDER BY min(key), article_id LIMIT ?",
+        (*keys, article_id, _MAX_CANDIDATES),
+    )
 
 
 def _best_containers(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -281,26 +299,32 @@ def forget_article(conn: Session, article_id: int) -> None:
         (article_id,),
     ).fetchall()
     if old:
-        _forget_indexed(conn, article_id, old[0][0], old[0][1])
+        _forget_replaced(conn, article_id, old[0][0], old[0][1])
 
 
-def _forget_indexed(
-    conn: Session, article_id: int, band_keys: bytes | None, version_id: int
+def _forget_replaced(
+    conn: Session,
+    article_id: int,
+    band_keys: bytes | None,
+    version_id: int,
+    keep: Sequence[int] = (),
 ) -> None:
     """Remove the bucket rows, links and group membership of an article whose signature
-    row was just deleted. Bucket rows are deleted by their keys (dedup_bands has no
-    index by article: it cost 26 index inserts per article); rows indexed before the
-    keys were stored get them recomputed from the indexed version's text."""
+    row was just deleted, except the bucket rows of `keep` (its new version's keys,
+    already stored). Bucket rows are deleted by their keys (dedup_bands has no index
+    by article: it cost 26 index inserts per article); rows indexed before the keys
+    were stored get them recomputed from the indexed version's text."""
     if band_keys is not None:
         keys = [int(k) for k in np.frombuffer(band_keys, dtype="<i8")]
     else:
         row = conn.execute("SELECT title, text FROM versions WHERE id=?", (version_id,)).fetchone()
         keys = fingerprint(matching_text(row[0], row[1])).keys if row else []
-    if keys:
+    gone = sorted(set(keys) - set(keep))
+    if gone:
         # One statement, not one per key: a round trip each on PostgreSQL.
         conn.execute(
-            f"DELETE FROM dedup_bands WHERE article_id=? AND key IN ({','.join('?' * len(keys))})",
-            (article_id, *keys),
+            f"DELETE FROM dedup_bands WHERE article_id=? AND key IN ({','.join('?' * len(gone))})",
+            (article_id, *gone),
         )
     row = conn.execute(
         "SELECT group_id FROM dedup_members WHERE article_id=?", (article_id,)
