@@ -11,7 +11,7 @@
    statements the hook sends per file (each one a round trip on PostgreSQL).
 2. Import: `import_paths` of a tarball of the first --import-files files (parse
    workers included) with no hook and with the dedup hook alone, on each backend:
-   files/s.
+   files/s; then the story pass, and whether both backends hold the same dedup rows.
 
 PostgreSQL runs in a throwaway cluster (`tests/pgcluster.py`, `Cluster(fast=False)`:
 fsync on; sessions commit without waiting for the flush, as SQLite's NORMAL).
@@ -34,7 +34,7 @@ from tests.pgcluster import Cluster
 
 from newsarchive.archive import ArchiveHook, prepare_draft
 from newsarchive.components import open_archive
-from newsarchive.dedup import DedupHook
+from newsarchive.dedup import DedupHook, rebuild_stories
 from newsarchive.ingest import import_paths
 from newsarchive.model import Capture, Draft
 from newsarchive.readers import read_path
@@ -151,12 +151,25 @@ def bench_writer(workdir: Path, items: list[tuple[Draft, Capture]], batch: int) 
             )
 
 
+# What must be the same on both backends after the same import (stories also depend on
+# each file's first_seen, the import's clock, for articles without a publication date).
+TABLES = {
+    "dedup_signatures": "article_id",
+    "dedup_bands": "key, article_id",
+    "dedup_links": "a, b",
+    "dedup_members": "article_id",
+    "stories": "id",
+    "story_articles": "article_id",
+}
+
+
 def bench_import(workdir: Path, files: int) -> None:
     part = workdir / f"first-{files}.tar"
     if not part.exists():
         with tarfile.open(TARBALL, "r|*") as src, tarfile.open(part, "w") as dst:
             for member in islice((m for m in src if m.isfile()), files):
                 dst.addfile(member, src.extractfile(member))
+    tables: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
     with backends(workdir) as where:
         for backend, address in where.items():
             for label, hooks in (("no hook", []), ("dedup hook alone", [DedupHook()])):
@@ -165,12 +178,31 @@ def bench_import(workdir: Path, files: int) -> None:
                     t = time.perf_counter()
                     summary = import_paths(archive, [part])
                     dt = time.perf_counter() - t
+                    out(
+                        f"import {files} files, {label} [{backend}]",
+                        f"{summary.files / dt:.0f} files/s ({dt:.1f} s)",
+                    )
+                    if hooks:
+                        t = time.perf_counter()
+                        n = rebuild_stories(archive)
+                        out(
+                            f"story pass [{backend}]",
+                            f"{n} stories in {time.perf_counter() - t:.1f} s",
+                        )
+                        tables[backend] = {
+                            name: [
+                                tuple(r)
+                                for r in archive.session.all(
+                                    f"SELECT * FROM {name} ORDER BY {order}"
+                                )
+                            ]
+                            for name, order in TABLES.items()
+                        }
                 finally:
                     archive.close()
-                out(
-                    f"import {files} files, {label} [{backend}]",
-                    f"{summary.files / dt:.0f} files/s ({dt:.1f} s)",
-                )
+    for name in TABLES:
+        same = tables["sqlite"][name] == tables["postgres"][name]
+        out(f"same {name} on both", f"{same} ({len(tables['sqlite'][name])} rows)")
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from newsarchive.dedup import (
     representative_of,
 )
 from newsarchive.dedup.fingerprint import matching_form
-from newsarchive.dedup.index import bucket_query
+from newsarchive.dedup.index import Signature, store_signature
 from newsarchive.model import Capture, Draft
 from newsarchive.text.script import to_traditional
 from tests.dedup.conftest import Ingest, NewAddress, by_title
@@ -177,23 +177,28 @@ def test_a_new_version_or_removal_leaves_no_bucket_rows_behind(
     assert _band_rows(archive) == []
 
 
-def test_a_crowded_bucket_gives_the_same_candidates_on_every_backend(archive: Archive) -> None:
+def test_a_crowded_bucket_gives_the_same_candidates_on_every_backend(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
     """Past the cap, which candidates are verified must not depend on the query plan:
-    the first in (key, article id) order, as SQLite always gave them."""
+    the first in (key, article id) order, as SQLite always gave them; the asking
+    article's own rows (of its previous version) take no place among them."""
+    asking = ingest(articles[0]).article_id
     rows = [(5, a) for a in range(1000, 899, -1)]  # 101 articles under key 5
     rows += [(10, a) for a in range(500, 299, -1)]  # 201 under key 10
-    rows += [(10, 950), (20, 1), (20, 2)]  # 950 is under key 5 already
-    with archive.transaction() as tx:
-        tx.executemany("INSERT INTO dedup_bands(key, article_id) VALUES(?,?)", rows)
+    rows += [(10, 950), (20, 2), (5, asking), (20, asking)]  # 950 is under key 5 already
 
-    def candidates(keys: list[int], article_id: int) -> list[int]:
-        return [r[0] for r in archive.session.all(*bucket_query(keys, article_id))]
+    def candidates(keys: list[int]) -> list[int]:
+        sig = Signature(tuple(keys), shingles=10, form_length=10, edition_key=None)
+        with archive.transaction() as tx:
+            tx.execute("DELETE FROM dedup_bands")
+            tx.executemany("INSERT INTO dedup_bands(key, article_id) VALUES(?,?)", rows)
+            found = store_signature(tx, asking, 1, sig, None).candidates
+        return found
 
     # keys in order 5, 10, 20: all of key 5's, then key 10's lowest ids up to the cap
-    assert candidates([20, 10, 5], 0) == [*range(900, 1001), *range(300, 399)]
-    # the asking article's own rows (of its previous version) take no place
-    assert candidates([20, 10, 5], 950) == [*range(900, 950), *range(951, 1001), *range(300, 400)]
-    assert candidates([20], 0) == [1, 2]
+    assert candidates([20, 10, 5]) == [*range(900, 1001), *range(300, 399)]
+    assert candidates([20]) == [2]
 
 
 def test_concurrent_writers_see_each_others_articles(

@@ -18,7 +18,7 @@ from functools import cache
 
 import numpy as np
 
-from newsarchive.archive.session import Row, Session
+from newsarchive.archive.session import Session
 from newsarchive.dedup import postgres
 from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, shingle_set, similarity
 from newsarchive.model import Draft
@@ -134,49 +134,11 @@ def index_article(
     fp: Fingerprint | None = None
     if prepared is None:
         prepared, fp = signature(url, text)
-    keys, ekey = prepared.keys, prepared.edition_key
-    # What does not depend on another statement's answer goes in one batch (one round
-    # trip on PostgreSQL, `send`): a new version replaces the article's fingerprint
-    # (a new article has none; the DELETE is the lookup), its bucket mates and edition
-    # mates are looked up, its new fingerprint is stored. The old fingerprint's buckets
-    # and links are dropped after (`_forget_replaced`), the new links stored last.
-    batch: list[tuple[str, Sequence[object]]] = [
-        (
-            "DELETE FROM dedup_signatures WHERE article_id=? RETURNING band_keys, version_id",
-            (article_id,),
-        )
-    ]
-    if keys:
-        batch.append(bucket_query(keys, article_id))
-    if ekey:
-        batch.append(("SELECT article_id FROM dedup_signatures WHERE edition_key=?", (ekey,)))
-    batch.append(
-        (
-            "INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,"
-            " published_ts, edition_key, band_keys) VALUES(?,?,?,?,?,?,?)",
-            (
-                article_id,
-                version_id,
-                prepared.shingles,
-                prepared.form_length,
-                published_ts,
-                ekey,
-                np.array(keys, dtype="<i8").tobytes(),
-            ),
-        )
-    )
-    if keys:
-        params: list[int] = []
-        for k in keys:
-            params += (k, article_id)
-        batch.append((_insert_bands_sql(len(keys)), params))
-    answers = iter(send(conn, batch))
-    old = next(answers)
-    candidates = {r[0] for r in next(answers)} if keys else set()
-    editions = {r[0] for r in next(answers)} if ekey else set()
-    if old:
-        _forget_replaced(conn, article_id, old[0][0], old[0][1], keep=keys)
-    links = _verified_links(conn, article_id, candidates, editions, fp, text)
+    found = store_signature(conn, article_id, version_id, prepared, published_ts)
+    if found.old is not None:
+        _forget_replaced(conn, article_id, *found.old, keep=prepared.keys)
+    editions = set(found.editions)
+    links = _verified_links(conn, article_id, set(found.candidates), editions, fp, text)
     if links:
         conn.executemany(
             "INSERT INTO dedup_links(a, b, similarity, kind) VALUES(?,?,?,?) ON CONFLICT(a, b)"
@@ -186,12 +148,70 @@ def index_article(
         _merge_groups(conn, article_id, [o for o, _, _ in links])
 
 
-def send(conn: Session, batch: list[tuple[str, Sequence[object]]]) -> list[list[Row]]:
-    """Run statements in order and give each one's rows: on PostgreSQL in one round trip
-    (a pipeline), in SQLite one after the other (there is no round trip to save)."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing an article's fingerprint found: its previous fingerprint's (band
+    keys, version id), if it had one, and the articles sharing a bucket (in the order
+    of `_bucket_query`) or its edition key with it."""
+
+    old: tuple[bytes | None, int] | None
+    candidates: list[int]
+    editions: list[int]
+
+
+def store_signature(
+    conn: Session,
+    article_id: int,
+    version_id: int,
+    sig: Signature,
+    published_ts: float | None,
+) -> Stored:
+    """Replace the article's fingerprint and look up its bucket and edition mates.
+
+    These steps need no answer from one another: on PostgreSQL they are one call of a
+    function that runs them (`postgres.store_signature`: a round trip per statement
+    was most of the hook's cost there); on SQLite the same statements in turn. The old
+    fingerprint's buckets and links are the caller's to drop (`_forget_replaced`)."""
+    row = (
+        article_id,
+        version_id,
+        sig.shingles,
+        sig.form_length,
+        published_ts,
+        sig.edition_key,
+        np.array(sig.keys, dtype="<i8").tobytes(),
+    )
     if conn.dialect == "postgres":
-        return postgres.pipelined(conn, batch)
-    return [conn.execute(sql, params).fetchall() for sql, params in batch]
+        old, candidates, editions = postgres.store_signature(conn, row, sig.keys, _MAX_CANDIDATES)
+        return Stored(old, candidates, editions)
+    # A new version replaces the article's fingerprint (a new article has none; the
+    # DELETE is the lookup).
+    gone = conn.execute(
+        "DELETE FROM dedup_signatures WHERE article_id=? RETURNING band_keys, version_id",
+        (article_id,),
+    ).fetchall()
+    candidates = [r[0] for r in conn.all(*_bucket_query(sig.keys, article_id))] if sig.keys else []
+    editions = (
+        [
+            r[0]
+            for r in conn.all(
+                "SELECT article_id FROM dedup_signatures WHERE edition_key=?", (sig.edition_key,)
+            )
+        ]
+        if sig.edition_key
+        else []
+    )
+    conn.execute(
+        "INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,"
+        " published_ts, edition_key, band_keys) VALUES(?,?,?,?,?,?,?)",
+        row,
+    )
+    if sig.keys:
+        params: list[int] = []
+        for k in sig.keys:
+            params += (k, article_id)
+        conn.execute(_insert_bands_sql(len(sig.keys)), params)
+    return Stored((gone[0][0], gone[0][1]) if gone else None, candidates, editions)
 
 
 def _verified_links(
@@ -225,7 +245,7 @@ def _verified_links(
     return links
 
 
-def bucket_query(keys: Sequence[int], article_id: int) -> tuple[str, Sequence[object]]:
+def _bucket_query(keys: Sequence[int], article_id: int) -> tuple[str, Sequence[object]]:
     """SQL and parameters for the articles other than `article_id` that share a bucket
     with `keys`, at most `_MAX_CANDIDATES` of them.
 

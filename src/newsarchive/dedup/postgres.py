@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from newsarchive.archive.postgres import driver, translate
-from newsarchive.archive.session import Row, Session
+from newsarchive.archive.session import Session
 
 # A read snapshot for the story pass: READ COMMITTED (the default) would see commits
 # made between its statements; REPEATABLE READ sees one snapshot for the whole
@@ -14,14 +12,29 @@ from newsarchive.archive.session import Row, Session
 READ_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
-def pipelined(session: Session, batch: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
-    """Run `batch` (SQL with ``?`` placeholders, parameters) in order in one round trip
-    (psycopg's pipeline mode) and give each statement's rows ([] for those without).
+def store_signature(
+    session: Session, row: tuple[object, ...], keys: Sequence[int], max_candidates: int
+) -> tuple[tuple[bytes | None, int] | None, list[int], list[int]]:
+    """`index.store_signature` in one round trip: the migration's function
+    dedup_store_signature runs its statements in the server. `row` is the
+    dedup_signatures row; returns (old band keys and version id, bucket mates, edition
+    mates).
 
-    The hook's statements for one article were five round trips; on the 2-core dev
-    machine under load a round trip cost ~0.5-1 ms of waiting for the server process
-    to be scheduled, several times the statements' own work."""
-    conn = driver(session)
-    with conn.pipeline():
-        cursors = [conn.execute(translate(sql), params) for sql, params in batch]
-    return [cur.fetchall() if cur.description is not None else [] for cur in cursors]
+    Five statements were five round trips, each a wait for the server process to be
+    scheduled: under load on the 2-core dev machine ~1 ms each, several times their
+    work (a psycopg pipeline of them saved only a fifth of that)."""
+    old: tuple[bytes | None, int] | None = None
+    candidates: list[int] = []
+    editions: list[int] = []
+    for found, article_id, band_keys in session.all(
+        "SELECT * FROM dedup_store_signature(?::bigint, ?::bigint, ?::integer, ?::integer,"
+        " ?::double precision, ?::text, ?::bytea, ?::bigint[], ?::integer)",
+        (*row, list(keys), max_candidates),
+    ):
+        if found == "bucket":
+            candidates.append(article_id)
+        elif found == "edition":
+            editions.append(article_id)
+        else:
+            old = (band_keys, article_id)
+    return old, candidates, editions

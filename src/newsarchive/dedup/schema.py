@@ -146,6 +146,46 @@ POSTGRES_MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
+
+    -- The hook's first steps for one article, in one call (newsarchive.dedup.postgres:
+    -- a round trip per statement was most of the hook's cost): replace its fingerprint
+    -- and give its old one ('old': band keys, version id), the articles sharing one of
+    -- its buckets ('bucket', in the order of SQLite's query in dedup/index.py) and
+    -- those sharing its edition key ('edition'). The same statements as SQLite runs.
+    CREATE FUNCTION dedup_store_signature(
+        p_article BIGINT, p_version BIGINT, p_shingles INTEGER, p_form_length INTEGER,
+        p_published_ts DOUBLE PRECISION, p_edition_key TEXT, p_band_keys BYTEA,
+        p_keys BIGINT[], p_max_candidates INTEGER
+    ) RETURNS TABLE (found TEXT, id BIGINT, keys BYTEA)
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        old_keys BYTEA;
+        old_version BIGINT;
+    BEGIN
+        DELETE FROM dedup_signatures s WHERE s.article_id = p_article
+            RETURNING s.band_keys, s.version_id INTO old_keys, old_version;
+        IF FOUND THEN
+            RETURN QUERY SELECT 'old', old_version, old_keys;
+        END IF;
+        IF cardinality(p_keys) > 0 THEN
+            RETURN QUERY SELECT 'bucket', b.article_id, NULL::BYTEA FROM dedup_bands b
+                WHERE b.key = ANY (p_keys) AND b.article_id <> p_article
+                GROUP BY b.article_id ORDER BY min(b.key), b.article_id
+                LIMIT p_max_candidates;
+        END IF;
+        IF p_edition_key IS NOT NULL THEN
+            RETURN QUERY SELECT 'edition', s.article_id, NULL::BYTEA FROM dedup_signatures s
+                WHERE s.edition_key = p_edition_key;
+        END IF;
+        INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,
+            published_ts, edition_key, band_keys)
+            VALUES (p_article, p_version, p_shingles, p_form_length, p_published_ts,
+                p_edition_key, p_band_keys);
+        INSERT INTO dedup_bands(key, article_id)
+            SELECT DISTINCT k, p_article FROM unnest(p_keys) AS k
+            ON CONFLICT DO NOTHING;
+    END
+    $$;
     """,
 ]
 
