@@ -51,8 +51,16 @@ def test_stories_json_and_filters(
 def test_bad_date_and_missing_archive_are_clean_errors(archive: Archive, tmp_path: Any) -> None:
     bad = runner.invoke(app, ["stories", "--db", str(archive.address), "--since", "yesterday"])
     assert bad.exit_code == 2 and "not a date" in bad.output
-    missing = runner.invoke(app, ["duplicates", "--db", str(tmp_path / "none.db")])
-    assert missing.exit_code == 2 and "such archive" in " ".join(missing.output.split())
+    if archive.dialect == "sqlite":
+        none, says = str(tmp_path / "none.db"), "no such archive"
+    else:  # a database of the same server that does not exist
+        none, says = (
+            str(archive.address).rsplit("/", 1)[0] + "/none",
+            'database "none" does not exist',
+        )
+    for command in ("duplicates", "stories"):
+        missing = runner.invoke(app, [command, "--db", none])
+        assert missing.exit_code == 2 and says in " ".join(missing.output.split())
 
 
 def test_show_lists_duplicates_and_story(

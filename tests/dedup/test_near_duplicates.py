@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import threading
+import time
 from typing import Any
 
 from newsarchive.archive import Archive, prepare_draft
@@ -15,9 +16,10 @@ from newsarchive.dedup import (
     representative_of,
 )
 from newsarchive.dedup.fingerprint import matching_form
+from newsarchive.dedup.index import Signature, store_signature
 from newsarchive.model import Capture, Draft
 from newsarchive.text.script import to_traditional
-from tests.dedup.conftest import Ingest, by_title
+from tests.dedup.conftest import Ingest, NewAddress, by_title
 
 
 def _groups(archive: Archive) -> list[set[int]]:
@@ -139,7 +141,7 @@ def _band_rows(archive: Archive) -> list[tuple[int, int]]:
 
 
 def test_prepared_drafts_index_exactly_as_unprepared_ones(
-    tmp_path: Path, articles: list[dict[str, Any]]
+    new_address: NewAddress, articles: list[dict[str, Any]]
 ) -> None:
     """The parse workers' `prepare` must change nothing but where the work is done."""
     bbc = by_title(articles, "李登辉去世")
@@ -147,7 +149,7 @@ def test_prepared_drafts_index_exactly_as_unprepared_ones(
     drafts.append(("转载", to_traditional(bbc["text"]), "https://copy.example/p"))
     state = []
     for prepared in (False, True):
-        archive = open_archive(tmp_path / f"{prepared}.db", hooks=[DedupHook()])
+        archive = open_archive(new_address(f"prepared-{prepared}"), hooks=[DedupHook()])
         for title, text, url in drafts:
             draft = Draft(title=title, text=text, html="", url=url, outlet="x")
             if prepared:
@@ -173,3 +175,76 @@ def test_a_new_version_or_removal_leaves_no_bucket_rows_behind(
     archive.session.execute("UPDATE dedup_signatures SET band_keys=NULL")
     archive.remove_article(first.article_id)
     assert _band_rows(archive) == []
+
+
+def test_a_crowded_bucket_gives_the_same_candidates_on_every_backend(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    """Past the cap, which candidates are verified must not depend on the query plan:
+    the first in (key, article id) order, as SQLite always gave them; the asking
+    article's own rows (of its previous version) take no place among them."""
+    asking = ingest(articles[0]).article_id
+    rows = [(5, a) for a in range(1000, 899, -1)]  # 101 articles under key 5
+    rows += [(10, a) for a in range(500, 299, -1)]  # 201 under key 10
+    rows += [(10, 950), (20, 2), (5, asking), (20, asking)]  # 950 is under key 5 already
+
+    def candidates(keys: list[int]) -> list[int]:
+        sig = Signature(tuple(keys), shingles=10, form_length=10, edition_key=None)
+        with archive.transaction() as tx:
+            tx.execute("DELETE FROM dedup_bands")
+            tx.executemany("INSERT INTO dedup_bands(key, article_id) VALUES(?,?)", rows)
+            found = store_signature(tx, asking, 1, sig, None).candidates
+        return found
+
+    # keys in order 5, 10, 20: all of key 5's, then key 10's lowest ids up to the cap
+    assert candidates([20, 10, 5]) == [*range(900, 1001), *range(300, 399)]
+    assert candidates([20]) == [2]
+
+
+def test_concurrent_writers_see_each_others_articles(
+    archive: Archive, articles: list[dict[str, Any]]
+) -> None:
+    """The hook reads the buckets, then writes: correct only if writers go one at a
+    time (SQLite's BEGIN IMMEDIATE, PostgreSQL's archive-wide advisory lock). A copy
+    stored by a second writer while the first one's transaction is open must wait for
+    it, and then find the original."""
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    holding = threading.Event()
+    other = open_archive(archive.address, hooks=[DedupHook()])
+
+    def first_writer() -> None:
+        with archive.transaction():
+            archive.ingest(
+                Draft(title=dw["title"], text=dw["text"], html="", url=dw["url"], outlet="a"),
+                Capture(b"first", "jekyll", "first.md"),
+            )
+            holding.set()
+            time.sleep(0.5)  # the other writer asks for the lock meanwhile
+
+    thread = threading.Thread(target=first_writer)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        copy = other.ingest(
+            Draft(title="转载", text=dw["text"], html="", url="https://copy.example/c", outlet="b"),
+            Capture(b"copy", "jekyll", "copy.md"),
+        )
+    finally:
+        thread.join()
+        other.close()
+    assert _groups(archive) == [{1, copy.article_id}]
+
+
+def test_a_new_version_with_the_same_text_keeps_its_bucket_rows(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    """Only the headline changed: the new fingerprint's buckets are the old ones, stored
+    before the old ones are dropped; none may be lost."""
+    dw = by_title(articles, "台湾前总统李登辉去世")
+    first = ingest(dw)
+    rows = _band_rows(archive)
+    edited = ingest(dw, title=dw["title"] + "（更新）")
+    assert edited.version_id != first.version_id
+    assert _band_rows(archive) == rows and rows
+    copy = ingest(dw, url="https://copy.example/k", title="转载")
+    assert _groups(archive) == [{first.article_id, copy.article_id}]

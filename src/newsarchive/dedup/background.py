@@ -27,25 +27,27 @@ def refresh_stories_in_child(archive: Archive, timeout: float | None = None) -> 
     `timeout` seconds (it is then stopped; the stories stay stale)."""
     if not stories_stale(archive.session):
         return False
-    path = archive.address
+    # The child opens its own connection: a file path or a postgresql:// URL (which may
+    # hold a password: messages name the archive by `archive.name`, which hides it).
+    address, name = str(archive.address), archive.name
     # (typeshed's BaseContext lacks Process; every concrete context has it)
     ctx: Any = worker_context(["newsarchive.dedup"])
-    child = ctx.Process(target=_rebuild, args=(str(path),), name="newsarchive-stories")
+    child = ctx.Process(target=_rebuild, args=(address,), name="newsarchive-stories")
     child.start()
     child.join(timeout)
     if child.is_alive():
         child.terminate()
         child.join()
-        raise RuntimeError(f"recomputing the stories of {path} took over {timeout} s")
+        raise RuntimeError(f"recomputing the stories of {name} took over {timeout} s")
     if child.exitcode != 0:
         raise RuntimeError(
-            f"recomputing the stories of {path} failed (exit code {child.exitcode};"
+            f"recomputing the stories of {name} failed (exit code {child.exitcode};"
             " its error is in the server's log)"
         )
     return True
 
 
-def _rebuild(path: str) -> None:
+def _rebuild(address: str) -> None:
     # Ctrl-C reaches the whole process group; the parent decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):  # not permitted here: normal priority then
@@ -53,6 +55,6 @@ def _rebuild(path: str) -> None:
     # Imported here: the composition root imports this package.
     from newsarchive.components import open_archive
 
-    with open_archive(path) as archive:
+    with open_archive(address) as archive:
         if stories_stale(archive.session):
             rebuild_stories(archive)

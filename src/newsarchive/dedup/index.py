@@ -12,13 +12,14 @@ article are never linked to each other (they share one article id).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 
 from newsarchive.archive.session import Session
+from newsarchive.dedup import postgres
 from newsarchive.dedup.fingerprint import Fingerprint, fingerprint, shingle_set, similarity
 from newsarchive.model import Draft
 from newsarchive.urls import edition_key
@@ -113,7 +114,11 @@ def mark_stories_stale(conn: Session) -> None:
 def _insert_bands_sql(n: int) -> str:
     # One statement for all of an article's keys: executemany paid ~2 us of Python and
     # statement reset per row, 26 rows per article.
-    return "INSERT OR IGNORE INTO dedup_bands(key, article_id) VALUES" + ",".join(["(?,?)"] * n)
+    return (
+        "INSERT INTO dedup_bands(key, article_id) VALUES"
+        + ",".join(["(?,?)"] * n)
+        + " ON CONFLICT DO NOTHING"
+    )
 
 
 def index_article(
@@ -129,66 +134,98 @@ def index_article(
     fp: Fingerprint | None = None
     if prepared is None:
         prepared, fp = signature(url, text)
-    # A new version replaces the article's fingerprint: drop the old one first (a new
-    # article has none; the DELETE is the lookup).
-    forget_article(conn, article_id)
-    links = _verified_links(conn, article_id, prepared, fp, text)
-    keys = np.array(prepared.keys, dtype="<i8")
-    conn.execute(
-        "INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,"
-        " published_ts, edition_key, band_keys) VALUES(?,?,?,?,?,?,?)",
-        (
-            article_id,
-            version_id,
-            prepared.shingles,
-            prepared.form_length,
-            published_ts,
-            prepared.edition_key,
-            keys.tobytes(),
-        ),
-    )
-    if prepared.keys:
-        params: list[int] = []
-        for k in prepared.keys:
-            params += (k, article_id)
-        conn.execute(_insert_bands_sql(len(prepared.keys)), params)
+    found = store_signature(conn, article_id, version_id, prepared, published_ts)
+    if found.old is not None:
+        _forget_replaced(conn, article_id, *found.old, keep=prepared.keys)
+    editions = set(found.editions)
+    links = _verified_links(conn, article_id, set(found.candidates), editions, fp, text)
     if links:
         conn.executemany(
-            "INSERT OR REPLACE INTO dedup_links(a, b, similarity, kind) VALUES(?,?,?,?)",
+            "INSERT INTO dedup_links(a, b, similarity, kind) VALUES(?,?,?,?) ON CONFLICT(a, b)"
+            " DO UPDATE SET similarity=excluded.similarity, kind=excluded.kind",
             [(min(article_id, o), max(article_id, o), sim, kind) for o, sim, kind in links],
         )
         _merge_groups(conn, article_id, [o for o, _, _ in links])
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What storing an article's fingerprint found: its previous fingerprint's (band
+    keys, version id), if it had one, and the articles sharing a bucket (in the order
+    of `_bucket_query`) or its edition key with it."""
+
+    old: tuple[bytes | None, int] | None
+    candidates: list[int]
+    editions: list[int]
+
+
+def store_signature(
+    conn: Session,
+    article_id: int,
+    version_id: int,
+    sig: Signature,
+    published_ts: float | None,
+) -> Stored:
+    """Replace the article's fingerprint and look up its bucket and edition mates.
+
+    These steps need no answer from one another: on PostgreSQL they are one call of a
+    function that runs them (`postgres.store_signature`: a round trip per statement
+    was most of the hook's cost there); on SQLite the same statements in turn. The old
+    fingerprint's buckets and links are the caller's to drop (`_forget_replaced`)."""
+    row = (
+        article_id,
+        version_id,
+        sig.shingles,
+        sig.form_length,
+        published_ts,
+        sig.edition_key,
+        np.array(sig.keys, dtype="<i8").tobytes(),
+    )
+    if conn.dialect == "postgres":
+        old, candidates, editions = postgres.store_signature(conn, row, sig.keys, _MAX_CANDIDATES)
+        return Stored(old, candidates, editions)
+    # A new version replaces the article's fingerprint (a new article has none; the
+    # DELETE is the lookup).
+    gone = conn.execute(
+        "DELETE FROM dedup_signatures WHERE article_id=? RETURNING band_keys, version_id",
+        (article_id,),
+    ).fetchall()
+    candidates = [r[0] for r in conn.all(*_bucket_query(sig.keys, article_id))] if sig.keys else []
+    editions = (
+        [
+            r[0]
+            for r in conn.all(
+                "SELECT article_id FROM dedup_signatures WHERE edition_key=?", (sig.edition_key,)
+            )
+        ]
+        if sig.edition_key
+        else []
+    )
+    conn.execute(
+        "INSERT INTO dedup_signatures(article_id, version_id, shingles, form_length,"
+        " published_ts, edition_key, band_keys) VALUES(?,?,?,?,?,?,?)",
+        row,
+    )
+    if sig.keys:
+        params: list[int] = []
+        for k in sig.keys:
+            params += (k, article_id)
+        conn.execute(_insert_bands_sql(len(sig.keys)), params)
+    return Stored((gone[0][0], gone[0][1]) if gone else None, candidates, editions)
+
+
 def _verified_links(
     conn: Session,
     article_id: int,
-    sig: Signature,
+    candidates: set[int],
+    editions: set[int],
     fp: Fingerprint | None,
     text: str,
 ) -> list[tuple[int, float, str]]:
-    candidates: set[int] = set()
-    ekey = sig.edition_key
-    if sig.keys:
-        marks = ",".join("?" * len(sig.keys))
-        rows = conn.execute(
-            f"SELECT DISTINCT article_id FROM dedup_bands WHERE key IN ({marks}) LIMIT ?",
-            (*sig.keys, _MAX_CANDIDATES),
-        ).fetchall()
-        candidates.update(r[0] for r in rows)
-    editions: set[int] = set()
-    if ekey:
-        editions = {
-            r[0]
-            for r in conn.execute(
-                "SELECT article_id FROM dedup_signatures WHERE edition_key=?", (ekey,)
-            )
-        }
-    candidates |= editions
-    candidates.discard(article_id)
+    candidates = (candidates | editions) - {article_id}
     if not candidates:
         return []
-    # Verification compares shingle sets only; the bucket keys are in `sig` already.
+    # Verification compares shingle sets only; the bucket keys were looked up already.
     if fp is None:
         fp = shingle_set(text)
     links: list[tuple[int, float, str]] = []
@@ -206,6 +243,21 @@ def _verified_links(
             links.append((other, found[0], "text"))
     links += [(o, s, "contained") for o, s in _best_containers(contained)]
     return links
+
+
+def _bucket_query(keys: Sequence[int], article_id: int) -> tuple[str, Sequence[object]]:
+    """SQL and parameters for the articles other than `article_id` that share a bucket
+    with `keys`, at most `_MAX_CANDIDATES` of them.
+
+    Which ones a crowded bucket gives must not depend on the backend's query plan: the
+    first in (key, article id) order, as SQLite's ``DISTINCT ... LIMIT`` over the
+    primary key gave them before the order was written out. The article's own rows
+    (its previous version's) take no place among them."""
+    return (
+        f"SELECT article_id FROM dedup_bands WHERE key IN ({','.join('?' * len(keys))})"
+        " AND article_id<>? GROUP BY article_id ORDER BY min(key), article_id LIMIT ?",
+        (*keys, article_id, _MAX_CANDIDATES),
+    )
 
 
 def _best_containers(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -267,24 +319,33 @@ def forget_article(conn: Session, article_id: int) -> None:
         (article_id,),
     ).fetchall()
     if old:
-        _forget_indexed(conn, article_id, old[0][0], old[0][1])
+        _forget_replaced(conn, article_id, old[0][0], old[0][1])
 
 
-def _forget_indexed(
-    conn: Session, article_id: int, band_keys: bytes | None, version_id: int
+def _forget_replaced(
+    conn: Session,
+    article_id: int,
+    band_keys: bytes | None,
+    version_id: int,
+    keep: Sequence[int] = (),
 ) -> None:
     """Remove the bucket rows, links and group membership of an article whose signature
-    row was just deleted. Bucket rows are deleted by their keys (dedup_bands has no
-    index by article: it cost 26 index inserts per article); rows indexed before the
-    keys were stored get them recomputed from the indexed version's text."""
+    row was just deleted, except the bucket rows of `keep` (its new version's keys,
+    already stored). Bucket rows are deleted by their keys (dedup_bands has no index
+    by article: it cost 26 index inserts per article); rows indexed before the keys
+    were stored get them recomputed from the indexed version's text."""
     if band_keys is not None:
         keys = [int(k) for k in np.frombuffer(band_keys, dtype="<i8")]
     else:
         row = conn.execute("SELECT title, text FROM versions WHERE id=?", (version_id,)).fetchone()
         keys = fingerprint(matching_text(row[0], row[1])).keys if row else []
-    conn.executemany(
-        "DELETE FROM dedup_bands WHERE key=? AND article_id=?", [(k, article_id) for k in keys]
-    )
+    gone = sorted(set(keys) - set(keep))
+    if gone:
+        # One statement, not one per key: a round trip each on PostgreSQL.
+        conn.execute(
+            f"DELETE FROM dedup_bands WHERE article_id=? AND key IN ({','.join('?' * len(gone))})",
+            (article_id, *gone),
+        )
     row = conn.execute(
         "SELECT group_id FROM dedup_members WHERE article_id=?", (article_id,)
     ).fetchone()

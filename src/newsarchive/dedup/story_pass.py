@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from newsarchive.archive.session import Row, Session
+from newsarchive.dedup import postgres, sqlite
 from newsarchive.text.normalize import fold_for_matching
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 
@@ -230,7 +231,8 @@ def rebuild_stories(archive: Archive) -> int:
     with archive.transaction() as conn:
         _set_stale(conn, token)  # any commit from now on sets it back to '1'
     conn = archive.session
-    conn.execute("BEGIN")  # a read snapshot; writers go on
+    # A read snapshot; writers go on.
+    conn.execute(sqlite.READ_SNAPSHOT if conn.dialect == "sqlite" else postgres.READ_SNAPSHOT)
     try:
         docs, terms = _load(conn)
     finally:
@@ -262,7 +264,20 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
 def _swap_in(conn: Session, docs: list[_Doc], clusters: list[list[int]], token: str | None) -> int:
     conn.execute("DELETE FROM story_articles")
     conn.execute("DELETE FROM stories")
-    count = sum(_store(conn, [docs[m] for m in members]) for members in clusters)
+    stored = [s for members in clusters if (s := _story_rows([docs[m] for m in members]))]
+    # Ids 1, 2, ... given here rather than by the database: SQLite numbers the rows of
+    # an emptied table from 1 again, a PostgreSQL identity would go on counting; the
+    # same archive must give the same story ids on both.
+    conn.executemany(
+        "INSERT INTO stories(id, label, first, last, first_ts, last_ts, outlets, first_outlet)"
+        " VALUES(?,?,?,?,?,?,?,?)",
+        [(sid, *story) for sid, (story, _) in enumerate(stored, 1)],
+    )
+    conn.executemany(
+        "INSERT INTO story_articles(story_id, article_id) VALUES(?,?)",
+        [(sid, aid) for sid, (_, members) in enumerate(stored, 1) for aid in members],
+    )
+    count = len(stored)
     # An article removed since the snapshot must not reappear in a story.
     conn.execute("DELETE FROM story_articles WHERE article_id NOT IN (SELECT id FROM articles)")
     if token is None:
@@ -282,32 +297,25 @@ def _set_stale(conn: Session, value: str) -> None:
     )
 
 
-def _store(conn: Session, members: list[_Doc]) -> bool:
+def _story_rows(members: list[_Doc]) -> tuple[tuple[object, ...], list[int]] | None:
+    """A cluster's `stories` row (without its id) and member ids, or None if it is no
+    story (fewer than two outlets)."""
     members.sort(key=lambda d: (d.ts, d.id))
     outlets = list(dict.fromkeys(d.outlet for d in members if d.outlet))
     if len(outlets) < 2:
-        return False
-    label = members[0].title
+        return None
     first = datetime.fromtimestamp(members[0].ts, UTC)
     last = datetime.fromtimestamp(members[-1].ts, UTC)
-    sid = conn.insert(
-        "INSERT INTO stories(label, first, last, first_ts, last_ts, outlets, first_outlet)"
-        " VALUES(?,?,?,?,?,?,?) RETURNING id",
-        (
-            label,
-            first.isoformat(),
-            last.isoformat(),
-            members[0].ts,
-            members[-1].ts,
-            json.dumps(outlets, ensure_ascii=False),
-            members[0].outlet,
-        ),
+    row = (
+        members[0].title,
+        first.isoformat(),
+        last.isoformat(),
+        members[0].ts,
+        members[-1].ts,
+        json.dumps(outlets, ensure_ascii=False),
+        members[0].outlet,
     )
-    conn.executemany(
-        "INSERT INTO story_articles(story_id, article_id) VALUES(?,?)",
-        [(sid, d.id) for d in members],
-    )
-    return True
+    return row, [d.id for d in members]
 
 
 def stories_stale(conn: Session) -> bool:
