@@ -76,7 +76,6 @@ def _without_bad_charrefs(text: str) -> str:
 
 def _maybe_escaped(text: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     """Escaped as it should be, in CDATA, or raw (markup straight into the XML)."""
-    text = text.map(_without_bad_charrefs)
     return st.one_of(text.map(escape), text.map(lambda t: f"<![CDATA[{t}]]>"), text)
 
 
@@ -194,7 +193,7 @@ def json_feeds() -> st.SearchStrategy[str]:
 def test_fuzz_feeds_generated_feeds_give_items_or_a_reason() -> None:
     @examples(80)
     @given(
-        raw=encoded(st.one_of(rss_feeds(), atom_feeds(), json_feeds())),
+        raw=encoded(st.one_of(rss_feeds(), atom_feeds(), json_feeds()).map(_without_bad_charrefs)),
         content_type=st.sampled_from(CONTENT_TYPES),
     )
     def run(raw: bytes, content_type: str) -> None:
