@@ -15,13 +15,11 @@ import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import lxml.html
 from hypothesis import settings
 from hypothesis import strategies as st
-
-T = TypeVar("T")
 
 # `NEWSARCHIVE_FUZZ=deep` (see conftest.py) multiplies every test's example count.
 DEPTH = 20 if os.environ.get("NEWSARCHIVE_FUZZ") == "deep" else 1
