@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from collections.abc import Sequence
 from multiprocessing.context import BaseContext
 
@@ -53,6 +55,30 @@ def init_worker(hooks: Sequence[ArchiveHook]) -> None:
     _HOOKS[:] = hooks
     with contextlib.suppress(OSError):  # not permitted here: normal priority then
         os.nice(WORKER_NICENESS)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the process that started it ends, however it ends.
+
+    A pool stops its workers on a normal exit, but a writer killed by SIGKILL (the OOM
+    killer, a power-cut test) cannot: its workers then waited forever on their task
+    queue (they hold both ends of its pipe), and kept the fork server and resource
+    tracker alive with them; tests/reliability/test_crash_matrix.py found three to four
+    such processes left by each killed `fetch`. The parent's sentinel is a pipe the
+    parent holds open for its whole life (multiprocessing's own mechanism, for fork
+    server, spawn and fork workers alike), so it becomes readable exactly when the
+    parent is gone; a worker started after that sees it at once."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+    sentinel = parent.sentinel
+
+    def wait_for_parent() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)  # nobody is left to receive a result or run cleanups for
+
+    threading.Thread(target=wait_for_parent, name="exit-with-parent", daemon=True).start()
 
 
 def worker_hooks() -> list[ArchiveHook]:
