@@ -145,12 +145,6 @@ class PublishCase(CrashCase):
     offline search index (built in a second process) and the manifest."""
 
     name = "publish"
-    # A SIGKILLed publish leaves its search-index process running, writing into the
-    # site (issue #19, "child processes dying with publish", being fixed on its own
-    # branch). The matrix kills it before the next run; the strict xfail
-    # `test_crash_matrix_publish_leaves_no_process_behind` turns into a failure when
-    # the fix lands, to remove this flag.
-    orphans_known = True
 
     @contextmanager
     def inputs(self, tmp: Path) -> Iterator[None]:
@@ -240,12 +234,6 @@ def test_crash_matrix_sigkill_then_rerun_equals_uninterrupted(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue #19: a SIGKILLed publish leaves its search-index process running "
-    "(fixed on its own branch; then remove this mark and PublishCase.orphans_known)",
-)
 def test_crash_matrix_publish_leaves_no_process_behind(tmp_path: Path) -> None:
     case = PublishCase()
     with case.inputs(tmp_path / "inputs"):

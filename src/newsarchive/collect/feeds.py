@@ -75,6 +75,23 @@ class ParsedFeed:
     warning: str | None = None  # not well-formed, but items were salvaged
 
 
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+
+
+def _valid_charrefs(body: bytes) -> bytes:
+    """Numeric character references that name no character (past U+10FFFF, or a
+    surrogate) as U+FFFD. feedparser's fallback parser raises on them (ValueError,
+    UnicodeEncodeError), which lost every item of a feed for one bad reference."""
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return b"&#xFFFD;"
+        return m.group(0)
+
+    return _CHARREF.sub(fix, body) if b"&#" in body else body
+
+
 def parse_feed(raw: bytes, url: str, content_type: str = "") -> ParsedFeed:
     text, _codec = decode_bytes(raw, charset_from_content_type(content_type))
     stripped = text.lstrip("\ufeff \t\r\n")
@@ -84,7 +101,7 @@ def parse_feed(raw: bytes, url: str, content_type: str = "") -> ParsedFeed:
         return _parse_json_feed(stripped, url)
     body, prolog_problem = _from_root_element(to_utf8_xml(stripped), url)
     parsed = feedparser.parse(
-        body,
+        _valid_charrefs(body),
         response_headers={
             "content-type": "application/xml; charset=utf-8",
             "content-location": url,
@@ -180,8 +197,12 @@ def _from_entry(e: Any, base: str) -> FeedItem | None:
     for c in e.get("content") or []:
         if len(c.get("value", "")) > len(content):
             content = c.get("value", "")
+    try:
+        absolute = urljoin(base, link.strip())
+    except ValueError:  # e.g. "http://[::1": not a URL at all
+        return None
     return FeedItem(
-        url=urljoin(base, link.strip()),
+        url=absolute,
         title=(e.get("title") or "").strip(),
         summary_html=e.get("summary") or "",
         content_html=content,
@@ -328,8 +349,11 @@ def listing_links(raw: bytes, url: str, content_type: str = "") -> ParsedFeed:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        link = urljoin(url, href).split("#", 1)[0]
-        parts = urlsplit(link)
+        try:
+            link = urljoin(url, href).split("#", 1)[0]
+            parts = urlsplit(link)
+        except ValueError:  # e.g. "http://[::1/x": not a URL at all
+            continue
         if parts.scheme not in ("http", "https") or _site(parts.hostname or "") != site:
             continue
         if link == url or not _ARTICLE_PATH.search(parts.path):
