@@ -1,0 +1,79 @@
+"""A wall-clock budget for one search: SQLite stops the running statement once it is spent.
+
+SQLite calls a connection's progress handler every few thousand virtual-machine steps;
+a handler that answers "stop" makes the statement fail with SQLITE_INTERRUPT, which the
+engine turns into `OutOfTime` and answers with what it has found so far (see
+`engine`). Without it one query could keep a reader busy for minutes (issue #19: 40 s
+for a word typed 300 times, and any query matching every article is costly to rank).
+
+A connection has one progress handler: the budget owns it for the search and removes
+it afterwards. Work inside a single step (FTS5 reading one long doclist for BM25's
+document frequencies) is not interrupted, so a budget can be overrun by that much.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Virtual-machine steps between two looks at the clock (tens of microseconds of work).
+PROGRESS_STEPS = 1000
+
+
+class OutOfTime(Exception):
+    """The search's budget ran out during a statement."""
+
+
+class Budget:
+    """Seconds left for a search on one connection (`math.inf`: no limit)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = None if math.isinf(seconds) else time.perf_counter() + seconds
+        self.spent = False  # the budget ran out (the answer is incomplete)
+        self._stopped = False  # the handler has stopped a statement since `extend`
+
+    def left(self) -> bool:
+        """Whether there is time left (and marks the budget spent when there is not)."""
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            self.spent = True
+        return not self.spent
+
+    def extend(self, seconds: float) -> None:
+        """A little more time, for the cheap fallback after an interrupted statement
+        (it stays marked as spent: the answer is incomplete)."""
+        if self.deadline is not None:
+            self.deadline = time.perf_counter() + seconds
+        self._stopped = False
+
+    def _handler(self) -> int:
+        if self.deadline is None or time.perf_counter() <= self.deadline:
+            return 0
+        self.spent = self._stopped = True
+        return 1
+
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Raise `OutOfTime` for a statement this budget stopped."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if self._stopped:
+                raise OutOfTime(str(exc)) from exc
+            raise
+
+
+@contextmanager
+def budget(conn: sqlite3.Connection, seconds: float) -> Iterator[Budget]:
+    """A budget of `seconds` for the statements run on `conn` inside the block."""
+    clock = Budget(seconds)
+    if clock.deadline is None:
+        yield clock
+        return
+    conn.set_progress_handler(clock._handler, PROGRESS_STEPS)
+    try:
+        yield clock
+    finally:
+        conn.set_progress_handler(None, 0)
