@@ -99,7 +99,8 @@ def run_timeline(archive: Archive, query: str, *, cache: ResultCache, **options:
 
 
 def list_stories(archive: Archive, **filters: Any) -> list[Any]:
-    return list(component("stories").stories(archive, **filters))
+    # Never recomputed here: the web's readers are read-only (see `refresh_stories`).
+    return list(component("stories").stories(archive, refresh=False, **filters))
 
 
 def find_story(archive: Archive, story_id: int) -> Any:
