@@ -437,3 +437,8 @@ def test_a_blank_token_never_opens_the_admin_form(sample_db: Path) -> None:
     with TestClient(create_app(sample_db, token="")) as client:
         response = client.post("/admin", data={"action": "jobs", "token": " "})
         assert response.status_code == 403
+    # A real token: a blank-looking one is just a wrong one.
+    with TestClient(create_app(sample_db, token="a-real-token-0123")) as client:
+        assert client.post("/admin", data={"action": "jobs", "token": " "}).status_code == 401
+        ok = client.post("/admin", data={"action": "jobs", "token": "a-real-token-0123"})
+        assert ok.status_code == 200

@@ -7,7 +7,9 @@ engine turns into `OutOfTime` and answers with what it has found so far (see
 for a word typed 300 times, and any query matching every article is costly to rank).
 
 A connection has one progress handler: the budget owns it for the search and removes
-it afterwards. Work inside a single step (FTS5 reading one long doclist for BM25's
+it afterwards. The handler is Python code called from inside SQLite, holding the
+connection's lock: the connection must not be used by another thread meanwhile (the web
+app lends each request its own, `web.state.ReadPool`). Work inside a single step (FTS5 reading one long doclist for BM25's
 document frequencies) is not interrupted, so a budget can be overrun by that much.
 """
 
