@@ -33,13 +33,15 @@ def test_reads_answer_while_a_write_transaction_is_open(tmp_path: Path) -> None:
 
 
 def test_read_pool_gives_each_thread_its_own_read_only_connection(tmp_path: Path) -> None:
+    """`own()`: the connection a thread keeps for itself (the event loop's cache lookups);
+    requests borrow theirs with `lease()` (test_reliability.py)."""
     db = build_sample(tmp_path / "pool.db")
     pool = ReadPool(db)
     seen: list[int] = []
 
     def use() -> None:
-        archive = pool.get()
-        assert archive is pool.get()
+        archive = pool.own()
+        assert archive is pool.own()
         seen.append(id(archive))
 
     threads = [threading.Thread(target=use) for _ in range(3)]
@@ -48,7 +50,7 @@ def test_read_pool_gives_each_thread_its_own_read_only_connection(tmp_path: Path
     for t in threads:
         t.join()
     assert len(set(seen)) == 3
-    archive = pool.get()
+    archive = pool.own()
     try:
         archive.session.execute("UPDATE articles SET outlet = 'x'")
     except Exception as exc:  # sqlite3.OperationalError: readonly database

@@ -48,6 +48,8 @@ class Result(Protocol):
 
     def fetchall(self) -> list[Any]: ...
 
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+
     def __iter__(self) -> Iterator[Any]: ...
 
 
@@ -96,6 +98,10 @@ class Session:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def limit_cache(self, kib: int) -> None:
+        """Bound this connection's page cache where the backend keeps one per connection
+        (SQLite; PostgreSQL's is the server's, shared)."""
 
     def generation(self) -> Any:
         """A value that changes whenever anyone has committed to the archive since the

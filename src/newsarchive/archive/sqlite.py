@@ -46,6 +46,9 @@ class SQLiteSession(Session):
     def close(self) -> None:
         self._conn.close()
 
+    def limit_cache(self, kib: int) -> None:
+        self._conn.execute(f"PRAGMA cache_size=-{int(kib)}")
+
     def generation(self) -> Any:
         # Changes when any other connection (in any process) has committed.
         return self._conn.execute("PRAGMA data_version").fetchone()[0]

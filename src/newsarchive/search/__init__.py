@@ -11,9 +11,10 @@ from newsarchive.search.engine import (
     timeline,
 )
 from newsarchive.search.index import SearchIndexHook, reindex
-from newsarchive.search.query import QueryError, parse_query
+from newsarchive.search.query import MAX_TERMS, QueryError, parse_query
 
 __all__ = [
+    "MAX_TERMS",
     "QueryError",
     "SearchHit",
     "SearchIndexHook",

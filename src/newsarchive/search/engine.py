@@ -4,10 +4,18 @@ publisher all call these).
 Ranking is FTS5's BM25 with the title weighted above the body; ties (typically the same
 story carried by several outlets) go to the most recent article. Recency never removes
 a result. Snippets are computed only for the page that is returned.
+
+Every search and timeline runs under a time budget (issue #19): BM25 costs about
+(matching articles x query phrases), and a few common characters (的 在 中 ...) match
+nearly every article, 1-3 s to rank on 50,000. Past the budget SQLite stops the
+statement (a progress handler) and the search returns what it has, marked incomplete
+(`SearchPage.complete`): the latest archived matches unranked, the exact matches without the
+fragment ones, plain leads instead of highlighted snippets.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections import Counter
@@ -19,7 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.archive.session import Session
 from newsarchive.search import ranked
-from newsarchive.search.highlight import Highlighter
+from newsarchive.search.budget import Budget, OutOfTime, budget
+from newsarchive.search.highlight import SNIPPET_CHARS, Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
 from newsarchive.search.ranked import RankState
 from newsarchive.search.sql import BASE, JOINS, count_matches, filters, latest, run
@@ -41,6 +50,13 @@ LOOSE_BELOW = 100
 MANY_MATCHES = 300
 CHECK_LIMIT = 300
 _SPACE = re.compile(r"\s+")
+
+# Wall-clock seconds a search (or timeline) may take before it returns what it has. The
+# costliest ordinary query, a common word (美国: 22,000 of 50,000 articles), ranks in
+# ~0.1 s; a query that needs ten times that is one no reader waits for. The fallback (the
+# newest matches, unranked: an index walk that stops at the page) gets FALLBACK_SECONDS.
+BUDGET_SECONDS = 1.0
+FALLBACK_SECONDS = 0.25
 
 # Snippets look for matches in the first SNIPPET_SCAN characters of an article only:
 # a few articles are 100,000+ characters (daily broadcast transcripts), and reading them
@@ -85,12 +101,19 @@ class SearchPage:
     took_ms: float
     # How the page was ranked, for `search(previous=...)`; None for fragment matches.
     state: RankState | None = None
+    # False when the budget ran out: the hits are what was found in time (then `total`
+    # counts only what was seen, unless the count itself finished).
+    complete: bool = True
+    # The end of the query that was not searched for (past `query.MAX_TERMS` words).
+    ignored: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "took_ms": round(self.took_ms, 3),
             "total": self.total,
+            "complete": self.complete,
+            "ignored": self.ignored,
             "results": [h.to_json() for h in self.hits],
         }
 
@@ -110,9 +133,11 @@ def _with_fragments(
     params: list[Any],
     strict_rows: list[Any],
     query: str,
-) -> list[Any]:
+    clock: Budget,
+) -> tuple[list[Any], bool]:
     """`strict_rows` (found as typed, already ranked) followed by the articles that only
-    the loose form finds and the substring check accepts, most recent first.
+    the loose form finds and the substring check accepts, most recent first; and
+    whether that is all of them (False: the budget ran out, the rest are left out).
 
     The loose form is matched without BM25: for a short fragment it can match tens of
     thousands of articles (all with 导, 体 and 产), and scoring them all took seconds.
@@ -123,15 +148,22 @@ def _with_fragments(
         f"{JOINS}"
         f" WHERE 1{where} ORDER BY v.published_ts DESC"
     )
-    extra = [
-        r
-        for r in run(conn, loose_sql, [parsed.loose_expr(), *params], query)
-        if r[0] not in strict_ids
-    ][:CHECK_LIMIT]
+    try:
+        with clock.guard():
+            loose = run(conn, loose_sql, [parsed.loose_expr(), *params], query)
+    except OutOfTime:
+        return strict_rows, False
+    extra = [r for r in loose if r[0] not in strict_ids][:CHECK_LIMIT]
     accepted: list[Any] = []
     for i in range(0, len(extra), 100):
-        accepted += _check_batch(conn, parsed, extra[i : i + 100])
-    return [*strict_rows, *accepted]
+        try:
+            if not clock.left():
+                raise OutOfTime
+            with clock.guard():
+                accepted += _check_batch(conn, parsed, extra[i : i + 100])
+        except OutOfTime:
+            return [*strict_rows, *accepted], False
+    return [*strict_rows, *accepted], True
 
 
 def _check_batch(conn: Session, parsed: ParsedQuery, rows: list[Any]) -> list[Any]:
@@ -155,13 +187,17 @@ def search(
     limit: int = 20,
     offset: int = 0,
     previous: SearchPage | None = None,
+    budget_seconds: float | None = None,
 ) -> SearchPage:
     """Find articles matching `query`, best first. Raises `QueryError` for a malformed
     query. `took_ms` covers everything here: parsing, matching, ranking and snippets.
 
     `previous`: an earlier page of the same query and filters. When its ranking can be
     brought up to date (`ranked.update`), only what was committed since is scored, and
-    if the page still shows the same versions its snippets are reused too."""
+    if the page still shows the same versions its snippets are reused too.
+
+    `budget_seconds` (default `BUDGET_SECONDS`; `math.inf`: no limit): past it the
+    search returns what it has found, with `complete` False."""
     t0 = time.perf_counter()
     parsed = parse_query(query)
     conn = archive.session
@@ -172,15 +208,58 @@ def search(
     depth = offset + limit + ranked.SPARE_ROWS
     known = previous.state if previous is not None and previous.query == query else None
     with _snapshot(conn):
-        state = ranked.update(conn, known, key, depth) if known is not None else None
-        if state is None:
-            state, page, total = _rank(conn, parsed, key, depth, query, offset, limit)
-            hits = _hits(conn, parsed, page)
-        else:
-            page, total = [(r[0], r[1]) for r in state.rows[offset : offset + limit]], state.total
+        with budget(conn, _seconds(budget_seconds)) as clock:
+            try:
+                with clock.guard():
+                    state = ranked.update(conn, known, key, depth) if known is not None else None
+                    updated = state is not None
+                    if state is None:
+                        state, rows, total = _rank(conn, parsed, key, depth, query, clock)
+                    else:
+                        rows, total = list(state.rows), state.total
+            except OutOfTime:
+                # Ranking would take too long: the latest matches, unranked, instead.
+                clock.extend(FALLBACK_SECONDS)
+                state, updated = None, False
+                rows = _newest(conn, expr, where, params, depth, clock)
+                total = len(rows)
+        # The page's own rows are read whatever the budget (a lookup per hit); only
+        # their snippets are skipped once it is spent.
+        page = [(r[0], r[1]) for r in rows[offset : offset + limit]]
+        if updated:
             assert previous is not None
-            hits = _reused_hits(conn, parsed, previous.hits, page)
-    return SearchPage(query, hits, total, (time.perf_counter() - t0) * 1000, state)
+            hits = _reused_hits(conn, parsed, previous.hits, page, clock)
+        else:
+            hits = _hits(conn, parsed, page, clock)
+    took = (time.perf_counter() - t0) * 1000
+    return SearchPage(query, hits, total, took, state, not clock.spent, parsed.ignored)
+
+
+def _seconds(given: float | None) -> float:
+    # Read at call time, so that the server (or a test) can change the default.
+    return BUDGET_SECONDS if given is None else given
+
+
+def _newest(
+    conn: Session,
+    expr: str,
+    where: str,
+    params: list[Any],
+    depth: int,
+    clock: Budget,
+) -> list[Any]:
+    """Up to `depth` matches, the most recently archived first (highest article id),
+    without BM25: FTS5 walks its doclists backwards and stops once the rows are found
+    (no temporary sort); [] if even that runs out of time."""
+    sql = (
+        "SELECT f.id, 0.0 FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?)"
+        f" f{JOINS} WHERE 1{where} ORDER BY f.id DESC LIMIT ?"
+    )
+    try:
+        with clock.guard():
+            return run(conn, sql, [expr, *params, depth], expr)
+    except OutOfTime:
+        return []
 
 
 def _reused_hits(
@@ -188,6 +267,7 @@ def _reused_hits(
     parsed: ParsedQuery,
     before: list[SearchHit],
     page: list[tuple[int, float]],
+    clock: Budget,
 ) -> list[SearchHit]:
     """The page's hits, reusing those of `before` (with their new score) where the
     article is still at the version its snippet was made from: snippets cost ~0.4 ms a
@@ -195,7 +275,7 @@ def _reused_hits(
     known = {h.id: h for h in before}
     now = latest(conn, "v.id", [i for i, _ in page if i in known]) if known else {}
     reuse = {i: h for i, h in known.items() if now.get(i) == h.version_id}
-    made = {h.id: h for h in _hits(conn, parsed, [p for p in page if p[0] not in reuse])}
+    made = {h.id: h for h in _hits(conn, parsed, [p for p in page if p[0] not in reuse], clock)}
     return [replace(reuse[i], score=-score) if i in reuse else made[i] for i, score in page]
 
 
@@ -210,7 +290,8 @@ def _snapshot(conn: Session) -> Iterator[None]:
     try:
         yield
     finally:
-        conn.execute("COMMIT")
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 def _rank(
@@ -219,10 +300,10 @@ def _rank(
     key: tuple[Any, ...],
     depth: int,
     query: str,
-    offset: int,
-    limit: int,
-) -> tuple[RankState | None, list[tuple[int, float]], int]:
-    """A full ranking: (state to update later or None, the page's (id, score), total)."""
+    clock: Budget,
+) -> tuple[RankState | None, list[Any], int]:
+    """A full ranking: (state to update later or None, the best `depth` rows (id, score,
+    ...) in order, total). Fragment matches come back whole (the page is cut later)."""
     expr, where, params = key[0], key[1], list(key[2])
     # The loose form is decided on the whole archive, filters or not: a filter then only
     # ever narrows the unfiltered results (and a rare filtered count of a common word no
@@ -231,8 +312,9 @@ def _rank(
     if parsed.needs_check and everywhere < LOOSE_BELOW:
         sql = f"SELECT a.id, f.score {BASE}{where} ORDER BY f.score, v.published_ts DESC"
         strict_rows = run(conn, sql, [expr, *params], query)
-        found = _with_fragments(conn, parsed, "a.id, 0.0", where, params, strict_rows, query)
-        return None, [(r[0], r[1]) for r in found[offset : offset + limit]], len(found)
+        select = "a.id, 0.0"
+        found, _ = _with_fragments(conn, parsed, select, where, params, strict_rows, query, clock)
+        return None, found, len(found)
     if not where and everywhere > MANY_MATCHES:
         rows, total = ranked.rank_everything(conn, expr, depth, query), everywhere
     elif not where and not everywhere:
@@ -240,10 +322,15 @@ def _rank(
     else:
         rows, total = ranked.rank_filtered(conn, expr, where, params, depth, query)
     state = ranked.new_state(conn, key, rows, total, depth)
-    return state, [(r[0], r[1]) for r in rows[offset : offset + limit]], total
+    return state, rows, total
 
 
-def _hits(conn: Session, parsed: ParsedQuery, page: list[tuple[int, float]]) -> list[SearchHit]:
+def _hits(
+    conn: Session,
+    parsed: ParsedQuery,
+    page: list[tuple[int, float]],
+    clock: Budget,
+) -> list[SearchHit]:
     if not page:
         return []
     ids = [p[0] for p in page]
@@ -261,6 +348,8 @@ def _hits(conn: Session, parsed: ParsedQuery, page: list[tuple[int, float]]) -> 
     hits = []
     for article_id, score in page:
         _, url, title, outlet, published, text, version_id = rows[article_id]
+        # Out of time: the lead as it is, unhighlighted (a snippet can cost milliseconds).
+        highlighted = clock.left()
         hits.append(
             SearchHit(
                 id=article_id,
@@ -269,12 +358,17 @@ def _hits(conn: Session, parsed: ParsedQuery, page: list[tuple[int, float]]) -> 
                 outlet=outlet,
                 published=datetime.fromisoformat(published) if published else None,
                 score=-score,
-                snippet=hl.snippet(text),
-                title_html=hl.mark(title),
+                snippet=hl.snippet(text) if highlighted else plain_lead(text),
+                title_html=hl.mark(title) if highlighted else html.escape(title),
                 version_id=version_id,
             )
         )
     return hits
+
+
+def plain_lead(text: str, width: int = SNIPPET_CHARS) -> str:
+    """The first `width` characters of `text` as escaped HTML."""
+    return html.escape(text[:width]) + ("…" if len(text) > width else "")
 
 
 def _period(ts: float, interval: Interval) -> str:
@@ -287,6 +381,25 @@ def _period(ts: float, interval: Interval) -> str:
     return d.strftime("%Y-%m")
 
 
+def _rows_in_time(
+    conn: Session, sql: str, params: list[Any], query: str, clock: Budget
+) -> list[Any]:
+    """The rows of `sql`, or those read before the budget ran out."""
+    rows: list[Any] = []
+    try:
+        with clock.guard():
+            cursor = conn.execute(sql, params)
+            while batch := cursor.fetchmany(2000):
+                rows += batch
+    except OutOfTime:
+        return rows
+    except Exception as exc:
+        if "fts5" in str(exc) or "MATCH" in str(exc):  # as `sql.run` does
+            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
+        raise
+    return rows
+
+
 def timeline(
     archive: Archive,
     query: str,
@@ -296,10 +409,12 @@ def timeline(
     outlet: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    budget_seconds: float | None = None,
 ) -> list[TimelineBucket]:
     """How many matching articles were published per day / ISO week / month (UTC),
     optionally per outlet, in period order. Articles without a publication date are
-    not counted (they have no place on a time axis)."""
+    not counted (they have no place on a time axis). Past `budget_seconds` (default
+    `BUDGET_SECONDS`) the counts are those of the matches read by then."""
     if interval not in ("day", "week", "month"):
         raise QueryError(f"unknown interval {interval!r}: use day, week or month")
     parsed = parse_query(query)
@@ -307,12 +422,22 @@ def timeline(
     where, params = filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"
     sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {BASE}{where}"
-    rows = run(conn, sql, [parsed.strict_expr(), *params], query)
-    # The same rule as `search`: fragment (loose) matching only when few match as typed.
-    if parsed.needs_check and len(rows) < LOOSE_BELOW:
-        select = "a.id, 0 AS score, v.published_ts, a.outlet"
-        rows = _with_fragments(conn, parsed, select, where, params, rows, query)
-    counts = Counter((_period(ts, interval), out if by_outlet else None) for _, _, ts, out in rows)
+    with budget(conn, _seconds(budget_seconds)) as clock:
+        rows = _rows_in_time(conn, sql, [parsed.strict_expr(), *params], query, clock)
+        # The same rule as `search`: fragment (loose) matching only when few match as typed.
+        if parsed.needs_check and len(rows) < LOOSE_BELOW and not clock.spent:
+            select = "a.id, 0 AS score, v.published_ts, a.outlet"
+            rows, _ = _with_fragments(conn, parsed, select, where, params, rows, query, clock)
+    counts: Counter[tuple[str, str | None]] = Counter()
+    # A period is a function of the UTC day: format each day once, not each article
+    # (strftime for 22,000 matches of 美国 was half the timeline's time).
+    periods: dict[int, str] = {}
+    for _, _, ts, out in rows:
+        day = int(ts // 86400)
+        period = periods.get(day)
+        if period is None:
+            period = periods[day] = _period(day * 86400.0, interval)
+        counts[period, out if by_outlet else None] += 1
     return [
         TimelineBucket(period, out, n)
         for (period, out), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))

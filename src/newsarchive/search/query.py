@@ -18,6 +18,12 @@ Each term compiles to two forms:
 
 A single CJK character is matched exactly through the ``chars`` column (it is usually
 part of a word, which a word index alone would miss).
+
+What a query may cost is bounded here (issue #19, F1): a word typed twice is one word
+(``a a`` finds what ``a`` finds; FTS5 and its BM25 cost grew with the square of the
+repeats, 40 s for one word typed 300 times), and at most MAX_TERMS different words are
+searched for; the rest of the query is ignored and reported (`ParsedQuery.ignored`), as
+web search engines do with a pasted paragraph.
 """
 
 from __future__ import annotations
@@ -32,6 +38,12 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": 
 _LEXEME = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)|(?P<bad>")')
 _TEXT_COLS = "{title body}"
 _SPACE = re.compile(r"\s+")
+
+# Different words (and phrases, and excluded words) searched for at most. Each costs a
+# doclist walk and a BM25 term per matching article, and every word narrows an AND
+# further: by 32 words a query is a pasted passage whose first words already find it.
+# (Google's limit is 32 words too.) Repeats of a word are free: they are merged.
+MAX_TERMS = 32
 
 
 class QueryError(ValueError):
@@ -74,6 +86,11 @@ class Term:
             not self.alternative and not self.single_char and (self.quoted or len(self.tokens) > 1)
         )
 
+    @property
+    def key(self) -> tuple[object, ...]:
+        """What decides how the term matches: two terms with one key are one term."""
+        return (tuple(self.tokens), self.quoted, self.negated, self.needle, self.typed)
+
     def strict(self) -> str:
         if self.single_char:
             # chars decides the match; the word form only ranks (weight 0 on chars).
@@ -108,6 +125,8 @@ class ParsedQuery:
     text: str
     clauses: list[list[Term]]  # AND of ORs
     excluded: list[Term] = field(default_factory=list)
+    # The end of the query past MAX_TERMS different words, as typed: not searched for.
+    ignored: str = ""
 
     @property
     def needs_check(self) -> bool:
@@ -185,32 +204,7 @@ def parse_query(query: str) -> ParsedQuery:
     text = query.translate(_QUOTES).strip()
     if not text:
         raise QueryError("empty query: type at least one word")
-    items: list[Term | str] = []  # terms and the "OR" keyword
-    for m in _LEXEME.finditer(text):
-        if m.group("bad") is not None:
-            raise QueryError(f'unbalanced quote in {query!r}: close the phrase with a second "')
-        negated = False
-        if m.group("phrase") is not None:
-            raw, quoted = m.group("phrase"), True
-            if text[m.start() - 1 : m.start()] == "-" and m.start() > 0:
-                negated = True
-        else:
-            raw, quoted = m.group("word"), False
-            if raw == "OR":
-                items.append("OR")
-                continue
-            if raw.startswith("-"):
-                raw, negated = raw[1:], True
-                if not raw:
-                    # "-" directly before a phrase: the phrase branch handles it.
-                    if text[m.end() : m.end() + 1] == '"':
-                        continue
-                    raise QueryError(f"'-' must be followed by a word to exclude in {query!r}")
-        terms = _make_terms(raw, quoted=quoted, negated=negated)
-        for i, term in enumerate(terms):
-            if i and not negated:
-                items.append("OR")
-            items.append(term)
+    items, ignored = _items(query, text)
     clauses: list[list[Term]] = []
     excluded: list[Term] = []
     pending_or = False
@@ -238,4 +232,63 @@ def parse_query(query: str) -> ParsedQuery:
         if excluded:
             raise QueryError(f"nothing to find in {query!r}: add a word that is not excluded")
         raise QueryError(f"nothing searchable in {query!r}: it has no words, only punctuation")
-    return ParsedQuery(query, clauses, excluded)
+    return ParsedQuery(query, _distinct_clauses(clauses), _distinct(excluded), ignored)
+
+
+def _items(query: str, text: str) -> tuple[list[Term | str], str]:
+    """The terms and "OR" keywords of `text`, and the part of it past MAX_TERMS
+    different words (ignored). Each different word is segmented once however often it
+    is typed (segmentation and spelling variants cost ~0.05 ms a word)."""
+    items: list[Term | str] = []  # terms and the "OR" keyword
+    made: dict[tuple[str, bool, bool], list[Term]] = {}
+    for m in _LEXEME.finditer(text):
+        if m.group("bad") is not None:
+            raise QueryError(f'unbalanced quote in {query!r}: close the phrase with a second "')
+        negated = False
+        if m.group("phrase") is not None:
+            raw, quoted = m.group("phrase"), True
+            if text[m.start() - 1 : m.start()] == "-" and m.start() > 0:
+                negated = True
+        else:
+            raw, quoted = m.group("word"), False
+            if raw == "OR":
+                items.append("OR")
+                continue
+            if raw.startswith("-"):
+                raw, negated = raw[1:], True
+                if not raw:
+                    # "-" directly before a phrase: the phrase branch handles it.
+                    if text[m.end() : m.end() + 1] == '"':
+                        continue
+                    raise QueryError(f"'-' must be followed by a word to exclude in {query!r}")
+        lexeme = (raw, quoted, negated)
+        terms = made.get(lexeme)
+        if terms is None:
+            if len(made) == MAX_TERMS:
+                # Past the limit: this word and everything after it are not searched
+                # for (nor is an "OR" left without its other side).
+                begin = m.start() - (1 if negated and quoted else 0)
+                if items and items[-1] == "OR":
+                    items.pop()
+                return items, text[begin:].strip()
+            terms = made[lexeme] = _make_terms(raw, quoted=quoted, negated=negated)
+        for i, term in enumerate(terms):
+            if i and not negated:
+                items.append("OR")
+            items.append(term)
+    return items, ""
+
+
+def _distinct(terms: list[Term]) -> list[Term]:
+    """`terms` without repeats (first one kept, order kept)."""
+    return list({t.key: t for t in reversed(terms)}.values())[::-1]
+
+
+def _distinct_clauses(clauses: list[list[Term]]) -> list[list[Term]]:
+    """The clauses without repeats: an AND holds `a AND a` exactly when it holds `a`.
+    FTS5 does not merge them, and its BM25 walks every pair of phrase instances."""
+    seen: dict[frozenset[tuple[object, ...]], list[Term]] = {}
+    for clause in clauses:
+        terms = _distinct(clause)
+        seen.setdefault(frozenset(t.key for t in terms), terms)
+    return list(seen.values())

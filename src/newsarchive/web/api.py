@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -26,24 +27,30 @@ from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.ingest import import_paths
 from newsarchive.web import components, queries
 from newsarchive.web.cache import ResultCache, shown_of
-from newsarchive.web.params import date_range, query_text
+from newsarchive.web.params import SQL_INT_MAX, date_range, query_text
 from newsarchive.web.render import marked
 from newsarchive.web.security import require_token
-from newsarchive.web.state import Writer
+from newsarchive.web.state import ReadPool, Writer
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
 Interval = Literal["day", "week", "month"]
-ArticleId = Annotated[int, PathParam(ge=1, description="Article id")]
+ArticleId = Annotated[int, PathParam(ge=1, le=SQL_INT_MAX, description="Article id")]
 Since = Annotated[str | None, Query(description="From this date (YYYY-MM-DD or ISO 8601)")]
 Until = Annotated[str | None, Query(description="Up to this date, inclusive")]
 
 
-def reader(request: Request) -> Archive:
-    """This thread's read-only archive connection."""
-    archive: Archive = request.app.state.reads.get()
-    return archive
+async def reader(request: Request) -> AsyncIterator[Archive]:
+    """A read-only connection lent to this request alone, for as long as it runs.
+
+    Async on purpose: FastAPI runs a sync dependency on one pool thread and a sync
+    endpoint on another, so a connection picked by thread from a sync dependency was
+    another thread's (issue #19, F2). Lent per request, it is used by the endpoint's
+    thread only, and waiting for one holds no thread."""
+    pool: ReadPool = request.app.state.reads
+    async with pool.lease() as archive:
+        yield archive
 
 
 def writer(request: Request) -> Writer:
@@ -174,7 +181,8 @@ async def api_search(
     # The finished response body is what is cached: a repeated query costs no
     # serialising or re-sanitizing either (see cache.py for when it is refreshed).
     key = ("api-search", text, *sorted(filters.items()))
-    found = cache.lookup(state.reads.get(), key)
+    # On the event loop's own connection: a cache hit never waits for a lent one.
+    found = cache.lookup(state.reads.own(), key)
     if found is not None:
         if found.refresh and cache.claim_refresh(key):
             # Serve the checked previous result now; recompute it off the request path.
@@ -187,10 +195,11 @@ async def api_search(
     # Engine work beyond one search per core only makes every search slower (the
     # GIL, two cores); waiting here keeps the event loop free for cache hits.
     async with state.engine_slots:
-        found = cache.lookup(state.reads.get(), key)  # a twin request may have run it
+        found = cache.lookup(state.reads.own(), key)  # a twin request may have run it
         if found is not None and not found.refresh:
             return _search_response(found.value, found.lag)
-        body = await run_in_threadpool(_search_body, state, key, text, filters)
+        async with state.reads.lease() as archive:
+            body = await run_in_threadpool(_search_body, state, archive, key, text, filters)
     return _search_response(body, 0.0)
 
 
@@ -205,9 +214,10 @@ def _search_response(body: bytes, lag: float) -> Response:
 _background: set[asyncio.Task[None]] = set()
 
 
-def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> bytes:
-    """Run the search on this thread's connection, store and return the response body."""
-    archive = state.reads.get()
+def _search_body(
+    state: Any, archive: Archive, key: Any, text: str, filters: dict[str, Any]
+) -> bytes:
+    """Run the search on `archive` (lent to the caller), store and return the body."""
     cache: ResultCache = state.cache
     generation = cache.generation(archive)  # before searching: see ResultCache.store
     # With the state of the previous result, only what was committed since is ranked.
@@ -219,6 +229,10 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
         "took_ms": page.took_ms,
         "limit": filters["limit"],
         "offset": filters["offset"],
+        # False: the search ran out of time and these are the hits found by then.
+        "complete": getattr(page, "complete", True),
+        # The end of the query not searched for (past the engine's word limit).
+        "ignored": getattr(page, "ignored", ""),
         "hits": [hit_json(h) for h in page.hits],
     }
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
@@ -230,8 +244,8 @@ def _search_body(state: Any, key: Any, text: str, filters: dict[str, Any]) -> by
 async def _refresh_search(state: Any, key: Any, text: str, filters: dict[str, Any]) -> None:
     cache: ResultCache = state.cache
     try:
-        async with state.refresh_slot:
-            await run_in_threadpool(_search_body, state, key, text, filters)
+        async with state.refresh_slot, state.reads.lease() as archive:
+            await run_in_threadpool(_search_body, state, archive, key, text, filters)
     except Exception:  # the next request computes it in the foreground and reports
         log.warning("background refresh of %r failed", text, exc_info=True)
     finally:
@@ -252,8 +266,12 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
 def api_diff(
     archive: Reader,
     article_id: ArticleId,
-    old: Annotated[int | None, Query(alias="from", ge=1, description="Older version id")] = None,
-    new: Annotated[int | None, Query(alias="to", ge=1, description="Newer version id")] = None,
+    old: Annotated[
+        int | None, Query(alias="from", ge=1, le=SQL_INT_MAX, description="Older version id")
+    ] = None,
+    new: Annotated[
+        int | None, Query(alias="to", ge=1, le=SQL_INT_MAX, description="Newer version id")
+    ] = None,
 ) -> dict[str, Any]:
     article_or_404(archive, article_id)
     a, b = pick_versions(archive.versions(article_id), article_id, old, new)
@@ -280,7 +298,7 @@ def api_outlet(
     archive: Reader,
     name: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=SQL_INT_MAX)] = 0,
 ) -> dict[str, Any]:
     found = queries.outlet(archive, name)
     if found is None:
@@ -319,17 +337,50 @@ def api_timeline(
     }
 
 
+# Stories left stale by a write from another process (an import from the command line)
+# are recomputed by this server's writer when someone reads them: at most one such job
+# at a time, and not more often than this (each reclusters the archive in a child).
+STORY_REFRESH_SECONDS = 10.0
+
+
+def refresh_stale_stories(request: Request, archive: Archive) -> None:
+    """Ask the writer to recompute the stories if they are stale. Readers only serve
+    the last computed ones: they are read-only, and a reader that tried to recompute
+    them failed or held the GIL for tens of seconds (issue #19, F2)."""
+    try:
+        from newsarchive.dedup.story_pass import stories_stale
+    except ModuleNotFoundError:  # no story detection installed
+        return
+    if stories_stale(archive.session):
+        w: Writer = request.app.state.writer
+        w.submit_unless_pending(
+            "refresh-stories",
+            lambda writable, tick: components.refresh_stories(writable),
+            every=STORY_REFRESH_SECONDS,
+        )
+
+
 @router.get("/stories", summary="Stories: articles of several outlets about one event")
 def api_stories(
-    archive: Reader, q: str | None = None, since: Since = None, until: Until = None
+    request: Request,
+    archive: Reader,
+    q: str | None = None,
+    since: Since = None,
+    until: Until = None,
 ) -> dict[str, Any]:
     start, stop = date_range(since, until)
+    refresh_stale_stories(request, archive)
     found = components.list_stories(archive, query=q or None, since=start, until=stop)
     return {"stories": [story_json(s) for s in found]}
 
 
 @router.get("/stories/{story_id}", summary="One story with its articles")
-def api_story(archive: Reader, story_id: Annotated[int, PathParam(ge=0)]) -> dict[str, Any]:
+def api_story(
+    request: Request,
+    archive: Reader,
+    story_id: Annotated[int, PathParam(ge=0, le=SQL_INT_MAX)],
+) -> dict[str, Any]:
+    refresh_stale_stories(request, archive)
     story = components.find_story(archive, story_id)
     members = queries.articles_by_id(archive, list(story.articles))
     return {**story_json(story), "members": [a.to_json() for a in members]}

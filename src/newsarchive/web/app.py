@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,7 +20,7 @@ from newsarchive.components import open_archive
 from newsarchive.web import api, pages
 from newsarchive.web.cache import ResultCache, cache_size_from_env
 from newsarchive.web.components import refresh_stories
-from newsarchive.web.security import SecurityHeaders
+from newsarchive.web.security import SECURITY_HEADERS, SecurityHeaders, validated_token
 from newsarchive.web.state import ReadPool, Writer
 
 STATIC = Path(__file__).parent / "static"
@@ -32,8 +32,10 @@ def create_app(
     """The app over the archive at `db_path` (created and migrated if needed).
 
     `token` enables the write endpoints (sources, fetch, import); without one they
-    answer 403. The CLI passes `$NEWSARCHIVE_TOKEN`.
+    answer 403. The CLI passes `$NEWSARCHIVE_TOKEN`. A token that is set but unusable
+    (too short, whitespace) raises `TokenError` before anything is opened.
     """
+    token = validated_token(token)
     path = resolve_address(db_path)
     # Create/migrate once with a writable connection; after that the server's readers
     # open the file read-only.
@@ -61,7 +63,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.db_path = path
-    app.state.token = token or None
+    app.state.token = token
     app.state.reads = reads
     app.state.writer = writer
     app.state.cache = ResultCache(cache_size_from_env())
@@ -121,3 +123,17 @@ def _error_handlers(app: FastAPI) -> None:
                 status_code=422,
             )
         return pages.error_page(request, 422, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette answers an unhandled exception from its outermost middleware, outside
+        # `SecurityHeaders`, so this response carries the headers itself. Starlette then
+        # re-raises the exception, so the server still logs its traceback.
+        message = "internal error: the server could not answer this request"
+        try:
+            response = _error(request, 500, message)
+        except Exception:  # the error page itself failed: plain text then
+            response = PlainTextResponse(message, status_code=500)
+        for key, value in SECURITY_HEADERS:
+            response.headers[key.decode()] = value.decode()
+        return response

@@ -62,7 +62,8 @@ def run_timeline(
 
 
 def list_stories(archive: Archive, **filters: Any) -> list[Story]:
-    return list(dedup.stories(archive, **filters))
+    # Never recomputed here: the web's readers are read-only (see `refresh_stories`).
+    return list(dedup.stories(archive, refresh=False, **filters))
 
 
 def find_story(archive: Archive, story_id: int) -> Story:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -18,10 +19,18 @@ from markupsafe import Markup
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
 from newsarchive.model import MIRROR_FORMATS
+from newsarchive.search import MAX_TERMS
 from newsarchive.web import components, queries
-from newsarchive.web.api import add_source_now, pick_versions, start_fetch, start_import
+from newsarchive.web.api import (
+    add_source_now,
+    pick_versions,
+    reader,
+    refresh_stale_stories,
+    start_fetch,
+    start_import,
+)
 from newsarchive.web.chart import timeline_svg
-from newsarchive.web.params import date_range
+from newsarchive.web.params import SQL_INT_MAX, date_range
 from newsarchive.web.render import (
     SCRIPTS,
     Display,
@@ -52,11 +61,6 @@ PAGE_SIZE = 20
 FORMATS = (*MIRROR_FORMATS, "http", "feed", "import")
 SCRIPT_COOKIE = "script"
 SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體"}
-
-
-def reader(request: Request) -> Archive:
-    archive: Archive = request.app.state.reads.get()
-    return archive
 
 
 Reader = Annotated[Archive, Depends(reader)]
@@ -177,6 +181,7 @@ def search_page(
         for h in results.hits
     ]
     context["pages"] = pages_of(results.total, page_no)
+    context["max_terms"] = MAX_TERMS
     context["chart"] = Markup(
         timeline_svg(buckets, interval=chart_interval, title=f"“{q.strip()}” over time")
     )
@@ -187,9 +192,9 @@ def search_page(
 def article_page(
     request: Request,
     archive: Reader,
-    article_id: int,
-    old: Annotated[int | None, Query(alias="from")] = None,
-    new: Annotated[int | None, Query(alias="to")] = None,
+    article_id: Annotated[int, PathParam(ge=1, le=SQL_INT_MAX)],
+    old: Annotated[int | None, Query(alias="from", ge=1, le=SQL_INT_MAX)] = None,
+    new: Annotated[int | None, Query(alias="to", ge=1, le=SQL_INT_MAX)] = None,
 ) -> Response:
     record = archive.article(article_id)
     if record is None:
@@ -251,12 +256,16 @@ def outlet_page(
 
 @router.get("/stories/", response_class=HTMLResponse)
 def stories_page(request: Request, archive: Reader, q: str = "") -> Response:
+    refresh_stale_stories(request, archive)
     found = components.list_stories(archive, query=q.strip() or None)
     return page(request, "stories.html", {"stories": found, "q": q})
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, archive: Reader, story_id: int) -> Response:
+def story_page(
+    request: Request, archive: Reader, story_id: Annotated[int, PathParam(ge=0, le=SQL_INT_MAX)]
+) -> Response:
+    refresh_stale_stories(request, archive)
     try:
         story = components.find_story(archive, story_id)
     except HTTPException as exc:

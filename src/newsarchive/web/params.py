@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from fastapi import HTTPException
+
+# The largest integer SQLite stores: an id or offset beyond it can name nothing, and
+# binding it raised OverflowError (a plain 500). Path and query integers are bounded by it.
+SQL_INT_MAX = 2**63 - 1
 
 
 def parse_when(name: str, value: str | None, *, end: bool = False) -> datetime | None:
@@ -16,8 +20,8 @@ def parse_when(name: str, value: str | None, *, end: bool = False) -> datetime |
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
-            start = datetime.combine(day, time(), UTC)
-            return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
+            # The day's last instant directly: adding a day to 9999-12-31 overflowed.
+            return datetime.combine(day, time.max if end else time(), UTC)
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise HTTPException(

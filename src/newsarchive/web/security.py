@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -49,6 +50,35 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# A write token shorter than this is guessable; whitespace or other characters outside
+# printable ASCII cannot travel intact in an Authorization header (and a token of spaces
+# once enabled writes that the admin form then accepted with a blank-looking field).
+MIN_TOKEN_LENGTH = 12
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+
+
+class TokenError(ValueError):
+    """An unusable write token; the message says why (without repeating the token)."""
+
+
+def validated_token(token: str | None) -> str | None:
+    """`token` if it can guard writes, None when none is set (writes disabled); raises
+    `TokenError` for a token that is set but unusable."""
+    if token is None or token == "":
+        return None
+    if not _TOKEN_CHARS.fullmatch(token):
+        raise TokenError(
+            "NEWSARCHIVE_TOKEN: the token must be printable ASCII without spaces or other"
+            " whitespace"
+        )
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise TokenError(
+            f"NEWSARCHIVE_TOKEN: the token is {len(token)} characters long; use at least"
+            f" {MIN_TOKEN_LENGTH} (e.g. python -c 'import secrets; print(secrets.token_urlsafe())')"
+        )
+    return token
 
 
 _bearer = HTTPBearer(auto_error=False, description="The server's NEWSARCHIVE_TOKEN.")

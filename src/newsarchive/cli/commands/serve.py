@@ -30,7 +30,12 @@ def register(app: typer.Typer) -> None:
         from newsarchive.web import create_app
 
         path = resolve_address(db)
-        token = os.environ.get("NEWSARCHIVE_TOKEN") or None
+        from newsarchive.web.security import TokenError, validated_token
+
+        try:
+            token = validated_token(os.environ.get("NEWSARCHIVE_TOKEN"))
+        except TokenError as exc:
+            fail(str(exc))
         try:
             # Creates/migrates the archive, and refuses a foreign file with a clean error.
             open_archive(path).close()
