@@ -1,6 +1,7 @@
 """Several collectors on one archive (collect/leases.py, collect/hostslots.py): three
 `watch` processes share a PostgreSQL archive's sources against a loopback server that
-logs every request, one is killed mid-pass, and the survivors finish its work."""
+logs every request, one is killed mid-pass, and the survivors finish its work; passes
+and claimers side by side on both backends; the per-host gates shared on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from newsarchive.archive import Archive
 from newsarchive.collect import FetchSettings, add_source, fetch_once, list_sources, remove_source
 from newsarchive.collect.feeds import FeedItem
@@ -27,8 +30,13 @@ from newsarchive.urls import canonical_url
 from tests.collect import server as srv
 from tests.collect.conftest import IGNORE_EXTRACT_DEPRECATION
 from tests.collect.server import LocalServer
+from tests.conftest import BACKENDS
 
 pytestmark = IGNORE_EXTRACT_DEPRECATION
+# Tests of PostgreSQL's shared coordination; NEWSARCHIVE_TEST_BACKENDS=sqlite skips them.
+POSTGRES_ONLY = pytest.mark.skipif(
+    "postgres" not in BACKENDS, reason="NEWSARCHIVE_TEST_BACKENDS excludes postgres"
+)
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = srv.load_articles()
 FEEDS = 6
@@ -130,6 +138,7 @@ def _wait(what: str, check: object, timeout: float) -> None:
         time.sleep(0.2)
 
 
+@POSTGRES_ONLY
 def test_three_collectors_share_one_archive_and_take_over_from_a_killed_one(
     pg_url: str, server: LocalServer
 ) -> None:
@@ -173,10 +182,11 @@ def test_three_collectors_share_one_archive_and_take_over_from_a_killed_one(
             _, err = procs[name].communicate(timeout=30)
             assert procs[name].returncode == 0, err
     finally:
-        for p in procs.values():
+        for name, p in procs.items():
             if p.poll() is None:
                 p.kill()
-            p.communicate()
+            _, err = p.communicate()
+            print(f"--- {name} (exit {p.returncode}):\n{err[-3000:]}")  # shown on failure
 
     requests = log.by_path()
     # Every article archived, each from one stored response.
@@ -266,6 +276,7 @@ def _gate_user(url: str, settings: FetchSettings, starts: list[tuple[float, floa
                 starts.append((start, time.monotonic()))
 
 
+@POSTGRES_ONLY
 def test_shared_host_gates_hold_the_limit_and_the_rate_across_collectors(
     pg_url: str, settings: FetchSettings
 ) -> None:
@@ -291,6 +302,7 @@ def test_shared_host_gates_hold_the_limit_and_the_rate_across_collectors(
     assert min(b - a for a, b in itertools.pairwise(starts)) > 0.05
 
 
+@POSTGRES_ONLY
 def test_a_dead_collectors_host_slot_lapses(pg_url: str, settings: FetchSettings) -> None:
     """A slot is a lease: one taken by a collector that died is free after the
     longest exchange it could have been guarding, not before."""
