@@ -202,7 +202,8 @@ class Leases:
                 " WHERE name IN (SELECT st.name FROM source_state st"
                 " JOIN sources s ON s.name = st.name"
                 f" WHERE {' AND '.join(where)}"
-                " ORDER BY st.next_due, st.name LIMIT ?"
+                # Never-polled sources first on both backends (NULLs sort apart).
+                " ORDER BY st.next_due IS NOT NULL, st.next_due, st.name LIMIT ?"
                 f"{_lock_clause(d, 'st')}) RETURNING name",
                 (self.holder, self.seconds, *args, limit),
             )
