@@ -124,6 +124,8 @@ class _Server(ThreadingHTTPServer):
         self.connections = 0  # TCP connections open now
         self.max_connections = 0
         self.requests = 0
+        self.repeats = 0  # requests for a path already requested (several collectors)
+        self.seen: set[str] = set()
         self.latency = (0.02, 0.1)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -157,6 +159,9 @@ class _Handler(BaseHTTPRequestHandler):
             s.active += 1
             s.requests += 1
             s.max_active = max(s.max_active, s.active)
+            if self.path in s.seen:
+                s.repeats += 1
+            s.seen.add(self.path)
         try:
             time.sleep(random.uniform(*s.latency))
             body = s.routes.get(self.path)
@@ -198,13 +203,22 @@ def serve(conn: Connection, limit: int, per_feed: int) -> None:
     for _, srv in servers:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     conn.send({"feeds": feeds, "pages": pages, "hosts": [o for o, _ in servers]})
-    conn.recv()  # run until the parent asks for the statistics
-    conn.send(
-        {
-            f"{s.server_address[0]} ({o})": (s.max_active, s.max_connections, s.requests)
-            for o, s in servers
-        }
-    )
+    while True:  # until the parent is gone: statistics on request
+        try:
+            conn.recv()
+        except EOFError:
+            return
+        conn.send(
+            {
+                f"{s.server_address[0]} ({o})": (
+                    s.max_active,
+                    s.max_connections,
+                    s.requests,
+                    s.repeats,
+                )
+                for o, s in servers
+            }
+        )
 
 
 def _sequential_baseline(urls: list[str]) -> float:
@@ -412,8 +426,8 @@ def main() -> None:
         print(f"ratio [{mode}] / sequential peer: {rate / base_rate:.1f}x")
     parent.send("stats")
     stats = parent.recv()
-    ok = all(max(m, c) <= args.host_concurrency for m, c, _ in stats.values())
-    for host, (max_active, max_conns, requests) in stats.items():
+    ok = all(max(m, c) <= args.host_concurrency for m, c, _, _ in stats.values())
+    for host, (max_active, max_conns, requests, _) in stats.items():
         print(
             f"host {host}: {requests} requests, max concurrent requests {max_active}, "
             f"max open connections {max_conns} (limit {args.host_concurrency})"

@@ -20,11 +20,12 @@ import functools
 import threading
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -73,6 +74,12 @@ class Response:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
+
+
+class Gate(Protocol):
+    """Admits requests to one host: `with gate.slot(): <one exchange>`."""
+
+    def slot(self) -> AbstractContextManager[None]: ...
 
 
 class HostGate:
@@ -153,11 +160,24 @@ class Fetcher:
     so one pool for 8 hosts × 8 connections spent ~2 ms of CPU per request in that
     scan alone (profiled on bench/fetch.py: more than the HTTP exchange itself). A
     per-host pool holds at most `host_concurrency` connections. The TLS context (CA
-    bundle loading, ~0.1 s) is built once and shared."""
+    bundle loading, ~0.1 s) is built once and shared.
 
-    def __init__(self, settings: FetchSettings, *, stop: threading.Event | None = None) -> None:
+    `gates(host)` makes the gate of each host (default: a `HostGate`, which counts this
+    process's requests only; collectors sharing a PostgreSQL archive pass gates shared
+    through the database, see hostslots.py)."""
+
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        stop: threading.Event | None = None,
+        gates: Callable[[str], Gate] | None = None,
+    ) -> None:
         self.settings = settings
         self.stop = stop or threading.Event()
+        self._make_gate = gates or (
+            lambda host: HostGate(settings.host_concurrency, settings.host_rate)
+        )
         self._tls = httpx.create_ssl_context()
         self.resolver = CachedResolver(settings.dns_cache_ttl)
         # With a proxy, connections go to the proxy (which the user chose, and which
@@ -172,7 +192,7 @@ class Fetcher:
             )
         )
         self._clients: dict[str, httpx.Client] = {}
-        self._gates: dict[str, HostGate] = {}
+        self._gates: dict[str, Gate] = {}
         self._gates_lock = threading.Lock()
         # Built now, so that a proxy setting httpx cannot use (socks without the
         # socksio extra) fails at the start, not on the first request.
@@ -238,13 +258,11 @@ class Fetcher:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def gate(self, host: str) -> HostGate:
+    def gate(self, host: str) -> Gate:
         with self._gates_lock:
             g = self._gates.get(host)
             if g is None:
-                g = self._gates[host] = HostGate(
-                    self.settings.host_concurrency, self.settings.host_rate
-                )
+                g = self._gates[host] = self._make_gate(host)
             return g
 
     # -- the request ----------------------------------------------------------------

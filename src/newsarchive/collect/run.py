@@ -4,46 +4,41 @@ Threads do the network work and parse feeds (workers.py); processes extract the 
 and prepare the drafts for the archive's hooks (extraction.py); only the calling
 thread touches the archive, one transaction per batch of completed results, so a pass
 interrupted at any point keeps every fetch it completed.
+
+Work is claimed from the archive, not just listed (leases.py): the pass leases the
+sources it polls, a feed's pages go to the archive's page queue, and the pass claims
+queued pages a few at a time while it has room. Any number of passes, on any number of
+machines, can so share one archive's sources; alone, a pass claims everything itself.
+What the writer does with each result is in outcomes.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import queue
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from newsarchive.archive import Archive, IngestOutcome, IngestResult
+from newsarchive.archive import Archive
 from newsarchive.collect.extraction import (
     CHUNK_PAGES,
     WORKER_DIED,
     Extracted,
     ExtractionPool,
     Extractor,
-    draft_from_item,
     outcome_of,
 )
-from newsarchive.collect.feeds import ParsedFeed
-from newsarchive.collect.http import Fetcher, Response
-from newsarchive.collect.schedule import plan_next
+from newsarchive.collect.hostslots import SharedHostGates
+from newsarchive.collect.http import Fetcher, Gate
+from newsarchive.collect.leases import LeaseKeeper, Leases, QueuedPage
+from newsarchive.collect.outcomes import FetchSummary, Outcomes, Progress
 from newsarchive.collect.settings import FetchSettings
-from newsarchive.collect.sources import (
-    Source,
-    SourceError,
-    forget_validators,
-    list_sources,
-    load_state,
-    record_fetch_error,
-    save_feed_response,
-    save_state,
-    save_url_state,
-    url_state,
-)
+from newsarchive.collect.sources import Source, SourceError, list_sources, load_state
 from newsarchive.collect.workers import (
     HostScheduler,
     PageResult,
@@ -52,37 +47,6 @@ from newsarchive.collect.workers import (
     fetch_page,
     fetch_source,
 )
-from newsarchive.model import Capture
-from newsarchive.urls import canonical_url
-
-
-@dataclass(slots=True)
-class FetchSummary:
-    sources: int = 0
-    items: int = 0
-    new_articles: int = 0
-    new_versions: int = 0
-    not_modified: int = 0
-    errors: int = 0
-    pages: int = 0  # article pages requested
-    gone: int = 0  # articles whose page now answers 404/410
-    interrupted: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Passed to `on_item` after each source or page is handled."""
-
-    kind: str  # "source" or "page"
-    source: str
-    url: str
-    outcome: str  # "new_article", "not_modified", "error: ...", ...
-    done: int
-    queued: int
-
 
 # -- the pass ------------------------------------------------------------------------
 
@@ -97,41 +61,76 @@ def fetch_once(
     names: list[str] | None = None,
     extract: Extractor | None = None,
 ) -> FetchSummary:
-    """Fetch every source (or `source`, or the sources in `names`) once.
+    """Fetch every source (or `source`, or the sources in `names`) once, and the pages
+    they point to.
 
-    Setting `stop` ends the pass early: nothing new is started, requests in flight
-    finish and are stored (`summary.interrupted`). `extract` replaces `extract_page`
-    (for benchmarks and extraction experiments; it must be picklable when
-    `settings.extract_processes` > 0)."""
+    Collectors working beside this pass on the same archive share the work (leases.py):
+    a source one of them polled since this pass began is not polled again, and each
+    queued page is fetched by one collector; pages queued by the others are fetched
+    here too. Setting `stop` ends the pass early: nothing new is started, requests in
+    flight finish and are stored (`summary.interrupted`), and the rest is handed back.
+    `extract` replaces `extract_page` (for benchmarks and extraction experiments; it
+    must be picklable when `settings.extract_processes` > 0)."""
+    if source is not None:
+        if all(s.name != source for s in list_sources(archive)):
+            raise SourceError(f"no source named {source!r} (see `newsarchive sources list`)")
+        names = [source]
+    summary, _ = run_pass(
+        archive, settings=settings, stop=stop, on_item=on_item, names=names, extract=extract
+    )
+    return summary
+
+
+def run_pass(
+    archive: Archive,
+    *,
+    settings: FetchSettings | None = None,
+    stop: threading.Event | None = None,
+    on_item: Callable[[Progress], None] | None = None,
+    names: list[str] | None = None,
+    due: bool = False,
+    extract: Extractor | None = None,
+) -> tuple[FetchSummary, list[str]]:
+    """One pass; returns its summary and the sources it polled. `due`: poll only the
+    sources due now (`watch`), else each one not polled by anyone since the pass
+    began."""
     settings = settings or FetchSettings.from_env()
     stop = stop or threading.Event()
-    selected = list_sources(archive)
-    if source is not None:
-        selected = [s for s in selected if s.name == source]
-        if not selected:
-            raise SourceError(f"no source named {source!r} (see `newsarchive sources list`)")
-    elif names is not None:
-        selected = [s for s in selected if s.name in names]
-    run = _Pass(archive, settings, stop, on_item)
-    run.summary.sources = len(selected)
-    with ExtractionPool(settings.extract_processes, archive.hooks, extract) as pool:
-        run.extraction = pool
-        _run(run, selected)
-    return run.summary
+    run = _Pass(archive, settings, stop, on_item, names, due)
+    # The pass's second connection: lease renewals and the shared host gates, which
+    # must not wait for the writer (whose connection is the archive's).
+    coordination = Archive.open(archive.address, schemas=(), hooks=())
+    lock = threading.Lock()
+    try:
+        gates = None
+        if archive.dialect == "postgres":
+            gates = SharedHostGates(coordination.session, lock, run.leases.holder, settings)
+        with (
+            LeaseKeeper(coordination.session, lock, run.leases.holder, settings.lease),
+            ExtractionPool(settings.extract_processes, archive.hooks, extract) as pool,
+        ):
+            run.extraction = pool
+            _run(run, gates)
+        run.leases.release()
+    except BaseException:
+        # Hand back what we hold, if the database still answers; else the leases lapse.
+        with contextlib.suppress(Exception):
+            run.leases.release()
+        raise
+    finally:
+        coordination.close()
+    return run.summary, run.polled
 
 
-def _run(run: _Pass, selected: list[Source]) -> None:
+def _run(run: _Pass, gates: Callable[[str], Gate] | None) -> None:
     """Three stages overlap: fetch threads (network, feed parsing), extraction
-    processes, and this thread, which schedules and is the archive's only writer."""
-    archive, settings, stop = run.archive, run.settings, run.stop
+    processes, and this thread, which claims work, schedules it and is the archive's
+    only writer."""
+    settings = run.settings
     done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
-    # Fetched pages waiting for a worker hold their bodies in memory: past this many,
-    # no new request starts until the workers catch up.
-    # Enough for a full chunk per worker and one more waiting (see CHUNK_PAGES).
-    backlog = max(settings.workers, CHUNK_PAGES * (max(1, settings.extract_processes) + 1))
     # The fetcher's `stop` only cuts retry waits short; requests in flight complete.
     with (
-        Fetcher(settings, stop=stop) as fetcher,
+        Fetcher(settings, stop=run.stop, gates=gates) as fetcher,
         ThreadPoolExecutor(settings.workers, thread_name_prefix="newsarchive-fetch") as threads,
     ):
         run.fetcher = fetcher
@@ -140,39 +139,48 @@ def _run(run: _Pass, selected: list[Source]) -> None:
             settings.host_concurrency,
             settings.workers,
             done,
-            hold=lambda: len(run.extracting) >= backlog,
+            hold=lambda: len(run.extracting) >= run.backlog,
         )
-        for s in selected:
-            state = load_state(archive, s.name)
-            run.sched.add(s.url, functools.partial(fetch_source, fetcher, s, state))
-        while run.sched.busy() or run.extracting:
-            if stop.is_set() and run.sched.queued():
-                run.sched.drop_queued()
-                run.summary.interrupted = True
-            _store_batch(run, done)
+        while True:
+            run.drop_if_stopped()
+            if not (run.sched.busy() or run.extracting) and not run.claim(force=True):
+                break
+            _turn(run, done)
 
 
 # A transaction takes what completes within this window, up to this many results:
 # committing each result alone cost ~0.9 ms more CPU per article (measured: 2.67 vs
 # 1.74 ms per ingest). A stop loses nothing (the pass finishes what is in flight and
-# commits); a killed process loses at most the window's results.
+# commits); a killed process loses at most the window's results (their pages' leases
+# lapse and another collector fetches them again).
 _BATCH_SECONDS = 0.25
 _BATCH_MAX = 64
 
 
-def _store_batch(run: _Pass, done: queue.SimpleQueue[Future[Any]]) -> None:
+def _turn(run: _Pass, done: queue.SimpleQueue[Future[Any]]) -> None:
+    """Wait for what completes within the window, moving each result on at once (a
+    freed fetch slot is refilled, a fetched page goes to extraction, more work is
+    claimed), then store what needs storing in one transaction. The waiting is done
+    outside the transaction: on PostgreSQL the writer lock is the whole archive's, and
+    other collectors' writers need it meanwhile."""
     until = time.monotonic() + _BATCH_SECONDS
-    handled = 0
-    with run.archive.transaction():
-        while handled < _BATCH_MAX:
-            ready = _ready(done, timeout=max(0.0, until - time.monotonic()))
-            for fut in ready:
-                run.finished(fut)
-            handled += len(ready)
-            run.extraction.flush()
-            run.sched.pump()
-            if time.monotonic() >= until or not (run.sched.busy() or run.extracting):
-                break
+    results: list[SourceResult | PageResult] = []
+    while len(results) < _BATCH_MAX:
+        run.claim()
+        ready = _ready(done, timeout=max(0.0, min(until - time.monotonic(), 0.05)))
+        for fut in ready:
+            result = run.finished(fut)
+            if result is not None:
+                results.append(result)
+        run.extraction.flush()
+        run.drop_if_stopped()
+        run.sched.pump()
+        if time.monotonic() >= until or not (run.sched.busy() or run.extracting):
+            break
+    if results:
+        with run.archive.transaction():
+            for result in results:
+                run.store(result)
 
 
 def _ready(done: queue.SimpleQueue[Future[Any]], timeout: float = 0.5) -> list[Future[Any]]:
@@ -188,6 +196,10 @@ def _ready(done: queue.SimpleQueue[Future[Any]], timeout: float = 0.5) -> list[F
             return ready
 
 
+# After a claim that found nothing, the next waits this long (seconds) unless forced.
+_CLAIM_IDLE = 0.2
+
+
 class _Pass:
     def __init__(
         self,
@@ -195,21 +207,111 @@ class _Pass:
         settings: FetchSettings,
         stop: threading.Event,
         on_item: Callable[[Progress], None] | None,
+        names: list[str] | None,
+        due: bool,
     ) -> None:
         self.archive = archive
         self.settings = settings
         self.stop = stop
         self.on_item = on_item
+        self.names = names
+        self.due = due
+        self.started = datetime.now(UTC)
+        self.leases = Leases(archive, settings.lease)
         self.summary = FetchSummary()
-        self.created: set[int] = set()  # articles first stored in this pass
-        self.queued_urls: set[str] = set()
+        self.sources = {s.name: s for s in list_sources(archive)}
+        self.polled: list[str] = []
+        self.outcomes = Outcomes(
+            archive, settings, self.summary, self.leases.holder, self._progress
+        )
         self.done = 0
         self.fetcher: Fetcher
         self.sched: HostScheduler
         self.extraction: ExtractionPool
         self.extracting: dict[Future[Extracted], PageResult] = {}
+        # Fetched pages waiting for a worker hold their bodies in memory: past this
+        # many, no new request starts until the workers catch up. Enough for a full
+        # chunk per worker and one more waiting (see CHUNK_PAGES).
+        self.backlog = max(settings.workers, CHUNK_PAGES * (max(1, settings.extract_processes) + 1))
+        # Claimed and not yet stored: at most these many (enough to keep every fetch
+        # thread and the backlog busy; more would only keep pages from the other
+        # collectors).
+        self.page_window = self.backlog + settings.workers
+        self.source_window = settings.workers
+        self.active_sources = 0
+        self.active_pages = 0
+        self._claim_after = 0.0
 
-    def finished(self, fut: Future[Any]) -> None:
+    def drop_if_stopped(self) -> None:
+        """On a stop nothing new starts: what waits for a fetch thread is dropped (its
+        leases go back at the end of the pass)."""
+        if self.stop.is_set() and self.sched.queued():
+            self.sched.drop_queued()
+            self.summary.interrupted = True
+
+    # -- claiming work ----------------------------------------------------------------
+
+    def claim(self, *, force: bool = False) -> bool:
+        """Lease more sources and pages while there is room (each claim its own short
+        transaction); True if anything was claimed. After a claim that found nothing
+        the next waits `_CLAIM_IDLE` unless `force`d."""
+        if self.stop.is_set() or (not force and time.monotonic() < self._claim_after):
+            return False
+        got = False
+        room = self.source_window - self.active_sources
+        if room > 0:
+            now = datetime.now(UTC)
+            for name in self.leases.claim_sources(
+                room,
+                names=self.names,
+                due_at=now if self.due else None,
+                unpolled_since=None if self.due else self.started,
+            ):
+                self._poll(name)
+                got = True
+        room = self.page_window - self.active_pages
+        if room > 0 and (force or room >= self.page_window // 4 or not self.sched.queued()):
+            # A host whose slots are all busy here gets nothing more this time; another
+            # gets at most a round of its slots, so that no host has more than two
+            # rounds waiting here, the rest being left to the other collectors.
+            hc = self.settings.host_concurrency
+            full = [h for h in self.sched.queues if self.sched.load(h) >= hc]
+            for page in self.leases.claim_pages(
+                room, per_host=hc, sources=self.names, skip_hosts=full
+            ):
+                self._fetch_page(page)
+                got = True
+        if not got:
+            self._claim_after = time.monotonic() + _CLAIM_IDLE
+        return got
+
+    def _source(self, name: str) -> Source:
+        src = self.sources.get(name)
+        if src is None:  # added since the pass began, or removed with pages queued
+            self.sources = {s.name: s for s in list_sources(self.archive)}
+            src = self.sources.get(name) or Source(name, "", "feed", None)
+        return src
+
+    def _poll(self, name: str) -> None:
+        src = self._source(name)
+        self.polled.append(name)
+        self.summary.sources += 1
+        self.active_sources += 1
+        state = load_state(self.archive, name)
+        self.sched.add(src.url, functools.partial(fetch_source, self.fetcher, src, state))
+
+    def _fetch_page(self, page: QueuedPage) -> None:
+        self.active_pages += 1
+        task = PageTask(
+            self._source(page.source), page.item, page.url, page.etag, page.last_modified
+        )
+        self.sched.add(page.item.url, functools.partial(fetch_page, self.fetcher, task))
+
+    # -- results ------------------------------------------------------------------------
+
+    def finished(self, fut: Future[Any]) -> SourceResult | PageResult | None:
+        """Move a finished future on: a fetched page to extraction; a feed, an
+        extracted page or a failed request is returned, to be stored."""
         if not self.sched.owns(fut):
             res = self.extracting.pop(fut)
             extracted = outcome_of(fut)
@@ -217,20 +319,22 @@ class _Pass:
                 # Every page the dead worker's pool held fails with it; all but the one
                 # that killed it deserve another try, in a fresh pool.
                 self._extract(res)
-                return
+                return None
             if isinstance(extracted, str):
                 res.extract_error = extracted
             else:
                 res.prepared = extracted
-            self.page_done(res)
-            return
+            return res
         result = self.sched.finished(fut)
-        if isinstance(result, SourceResult):
-            self.source_done(result)
-        elif result.response is not None and result.response.status == 200:
+        if (
+            isinstance(result, PageResult)
+            and result.response is not None
+            and result.response.status == 200
+        ):
             self._extract(result)
-        else:
-            self.page_done(result)
+            return None
+        assert isinstance(result, SourceResult | PageResult)
+        return result
 
     def _extract(self, res: PageResult) -> None:
         assert res.response is not None
@@ -249,179 +353,14 @@ class _Pass:
             total = self.done + self.sched.queued() + len(self.sched.futures) + len(self.extracting)
             self.on_item(Progress(kind, source, url, outcome, self.done, total))
 
-    def _error(self, source: str, url: str, reason: str) -> str:
-        self.summary.errors += 1
-        record_fetch_error(self.archive, source, url, reason)
-        return f"error: {reason}"
-
-    def _count(self, result: IngestResult) -> str:
-        if result.outcome is IngestOutcome.NEW_ARTICLE:
-            self.summary.new_articles += 1
-            self.created.add(result.article_id)
-        elif result.outcome is IngestOutcome.NEW_VERSION and result.article_id not in self.created:
-            self.summary.new_versions += 1
-        return result.outcome.value
-
-    # -- a feed or listing came back ------------------------------------------------
-
-    def source_done(self, res: SourceResult) -> None:
-        src, state = res.source, res.state
-        now = datetime.now(UTC)
-        state.last_attempt = now
-        outcome, ok, retry_after, new_items = "", True, None, 0
-        published: list[datetime] = []
-        r = res.response
-        if res.error is not None:
-            ok, retry_after = False, res.error.retry_after
-            outcome = self._error(src.name, src.url, res.error.reason)
-        elif r is not None and r.status == 304:
-            self.summary.not_modified += 1
-            outcome = "not_modified"
-        elif r is not None and r.status != 200:
-            ok = False
-            outcome = self._error(src.name, src.url, f"HTTP {r.status}")
-        elif r is not None:
-            save_feed_response(
-                self.archive, src.name, r.url, r.observed, r.status, r.headers, r.body
-            )
-            state.etag = r.headers.get("etag")
-            state.last_modified = r.headers.get("last-modified")
-            if res.parse_error or res.parsed is None:
-                ok = False
-                outcome = self._error(src.name, src.url, res.parse_error or "unreadable")
-            else:
-                if res.parsed.warning:
-                    self._error(src.name, src.url, res.parsed.warning)
-                new_items, published = self._items(src, res.parsed, r)
-                outcome = f"{len(res.parsed.items)} items, {new_items} new"
-        if ok:
-            state.last_success = now
-            state.last_error = None
+    def store(self, result: SourceResult | PageResult) -> None:
+        """Inside the writer's transaction."""
+        if isinstance(result, SourceResult):
+            self.outcomes.source_done(result)
+            self.active_sources -= 1
         else:
-            state.last_error = outcome.removeprefix("error: ")
-        plan_next(
-            state,
-            self.settings,
-            now,
-            ok=ok,
-            new_items=new_items,
-            published=published,
-            retry_after=retry_after,
-        )
-        save_state(self.archive, state)
-        self._progress("source", src.name, src.url, outcome)
-
-    def _items(self, src: Source, parsed: ParsedFeed, r: Response) -> tuple[int, list[datetime]]:
-        new_items = 0
-        published = [i.published for i in parsed.items if i.published]
-        for item in parsed.items:
-            self.summary.items += 1
-            url = canonical_url(item.url)
-            if url in self.queued_urls:
-                continue
-            fingerprint = item.fingerprint()
-            known = url_state(self.archive, url)
-            if known is not None and known["item_fingerprint"] == fingerprint:
-                continue  # seen before, unchanged in the feed
-            if known is None:
-                new_items += 1
-            feed_draft = None
-            if src.kind == "feed":
-                feed_draft = draft_from_item(item, src.outlet, self.settings.full_text_min_chars)
-            if feed_draft is not None:
-                capture = Capture(
-                    raw=r.body,
-                    format="feed",
-                    location=f"{r.url}#{item.guid or item.url}",
-                    observed=r.observed,
-                    http_status=r.status,
-                    http_headers=r.headers,
-                )
-                self._count(self.archive.ingest(feed_draft, capture))
-            self.queued_urls.add(url)
-            task = PageTask(
-                src,
-                item,
-                url,
-                known["etag"] if known else None,
-                known["last_modified"] if known else None,
-                feed_draft,
-            )
-            self.sched.add(item.url, functools.partial(fetch_page, self.fetcher, task))
-        return new_items, published
-
-    # -- an article page came back -------------------------------------------------
-
-    def page_done(self, res: PageResult) -> None:
-        task, r = res.task, res.response
-        src = task.source
-        self.summary.pages += 1
-        fingerprint = task.item.fingerprint()
-        if res.error is not None:
-            outcome = self._error(src.name, task.item.url, res.error.reason)
-            forget_validators(self.archive, src.name)
-        elif r is None:  # pragma: no cover - a result has a response or an error
-            return
-        elif r.status == 304:
-            self.summary.not_modified += 1
-            outcome = "not_modified"
-            self._save_url(task, r, fingerprint)
-        elif r.status in (404, 410):
-            outcome = self._gone(task, r)
-            self._save_url(task, r, fingerprint)
-        elif r.status != 200:
-            outcome = self._error(src.name, task.item.url, f"HTTP {r.status}")
-            forget_validators(self.archive, src.name)
-        elif res.extract_error == WORKER_DIED:
-            # Not the page's fault, as far as we know: fetch it again next pass.
-            outcome = self._error(src.name, task.item.url, WORKER_DIED)
-            forget_validators(self.archive, src.name)
-        else:
-            outcome = self._store_page(res, r)
-            self._save_url(task, r, fingerprint)
-        self._progress("page", src.name, task.item.url, outcome)
-
-    def _save_url(self, task: PageTask, r: Response, fingerprint: str) -> None:
-        save_url_state(
-            self.archive,
-            task.url,
-            status=r.status,
-            etag=r.headers.get("etag"),
-            last_modified=r.headers.get("last-modified"),
-            fingerprint=fingerprint,
-        )
-
-    def _gone(self, task: PageTask, r: Response) -> str:
-        record = self.archive.find(task.url)
-        if record is None:
-            return self._error(
-                task.source.name, task.item.url, f"HTTP {r.status}: gone before we archived it"
-            )
-        self.archive.mark_gone(record.id, r.status, r.observed)
-        self.summary.gone += 1
-        return f"gone ({r.status})"
-
-    def _store_page(self, res: PageResult, r: Response) -> str:
-        task = res.task
-        capture = Capture(
-            raw=r.body,
-            format="http",
-            location=r.url,
-            observed=r.observed,
-            http_status=r.status,
-            http_headers=r.headers,
-        )
-        if res.prepared is None:
-            reason = f"extraction failed: {res.extract_error}"
-            outcome = self._error(task.source.name, task.item.url, reason)
-            self.archive.record_error(r.url, reason, r.body)
-            if task.feed_draft is not None:
-                # Keep the raw page anyway, beside the feed's version of the article.
-                self.archive.ingest(task.feed_draft, capture)
-            return outcome
-        # Hashed and packed by the worker: the writer neither hashes nor compresses.
-        capture.digest, capture.packed = res.prepared.digest, res.prepared.packed
-        return self._count(self.archive.ingest(res.prepared.draft, capture))
+            self.outcomes.page_done(result)
+            self.active_pages -= 1
 
 
-__all__ = ["FetchSummary", "Progress", "fetch_once"]
+__all__ = ["FetchSummary", "Progress", "fetch_once", "run_pass"]

@@ -51,6 +51,11 @@ class FetchSettings:
     # interpreter lock against the fetch threads: run it in this many processes
     # (0 = in the fetch threads, fine for small passes and tests).
     extract_processes: int = min(4, os.cpu_count() or 1)
+    # Several collectors on one archive (leases.py): how long a source or page stays
+    # with the collector that claimed it without being renewed (renewed every third of
+    # it while that collector works). A killed collector's work goes to the others
+    # after at most this long.
+    lease: float = 180.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> FetchSettings:
@@ -81,6 +86,7 @@ class FetchSettings:
             "host_rate",
             "min_interval",
             "max_interval",
+            "lease",
         )
         for name in positive:
             if getattr(self, name) <= 0:

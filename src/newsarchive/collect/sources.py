@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from newsarchive.archive import Archive
+from newsarchive.archive.session import marks, row_dict
 from newsarchive.model import utcnow
 from newsarchive.outlets import canonical_outlet
 
@@ -71,12 +72,20 @@ def builtin_sources() -> tuple[Source, ...]:
 
 
 def _seed(archive: Archive) -> None:
+    builtin = builtin_sources()
+    # Read first: a write would take the archive's writer lock on every listing.
+    known = archive.session.scalar(
+        f"SELECT count(*) FROM sources WHERE name IN ({marks(len(builtin))})",
+        [s.name for s in builtin],
+    )
+    if known == len(builtin):
+        return
     now = utcnow().isoformat()
     with archive.transaction() as conn:
-        for s in builtin_sources():
+        for s in builtin:
             conn.execute(
-                "INSERT OR IGNORE INTO sources(name, url, kind, outlet, origin, added_at)"
-                " VALUES(?,?,?,?, 'builtin', ?)",
+                "INSERT INTO sources(name, url, kind, outlet, origin, added_at)"
+                " VALUES(?,?,?,?, 'builtin', ?) ON CONFLICT(name) DO NOTHING",
                 (s.name, s.url, s.kind, s.outlet, now),
             )
 
@@ -127,6 +136,8 @@ def remove_source(archive: Archive, name: str) -> bool:
             "UPDATE sources SET removed_at=? WHERE name=? AND removed_at IS NULL",
             (utcnow().isoformat(), name),
         )
+        # Its pages still waiting are not fetched (one being fetched now is stored).
+        conn.execute("DELETE FROM page_queue WHERE source=?", (name,))
         return cur.rowcount > 0
 
 
@@ -161,19 +172,26 @@ def load_state(archive: Archive, name: str) -> SourceState:
     return state
 
 
-def save_state(archive: Archive, state: SourceState) -> None:
+def save_state(archive: Archive, state: SourceState, holder: str | None = None) -> bool:
+    """Store a source's state after a poll and end `holder`'s lease on it (see
+    leases.py), in one statement: the next due time and the lease's end are seen
+    together. Nothing is written (False) if another collector holds the source now:
+    ours lapsed, theirs is the newer poll."""
     values = []
     for col in _STATE_COLS:
         v = getattr(state, col)
         values.append(v.isoformat() if isinstance(v, datetime) else v)
     with archive.transaction() as conn:
-        conn.execute(
+        cur = conn.execute(
             f"INSERT INTO source_state(name, {', '.join(_STATE_COLS)})"
             f" VALUES(?, {', '.join('?' * len(_STATE_COLS))})"
             f" ON CONFLICT(name) DO UPDATE SET "
-            + ", ".join(f"{c}=excluded.{c}" for c in _STATE_COLS),
-            (state.name, *values),
+            + ", ".join(f"{c}=excluded.{c}" for c in _STATE_COLS)
+            + ", holder=NULL, leased_until=NULL"
+            " WHERE source_state.holder IS NULL OR source_state.holder = ?",
+            (state.name, *values, holder),
         )
+        return cur.rowcount > 0
 
 
 def forget_validators(archive: Archive, name: str) -> None:
@@ -200,7 +218,7 @@ def fetch_errors(
         sql += " WHERE source=?"
         args = (source,)
     rows = archive.session.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
-    return [dict(r) for r in rows]
+    return [row_dict(r) for r in rows]
 
 
 def url_state(archive: Archive, url: str) -> dict[str, Any] | None:
@@ -209,7 +227,7 @@ def url_state(archive: Archive, url: str) -> dict[str, Any] | None:
         " FROM url_state WHERE url=?",
         (url,),
     ).fetchone()
-    return dict(row) if row else None
+    return row_dict(row) if row else None
 
 
 def save_url_state(

@@ -20,7 +20,6 @@ from newsarchive.collect.extraction import Prepared
 from newsarchive.collect.feeds import FeedError, FeedItem, ParsedFeed, listing_links, parse_feed
 from newsarchive.collect.http import Fetcher, FetchError, Response
 from newsarchive.collect.sources import Source, SourceState
-from newsarchive.model import Draft
 
 
 @dataclass(slots=True)
@@ -35,12 +34,13 @@ class SourceResult:
 
 @dataclass(slots=True)
 class PageTask:
+    """A page claimed from the archive's page queue (leases.py)."""
+
     source: Source
     item: FeedItem
     url: str  # canonical
     etag: str | None
     last_modified: str | None
-    feed_draft: Draft | None
 
 
 @dataclass(slots=True)
@@ -137,6 +137,10 @@ class HostScheduler:
 
     def queued(self) -> int:
         return sum(len(q) for q in self.queues.values())
+
+    def load(self, host: str) -> int:
+        """Jobs for `host` waiting or in flight."""
+        return len(self.queues.get(host, ())) + self.inflight.get(host, 0)
 
     def drop_queued(self) -> None:
         for q in self.queues.values():

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Iterator
@@ -80,8 +81,13 @@ def _stop_on_signals() -> Iterator[threading.Event]:
     def handler(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():  # a second Ctrl-C: the user insists
             raise KeyboardInterrupt
-        err_console.print("stopping after the requests in flight…", highlight=False)
         stop.set()
+        # After setting the event: the signal may interrupt the main thread halfway
+        # through importing a module that rich loads on first use, and printing then
+        # fails with an ImportError (seen: a `watch` whose first summary line was
+        # being printed ignored its SIGTERM).
+        with contextlib.suppress(Exception):
+            err_console.print("stopping after the requests in flight…", highlight=False)
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -239,7 +245,8 @@ def register(app: typer.Typer) -> None:
         with open_archive(db) as archive, _stop_on_signals() as stop:
 
             def on_pass(names: list[str], summary: FetchSummary) -> None:
-                err_console.print(f"{', '.join(names)}: {_summary_line(summary)}", highlight=False)
+                polled = ", ".join(names) or "queued pages"
+                err_console.print(f"{polled}: {_summary_line(summary)}", highlight=False)
 
             def on_error(exc: Exception) -> None:
                 err_console.print(
