@@ -23,6 +23,7 @@ import feedparser
 import lxml.html
 
 from newsarchive.collect.encoding import charset_from_content_type, decode_bytes, to_utf8_xml
+from newsarchive.urls import http_url
 
 MAX_LISTING_LINKS = 200
 _ENTITY_DECL = re.compile(r"<!DOCTYPE[^\[>]*\[[^\]]*<!ENTITY", re.S)
@@ -109,14 +110,15 @@ def _from_entry(e: Any, base: str) -> FeedItem | None:
     guid = e.get("id") or None
     if not link and guid and str(guid).startswith(("http://", "https://")):
         link = guid
-    if not link:
-        return None
+    url = http_url(urljoin(base, link.strip())) if link.strip() else None
+    if url is None:
+        return None  # no link, or a `javascript:`/`data:` one: no article to fetch or keep
     content = ""
     for c in e.get("content") or []:
         if len(c.get("value", "")) > len(content):
             content = c.get("value", "")
     return FeedItem(
-        url=urljoin(base, link.strip()),
+        url=url,
         title=(e.get("title") or "").strip(),
         summary_html=e.get("summary") or "",
         content_html=content,
@@ -154,8 +156,10 @@ def _parse_json_feed(text: str, url: str) -> ParsedFeed:
         if not isinstance(it, dict):
             continue
         link = it.get("url") or it.get("external_url") or ""
-        if not isinstance(link, str) or not link:
+        if not isinstance(link, str) or not link.strip():
             continue
+        if (item_url := http_url(urljoin(url, link))) is None:
+            continue  # a `javascript:`/`data:` link: no article to fetch or keep
         authors = it.get("authors") or ([it["author"]] if it.get("author") else [])
         author = next((a.get("name") for a in authors if isinstance(a, dict)), None)
         content = it.get("content_html") or ""
@@ -163,7 +167,7 @@ def _parse_json_feed(text: str, url: str) -> ParsedFeed:
             content = "".join(f"<p>{escape(p)}</p>" for p in str(it["content_text"]).split("\n\n"))
         items.append(
             FeedItem(
-                url=urljoin(url, link),
+                url=item_url,
                 title=str(it.get("title") or ""),
                 summary_html=str(it.get("summary") or ""),
                 content_html=str(content),
