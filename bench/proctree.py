@@ -97,6 +97,10 @@ class TreeMonitor:
     def largest_peak_rss_mib(self) -> float:
         return max((s.peak_rss_mib for s in self._seen.values()), default=0.0)
 
+    def peaks_by_pid(self) -> dict[int, float]:
+        """Each descendant's peak RSS in MiB, by pid."""
+        return {pid: s.peak_rss_mib for pid, s in self._seen.items()}
+
     @property
     def processes(self) -> int:
         return len(self._seen)

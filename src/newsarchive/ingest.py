@@ -1,9 +1,9 @@
 """Importing mirror files into the archive: the `newsarchive import` job.
 
-Files are read in a stable order and stored in transactions of `batch_size` files, so a
-process killed at any moment loses at most the batch in flight, and running the same
-import again skips every stored capture (the archive recognises the same bytes from the
-same location) and completes the rest.
+Files are read in a stable order and stored in transactions of `batch_size` files (fewer
+when they are big: see `BATCH_BYTES`), so a process killed at any moment loses at most
+the batch in flight, and running the same import again skips every stored capture (the
+archive recognises the same bytes from the same location) and completes the rest.
 
 Parsing (lxml + nh3) is the expensive part; with ``workers > 1`` it runs in a process
 pool while this process reads the input stream and is the archive's only writer.
@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from itertools import chain, islice
+from itertools import chain
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TypeVar, cast
@@ -40,13 +40,23 @@ from newsarchive.workers import hook_modules, init_worker, worker_context, worke
 _T = TypeVar("_T")
 
 BATCH_SIZE = 500
+# Raw input bytes one batch may hold. Batches are cut in the reader thread, by count or
+# by bytes, and at most five exist at once (one being read, one queued, two with the
+# workers, one being stored), so an import holds at most 5 x 4 MiB of input, plus what
+# parsing makes of it (a big article's draft, with its search tokens, is ~6 times its
+# raw size), whatever the files' sizes. Cut by count alone, 500-file batches of 15 MB
+# files held 1.3 GB in the importer. Mirror files average 5-11 KB: batches of them are
+# cut by count, as before, or a little sooner.
+BATCH_BYTES = 4 * 1024 * 1024
 # Files handed to a worker at a time. A worker takes a chunk through each step in turn
 # (parse all, then each hook's preparation of all, then compress all), which keeps each
 # step's code and tables in the CPU caches: 125 files a step cost 1.8 ms a file, 16
 # files 2.0 ms, file by file 2.3-2.5 ms (in one process, 1,500 corpus files). A batch
 # of 500 is four chunks, and the next batch is already queued, so both workers stay
-# busy.
+# busy. A chunk also holds at most `_CHUNK_BYTES`, so that a batch of big files is
+# shared among the workers and no worker parses a whole batch of them at once.
 _CHUNK = 125
+_CHUNK_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,44 +110,74 @@ def import_paths(
     on_file: Callable[[str], None] | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
+    batch_bytes: int = BATCH_BYTES,
 ) -> ImportSummary:
     """Import every file under `paths` (files, folders, .tar.xz/.tar.gz/.zip)."""
     summary = ImportSummary()
     raw_inputs = chain.from_iterable(iter_files(Path(p)) for p in paths)
-    # Reading (xz/gzip, tar) and hashing run in a thread: both release the GIL, so they
-    # overlap with this thread's storing and the workers' parsing.
-    inputs = _prefetch(_skip_known(archive.address, raw_inputs), 2 * batch_size)
+    # Reading (xz/gzip, tar), hashing and cutting into batches run in a thread: reading
+    # and hashing release the GIL, so they overlap with this thread's storing and the
+    # workers' parsing. The thread is one batch ahead (see `BATCH_BYTES`).
+    inputs = _skip_known(archive.address, raw_inputs)
+    batches = _prefetch(_cut(inputs, batch_size, batch_bytes, _raw_size), 1)
     n = default_workers() if workers is None else workers
     if n <= 1:
         hooks = archive.hooks
-        _store_all(archive, (_parse(i, hooks) for i in inputs), summary, on_file, batch_size)
+        _store_all(archive, ([_parse(i, hooks) for i in b] for b in batches), summary, on_file)
         return summary
     ctx = worker_context(["newsarchive.readers", *hook_modules(archive.hooks)])
     # The workers prepare for this archive's own hooks (none, for a bare import).
     with ctx.Pool(n, initializer=init_worker, initargs=(archive.hooks,)) as pool:
-        _store_all(archive, _parse_in_pool(pool, inputs, batch_size), summary, on_file, batch_size)
+        _store_all(archive, _parse_in_pool(pool, batches), summary, on_file)
     return summary
 
 
+def _cut(
+    items: Iterable[_T], count: int, nbytes: int, size: Callable[[_T], int]
+) -> Iterator[list[_T]]:
+    """`items` in order, in lists of at most `count` items and `nbytes` bytes (an item
+    bigger than that alone)."""
+    batch: list[_T] = []
+    total = 0
+    for item in items:
+        n = size(item)
+        if batch and total + n > nbytes:
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += n
+        if len(batch) >= count:
+            yield batch
+            batch, total = [], 0
+    if batch:
+        yield batch
+
+
+def _raw_size(item: Unseen | ReadError | Known) -> int:
+    if isinstance(item, Unseen):
+        return len(item.raw.data)
+    return len(item.raw) if isinstance(item, ReadError) and item.raw is not None else 0
+
+
 def _parse_in_pool(
-    pool: Pool, inputs: Iterator[Unseen | ReadError | Known], batch_size: int
-) -> Iterator[Parsed]:
+    pool: Pool, batches: Iterator[list[Unseen | ReadError | Known]]
+) -> Iterator[list[Parsed]]:
     """Parse batch by batch in the pool, in input order, with two batches in flight:
-    the workers parse one while this process reads the next and stores the last.
-    Reading never runs ahead by more than that, so memory stays bounded however big
-    the input is (Pool.imap would queue the whole input)."""
+    the workers parse one while this process stores the last and the reader thread
+    reads the next. Reading never runs ahead by more than that, so memory stays
+    bounded however big the input is (Pool.imap would queue the whole input). Yields
+    each batch's results as one list: one transaction."""
     in_flight: deque[tuple[list[Unseen | ReadError | Known], AsyncResult[list[list[_Slim]]]]] = (
         deque()
     )
 
-    def submit() -> bool:
-        batch = list(islice(inputs, batch_size))
-        if not batch:
-            return False
+    def submit() -> None:
+        batch = next(batches, None)
+        if batch is None:
+            return
         todo = [item.raw for item in batch if isinstance(item, Unseen)]
-        chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+        chunks = list(_cut(todo, _CHUNK, _CHUNK_BYTES, lambda raw: len(raw.data)))
         in_flight.append((batch, pool.map_async(_parse_chunk, chunks, chunksize=1)))
-        return True
 
     submit()
     submit()
@@ -145,17 +185,19 @@ def _parse_in_pool(
         batch, pending = in_flight.popleft()
         slims = chain.from_iterable(pending.get())
         submit()
-        for item in batch:
-            if not isinstance(item, Unseen):
-                yield item
-                continue
-            slim = next(slims)
-            raw = item.raw
-            if isinstance(slim, str):  # the reason it could not be read
-                yield ReadError(raw.location, slim, raw.data)
-            else:
-                draft, fmt, packed = slim
-                yield draft, Capture(raw.data, fmt, raw.location, digest=item.digest, packed=packed)
+        yield [_joined(item, slims) for item in batch]
+
+
+def _joined(item: Unseen | ReadError | Known, slims: Iterator[_Slim]) -> Parsed:
+    """A worker's answer for `item` (the next of `slims`) with the raw bytes it left here."""
+    if not isinstance(item, Unseen):
+        return item
+    slim = next(slims)
+    raw = item.raw
+    if isinstance(slim, str):  # the reason it could not be read
+        return ReadError(raw.location, slim, raw.data)
+    draft, fmt, packed = slim
+    return draft, Capture(raw.data, fmt, raw.location, digest=item.digest, packed=packed)
 
 
 # What a worker sends back: the draft, its format and the raw bytes as stored
@@ -255,13 +297,11 @@ def _parse(item: Unseen | ReadError | Known, hooks: Sequence[ArchiveHook]) -> Pa
 
 def _store_all(
     archive: Archive,
-    results: Iterable[Parsed],
+    batches: Iterable[list[Parsed]],
     summary: ImportSummary,
     on_file: Callable[[str], None] | None,
-    batch_size: int,
 ) -> None:
-    it = iter(results)
-    while batch := list(islice(it, batch_size)):
+    for batch in batches:  # one transaction each
         with archive.transaction():
             for result in batch:
                 _store_one(archive, result, summary)

@@ -42,6 +42,31 @@ _TRAILING_NOISE = " \t\r\n\"'<>)]}.,;:!?，。；：！？）】」』、\u3000\
 _MAX_UNWRAP = 3  # a proxy of a proxy of a proxy is as deep as real data goes
 
 
+_ARTICLE_SCHEMES = ("http", "https")
+
+
+def http_url(url: str | None) -> str | None:
+    """`url` (stripped) when it is an absolute http or https URL with a host, else None.
+
+    Only such a URL may become an article's address: the address is shown as a link,
+    and a mirror file may give any string (`javascript:`, `data:`, `file:`, `vbscript:`
+    ...). A scheme-relative ``//host/path`` is taken as https."""
+    if not url:
+        return None
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    try:
+        # urlsplit drops what browsers drop (tabs and newlines inside, leading control
+        # characters), so "java\tscript:" is judged as the browser would read it.
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _ARTICLE_SCHEMES or not parts.hostname:
+        return None
+    return url
+
+
 def canonical_url(url: str) -> str:
     """The one spelling of `url` that identifies its article.
 

@@ -32,6 +32,7 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
 from newsarchive.collect.encoding import charset_from_content_type, decode_bytes, to_utf8_xml
+from newsarchive.urls import http_url
 
 MAX_LISTING_LINKS = 200
 _XML_DECL = b'<?xml version="1.0" encoding="utf-8"?>\n'
@@ -191,18 +192,18 @@ def _from_entry(e: Any, base: str) -> FeedItem | None:
     guid = e.get("id") or None
     if not link and guid and str(guid).startswith(("http://", "https://")):
         link = guid
-    if not link:
+    try:
+        url = http_url(urljoin(base, link.strip())) if link.strip() else None
+    except ValueError:  # e.g. "http://[::1": not a URL at all
         return None
+    if url is None:
+        return None  # no link, or a `javascript:`/`data:` one: no article to fetch or keep
     content = ""
     for c in e.get("content") or []:
         if len(c.get("value", "")) > len(content):
             content = c.get("value", "")
-    try:
-        absolute = urljoin(base, link.strip())
-    except ValueError:  # e.g. "http://[::1": not a URL at all
-        return None
     return FeedItem(
-        url=absolute,
+        url=url,
         title=(e.get("title") or "").strip(),
         summary_html=e.get("summary") or "",
         content_html=content,
@@ -274,10 +275,13 @@ def _json_item(f: _Fields, base: str) -> FeedItem | None:
     if not link:
         return None  # an item without a link cannot be fetched or stored (valid in 1.1)
     try:
-        link = urljoin(base, link.strip())
+        absolute = http_url(urljoin(base, link.strip()))
     except ValueError:  # e.g. "http://[" : not a URL at all
         f.ignored.append(f"{f.where}.url (not a URL)")
         return None
+    if absolute is None:
+        return None  # a `javascript:`/`data:` link: no article to fetch or keep
+    link = absolute
     content = f.text("content_html")
     text = f.text("content_text")
     if not content and text:

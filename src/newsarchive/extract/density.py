@@ -125,13 +125,23 @@ def _own_text(el: HtmlElement) -> str:
     return "".join(parts)
 
 
-def _inside_link(el: HtmlElement) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent.tag == "a":
-            return True
-        parent = parent.getparent()
-    return False
+def _inside_link(el: HtmlElement, cache: dict[HtmlElement, bool]) -> bool:
+    """Whether an <a> encloses `el`. `cache` holds, for each element climbed through
+    already, whether it is or is inside an <a>: each ancestor is looked at once per
+    page, not once per block below it (markup may nest 2048 deep)."""
+    path = []
+    node = el.getparent()
+    found = False
+    while node is not None:
+        if node in cache:
+            found = cache[node]
+            break
+        path.append(node)
+        node = node.getparent()
+    for node in reversed(path):
+        found = found or node.tag == "a"
+        cache[node] = found
+    return found
 
 
 AMID_PROSE_PARAGRAPHS = 1
@@ -167,9 +177,10 @@ def score_containers(
     blocks that scored are appended to `blocks` in document order."""
     scores: dict[HtmlElement, float] = {}
     prose_cache: dict[HtmlElement, bool] = {}
+    link_cache: dict[HtmlElement, bool] = {}
     for el in body.iter(*BLOCK_TAGS):
         own = _SPACE.sub("", _own_text(el))
-        if len(own) < MIN_BLOCK_CHARS or _inside_link(el):
+        if len(own) < MIN_BLOCK_CHARS or _inside_link(el, link_cache):
             continue
         links = sum(len(_SPACE.sub("", a.text_content())) for a in el.iterchildren("a"))
         if links > 0.5 * len(own):
@@ -227,6 +238,33 @@ def _text_offsets(body: HtmlElement) -> dict[HtmlElement, int]:
         elif tail := el.tail:
             count += len(_SPACE.sub("", tail))
     return offsets
+
+
+def _text_counts(body: HtmlElement) -> tuple[dict[HtmlElement, int], dict[HtmlElement, int]]:
+    """For every element, `_text_len` and `_link_chars`, from one walk: asked element by
+    element, nested containers read the same text again at every level (quadratic in
+    the depth: 2,000 nested <div>s took seconds)."""
+    chars: dict[HtmlElement, int] = {}
+    links: dict[HtmlElement, int] = {}
+    open_: list[list[int]] = []  # per open element: the count at its start, its links
+    count = 0
+    for event, el in lxml.etree.iterwalk(body, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            open_.append([count, 0])
+            if text := el.text:
+                count += len(_SPACE.sub("", text))
+            continue
+        if event == "end":
+            start, inner_links = open_.pop()
+            n = count - start
+            chars[el] = n
+            links[el] = inner_links + n if el.tag == "a" else inner_links
+            if open_:
+                open_[-1][1] += links[el]
+        # A comment's or processing instruction's own text is not text; its tail is.
+        if tail := el.tail:
+            count += len(_SPACE.sub("", tail))
+    return chars, links
 
 
 def _first_block_after(
@@ -293,13 +331,20 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
     first = _first_block_after(title_el, blocks, offsets)
     best: Candidate | None = None
     best_near: Candidate | None = None
+    text_chars, link_chars = _text_counts(body)
+    # The candidates that hold the first block: it and its ancestors.
+    holding_first = {first, *first.iterancestors()} if first is not None else set()
     for el, raw_score in scores.items():
-        chars = _text_len(el)
+        chars = text_chars.get(el)
+        if chars is None:  # not under `body`
+            chars, links = _text_len(el), _link_chars(el)
+        else:
+            links = link_chars[el]
         if not chars:
             continue
-        density = min(1.0, _link_chars(el) / chars)
+        density = min(1.0, links / chars)
         final = raw_score * (1.0 - density) * _attr_weight(el)
-        near = _holds(el, first)
+        near = el in holding_first
         if near:
             final *= TITLE_BOOST
         candidate = Candidate(el, final, chars, density, near)

@@ -31,7 +31,7 @@ from trafilatura.settings import Extractor
 from newsarchive.extract import boilerplate, dates, density, images, metadata, profiles
 from newsarchive.extract.charset import CharsetError
 from newsarchive.extract.charset import decode_html as _decode
-from newsarchive.extract.sanitize import html_to_text, sanitize_html
+from newsarchive.extract.sanitize import html_to_text, sanitize_html, unfinished_parse
 from newsarchive.model import Draft, Image, Timestamp
 from newsarchive.outlets import canonical_outlet
 
@@ -50,7 +50,8 @@ FULL_RUN_SHARE = 0.6
 # every step of our passes and of trafilatura's walks over its copies. Nothing here uses
 # the form classes' extras, so all elements are HtmlElement, chosen in C. Trees built
 # for trafilatura use this parser too (an element's class comes from its document's).
-_PARSER = lxml.html.HTMLParser()
+# `huge_tree`: nesting up to 2048 levels instead of 256, see `unfinished_parse`.
+_PARSER = lxml.html.HTMLParser(huge_tree=True)
 _PARSER.set_element_class_lookup(
     lxml.etree.ElementDefaultClassLookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
@@ -81,6 +82,8 @@ def parse_html(html: str) -> HtmlElement:
         root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparseable HTML: {exc}") from exc
+    if reason := unfinished_parse(_PARSER):
+        raise ExtractionError(reason)
     # React pages put `<!-- -->` between words; trafilatura, given a tree, drops comment
     # nodes together with their tails, i.e. with the words that follow them.
     lxml.etree.strip_elements(

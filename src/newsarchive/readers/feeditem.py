@@ -22,6 +22,7 @@ from newsarchive.readers.body import Body, clean_body
 from newsarchive.readers.dates import date_from_url, find_dateline, from_epoch_ms, parse_date
 from newsarchive.readers.errors import UnreadableError
 from newsarchive.text.byline import reporters_from_credit
+from newsarchive.urls import http_url
 
 EPOCH_COMMENT = re.compile(r"^\s*<!--\s*(\d{9,14})\s*-->\s*$")
 _UNDERLINE = re.compile(r"^\s*[-=]{3,}\s*$")
@@ -101,6 +102,9 @@ def build_draft(
         raise UnreadableError("empty body: the file has a title but no article content")
     if not title:
         raise UnreadableError("no title")
+    if url is not None and http_url(url) is None:
+        # The formats check their URL already; no other scheme may reach an article.
+        raise UnreadableError(f"the article's URL is not an http(s) URL: {url[:100]!r}")
     stamps: dict[str, Timestamp] = {}
     page_src, page_raw = (
         ("body:div-i", body.page_date) if body.page_date else ("body:日期", date_line)
@@ -157,12 +161,9 @@ def _has_cjk(text: str) -> bool:
 
 
 def fix_url(url: str | None) -> str | None:
-    if not url:
-        return None
-    url = url.strip()
-    if url.startswith("//"):
-        return "https:" + url
-    return url
+    """The article's URL as a mirror gives it, scheme-relative ones made https; None
+    unless it is an http(s) URL (a `from: javascript:…` is no address)."""
+    return http_url(url)
 
 
 def feed_body(html: str, url: str | None) -> Body:

@@ -27,6 +27,7 @@ from newsarchive.outlets import canonical_outlet
 from newsarchive.readers.body import clean_body
 from newsarchive.readers.errors import UnreadableError
 from newsarchive.readers.feeditem import build_draft
+from newsarchive.urls import http_url
 
 FORMAT = "gfw-breaker"
 _TITLE = re.compile(r"^#{1,3}\s+(.+?)\s*#*\s*$")
@@ -62,7 +63,11 @@ def parse(text: str, member: str) -> Draft:
     title = " ".join(m[1].split())
     if not original:
         raise UnreadableError("no 原文地址 (original URL) line: truncated or not an article")
-    url = original[1].strip()
+    url = http_url(original[1])
+    if url is None:
+        raise UnreadableError(
+            f"the 原文地址 (original URL) is not an http(s) URL: {original[1][:100]!r}"
+        )
     rest = "\n".join(lines[1:])
     share = _SHARE.search(rest)
     cut = share.start() if share else rest.find("原文地址")
