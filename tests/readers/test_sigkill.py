@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import io
 import signal
-import sqlite3
 import subprocess
 import sys
 import tarfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from newsarchive.archive import ArchiveError
 from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
 from newsarchive.readers import ReadError, read_path
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys
 from pathlib import Path
+from newsarchive.archive import ArchiveError
 from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
 archive = open_archive(sys.argv[1], hooks=[])
@@ -63,27 +65,25 @@ def build_tarball(path: Path) -> Path:
     return path
 
 
-def start_child(db: Path, tarball: Path) -> subprocess.Popen[bytes]:
+def start_child(db: str, tarball: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db), str(tarball)],
+        [sys.executable, "-c", CHILD, db, str(tarball)],
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
     )
 
 
-def stored_captures(db: Path) -> int:
-    if not db.exists():
-        return 0
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+def stored_captures(db: str) -> int:
     try:
-        return int(conn.execute("SELECT count(*) FROM captures").fetchone()[0])
-    except sqlite3.OperationalError:  # tables not created yet
+        with open_archive(db, readonly=True, create=False, hooks=[]) as archive:
+            if not archive.session.table_exists("captures"):
+                return 0  # not created yet
+            return archive.counts()["captures"]
+    except ArchiveError:  # no such archive yet
         return 0
-    finally:
-        conn.close()
 
 
-def kill_when_stored(db: Path, tarball: Path, at_least: int) -> None:
+def kill_when_stored(db: str, tarball: Path, at_least: int) -> None:
     """SIGKILL the import as soon as `at_least` captures are committed: the next batch
     is then half-written, whatever the machine's speed."""
     proc = start_child(db, tarball)
@@ -96,25 +96,28 @@ def kill_when_stored(db: Path, tarball: Path, at_least: int) -> None:
     proc.wait(timeout=30)
 
 
-def integrity(db: Path) -> str:
-    conn = sqlite3.connect(db)
-    try:
-        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
-    finally:
-        conn.close()
+def integrity(db: str) -> str:
+    """SQLite's own check of the file (a PostgreSQL server recovers its database
+    itself: there the test checks what the archive holds)."""
+    if "://" in db:
+        return "ok"
+    with open_archive(db, readonly=True, hooks=[]) as archive:
+        return str(archive.session.scalar("PRAGMA integrity_check"))
 
 
 @pytest.mark.timeout(300)
-def test_sigkill_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
+def test_sigkill_then_rerun_equals_uninterrupted(
+    tmp_path: Path, db_address: str, new_db_address: Callable[[str], str]
+) -> None:
     tarball = build_tarball(tmp_path / "mirror.tar.gz")
 
-    reference = open_archive(tmp_path / "reference.db", hooks=[])
+    reference = open_archive(new_db_address("reference"), hooks=[])
     import_paths(reference, [tarball], workers=1)
     expected = snapshot(reference)
     reference.close()
     assert len(expected["articles"]) > FILES * 0.8
 
-    db = tmp_path / "killed.db"
+    db = db_address
     # Once while starting up, then three times in the middle of batches.
     proc = start_child(db, tarball)
     time.sleep(0.3)
