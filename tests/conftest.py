@@ -4,7 +4,7 @@ fresh archive."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -72,6 +72,26 @@ def db_address(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     if backend == "postgres":
         return str(request.getfixturevalue("pg_url"))
     return str(tmp_path / "test.db")
+
+
+@pytest.fixture
+def new_db_address(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[str], str]]:
+    """`new_db_address(name)`: the address of another fresh archive on the test's
+    backend, for tests that need more than one (an import compared with another)."""
+    made: list[tuple[Cluster, str]] = []
+
+    def make(name: str) -> str:
+        if backend == "sqlite":
+            return str(tmp_path / f"{name}.db")
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        made.append((cluster, cluster.new_database(cluster.template)))
+        return made[-1][1]
+
+    yield make
+    for cluster, url in made:
+        cluster.drop_database(url)
 
 
 @pytest.fixture

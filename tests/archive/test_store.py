@@ -6,11 +6,13 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from newsarchive.archive import Archive, ArchiveError, IngestOutcome
 from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image, Timestamp
+from tests.pgcluster import Cluster
 
 
 def draft(text: str = "正文第一段。", url: str | None = "https://www.rfa.org/a/1.html") -> Draft:
@@ -87,6 +89,8 @@ def test_naive_published_is_refused() -> None:
         Draft(title="t", text="x", html="x", published=datetime(2022, 1, 1))
 
 
+# SQLite only: a file that is not ours (PostgreSQL's equivalent, a database of another
+# program, is refused in test_foreign_postgres_database_is_refused_and_untouched).
 def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as c:
@@ -97,6 +101,7 @@ def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
     assert other.read_bytes() == before
 
 
+# SQLite only: a file that is no database at all.
 def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("hello")
@@ -105,13 +110,32 @@ def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
     assert junk.read_text() == "hello"
 
 
-def test_wal_mode_and_reopen(tmp_path: Path) -> None:
-    p = tmp_path / "a.db"
-    with open_archive(p) as a:
+def test_foreign_postgres_database_is_refused_and_untouched(pg_cluster: Cluster) -> None:
+    url = pg_cluster.new_database()
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE x(y integer)")
+        with pytest.raises(ArchiveError, match="not a newsarchive database"):
+            open_archive(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            tables = conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+        assert tables == [("x",)]
+    finally:
+        pg_cluster.drop_database(url)
+
+
+def test_reopen_read_only(db_address: str) -> None:
+    with open_archive(db_address) as a:
         a.ingest(draft(), cap(b"x", "a.md"))
-        assert a.session.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with open_archive(p, readonly=True) as a:
+        if a.dialect == "sqlite":  # readers never wait for the writer
+            assert a.session.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with open_archive(db_address, readonly=True) as a:
         assert a.counts()["articles"] == 1
+        with pytest.raises(ArchiveError):
+            a.record_error("x.md", "cannot write")
+        assert a.counts()["errors"] == 0
 
 
 def test_errors_are_recorded_once(archive: Archive) -> None:
@@ -127,6 +151,7 @@ def test_mark_gone_keeps_article(archive: Archive) -> None:
     assert rec is not None and rec.gone_status == 410 and rec.gone_at is not None
 
 
+# SQLite only: POSIX locks on a file.
 def test_opening_never_touches_the_file_outside_sqlite(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,8 +19,8 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-def test_import_json_summary_exact_keys_and_exit_zero_with_bad_files(tmp_path: Path) -> None:
-    db = str(tmp_path / "a.db")
+def test_import_json_summary_exact_keys_and_exit_zero_with_bad_files(db_address: str) -> None:
+    db = db_address
     code, out = invoke("import", "--db", db, "--json", "--workers", "1", str(DATA))
     assert code == 0
     summary = json.loads(out)
@@ -31,14 +31,14 @@ def test_import_json_summary_exact_keys_and_exit_zero_with_bad_files(tmp_path: P
     assert (again["articles"], again["new_versions"]) == (0, 0)
 
 
-def test_import_prints_a_summary_table(tmp_path: Path) -> None:
-    code, out = invoke("import", "--db", str(tmp_path / "a.db"), "--workers", "1", str(SEEDS))
+def test_import_prints_a_summary_table(db_address: str) -> None:
+    code, out = invoke("import", "--db", db_address, "--workers", "1", str(SEEDS))
     assert code == 0
     assert "files read" in out and "new articles" in out and "5" in out
 
 
-def test_show_export_errors_stats(tmp_path: Path) -> None:
-    db = str(tmp_path / "a.db")
+def test_show_export_errors_stats(db_address: str, tmp_path: Path) -> None:
+    db = db_address
     invoke("import", "--db", db, "--json", "--workers", "1", str(DATA))
 
     code, out = invoke(
@@ -83,9 +83,14 @@ def test_show_export_errors_stats(tmp_path: Path) -> None:
     assert code == 0 and "articles by outlet" in out
 
 
-def test_unknown_export_format_and_foreign_database(tmp_path: Path) -> None:
-    code, _ = invoke("export", "--db", str(tmp_path / "a.db"), "--format", "nope")
+def test_unknown_export_format(db_address: str) -> None:
+    code, _ = invoke("export", "--db", db_address, "--format", "nope")
     assert code == 2
+
+
+# SQLite only: a file that is not an archive (another program's PostgreSQL database is
+# refused in test_db_addresses.py).
+def test_foreign_database_file(tmp_path: Path) -> None:
     foreign = tmp_path / "notes.txt"
     foreign.write_text("not a database")
     code, _ = invoke("import", "--db", str(foreign), str(SEEDS))
@@ -93,6 +98,7 @@ def test_unknown_export_format_and_foreign_database(tmp_path: Path) -> None:
     assert foreign.read_text() == "not a database"
 
 
+# SQLite only: the long name is a file's.
 def test_an_error_is_one_unwrapped_line_that_shows_markup_literally(tmp_path: Path) -> None:
     """`fail` prints user-supplied text (paths, URLs) escaped and never hard-wrapped: a
     path like `[b]…` is shown as written, on one line however long it is."""

@@ -3,8 +3,8 @@ outlets, published once per test session where tests only read the site."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -91,7 +91,10 @@ def fill(archive: Archive) -> None:
 
 
 @pytest.fixture
-def filled(tmp_path: Path) -> Archive:
-    a = open_archive(tmp_path / "pub.db")
-    fill(a)
-    return a
+def filled(db_address: str) -> Iterator[Archive]:
+    a = open_archive(db_address)
+    try:
+        fill(a)
+        yield a
+    finally:
+        a.close()

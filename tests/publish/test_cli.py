@@ -10,16 +10,14 @@ from newsarchive.components import open_archive
 from tests.publish.conftest import ARTICLES, fill
 
 
-def _db(tmp_path: Path) -> Path:
-    db = tmp_path / "cli.db"
-    a = open_archive(db)
-    fill(a)
-    a.close()
-    return db
+def _db(db_address: str) -> str:
+    with open_archive(db_address) as a:
+        fill(a)
+    return db_address
 
 
-def test_publish_command(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+def test_publish_command(db_address: str, tmp_path: Path) -> None:
+    db = _db(db_address)
     runner = CliRunner()
     out = tmp_path / "site"
     res = runner.invoke(
@@ -37,8 +35,8 @@ def test_publish_command(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "not a folder" in bad.output
 
 
-def test_export_formats_are_registered(tmp_path: Path) -> None:
-    db = _db(tmp_path)
+def test_export_formats_are_registered(db_address: str, tmp_path: Path) -> None:
+    db = _db(db_address)
     runner = CliRunner()
     for fmt, target in (
         ("csv", "a.csv"),

@@ -15,6 +15,8 @@ from newsarchive.components import open_archive
 from newsarchive.export.mirrors import write_mirror
 from newsarchive.ingest import import_paths
 from newsarchive.model import ArticleRecord
+from tests.conftest import BACKENDS
+from tests.pgcluster import Cluster
 
 pytestmark = pytest.mark.slow  # reads the first members of the three corpus tarballs
 
@@ -26,8 +28,17 @@ SAMPLE = {
 }
 
 
-@pytest.fixture(scope="module")
-def originals(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+def _address(backend: str, name: str, request: pytest.FixtureRequest, root: Path) -> str:
+    if backend == "sqlite":
+        return str(root / f"{name}.db")
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.new_database(cluster.template)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def originals(
+    shared: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Archive]:
     root = tmp_path_factory.mktemp("roundtrip")
     src = root / "corpus"
     for name, count in SAMPLE.items():
@@ -46,7 +57,7 @@ def originals(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 taken += 1
                 if taken >= count:
                     break
-    archive = open_archive(root / "originals.db")
+    archive = open_archive(_address(request.param, "originals", request, root))
     import_paths(archive, [src])
     yield archive
     archive.close()
@@ -89,20 +100,25 @@ def _compare(a: ArticleRecord, b: ArticleRecord) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["jekyll", "feedx", "gfw-breaker"])
-def test_mirror_round_trip(originals: Archive, fmt: str, tmp_path: Path) -> None:
+def test_mirror_round_trip(
+    originals: Archive, fmt: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     total = originals.counts()["articles"]
     assert total >= 1000
     assert write_mirror(originals, fmt, tmp_path / "out") == total
-    again = open_archive(tmp_path / "again.db")
-    summary = import_paths(again, [tmp_path / "out"])
-    assert summary.errors == 0 and summary.articles == total
-    mismatches: dict[str, list[str]] = {}
-    for rec in originals.iter_articles():
-        back = again.find(rec.url)
-        if back is None:
-            mismatches[rec.url] = ["missing"]
-        elif problems := _compare(rec, back):
-            mismatches[rec.url] = problems
+    where = _address(originals.dialect, "again", request, tmp_path)
+    with open_archive(where) as again:
+        summary = import_paths(again, [tmp_path / "out"])
+        assert summary.errors == 0 and summary.articles == total
+        mismatches: dict[str, list[str]] = {}
+        for rec in originals.iter_articles():
+            back = again.find(rec.url)
+            if back is None:
+                mismatches[rec.url] = ["missing"]
+            elif problems := _compare(rec, back):
+                mismatches[rec.url] = problems
+    if originals.dialect == "postgres":
+        request.getfixturevalue("pg_cluster").drop_database(where)
     assert not mismatches, (
         f"{len(mismatches)} of {total} differ, e.g. {list(mismatches.items())[:5]}"
     )

@@ -11,6 +11,9 @@ from newsarchive.components import open_archive
 from newsarchive.ingest import import_paths
 
 
+# SQLite only: this measures the readers over ~63,700 files (minutes); what they store
+# is the same on both backends (tests/transfer/test_backends_identical.py), and running
+# it twice would double the slowest test for no storage coverage.
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_whole_corpus_imports_and_reimport_adds_nothing(shared: Path, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from newsarchive.archive import Archive
@@ -102,9 +103,9 @@ def test_changed_body_is_a_new_version(archive: Archive, tmp_path: Path) -> None
     assert "（更新）" in record.text
 
 
-def test_pool_and_serial_imports_agree(tmp_path: Path) -> None:
-    serial = open_archive(tmp_path / "serial.db")
-    pooled = open_archive(tmp_path / "pooled.db")
+def test_pool_and_serial_imports_agree(new_db_address: Callable[[str], str]) -> None:
+    serial = open_archive(new_db_address("serial"))
+    pooled = open_archive(new_db_address("pooled"))
     progress: list[str] = []
     import_paths(serial, [DATA], workers=1)
     import_paths(pooled, [DATA], workers=2, on_file=progress.append, batch_size=7)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,8 @@ import pytest
 from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image
 from newsarchive.web import create_app
+from tests.conftest import BACKENDS
+from tests.pgcluster import Cluster
 from tests.web.fakes import Calls, install, make_components
 
 with warnings.catch_warnings():
@@ -38,9 +39,10 @@ def _draft(
     )
 
 
-def build_sample(path: Path) -> Path:
-    """Five articles; article 1 has three versions."""
-    with open_archive(path) as a:
+def build_sample(address: str) -> str:
+    """Five articles; article 1 has three versions. `address`: a file or a
+    postgresql:// URL (`db_address`)."""
+    with open_archive(address) as a:
         rfa = "https://www.rfa.org/mandarin/yataibaodao/chip-01.html"
         v1 = ["北京大学的报告承认，美中科技脱钩让中国损失更大。", "报告说中国只能做低阶芯片。"]
         v2 = [v1[0], "报告说中国目前只能制造低阶芯片。", "美国的出口管制持续收紧。"]
@@ -97,12 +99,16 @@ def build_sample(path: Path) -> Path:
             ),
             Capture(b"dw", "feedx", "articles/dw/1.md"),
         )
-    return path
+    return address
 
 
-@pytest.fixture(scope="session")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample(tmp_path_factory.mktemp("web") / "sample.db")
+@pytest.fixture(scope="session", params=BACKENDS)
+def sample_db(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
+    """The sample, built once a run on each backend (the tests over it only read)."""
+    if request.param == "postgres":
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        return build_sample(cluster.new_database(cluster.template))
+    return build_sample(str(tmp_path_factory.mktemp("web") / "sample.db"))
 
 
 @pytest.fixture
@@ -119,15 +125,15 @@ def fakes(monkeypatch: pytest.MonkeyPatch, calls: Calls) -> Calls:
 
 
 @pytest.fixture
-def client(sample_db: Path, fakes: Calls) -> Iterator[TestClient]:
+def client(sample_db: str, fakes: Calls) -> Iterator[TestClient]:
     with TestClient(create_app(sample_db)) as c:
         yield c
 
 
 @pytest.fixture
-def writable(tmp_path: Path, fakes: Calls) -> Iterator[TestClient]:
+def writable(db_address: str, fakes: Calls) -> Iterator[TestClient]:
     """An app with a token over its own copy of the sample (tests here write)."""
-    db = build_sample(tmp_path / "w.db")
+    db = build_sample(db_address)
     with TestClient(create_app(db, token=TOKEN)) as c:
         yield c
 

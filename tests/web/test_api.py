@@ -77,7 +77,7 @@ def test_search_bad_parameters(
     assert needle in error_of(client.get("/api/search", params=params), status)
 
 
-def test_missing_component_is_503_with_reason(sample_db: Path) -> None:
+def test_missing_component_is_503_with_reason(sample_db: str) -> None:
     from newsarchive.web import create_app
 
     # Without the fakes, a component that is not installed answers 503 and says so;

@@ -32,10 +32,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path: Path, fakes: Calls) -> Iterator[str]:
+def server(db_address: str, fakes: Calls) -> Iterator[str]:
     import uvicorn
 
-    app = create_app(build_sample(tmp_path / "browser.db"))
+    app = create_app(build_sample(db_address))
     port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +20,8 @@ from tests.web.conftest import TestClient, build_sample
 from tests.web.fakes import Calls
 
 
-def test_repeated_search_is_served_from_cache_until_a_commit(tmp_path: Path, fakes: Calls) -> None:
-    db = build_sample(tmp_path / "cache.db")
+def test_repeated_search_is_served_from_cache_until_a_commit(db_address: str, fakes: Calls) -> None:
+    db = build_sample(db_address)
     with TestClient(create_app(db)) as client:
         # The startup story refresh commits; a commit between the two requests below
         # would rightly make the second one a miss.
@@ -51,10 +50,10 @@ def test_repeated_search_is_served_from_cache_until_a_commit(tmp_path: Path, fak
 
 
 def test_cache_can_be_turned_off(
-    tmp_path: Path, fakes: Calls, monkeypatch: pytest.MonkeyPatch
+    db_address: str, fakes: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEWSARCHIVE_WEB_CACHE", "0")
-    with TestClient(create_app(build_sample(tmp_path / "nocache.db"))) as client:
+    with TestClient(create_app(build_sample(db_address))) as client:
         for _ in range(2):
             client.get("/api/search", params={"q": "芯片"})
     assert len(fakes.search) == 2
@@ -98,8 +97,8 @@ def _cached_search(cache: ResultCache, reader: Archive) -> tuple[Any, bool]:
 
 
 @pytest.fixture
-def two_connections(tmp_path: Path) -> Iterator[tuple[Archive, Archive]]:
-    db = build_sample(tmp_path / "nrt.db")
+def two_connections(db_address: str) -> Iterator[tuple[Archive, Archive]]:
+    db = build_sample(db_address)
     with open_archive(db) as writer, open_archive(db, readonly=True, hooks=[]) as reader:
         yield writer, reader
 
@@ -166,9 +165,9 @@ def test_unverifiable_values_go_at_the_first_commit_and_old_ones_expire(
 
 
 def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = build_sample(tmp_path / "bg.db")
+    db = build_sample(db_address)
     with TestClient(create_app(db)) as client:
         client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
         cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
@@ -190,7 +189,7 @@ def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
 
 
 def test_a_due_search_is_updated_from_its_previous_ranking(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import newsarchive.search.ranked as ranked
 
@@ -204,7 +203,7 @@ def test_a_due_search_is_updated_from_its_previous_ranking(
 
     monkeypatch.setattr(ranked, "update", spy)
     monkeypatch.setattr(ranked, "UPDATE_FROM", 0)  # the sample is small
-    db = build_sample(tmp_path / "delta.db")
+    db = build_sample(db_address)
     with TestClient(create_app(db)) as client:
         client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
         cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]

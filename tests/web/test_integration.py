@@ -18,9 +18,9 @@ from tests.web.conftest import TOKEN, TestClient, auth, build_sample
 
 
 @pytest.fixture
-def real(tmp_path: Path) -> Iterator[TestClient]:
+def real(db_address: str) -> Iterator[TestClient]:
     # Built after the components are imported, so their hooks (search index) run.
-    with TestClient(create_app(build_sample(tmp_path / "real.db"), token=TOKEN)) as c:
+    with TestClient(create_app(build_sample(db_address), token=TOKEN)) as c:
         yield c
 
 

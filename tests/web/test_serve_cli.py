@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from newsarchive.cli import app
 
 
+# SQLite only: a file (a PostgreSQL database of another program: test_db_addresses.py).
 def test_serve_refuses_a_foreign_file_without_traceback(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.db"
     bogus.write_text("not a database", "utf-8")

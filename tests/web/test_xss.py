@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -75,10 +74,10 @@ def evil_drafts() -> Iterator[Draft]:
 
 
 @pytest.fixture
-def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def hostile(db_address: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     table = make_components(Calls(), evil_snippet=EVIL_SNIPPET)
     install(monkeypatch, table)
-    db = tmp_path / "evil.db"
+    db = db_address
     with open_archive(db) as a:
         for i, d in enumerate(evil_drafts()):
             a.ingest(d, Capture(f"raw {i}".encode(), "import", f"<script>alert({i})</script>.md"))

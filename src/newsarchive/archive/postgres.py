@@ -183,13 +183,18 @@ def connect(
     untouched; a missing database is created when `create` allows it."""
     name = redact(url)
     try:
-        conn = _open(url)
-    except psycopg.OperationalError as exc:
-        if "does not exist" in str(exc) and create and not readonly:
-            _create_database(url)
+        try:
             conn = _open(url)
-        else:
-            raise ArchiveError(f"{name}: cannot open: {_first_line(exc)}") from exc
+        except psycopg.OperationalError as exc:
+            if "does not exist" in str(exc) and create and not readonly:
+                _create_database(url)
+                conn = _open(url)
+            else:
+                raise
+    except psycopg.Error as exc:
+        # Unreachable or refused, or a malformed URL (an unknown query parameter is a
+        # ProgrammingError, raised before connecting).
+        raise ArchiveError(f"{name}: cannot open: {_first_line(exc)}") from exc
     try:
         _check_is_archive(conn, name)
         if readonly:

@@ -35,6 +35,10 @@ class SQLiteSession(Session):
         self._conn.executemany(sql, rows)
 
     def begin(self, *, exclusive: bool = True) -> None:
+        if exclusive and self.readonly:
+            # As the PostgreSQL session says it (SQLite's own error comes later, from
+            # the first write, as a driver exception).
+            raise ArchiveError(f"{self.name}: opened read-only; cannot write")
         self._conn.execute("BEGIN IMMEDIATE" if exclusive else "BEGIN")
 
     def commit(self) -> None:
