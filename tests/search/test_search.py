@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from newsarchive.archive import Archive
 from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import QueryError, reindex, search, timeline
+from tests.pgcluster import Cluster
 
 CNA_HUAWEI = Draft(
     title="美國封殺華為／華為禁令將生效 供應鏈調整客戶比重補缺口",
@@ -361,6 +363,12 @@ def test_a_words_other_script_spelling_finds_it(archive: Archive) -> None:
 
 def _index_contents(archive: Archive) -> list[tuple[object, ...]]:
     conn = archive.session
+    if archive.dialect == "postgres":
+        rows = conn.execute(
+            "SELECT article_id, version_id, doc::text, lossy, tokens FROM search_docs"
+            " ORDER BY article_id"
+        ).fetchall()
+        return [tuple(r) for r in rows]
     conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 0)")
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_fts, instance)")
     try:
@@ -384,12 +392,32 @@ def _revisions(archive: Archive) -> None:
     archive.remove_article(smic.id)
 
 
-def test_index_writes_held_to_commit_give_the_same_index(tmp_path: Path) -> None:
-    """The hook defers search_fts writes to the end of the transaction (in rowid order,
-    an insert and the delete of the same row dropped): the index holds the same
-    postings and sizes as when every change commits on its own."""
-    one_by_one = open_archive(tmp_path / "a.db")
-    batched = open_archive(tmp_path / "b.db")
+@pytest.fixture
+def other_address(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second fresh archive address on the same backend as `db_address`."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("pg_url2"))
+    return str(tmp_path / "other.db")
+
+
+@pytest.fixture
+def pg_url2(pg_cluster: Cluster) -> Iterator[str]:
+    url = pg_cluster.new_database(pg_cluster.template)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(url)
+
+
+def test_index_writes_held_to_commit_give_the_same_index(
+    db_address: str, other_address: str
+) -> None:
+    """On SQLite the hook defers search_fts writes to the end of the transaction (in
+    rowid order, an insert and the delete of the same row dropped); PostgreSQL writes at
+    once. Either way the index holds the same postings and sizes as when every change
+    commits on its own."""
+    one_by_one = open_archive(db_address)
+    batched = open_archive(other_address)
     try:
         _revisions(one_by_one)
         with batched.transaction():
@@ -413,7 +441,7 @@ def test_rolled_back_transaction_leaves_no_index_writes(archive: Archive) -> Non
 
 
 def test_distinct_chars_in_code_point_order() -> None:
-    from newsarchive.search.index import _distinct_chars
+    from newsarchive.search.tokens import distinct_chars as _distinct_chars
 
     runs = "華為禁令華为𠀋中央社中"
     assert _distinct_chars(runs) == " ".join(sorted(set(runs)))

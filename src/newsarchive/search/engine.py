@@ -1,9 +1,11 @@
 """`search()` and `timeline()`: the one search implementation (CLI, web app and static
 publisher all call these).
 
-Ranking is FTS5's BM25 with the title weighted above the body; ties (typically the same
-story carried by several outlets) go to the most recent article. Recency never removes
-a result. Snippets are computed only for the page that is returned.
+Ranking is the backend's (FTS5's BM25 on SQLite, `ts_rank` on PostgreSQL) with the title
+weighted above the body; ties (typically the same story carried by several outlets) go
+to the most recent article. Recency never removes a result. Snippets are computed only
+for the page that is returned. The SQL here is the same on both backends; matching is
+the backend's (`backends`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.archive.session import Session
 from newsarchive.search import ranked
+from newsarchive.search.backends import backend, count_matches, matched, run
 from newsarchive.search.highlight import Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
 from newsarchive.search.ranked import RankState
-from newsarchive.search.sql import BASE, JOINS, count_matches, filters, latest, run
+from newsarchive.search.sql import RECENT_FIRST, filters, latest
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
 
@@ -118,15 +121,10 @@ def _with_fragments(
     thousands of articles (all with 导, 体 and 产), and scoring them all took seconds.
     Fragment matches rank below exact-token matches, which are better evidence."""
     strict_ids = {r[0] for r in strict_rows}
-    loose_sql = (
-        f"SELECT {select} FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?) f"
-        f"{JOINS}"
-        f" WHERE 1{where} ORDER BY v.published_ts DESC"
-    )
+    source, source_params = matched(conn, backend(conn).loose_expr(parsed), scored=False)
+    loose_sql = f"SELECT {select} {source}{where} ORDER BY {RECENT_FIRST}"
     extra = [
-        r
-        for r in run(conn, loose_sql, [parsed.loose_expr(), *params], query)
-        if r[0] not in strict_ids
+        r for r in run(conn, loose_sql, [*source_params, *params], query) if r[0] not in strict_ids
     ][:CHECK_LIMIT]
     accepted: list[Any] = []
     for i in range(0, len(extra), 100):
@@ -138,9 +136,17 @@ def _check_batch(conn: Session, parsed: ParsedQuery, rows: list[Any]) -> list[An
     """The rows whose article text really contains the query's terms."""
     if not rows:
         return []
-    texts = latest(conn, "v.title || char(10) || v.text", [r[0] for r in rows])
+    texts = latest(conn, "v.title, v.text", [r[0] for r in rows])
     folder = to_simplified if parsed.cjk_needles_only else fold
-    return [r for r in rows if parsed.accepts(_SPACE.sub("", folder(texts.get(r[0], ""))))]
+    return [
+        r
+        for r in rows
+        if r[0] in texts and parsed.accepts(_SPACE.sub("", folder(_doc(texts[r[0]]))))
+    ]
+
+
+def _doc(title_text: tuple[str, str]) -> str:
+    return title_text[0] + "\n" + title_text[1]
 
 
 def search(
@@ -167,7 +173,7 @@ def search(
     conn = archive.session
     where, params = filters(outlet, since, until, format, lang)
     limit, offset = max(0, limit), max(0, offset)
-    expr = parsed.strict_expr()
+    expr = backend(conn).strict_expr(parsed)
     key = (expr, where, tuple(params))
     depth = offset + limit + ranked.SPARE_ROWS
     known = previous.state if previous is not None and previous.query == query else None
@@ -206,7 +212,7 @@ def _snapshot(conn: Session) -> Iterator[None]:
     if conn.in_transaction:
         yield
         return
-    conn.execute("BEGIN")
+    backend(conn).begin_snapshot(conn)
     try:
         yield
     finally:
@@ -229,12 +235,13 @@ def _rank(
     # longer sends it down the slow fragment path).
     everywhere = count_matches(conn, expr, query)
     if parsed.needs_check and everywhere < LOOSE_BELOW:
-        sql = f"SELECT a.id, f.score {BASE}{where} ORDER BY f.score, v.published_ts DESC"
-        strict_rows = run(conn, sql, [expr, *params], query)
+        source, source_params = matched(conn, expr, scored=True)
+        sql = f"SELECT a.id, f.score {source}{where} ORDER BY f.score, {RECENT_FIRST}"
+        strict_rows = run(conn, sql, [*source_params, *params], query)
         found = _with_fragments(conn, parsed, "a.id, 0.0", where, params, strict_rows, query)
         return None, [(r[0], r[1]) for r in found[offset : offset + limit]], len(found)
     if not where and everywhere > MANY_MATCHES:
-        rows, total = ranked.rank_everything(conn, expr, depth, query), everywhere
+        rows, total = ranked.rank_everything(conn, expr, depth), everywhere
     elif not where and not everywhere:
         rows, total = [], 0
     else:
@@ -306,8 +313,9 @@ def timeline(
     conn = archive.session
     where, params = filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"
-    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {BASE}{where}"
-    rows = run(conn, sql, [parsed.strict_expr(), *params], query)
+    source, source_params = matched(conn, backend(conn).strict_expr(parsed), scored=False)
+    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {source}{where}"
+    rows = run(conn, sql, [*source_params, *params], query)
     # The same rule as `search`: fragment (loose) matching only when few match as typed.
     if parsed.needs_check and len(rows) < LOOSE_BELOW:
         select = "a.id, 0 AS score, v.published_ts, a.outlet"

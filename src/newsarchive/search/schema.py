@@ -1,4 +1,4 @@
-"""Search index tables.
+"""Search index tables (SQLite's; PostgreSQL's are described at POSTGRES_MIGRATIONS).
 
 `search_fts` is a contentless FTS5 table (``content=''``): it holds the index only, not
 the text, which already lives once in `versions`. Its rows are keyed by article id and
@@ -47,7 +47,27 @@ MIGRATIONS: list[str] = [
 ]
 
 
-# PostgreSQL's migrations: the same tables (see the module docstring).
-POSTGRES_MIGRATIONS: list[str] = []
+# PostgreSQL's migrations (see `search.postgres`): one row per article with its tokens
+# as a weighted tsvector (title A, body D, distinct characters B) under a GIN index.
+# ``lossy`` marks a document past a tsvector limit, whose phrases are then looked up
+# in ``tokens`` (NULL for every other document); the partial index lists them.
+POSTGRES_MIGRATIONS: list[str] = [
+    # 1: index
+    """
+    CREATE TABLE search_docs (
+        article_id BIGINT PRIMARY KEY,
+        version_id BIGINT NOT NULL,
+        doc TSVECTOR NOT NULL,
+        lossy BOOLEAN NOT NULL DEFAULT FALSE,
+        tokens TEXT
+    );
+    CREATE INDEX search_docs_doc ON search_docs USING gin (doc);
+    CREATE INDEX search_docs_lossy ON search_docs (article_id) WHERE lossy;
+    CREATE TABLE search_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
 
 SCHEMA = Schema("search", MIGRATIONS, POSTGRES_MIGRATIONS)
