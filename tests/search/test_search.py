@@ -446,3 +446,60 @@ def test_distinct_chars_in_code_point_order() -> None:
     runs = "華為禁令華为𠀋中央社中"
     assert _distinct_chars(runs) == " ".join(sorted(set(runs)))
     assert _distinct_chars("") == ""
+
+
+# PostgreSQL keeps tsvector positions below 16,384 and 256 positions per lexeme; FTS5
+# has no such limits. A phrase past them must be found alike (search.postgres: "lossy").
+LONG_FILLER = "今天天气很好。" * 6000  # 18,000 tokens: 今天天气 / 很 / 好
+
+
+def test_a_phrase_past_sixteen_thousand_words_is_found(archive: Archive) -> None:
+    long = _ingest(
+        archive,
+        Draft(
+            title="每日广播稿",
+            text=LONG_FILLER + "华为芯片出口管制。",
+            html="",
+            url="https://f.org/long",
+        ),
+    )
+    short = _ingest(
+        archive, Draft(title="短讯", text="华为芯片出口。", html="", url="https://f.org/short")
+    )
+    assert found(archive, '"华为芯片出口管制"') == {long}
+    assert found(archive, '"华为芯片出口"') == {long, short}
+    assert found(archive, "华为 管制") == {long}
+    assert found(archive, '"管制出口"') == set()  # both words there, not in this order
+    assert found(archive, '芯片 -"芯片出口管制"') == {short}
+    assert found(archive, '"芯片出口管" OR 短讯') == {long, short}  # ends inside 管制
+
+
+def test_a_phrase_with_a_word_repeated_hundreds_of_times_is_found(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.search.engine as engine
+
+    # Exact phrases only: the fragment (loose) form would find these by substring.
+    monkeypatch.setattr(engine, "LOOSE_BELOW", 0)
+    article = _ingest(
+        archive,
+        Draft(
+            title="书单",
+            text="我的书。" * 300 + "美国的芯片禁令。",
+            html="",
+            url="https://f.org/many",
+        ),
+    )
+    assert found(archive, '"美国的芯片"') == {article}
+    assert found(archive, '"的芯片禁令"') == {article}
+    assert found(archive, '"芯片的美国"') == set()
+
+
+def test_a_word_too_long_for_a_postgres_lexeme_is_indexed_and_found(archive: Archive) -> None:
+    word = "z" * 3000  # a garbled page: a 3,000-letter "word" (PostgreSQL lexemes: 2,047 bytes)
+    article = _ingest(
+        archive, Draft(title="乱码", text=f"正文 {word} 结束。", html="", url="https://f.org/z")
+    )
+    assert found(archive, word) == {article}
+    assert found(archive, word[:2999]) == set()
+    assert found(archive, f"正文 {word}") == {article}

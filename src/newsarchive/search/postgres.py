@@ -78,32 +78,33 @@ def is_query_error(exc: Exception) -> bool:
 def lexeme(token: str) -> str:
     """`token` as a quoted tsvector/tsquery lexeme. A token too long for a lexeme is
     replaced by its prefix and a digest, in documents and queries alike."""
-    if len(token.encode()) > MAXLEXEME:
+    if len(token) * 4 > MAXLEXEME and len(token.encode()) > MAXLEXEME:
         digest = hashlib.sha1(token.encode()).hexdigest()[:16]
         token = f"{token[:200]}~{digest}"
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return "'" + token + "'"
 
 
 def tsvector(row: IndexRow) -> tuple[str, bool]:
     """The tsvector literal of an index row, and whether PostgreSQL's limits dropped
     positions from it (see the module docstring)."""
     title, body, chars = row
-    positions: dict[str, list[str]] = {}
-    pos = 0
-    for token in title.split():
-        pos += 1
-        positions.setdefault(token, []).append(f"{min(pos, MAXPOS)}A")
-    pos += 1  # the gap between title and body
-    for token in body.split():
-        pos += 1
-        positions.setdefault(token, []).append(str(min(pos, MAXPOS)))
-    lossy = pos > MAXPOS
+    positions: dict[str, list[Any]] = {}
+    title_tokens = title.split()
+    for pos, token in enumerate(title_tokens, 1):
+        positions.setdefault(token, []).append(f"{pos}A")
+    start = len(title_tokens) + 2  # one position apart from the title
+    body_tokens = body.split()
+    lossy = start + len(body_tokens) - 1 > MAXPOS
+    for pos, token in enumerate(body_tokens, start):
+        positions.setdefault(token, []).append(pos if pos < MAXPOS else MAXPOS)
     parts = []
     for token, where in positions.items():
         if len(where) > MAXNUMPOS:
             lossy = True
             where = where[:MAXNUMPOS]
-        parts.append(f"{lexeme(token)}:{','.join(where)}")
+        parts.append(f"{lexeme(token)}:{','.join(map(str, where))}")
     parts += [f"{lexeme(MARK + c)}:1B" for c in chars.split()]
     return " ".join(parts), lossy
 
@@ -249,7 +250,9 @@ def matches(
     match = "d.doc @@ q.q"
     params: list[Any] = [expr.tsquery]
     if expr.lossy_sql is not None:
-        match = f"({match} OR (d.lossy AND {expr.lossy_sql}))"
+        # A lossy document's clamped positions could even fake a phrase: it is only
+        # ever judged by its tokens.
+        match = f"(({match} AND NOT d.lossy) OR (d.lossy AND {expr.lossy_sql}))"
         params += expr.lossy_params
     if restrict:
         match += f" AND {restrict}"
