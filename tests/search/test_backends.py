@@ -127,7 +127,7 @@ def test_filters_and_paging_agree(both: tuple[Archive, Archive]) -> None:
         "SELECT lang FROM versions WHERE lang IS NOT NULL GROUP BY lang ORDER BY count(*) DESC"
     )
     for kw in ({"outlet": "法广"}, {"lang": lang}, {"format": "feedx"}):
-        a, b = (search(x, "中国 OR 美国", limit=1000, **kw) for x in (lite, pg))  # type: ignore[arg-type]
+        a, b = (search(x, "中国 OR 美国", limit=1000, **kw) for x in (lite, pg))
         assert a.total == b.total > 0
         assert {h.id for h in a.hits} == {h.id for h in b.hits}
     pages = [
