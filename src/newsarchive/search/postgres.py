@@ -9,27 +9,33 @@ ctype, stop words) can make the two backends disagree on what an article contain
   (a phrase never runs from the title into the body, as FTS5 columns keep them apart)
   with weight D;
 - each distinct CJK character of the text as a lexeme of its own, marked with `MARK`
-  (no token can contain it), weight B: FTS5's ``chars`` column.
+  (no token can contain it), without positions: FTS5's ``chars`` column.
 
-Queries compile from the same `ParsedQuery` as FTS5 expressions do (`compile_query`):
-``&`` for AND, ``|`` for OR, ``!`` for NOT and ``<->`` for phrases, marked characters
-for single characters and word fragments. One tsquery per query, so one GIN scan.
+The column is stored in the table's own pages where it fits (STORAGE MAIN): a tsvector
+hardly compresses, and ranking read each match's document from the TOAST table, chunk
+by chunk, at about twice the cost (12,000 documents: ~300 against ~150 ms).
+
+Queries compile from the same `ParsedQuery` as FTS5 expressions do (`strict_expr`,
+`loose_expr`): ``&`` for AND, ``|`` for OR, ``!`` for NOT and ``<->`` for phrases,
+marked characters for single characters and word fragments. One tsquery per query, so
+one GIN scan; a second one, without the marked characters and the excluded words,
+ranks.
 
 Why not `pg_trgm`: a trigram index cannot serve two-character words (华为, 芯片: most
 Chinese words), which then took 0.7-1.2 s on 20,000 articles; word lexemes answer them
 in milliseconds, and the marked characters serve what trigrams would (single
 characters, fragments of words) exactly.
 
-Ranking is `ts_rank` with the title weighted TITLE_WEIGHT times the body (B, the
-characters, weighs 0), normalised by document length like BM25's length term; it has
-no inverse document frequency, so scores differ from FTS5's BM25 while the matches are
-the same (see docs/search.md for the measured difference). Ties go to the most recent
-article, as on SQLite.
+Ranking is `ts_rank` with the title weighted TITLE_WEIGHT times the body; it has no
+inverse document frequency and reads every match's document, so scores differ from
+FTS5's BM25 (which reads only the query's postings) while the matches are the same
+(docs/search.md has the measured difference). Ties go to the most recent article, as
+on SQLite.
 
 PostgreSQL limits a tsvector to positions below 16,384 and 256 positions per lexeme.
-An article past either limit (a few very long transcripts) is marked ``lossy``: its
-phrase matches are then decided on its folded text (`Compiled.lossy_sql`), exactly as
-a phrase would be found in it by substring.
+An article past either limit (a few long transcripts and lists) is marked ``lossy``
+and keeps its token text: its phrases are looked up there (`Compiled.lossy_sql`),
+which is exactly FTS5's phrase match.
 """
 
 from __future__ import annotations
@@ -51,12 +57,12 @@ from newsarchive.text.segment import is_cjk
 # Marks a CJK character lexeme (FTS5's chars column): tokens are letters, digits, "."
 # or "%", never "#".
 MARK = "#"
-# ts_rank's weights, in its order {D, C, B, A}: body, unused, characters, title.
+# ts_rank's weights, in its order {D, C, B, A}: body, unused, unused, title.
 WEIGHTS = f"{{{BODY_WEIGHT / TITLE_WEIGHT:g},0,0,1}}"
 # ts_rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long
 # documents (bench/search_backends.py measured 0, 1, 2 and 8).
 NORMALIZATION = 1
-RANK = f"ts_rank('{WEIGHTS}', d.doc, q.q, {NORMALIZATION})"
+RANK = f"ts_rank('{WEIGHTS}', d.doc, q.r, {NORMALIZATION})"
 
 # PostgreSQL's tsvector limits (src/include/tsearch/ts_type.h): positions saturate at
 # MAXPOS, a lexeme keeps its first MAXNUMPOS positions, a lexeme is at most MAXLEXEME
@@ -105,7 +111,7 @@ def tsvector(row: IndexRow) -> tuple[str, bool]:
             lossy = True
             where = where[:MAXNUMPOS]
         parts.append(f"{lexeme(token)}:{','.join(map(str, where))}")
-    parts += [f"{lexeme(MARK + c)}:1B" for c in chars.split()]
+    parts += [lexeme(MARK + c) for c in chars.split()]
     return " ".join(parts), lossy
 
 
@@ -119,6 +125,8 @@ Node = tuple[Any, ...]  # ("lex", token) | ("phrase", tokens) | ("and"|"or", nod
 @dataclass(frozen=True, slots=True)
 class Compiled:
     tsquery: str
+    # What ranks: the words of the query (no marked characters, no excluded words).
+    rank: str
     # For the lossy documents, when the query has a phrase: a condition on ``d`` and
     # its parameters (None: the tsquery is exact on every document).
     lossy_sql: str | None = None
@@ -216,13 +224,32 @@ def _lossy(node: Node, params: list[Any]) -> str:
     return "(" + op.join(_lossy(n, params) for n in node[1]) + ")"
 
 
+def _words(node: Node) -> Node | None:
+    """`node` without its marked characters and excluded words (None if nothing is
+    left): what ranks, as FTS5 gives the chars column weight 0."""
+    kind = node[0]
+    if kind == "lex":
+        return None if node[1].startswith(MARK) else node
+    if kind == "phrase":
+        return node
+    if kind == "not":
+        return None
+    kept = tuple(n for n in (_words(n) for n in node[1]) if n is not None)
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else (kind, kept)
+
+
 def _compile(parsed: ParsedQuery, loose: bool) -> Compiled:
     tree = _tree(parsed, loose)
+    tsquery = _tsquery(tree)
+    words = _words(tree)
+    rank = tsquery if words is None else _tsquery(words)
     if not _has_phrase(tree):
-        return Compiled(_tsquery(tree))
+        return Compiled(tsquery, rank)
     params: list[Any] = []
     sql = _lossy(tree, params)
-    return Compiled(_tsquery(tree), sql, tuple(params))
+    return Compiled(tsquery, rank, sql, tuple(params))
 
 
 def strict_expr(parsed: ParsedQuery) -> Compiled:
@@ -248,7 +275,7 @@ def matches(
     query has a phrase (a partial index lists them)."""
     score = f", -{RANK} AS score" if scored else ""
     match = "d.doc @@ q.q"
-    params: list[Any] = [expr.tsquery]
+    params: list[Any] = [expr.tsquery, expr.rank]
     if expr.lossy_sql is not None:
         # A lossy document's clamped positions could even fake a phrase: it is only
         # ever judged by its tokens.
@@ -259,7 +286,7 @@ def matches(
         params += list(restrict_params)
     sql = (
         f"(SELECT d.article_id AS id{score} FROM search_docs d,"
-        f" (SELECT CAST(? AS tsquery) AS q) q WHERE {match}) f"
+        f" (SELECT CAST(? AS tsquery) AS q, CAST(? AS tsquery) AS r) q WHERE {match}) f"
     )
     return sql, params
 
@@ -353,3 +380,4 @@ def optimize(conn: Session) -> None:
     """Merge the GIN index's pending entries into the index (after a rebuild), and
     give the planner statistics on the new rows."""
     conn.execute("SELECT gin_clean_pending_list('search_docs_doc')")
+    conn.execute("ANALYZE search_docs")
