@@ -207,8 +207,9 @@ def _reused_hits(
 
 @contextmanager
 def _snapshot(conn: Session) -> Iterator[None]:
-    """One read transaction for the whole search: the high-water marks of a `RankState`
-    must describe exactly the data that was ranked, and hits the data that was matched."""
+    """One read transaction for the whole search (or timeline): the high-water marks of
+    a `RankState` must describe exactly the data that was ranked, hits the data that
+    was matched, and fragment matches the same archive as exact ones."""
     if conn.in_transaction:
         yield
         return
@@ -315,11 +316,12 @@ def timeline(
     where += " AND v.published_ts IS NOT NULL"
     source, source_params = matched(conn, backend(conn).strict_expr(parsed), scored=False)
     sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {source}{where}"
-    rows = run(conn, sql, [*source_params, *params], query)
-    # The same rule as `search`: fragment (loose) matching only when few match as typed.
-    if parsed.needs_check and len(rows) < LOOSE_BELOW:
-        select = "a.id, 0 AS score, v.published_ts, a.outlet"
-        rows = _with_fragments(conn, parsed, select, where, params, rows, query)
+    with _snapshot(conn):
+        rows = run(conn, sql, [*source_params, *params], query)
+        # The same rule as `search`: fragment (loose) matching only when few match as typed.
+        if parsed.needs_check and len(rows) < LOOSE_BELOW:
+            select = "a.id, 0 AS score, v.published_ts, a.outlet"
+            rows = _with_fragments(conn, parsed, select, where, params, rows, query)
     counts = Counter((_period(ts, interval), out if by_outlet else None) for _, _, ts, out in rows)
     return [
         TimelineBucket(period, out, n)

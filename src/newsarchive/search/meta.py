@@ -57,7 +57,11 @@ def count_removal(conn: Session) -> None:
     )
 
 
+# The removal counter as a scalar subquery (NULL before the first removal), for
+# statements that read it along with other things (`ranked.marks`).
+REMOVALS = "(SELECT value FROM search_meta WHERE key = 'removals')"
+
+
 def removals(conn: Session) -> int:
     """How many articles have been removed from the index, ever."""
-    row = conn.execute("SELECT value FROM search_meta WHERE key = 'removals'").fetchone()
-    return int(row[0]) if row else 0
+    return int(conn.scalar(f"SELECT {REMOVALS}") or 0)

@@ -11,9 +11,11 @@ ctype, stop words) can make the two backends disagree on what an article contain
 - each distinct CJK character of the text as a lexeme of its own, marked with `MARK`
   (no token can contain it), without positions: FTS5's ``chars`` column.
 
-The column is stored in the table's own pages where it fits (STORAGE MAIN): a tsvector
-hardly compresses, and ranking read each match's document from the TOAST table, chunk
-by chunk, at about twice the cost (12,000 documents: ~300 against ~150 ms).
+The column is stored out of line, uncompressed (STORAGE EXTERNAL): a tsvector hardly
+compresses (pglz gave up on it), and kept out of the table's own pages it leaves the
+heap small, which is what counting matches reads: 22,142 matches of 美国 counted in
+16-20 ms against 470-630 ms with the documents inline (STORAGE MAIN), while ranking
+them read the documents in about the same time either way (51k archive).
 
 Queries compile from the same `ParsedQuery` as FTS5 expressions do (`strict_expr`,
 `loose_expr`): ``&`` for AND, ``|`` for OR, ``!`` for NOT and ``<->`` for phrases,
@@ -26,11 +28,11 @@ Chinese words), which then took 0.7-1.2 s on 20,000 articles; word lexemes answe
 in milliseconds, and the marked characters serve what trigrams would (single
 characters, fragments of words) exactly.
 
-Ranking is `ts_rank` with the title weighted TITLE_WEIGHT times the body; it has no
-inverse document frequency and reads every match's document, so scores differ from
-FTS5's BM25 (which reads only the query's postings) while the matches are the same
-(docs/search.md has the measured difference). Ties go to the most recent article, as
-on SQLite.
+Ranking is `ts_rank` of the query's words with the title weighted TITLE_WEIGHT times
+the body (see NORMALIZATION). It reads every match's document (FTS5's BM25 reads only
+the query's postings) and knows no inverse document frequency: scores differ from
+BM25's while the matches are the same (docs/search.md has the measured difference).
+Ties go to the most recent article, as on SQLite.
 
 PostgreSQL limits a tsvector to positions below 16,384 and 256 positions per lexeme.
 An article past either limit (a few long transcripts and lists) is marked ``lossy``
@@ -60,8 +62,14 @@ MARK = "#"
 # ts_rank's weights, in its order {D, C, B, A}: body, unused, unused, title.
 WEIGHTS = f"{{{BODY_WEIGHT / TITLE_WEIGHT:g},0,0,1}}"
 # ts_rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long
-# documents (bench/search_backends.py measured 0, 1, 2 and 8).
+# documents. Measured on bench/search.py's known-item queries (200 articles x 2
+# scripts, 51k archive; FTS5's BM25 0.927): MRR@10 0.908 with this and the query's
+# words OR-ed (`Compiled.rank`); 0.895 with them AND-ed (ts_rank then scores how close
+# together they are, not how often they occur), 0.892 / 0.890 with normalisation 0 / 2,
+# 0.861 with ts_rank_cd. Weighting each word by its inverse document frequency (counted
+# in the GIN index per query, one ts_rank call per word) gave 0.909 at twice the cost.
 NORMALIZATION = 1
+
 RANK = f"ts_rank('{WEIGHTS}', d.doc, q.r, {NORMALIZATION})"
 
 # PostgreSQL's tsvector limits (src/include/tsearch/ts_type.h): positions saturate at
@@ -125,7 +133,8 @@ Node = tuple[Any, ...]  # ("lex", token) | ("phrase", tokens) | ("and"|"or", nod
 @dataclass(frozen=True, slots=True)
 class Compiled:
     tsquery: str
-    # What ranks: the words of the query (no marked characters, no excluded words).
+    # What ranks: the words of the query, OR-ed (no marked characters, no excluded
+    # words; see NORMALIZATION).
     rank: str
     # For the lossy documents, when the query has a phrase: a condition on ``d`` and
     # its parameters (None: the tsquery is exact on every document).
@@ -224,32 +233,33 @@ def _lossy(node: Node, params: list[Any]) -> str:
     return "(" + op.join(_lossy(n, params) for n in node[1]) + ")"
 
 
-def _words(node: Node) -> Node | None:
-    """`node` without its marked characters and excluded words (None if nothing is
-    left): what ranks, as FTS5 gives the chars column weight 0."""
-    kind = node[0]
-    if kind == "lex":
-        return None if node[1].startswith(MARK) else node
-    if kind == "phrase":
-        return node
-    if kind == "not":
-        return None
-    kept = tuple(n for n in (_words(n) for n in node[1]) if n is not None)
-    if not kept:
-        return None
-    return kept[0] if len(kept) == 1 else (kind, kept)
+def _rank_words(tree: Node) -> str:
+    """The distinct word lexemes of `tree`'s positive part, OR-ed."""
+    found: dict[str, None] = {}
+
+    def walk(node: Node) -> None:
+        kind = node[0]
+        if kind == "lex":
+            if not node[1].startswith(MARK):
+                found[node[1]] = None
+        elif kind == "phrase":
+            found.update(dict.fromkeys(node[1]))
+        elif kind != "not":
+            for child in node[1]:
+                walk(child)
+
+    walk(tree)
+    return " | ".join(map(lexeme, found)) or _tsquery(tree)
 
 
 def _compile(parsed: ParsedQuery, loose: bool) -> Compiled:
     tree = _tree(parsed, loose)
-    tsquery = _tsquery(tree)
-    words = _words(tree)
-    rank = tsquery if words is None else _tsquery(words)
+    rank = _rank_words(tree)
     if not _has_phrase(tree):
-        return Compiled(tsquery, rank)
+        return Compiled(_tsquery(tree), rank)
     params: list[Any] = []
     sql = _lossy(tree, params)
-    return Compiled(tsquery, rank, sql, tuple(params))
+    return Compiled(_tsquery(tree), rank, sql, tuple(params))
 
 
 def strict_expr(parsed: ParsedQuery) -> Compiled:
@@ -274,8 +284,8 @@ def matches(
     condition (`after_or_among`). The lossy documents are looked at only when the
     query has a phrase (a partial index lists them)."""
     score = f", -{RANK} AS score" if scored else ""
-    match = "d.doc @@ q.q"
     params: list[Any] = [expr.tsquery, expr.rank]
+    match = "d.doc @@ q.q"
     if expr.lossy_sql is not None:
         # A lossy document's clamped positions could even fake a phrase: it is only
         # ever judged by its tokens.
@@ -325,11 +335,9 @@ def database_key(conn: Session) -> str:
 
 # -- writing -----------------------------------------------------------------------
 
-_UPSERT = (
+_INSERT = (
     "INSERT INTO search_docs(article_id, version_id, doc, lossy, tokens)"
-    " VALUES(?, ?, CAST(? AS tsvector), ?, ?) ON CONFLICT(article_id) DO UPDATE SET"
-    " version_id = excluded.version_id, doc = excluded.doc, lossy = excluded.lossy,"
-    " tokens = excluded.tokens"
+    " VALUES(?, ?, CAST(? AS tsvector), ?, ?)"
 )
 
 
@@ -349,12 +357,13 @@ class Writer:
         self._claimed = False
 
     def add(self, article_id: int, version_id: int, row: IndexRow) -> None:
+        """Index an article that has no row (`remove` first to replace one)."""
         if not self._claimed:
             claim_index(self.conn)
             self._claimed = True
         doc, lossy = tsvector(row)
         tokens = lossy_tokens(row) if lossy else None
-        self.conn.execute(_UPSERT, (article_id, version_id, doc, lossy, tokens))
+        self.conn.execute(_INSERT, (article_id, version_id, doc, lossy, tokens))
 
     def remove(self, article_id: int) -> None:
         old = self.conn.execute("SELECT 1 FROM search_docs WHERE article_id = ?", (article_id,))

@@ -31,7 +31,7 @@ from typing import Any
 
 from newsarchive.archive.session import Session
 from newsarchive.search.backends import backend, count_matches, matched, run
-from newsarchive.search.meta import removals
+from newsarchive.search.meta import REMOVALS
 from newsarchive.search.sql import FORMAT_FILTER, RECENT_FIRST, latest
 
 # An import of an overlapping mirror revises old articles at every commit (39 of 294
@@ -59,7 +59,7 @@ class RankState:
     complete: bool  # rows holds every match (nothing beyond them to fall back on)
     max_article: int
     max_version: int
-    removals: int  # `index.removals()`: a removal changes it
+    removals: int  # `meta.removals()`: a removal changes it
     ranked_at: float  # time.monotonic() of the full ranking the scores come from
 
 
@@ -70,11 +70,15 @@ def order(rows: list[Row]) -> list[Row]:
 
 
 def marks(conn: Session) -> tuple[int, int, int]:
-    """(largest article id, largest version id, removals so far): three index lookups.
-    (Counting the articles instead, to notice a removal, cost 9 ms on 50,000.)"""
-    max_article = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-    max_version = conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
-    return int(max_article), int(max_version), removals(conn)
+    """(largest article id, largest version id, removals so far): three index lookups in
+    one statement (one round trip to a PostgreSQL server). (Counting the articles
+    instead, to notice a removal, cost 9 ms on 50,000.)"""
+    row = conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM articles),"
+        " (SELECT coalesce(max(id), 0) FROM versions),"
+        f" {REMOVALS}"
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2] or 0)
 
 
 def new_state(

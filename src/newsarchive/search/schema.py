@@ -49,7 +49,7 @@ MIGRATIONS: list[str] = [
 
 # PostgreSQL's migrations (see `search.postgres`): one row per article with its tokens
 # as a weighted tsvector (title A, body D, marked distinct characters) under a GIN
-# index, kept in the table's own pages where it fits (STORAGE MAIN).
+# index, stored out of line and uncompressed (STORAGE EXTERNAL).
 # ``lossy`` marks a document past a tsvector limit, whose phrases are then looked up
 # in ``tokens`` (NULL for every other document); the partial index lists them.
 POSTGRES_MIGRATIONS: list[str] = [
@@ -62,7 +62,7 @@ POSTGRES_MIGRATIONS: list[str] = [
         lossy BOOLEAN NOT NULL DEFAULT FALSE,
         tokens TEXT
     );
-    ALTER TABLE search_docs ALTER COLUMN doc SET STORAGE MAIN;
+    ALTER TABLE search_docs ALTER COLUMN doc SET STORAGE EXTERNAL;
     CREATE INDEX search_docs_doc ON search_docs USING gin (doc);
     CREATE INDEX search_docs_lossy ON search_docs (article_id) WHERE lossy;
     CREATE TABLE search_meta (
