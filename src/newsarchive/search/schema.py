@@ -51,7 +51,7 @@ MIGRATIONS: list[str] = [
 # as a weighted tsvector (title A, body D, marked distinct characters) under a GIN
 # index, stored out of line and uncompressed (STORAGE EXTERNAL).
 # ``lossy`` marks a document past a tsvector limit, whose phrases are then looked up
-# in ``tokens`` (NULL for every other document); the partial index lists them.
+# in ``tokens`` (NULL for every other document).
 POSTGRES_MIGRATIONS: list[str] = [
     # 1: index
     """
@@ -64,7 +64,6 @@ POSTGRES_MIGRATIONS: list[str] = [
     );
     ALTER TABLE search_docs ALTER COLUMN doc SET STORAGE EXTERNAL;
     CREATE INDEX search_docs_doc ON search_docs USING gin (doc);
-    CREATE INDEX search_docs_lossy ON search_docs (article_id) WHERE lossy;
     CREATE TABLE search_meta (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
