@@ -20,8 +20,7 @@ them read the documents in about the same time either way (51k archive).
 Queries compile from the same `ParsedQuery` as FTS5 expressions do (`strict_expr`,
 `loose_expr`): ``&`` for AND, ``|`` for OR, ``!`` for NOT and ``<->`` for phrases,
 marked characters for single characters and word fragments. One tsquery per query, so
-one GIN scan; a second one, without the marked characters and the excluded words,
-ranks.
+one GIN scan; a second one, the query's words OR-ed, ranks.
 
 Why not `pg_trgm`: a trigram index cannot serve two-character words (华为, 芯片: most
 Chinese words), which then took 0.7-1.2 s on 20,000 articles; word lexemes answer them
@@ -396,14 +395,14 @@ class Writer:
     A row added and removed within the transaction is never written."""
 
     def __init__(self, conn: Session) -> None:
-        self.conn = conn
+        self.tx = conn
         self._claimed = False
         self._pending: dict[int, tuple[Any, ...]] = {}  # article id -> its new row
 
     def add(self, article_id: int, version_id: int, row: IndexRow) -> None:
         """Index an article that has no row (`remove` first to replace one)."""
         if not self._claimed:
-            claim_index(self.conn)
+            claim_index(self.tx)
             self._claimed = True
         doc, lossy = tsvector(row)
         tokens = lossy_tokens(row) if lossy else None
@@ -412,17 +411,17 @@ class Writer:
     def remove(self, article_id: int) -> None:
         if self._pending.pop(article_id, None) is not None:
             return  # added in this transaction, not written yet
-        gone = self.conn.execute(
+        gone = self.tx.execute(
             "DELETE FROM search_docs WHERE article_id = ? RETURNING article_id", (article_id,)
         )
         if gone.fetchone() is not None:
             # As on SQLite, a row indexed by another segmenter is not replaced (`meta`):
             # the error rolls the transaction, and this delete, back.
-            check_segmenter(self.conn)
+            check_segmenter(self.tx)
 
     def flush(self) -> None:
         if self._pending:
-            self.conn.executemany(_INSERT, list(self._pending.values()))
+            self.tx.executemany(_INSERT, list(self._pending.values()))
             self._pending.clear()
 
 

@@ -119,7 +119,7 @@ class Writer:
     `deferred=False` (reindex) writes at once."""
 
     def __init__(self, conn: Session, *, deferred: bool) -> None:
-        self.conn = conn
+        self.tx = conn
         self.deferred = deferred
         self._ops: list[tuple[int, str, IndexRow] | None] = []
         self._inserted: dict[int, int] = {}  # rowid -> its pending insert in _ops
@@ -129,14 +129,14 @@ class Writer:
 
     def add(self, article_id: int, version_id: int, row: IndexRow) -> None:
         if not self._claimed:
-            claim_index(self.conn)
+            claim_index(self.tx)
             self._claimed = True
         if self.deferred:
             self._inserted[article_id] = len(self._ops)
             self._ops.append((article_id, _INSERT_SQL, row))
         else:
-            self.conn.execute(_INSERT_SQL, (article_id, *row))
-        self.conn.execute(
+            self.tx.execute(_INSERT_SQL, (article_id, *row))
+        self.tx.execute(
             "INSERT OR REPLACE INTO search_docs(article_id, version_id) VALUES(?,?)",
             (article_id, version_id),
         )
@@ -145,9 +145,9 @@ class Writer:
         if self._cancel_insert(article_id):
             # Indexed in this transaction and not written yet: nothing to delete, and no
             # need to segment the old text again (~1 ms in the writer).
-            self.conn.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
+            self.tx.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
             return
-        old = self.conn.execute(
+        old = self.tx.execute(
             "SELECT v.title, v.text FROM search_docs d JOIN versions v ON v.id=d.version_id"
             " WHERE d.article_id=?",
             (article_id,),
@@ -155,13 +155,13 @@ class Writer:
         if old is None:
             return
         # Only an exact delete needs the same segmenter; new articles can always be added.
-        check_segmenter(self.conn)
+        check_segmenter(self.tx)
         row = index_row(old[0], old[1])
         if self.deferred:
             self._ops.append((article_id, _DELETE_SQL, row))
         else:
-            self.conn.execute(_DELETE_SQL, (article_id, *row))
-        self.conn.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
+            self.tx.execute(_DELETE_SQL, (article_id, *row))
+        self.tx.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
 
     def _cancel_insert(self, rowid: int) -> bool:
         """Drop the pending insert of `rowid`, if any: deleting the row it would add
@@ -177,7 +177,7 @@ class Writer:
         # By rowid; sorted() is stable, so one row's delete stays before its insert.
         ops = sorted((op for op in self._ops if op is not None), key=lambda op: op[0])
         for rowid, sql, row in ops:
-            self.conn.execute(sql, (rowid, *row))
+            self.tx.execute(sql, (rowid, *row))
         self._ops.clear()
         self._inserted.clear()
 
