@@ -14,8 +14,7 @@ from newsarchive.model import Capture, Draft
 runner = CliRunner()
 
 
-def _archive(path: Path) -> Path:
-    db = path / "a.db"
+def _archive(db: str) -> str:
     with open_archive(db) as archive:
         for n, (title, text) in enumerate(
             [
@@ -28,9 +27,9 @@ def _archive(path: Path) -> Path:
     return db
 
 
-def test_search_json_prints_one_hit_per_line(tmp_path: Path) -> None:
-    db = _archive(tmp_path)
-    result = runner.invoke(app, ["search", "华为", "--db", str(db), "--json"])
+def test_search_json_prints_one_hit_per_line(db_address: str) -> None:
+    db = _archive(db_address)
+    result = runner.invoke(app, ["search", "华为", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 1
@@ -38,11 +37,13 @@ def test_search_json_prints_one_hit_per_line(tmp_path: Path) -> None:
     assert "<mark>華為</mark>" in lines[0]["snippet"]
 
 
-def test_batch_prints_one_object_per_query_and_survives_bad_ones(tmp_path: Path) -> None:
-    db = _archive(tmp_path)
+def test_batch_prints_one_object_per_query_and_survives_bad_ones(
+    db_address: str, tmp_path: Path
+) -> None:
+    db = _archive(db_address)
     queries = tmp_path / "q.txt"
     queries.write_text('华为\n"unclosed\n\nSMIC OR 华为\n', encoding="utf-8")
-    result = runner.invoke(app, ["search", "--batch", str(queries), "--json", "--db", str(db)])
+    result = runner.invoke(app, ["search", "--batch", str(queries), "--json", "--db", db])
     assert result.exit_code == 0, result.output
     objs = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["query"] for o in objs] == ["华为", '"unclosed', "SMIC OR 华为"]
@@ -51,18 +52,18 @@ def test_batch_prints_one_object_per_query_and_survives_bad_ones(tmp_path: Path)
     assert len(objs[2]["results"]) == 2
 
 
-def test_bad_query_and_bad_date_are_clear_errors(tmp_path: Path) -> None:
-    db = _archive(tmp_path)
-    result = runner.invoke(app, ["search", '"abc', "--db", str(db)])
+def test_bad_query_and_bad_date_are_clear_errors(db_address: str) -> None:
+    db = _archive(db_address)
+    result = runner.invoke(app, ["search", '"abc', "--db", db])
     assert result.exit_code == 2 and "unbalanced quote" in result.output
-    result = runner.invoke(app, ["search", "华为", "--since", "yesterday", "--db", str(db)])
+    result = runner.invoke(app, ["search", "华为", "--since", "yesterday", "--db", db])
     assert result.exit_code == 2 and "--since" in result.output
     assert "Traceback" not in result.output
 
 
-def test_table_output_and_reindex(tmp_path: Path) -> None:
-    db = _archive(tmp_path)
-    result = runner.invoke(app, ["reindex", "--db", str(db)])
+def test_table_output_and_reindex(db_address: str) -> None:
+    db = _archive(db_address)
+    result = runner.invoke(app, ["reindex", "--db", db])
     assert result.exit_code == 0 and "indexed 2 articles" in result.output
-    result = runner.invoke(app, ["search", "中芯國際", "--db", str(db)])
+    result = runner.invoke(app, ["search", "中芯國際", "--db", db])
     assert result.exit_code == 0 and "中芯国际列入黑名单" in result.output

@@ -141,7 +141,7 @@ def test_the_budget_leaves_the_connection_as_it_was(
     assert not archive.session.in_transaction
     # No progress handler left behind: a later statement is not interrupted.
     time.sleep(0.01)
-    archive.session.execute("SELECT count(*) FROM versions, versions, versions").fetchone()
+    archive.session.execute("SELECT count(*) FROM versions a, versions b, versions c").fetchone()
     page = search(archive, "美国")
     assert page.complete and page.total == 3
 
@@ -157,6 +157,8 @@ def test_timeline_out_of_time_counts_what_it_read(
 def test_other_sqlite_errors_are_not_taken_for_the_budget(
     archive: Archive, ids: dict[str, int]
 ) -> None:
+    if archive.dialect != "sqlite":
+        pytest.skip("SQLite's own error for a closed connection")
     archive.session.close()
     with pytest.raises(sqlite3.ProgrammingError):
         search(archive, "美国")

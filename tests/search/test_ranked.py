@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from newsarchive.archive import Archive
 from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import SearchPage, search
+from tests.conftest import BACKENDS
+from tests.pgcluster import Cluster
 
 WORDS = ["芯片", "出口", "管制", "华为", "美国", "台湾", "选举", "疫苗", "经济", "记者"] + [
     f"{a}{b}" for a in "中英法德俄日韩澳" for b in "国方军政商"
@@ -61,22 +64,51 @@ def _update_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ranked, "UPDATE_FROM", 0)
 
 
-@pytest.fixture(scope="module")
-def base_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ranked") / "base.db"
-    with open_archive(path) as archive, archive.transaction():
+def _fill(address: str) -> None:
+    with open_archive(address) as archive, archive.transaction():
         rng = random.Random(7)
         for n in range(BASE):
             _put(archive, n, rng)
-    return path
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def base_archive(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(backend, address) of an archive of BASE articles, built once per backend."""
+    if request.param == "postgres":
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.new_database(cluster.template)
+        _fill(url)
+        yield "postgres", url
+        cluster.drop_database(url)
+    else:
+        path = str(tmp_path_factory.mktemp("ranked") / "base.db")
+        _fill(path)
+        yield "sqlite", path
+
+
+@pytest.fixture
+def base_copy(
+    base_archive: tuple[str, str], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A fresh copy of the base archive, for one test to write to."""
+    backend, address = base_archive
+    if backend == "postgres":
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        url = cluster.new_database(address.rsplit("/", 1)[-1])
+        yield url
+        cluster.drop_database(url)
+    else:
+        shutil.copy(address, tmp_path / "t.db")
+        yield str(tmp_path / "t.db")
 
 
 @pytest.mark.parametrize("filters", [{}, {"outlet": "法广"}, {"offset": 5, "limit": 5}])
 def test_updated_rankings_equal_full_rankings(
-    base_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
+    base_copy: str, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
 ) -> None:
-    shutil.copy(base_db, tmp_path / "t.db")
-    archive = open_archive(tmp_path / "t.db")
+    archive = open_archive(base_copy)
     rng = random.Random(11)
     updates = []
     real_update = ranked.update

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from newsarchive.archive import Archive
 from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import QueryError, reindex, search, timeline
+from tests.pgcluster import Cluster
 
 CNA_HUAWEI = Draft(
     title="美國封殺華為／華為禁令將生效 供應鏈調整客戶比重補缺口",
@@ -361,6 +363,12 @@ def test_a_words_other_script_spelling_finds_it(archive: Archive) -> None:
 
 def _index_contents(archive: Archive) -> list[tuple[object, ...]]:
     conn = archive.session
+    if archive.dialect == "postgres":
+        rows = conn.execute(
+            "SELECT article_id, version_id, doc::text, lossy, tokens FROM search_docs"
+            " ORDER BY article_id"
+        ).fetchall()
+        return [tuple(r) for r in rows]
     conn.execute("INSERT INTO search_fts(search_fts, rank) VALUES('integrity-check', 0)")
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_fts, instance)")
     try:
@@ -384,12 +392,32 @@ def _revisions(archive: Archive) -> None:
     archive.remove_article(smic.id)
 
 
-def test_index_writes_held_to_commit_give_the_same_index(tmp_path: Path) -> None:
-    """The hook defers search_fts writes to the end of the transaction (in rowid order,
-    an insert and the delete of the same row dropped): the index holds the same
-    postings and sizes as when every change commits on its own."""
-    one_by_one = open_archive(tmp_path / "a.db")
-    batched = open_archive(tmp_path / "b.db")
+@pytest.fixture
+def other_address(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A second fresh archive address on the same backend as `db_address`."""
+    if backend == "postgres":
+        return str(request.getfixturevalue("pg_url2"))
+    return str(tmp_path / "other.db")
+
+
+@pytest.fixture
+def pg_url2(pg_cluster: Cluster) -> Iterator[str]:
+    url = pg_cluster.new_database(pg_cluster.template)
+    try:
+        yield url
+    finally:
+        pg_cluster.drop_database(url)
+
+
+def test_index_writes_held_to_commit_give_the_same_index(
+    db_address: str, other_address: str
+) -> None:
+    """On SQLite the hook defers search_fts writes to the end of the transaction (in
+    rowid order, an insert and the delete of the same row dropped); PostgreSQL writes at
+    once. Either way the index holds the same postings and sizes as when every change
+    commits on its own."""
+    one_by_one = open_archive(db_address)
+    batched = open_archive(other_address)
     try:
         _revisions(one_by_one)
         with batched.transaction():
@@ -413,8 +441,65 @@ def test_rolled_back_transaction_leaves_no_index_writes(archive: Archive) -> Non
 
 
 def test_distinct_chars_in_code_point_order() -> None:
-    from newsarchive.search.index import _distinct_chars
+    from newsarchive.search.tokens import distinct_chars as _distinct_chars
 
     runs = "華為禁令華为𠀋中央社中"
     assert _distinct_chars(runs) == " ".join(sorted(set(runs)))
     assert _distinct_chars("") == ""
+
+
+# PostgreSQL keeps tsvector positions below 16,384 and 256 positions per lexeme; FTS5
+# has no such limits. A phrase past them must be found alike (search.postgres: "lossy").
+LONG_FILLER = "今天天气很好。" * 6000  # 18,000 tokens: 今天天气 / 很 / 好
+
+
+def test_a_phrase_past_sixteen_thousand_words_is_found(archive: Archive) -> None:
+    long = _ingest(
+        archive,
+        Draft(
+            title="每日广播稿",
+            text=LONG_FILLER + "华为芯片出口管制。",
+            html="",
+            url="https://f.org/long",
+        ),
+    )
+    short = _ingest(
+        archive, Draft(title="短讯", text="华为芯片出口。", html="", url="https://f.org/short")
+    )
+    assert found(archive, '"华为芯片出口管制"') == {long}
+    assert found(archive, '"华为芯片出口"') == {long, short}
+    assert found(archive, "华为 管制") == {long}
+    assert found(archive, '"管制出口"') == set()  # both words there, not in this order
+    assert found(archive, '芯片 -"芯片出口管制"') == {short}
+    assert found(archive, '"芯片出口管" OR 短讯') == {long, short}  # ends inside 管制
+
+
+def test_a_phrase_with_a_word_repeated_hundreds_of_times_is_found(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsarchive.search.engine as engine
+
+    # Exact phrases only: the fragment (loose) form would find these by substring.
+    monkeypatch.setattr(engine, "LOOSE_BELOW", 0)
+    article = _ingest(
+        archive,
+        Draft(
+            title="书单",
+            text="我的书。" * 300 + "美国的芯片禁令。",
+            html="",
+            url="https://f.org/many",
+        ),
+    )
+    assert found(archive, '"美国的芯片"') == {article}
+    assert found(archive, '"的芯片禁令"') == {article}
+    assert found(archive, '"芯片的美国"') == set()
+
+
+def test_a_word_too_long_for_a_postgres_lexeme_is_indexed_and_found(archive: Archive) -> None:
+    word = "z" * 3000  # a garbled page: a 3,000-letter "word" (PostgreSQL lexemes: 2,047 bytes)
+    article = _ingest(
+        archive, Draft(title="乱码", text=f"正文 {word} 结束。", html="", url="https://f.org/z")
+    )
+    assert found(archive, word) == {article}
+    assert found(archive, word[:2999]) == set()
+    assert found(archive, f"正文 {word}") == {article}

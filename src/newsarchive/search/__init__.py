@@ -1,4 +1,5 @@
-"""Chinese-aware full-text search over the archive (SQLite FTS5 on folded, segmented text).
+"""Chinese-aware full-text search over the archive: folded, segmented text indexed in
+SQLite FTS5 or in a PostgreSQL tsvector (`backends`).
 
 The one search implementation: the CLI, the web app and the static publisher call these.
 """

@@ -39,6 +39,11 @@ class Budget:
         self.deadline = None if math.isinf(seconds) else time.perf_counter() + seconds
         self.spent = False  # the budget ran out (the answer is incomplete)
         self._stopped = False  # the handler has stopped a statement since `extend`
+        # On PostgreSQL (set by `budget`): the session whose statement_timeout follows
+        # the deadline. The timeout stops one statement, not the search, so a statement
+        # that ends past the deadline counts as stopped too; and a stopped statement
+        # aborts the read transaction, so each runs under a savepoint (`guard`).
+        self.pg: Session | None = None
 
     def left(self) -> bool:
         """Whether there is time left (and marks the budget spent when there is not)."""
@@ -52,6 +57,8 @@ class Budget:
         if self.deadline is not None:
             self.deadline = time.perf_counter() + seconds
         self._stopped = False
+        if self.pg is not None:
+            _statement_timeout(self.pg, seconds)
 
     def _handler(self) -> int:
         if self.deadline is None or time.perf_counter() <= self.deadline:
@@ -62,9 +69,25 @@ class Budget:
     @contextmanager
     def guard(self) -> Iterator[None]:
         """Raise `OutOfTime` for a statement this budget stopped."""
+        savepoint = self.pg is not None and self.pg.in_transaction
+        if savepoint:
+            assert self.pg is not None
+            self.pg.execute("SAVEPOINT search_budget")
         try:
             yield
+            late = self.deadline is not None and time.perf_counter() > self.deadline
+            if self.pg is not None and late:
+                self.spent = True
+                raise OutOfTime("the search's time budget ran out")
+        except OutOfTime:
+            if savepoint:
+                assert self.pg is not None
+                self.pg.execute("ROLLBACK TO SAVEPOINT search_budget")
+            raise
         except Exception as exc:
+            if savepoint:
+                assert self.pg is not None
+                self.pg.execute("ROLLBACK TO SAVEPOINT search_budget")
             # SQLite: "interrupted" after our handler said stop; PostgreSQL: the
             # statement_timeout's QueryCanceled.
             if self._stopped or type(exc).__name__ == "QueryCanceled":
@@ -81,8 +104,8 @@ def budget(conn: Session, seconds: float) -> Iterator[Budget]:
         yield clock
         return
     if conn.dialect == "postgres":
-        # Per statement, not for the whole search: the nearest the server offers.
-        conn.execute("SELECT set_config('statement_timeout', ?, false)", (f"{seconds:.3f}s",))
+        clock.pg = conn
+        _statement_timeout(conn, seconds)
         try:
             yield clock
         finally:
@@ -94,3 +117,10 @@ def budget(conn: Session, seconds: float) -> Iterator[Budget]:
         yield clock
     finally:
         driver.set_progress_handler(None, 0)
+
+
+def _statement_timeout(conn: Session, seconds: float) -> None:
+    """Per statement, not for the whole search: the nearest PostgreSQL offers (at least
+    1 ms: 0 would mean no limit)."""
+    timeout = f"{max(1, round(seconds * 1000))}ms"
+    conn.execute("SELECT set_config('statement_timeout', ?, false)", (timeout,))

@@ -1,14 +1,16 @@
 """`search()` and `timeline()`: the one search implementation (CLI, web app and static
 publisher all call these).
 
-Ranking is FTS5's BM25 with the title weighted above the body; ties (typically the same
-story carried by several outlets) go to the most recent article. Recency never removes
-a result. Snippets are computed only for the page that is returned.
+Ranking is the backend's (FTS5's BM25 on SQLite, `ts_rank` on PostgreSQL) with the title
+weighted above the body; ties (typically the same story carried by several outlets) go
+to the most recent article. Recency never removes a result. Snippets are computed only
+for the page that is returned. The SQL here is the same on both backends; matching is
+the backend's (`backends`).
 
 Every search and timeline runs under a time budget (issue #19): BM25 costs about
 (matching articles x query phrases), and a few common characters (的 在 中 ...) match
-nearly every article, 1-3 s to rank on 50,000. Past the budget SQLite stops the
-statement (a progress handler) and the search returns what it has, marked incomplete
+nearly every article, 1-3 s to rank on 50,000. Past the budget the database stops
+the statement (SQLite's progress handler, PostgreSQL's statement_timeout) and the search returns what it has, marked incomplete
 (`SearchPage.complete`): the latest archived matches unranked, the exact matches without the
 fragment ones, plain leads instead of highlighted snippets.
 """
@@ -27,11 +29,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.archive.session import Session
 from newsarchive.search import ranked
+from newsarchive.search.backends import backend, count_matches, matched, run
 from newsarchive.search.budget import Budget, OutOfTime, budget
 from newsarchive.search.highlight import SNIPPET_CHARS, Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
 from newsarchive.search.ranked import RankState
-from newsarchive.search.sql import BASE, JOINS, count_matches, filters, latest, run
+from newsarchive.search.sql import RECENT_FIRST, filters, latest
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
 
@@ -143,14 +146,11 @@ def _with_fragments(
     thousands of articles (all with 导, 体 and 产), and scoring them all took seconds.
     Fragment matches rank below exact-token matches, which are better evidence."""
     strict_ids = {r[0] for r in strict_rows}
-    loose_sql = (
-        f"SELECT {select} FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?) f"
-        f"{JOINS}"
-        f" WHERE 1{where} ORDER BY v.published_ts DESC"
-    )
+    source, source_params = matched(conn, backend(conn).loose_expr(parsed), scored=False)
+    loose_sql = f"SELECT {select} {source}{where} ORDER BY {RECENT_FIRST}"
     try:
         with clock.guard():
-            loose = run(conn, loose_sql, [parsed.loose_expr(), *params], query)
+            loose = run(conn, loose_sql, [*source_params, *params], query)
     except OutOfTime:
         return strict_rows, False
     extra = [r for r in loose if r[0] not in strict_ids][:CHECK_LIMIT]
@@ -170,9 +170,17 @@ def _check_batch(conn: Session, parsed: ParsedQuery, rows: list[Any]) -> list[An
     """The rows whose article text really contains the query's terms."""
     if not rows:
         return []
-    texts = latest(conn, "v.title || char(10) || v.text", [r[0] for r in rows])
+    texts = latest(conn, "v.title, v.text", [r[0] for r in rows])
     folder = to_simplified if parsed.cjk_needles_only else fold
-    return [r for r in rows if parsed.accepts(_SPACE.sub("", folder(texts.get(r[0], ""))))]
+    return [
+        r
+        for r in rows
+        if r[0] in texts and parsed.accepts(_SPACE.sub("", folder(_doc(texts[r[0]]))))
+    ]
+
+
+def _doc(title_text: tuple[str, str]) -> str:
+    return title_text[0] + "\n" + title_text[1]
 
 
 def search(
@@ -203,7 +211,7 @@ def search(
     conn = archive.session
     where, params = filters(outlet, since, until, format, lang)
     limit, offset = max(0, limit), max(0, offset)
-    expr = parsed.strict_expr()
+    expr = backend(conn).strict_expr(parsed)
     key = (expr, where, tuple(params))
     depth = offset + limit + ranked.SPARE_ROWS
     known = previous.state if previous is not None and previous.query == query else None
@@ -242,7 +250,7 @@ def _seconds(given: float | None) -> float:
 
 def _newest(
     conn: Session,
-    expr: str,
+    expr: Any,
     where: str,
     params: list[Any],
     depth: int,
@@ -251,13 +259,11 @@ def _newest(
     """Up to `depth` matches, the most recently archived first (highest article id),
     without BM25: FTS5 walks its doclists backwards and stops once the rows are found
     (no temporary sort); [] if even that runs out of time."""
-    sql = (
-        "SELECT f.id, 0.0 FROM (SELECT rowid AS id FROM search_fts WHERE search_fts MATCH ?)"
-        f" f{JOINS} WHERE 1{where} ORDER BY f.id DESC LIMIT ?"
-    )
+    source, source_params = matched(conn, expr, scored=False)
+    sql = f"SELECT f.id, 0.0 {source}{where} ORDER BY f.id DESC LIMIT ?"
     try:
         with clock.guard():
-            return run(conn, sql, [expr, *params, depth], expr)
+            return run(conn, sql, [*source_params, *params, depth], str(expr))
     except OutOfTime:
         return []
 
@@ -281,12 +287,13 @@ def _reused_hits(
 
 @contextmanager
 def _snapshot(conn: Session) -> Iterator[None]:
-    """One read transaction for the whole search: the high-water marks of a `RankState`
-    must describe exactly the data that was ranked, and hits the data that was matched."""
+    """One read transaction for the whole search (or timeline): the high-water marks of
+    a `RankState` must describe exactly the data that was ranked, hits the data that
+    was matched, and fragment matches the same archive as exact ones."""
     if conn.in_transaction:
         yield
         return
-    conn.execute("BEGIN")
+    backend(conn).begin_snapshot(conn)
     try:
         yield
     finally:
@@ -310,13 +317,14 @@ def _rank(
     # longer sends it down the slow fragment path).
     everywhere = count_matches(conn, expr, query)
     if parsed.needs_check and everywhere < LOOSE_BELOW:
-        sql = f"SELECT a.id, f.score {BASE}{where} ORDER BY f.score, v.published_ts DESC"
-        strict_rows = run(conn, sql, [expr, *params], query)
+        source, source_params = matched(conn, expr, scored=True)
+        sql = f"SELECT a.id, f.score {source}{where} ORDER BY f.score, {RECENT_FIRST}"
+        strict_rows = run(conn, sql, [*source_params, *params], query)
         select = "a.id, 0.0"
         found, _ = _with_fragments(conn, parsed, select, where, params, strict_rows, query, clock)
         return None, found, len(found)
     if not where and everywhere > MANY_MATCHES:
-        rows, total = ranked.rank_everything(conn, expr, depth, query), everywhere
+        rows, total = ranked.rank_everything(conn, expr, depth), everywhere
     elif not where and not everywhere:
         rows, total = [], 0
     else:
@@ -394,7 +402,7 @@ def _rows_in_time(
     except OutOfTime:
         return rows
     except Exception as exc:
-        if "fts5" in str(exc) or "MATCH" in str(exc):  # as `sql.run` does
+        if backend(conn).is_query_error(exc):  # as `backends.run` does
             raise QueryError(f"cannot search for {query!r}: {exc}") from exc
         raise
     return rows
@@ -421,9 +429,10 @@ def timeline(
     conn = archive.session
     where, params = filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"
-    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {BASE}{where}"
-    with budget(conn, _seconds(budget_seconds)) as clock:
-        rows = _rows_in_time(conn, sql, [parsed.strict_expr(), *params], query, clock)
+    source, source_params = matched(conn, backend(conn).strict_expr(parsed), scored=False)
+    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {source}{where}"
+    with _snapshot(conn), budget(conn, _seconds(budget_seconds)) as clock:
+        rows = _rows_in_time(conn, sql, [*source_params, *params], query, clock)
         # The same rule as `search`: fragment (loose) matching only when few match as typed.
         if parsed.needs_check and len(rows) < LOOSE_BELOW and not clock.spent:
             select = "a.id, 0 AS score, v.published_ts, a.outlet"

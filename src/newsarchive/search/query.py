@@ -100,18 +100,25 @@ class Term:
             return f"{_TEXT_COLS}:({_q(self.tokens[0])} OR {_q(self.typed)})"
         return f"{_TEXT_COLS}:{_q(' '.join(self.tokens))}"
 
+    def cut_edges(self) -> tuple[list[str], list[str]]:
+        """The loose form of a multi-token term: (the interior tokens, matched as a
+        phrase; the edge tokens, matched by their characters). Only a CJK edge token can
+        be a piece of a longer indexed word: numbers and Latin words are whole by
+        construction, so they stay exact. (Shared by both backends' compilers.)"""
+        toks = self.tokens
+        first_cut, last_cut = is_cjk(toks[0]), is_cjk(toks[-1])
+        inner = toks[int(first_cut) : len(toks) - int(last_cut)]
+        cut = ([toks[0]] if first_cut else []) + ([toks[-1]] if last_cut else [])
+        return inner, cut
+
     def loose(self) -> str:
         if not self.needs_check:
             return self.strict()
         toks = self.tokens
-        # Only a CJK edge token can be a piece of a longer indexed word: numbers and
-        # Latin words are whole by construction, so they stay exact.
-        first_cut, last_cut = is_cjk(toks[0]), is_cjk(toks[-1])
         if len(toks) == 1:
             found = _chars_expr(toks) or self.strict()
         else:
-            inner = toks[int(first_cut) : len(toks) - int(last_cut)]
-            cut = ([toks[0]] if first_cut else []) + ([toks[-1]] if last_cut else [])
+            inner, cut = self.cut_edges()
             parts = [f"{_TEXT_COLS}:{_q(' '.join(inner))}"] if inner else []
             chars = _chars_expr(cut)
             if chars:

@@ -30,17 +30,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from newsarchive.archive.session import Session
-from newsarchive.search.index import removals
-from newsarchive.search.sql import (
-    BM25,
-    BODY_WEIGHT,
-    FORMAT_FILTER,
-    JOINS,
-    TITLE_WEIGHT,
-    count_matches,
-    latest,
-    run,
-)
+from newsarchive.search.backends import backend, count_matches, matched, run
+from newsarchive.search.meta import REMOVALS
+from newsarchive.search.sql import FORMAT_FILTER, RECENT_FIRST, latest
 
 # An import of an overlapping mirror revises old articles at every commit (39 of 294
 # files in a batch of gfw-breaker pages over the jekyll archive).
@@ -55,19 +47,19 @@ UPDATE_FROM = 2000
 SPARE_ROWS = 20
 TIE_ROWS = 10
 
-# (article id, BM25 score (lower is better, FTS5's sign), publication epoch seconds)
+# (article id, score (lower is better, FTS5's BM25 sign), publication epoch seconds)
 Row = tuple[int, float, float | None]
 
 
 @dataclass(frozen=True, slots=True)
 class RankState:
-    key: tuple[Any, ...]  # (strict FTS expression, filter SQL, filter parameters)
+    key: tuple[Any, ...]  # (compiled strict query, filter SQL, filter parameters)
     rows: tuple[Row, ...]  # the best rows, in result order
     total: int
     complete: bool  # rows holds every match (nothing beyond them to fall back on)
     max_article: int
     max_version: int
-    removals: int  # `index.removals()`: a removal changes it
+    removals: int  # `meta.removals()`: a removal changes it
     ranked_at: float  # time.monotonic() of the full ranking the scores come from
 
 
@@ -78,11 +70,15 @@ def order(rows: list[Row]) -> list[Row]:
 
 
 def marks(conn: Session) -> tuple[int, int, int]:
-    """(largest article id, largest version id, removals so far): three index lookups.
-    (Counting the articles instead, to notice a removal, cost 9 ms on 50,000.)"""
-    max_article = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-    max_version = conn.execute("SELECT coalesce(max(id), 0) FROM versions").fetchone()[0]
-    return int(max_article), int(max_version), removals(conn)
+    """(largest article id, largest version id, removals so far): three index lookups in
+    one statement (one round trip to a PostgreSQL server). (Counting the articles
+    instead, to notice a removal, cost 9 ms on 50,000.)"""
+    row = conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM articles),"
+        " (SELECT coalesce(max(id), 0) FROM versions),"
+        f" {REMOVALS}"
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2] or 0)
 
 
 def new_state(
@@ -103,16 +99,11 @@ def new_state(
     )
 
 
-def rank_everything(conn: Session, expr: str, depth: int, query: str) -> list[Row]:
-    """The best `depth` matches of the whole archive, ranked inside FTS5 alone (its
-    `rank` + LIMIT path) instead of joining every match to its article to sort them."""
-    found = run(
-        conn,
-        "SELECT rowid, rank FROM search_fts WHERE search_fts MATCH ?"
-        f" AND rank MATCH 'bm25({TITLE_WEIGHT}, {BODY_WEIGHT}, 0.0)' ORDER BY rank LIMIT ?",
-        [expr, depth],
-        query,
-    )
+def rank_everything(conn: Session, expr: Any, depth: int) -> list[Row]:
+    """The best `depth` matches of the whole archive, ranked by the index alone (FTS5's
+    `rank` + LIMIT path; one pass over the matching rows on PostgreSQL) instead of
+    joining every match to its article to sort them."""
+    found = backend(conn).rank_everything(conn, expr, depth)
     if not found:
         return []
     when = latest(conn, "v.published_ts", [r[0] for r in found])
@@ -120,39 +111,36 @@ def rank_everything(conn: Session, expr: str, depth: int, query: str) -> list[Ro
 
 
 def rank_filtered(
-    conn: Session, expr: str, where: str, params: list[Any], depth: int, query: str
+    conn: Session, expr: Any, where: str, params: list[Any], depth: int, query: str
 ) -> tuple[list[Row], int]:
     """The best `depth` matches that pass the filters, and how many pass."""
+    source, source_params = matched(conn, expr, scored=True)
     sql = (
-        f"SELECT f.id, f.score, v.published_ts, count(*) OVER () FROM (SELECT rowid AS id,"
-        f" {BM25} AS score FROM search_fts WHERE search_fts MATCH ?) f{JOINS} WHERE 1{where}"
-        " ORDER BY f.score, v.published_ts DESC, f.id DESC LIMIT ?"
+        f"SELECT f.id, f.score, v.published_ts, count(*) OVER () {source}{where}"
+        f" ORDER BY f.score, {RECENT_FIRST}, f.id DESC LIMIT ?"
     )
-    found = run(conn, sql, [expr, *params, depth], query)
+    found = run(conn, sql, [*source_params, *params, depth], query)
     return [(r[0], r[1], r[2]) for r in found], (found[0][3] if found else 0)
 
 
 def _scored(
     conn: Session,
-    expr: str,
+    expr: Any,
     where: str,
     params: list[Any],
     after: int,
     ids: list[int],
 ) -> list[Row]:
-    """Matches with an id above `after` or among `ids`, scored under today's statistics.
-    `+rowid`: with a usable rowid constraint FTS5 runs the match once per listed id
-    (40 ms for 41 ids of 美国); this way the doclist is walked once and BM25 computed
-    for the rows that pass only (6.5 ms)."""
-    sql = (
-        f"SELECT f.id, f.score, v.published_ts FROM (SELECT rowid AS id, {BM25} AS score"
-        " FROM search_fts WHERE search_fts MATCH ?"
-        f" AND (+rowid > ? OR +rowid IN ({','.join('?' * len(ids))}))) f{JOINS} WHERE 1{where}"
+    """Matches with an id above `after` or among `ids`, scored under today's statistics."""
+    restrict = backend(conn).after_or_among(len(ids))
+    source, source_params = matched(
+        conn, expr, scored=True, restrict=restrict, restrict_params=[after, *ids]
     )
-    return [(r[0], r[1], r[2]) for r in conn.execute(sql, [expr, after, *ids, *params])]
+    sql = f"SELECT f.id, f.score, v.published_ts {source}{where}"
+    return [(r[0], r[1], r[2]) for r in conn.execute(sql, [*source_params, *params])]
 
 
-# (database file, from version, to version) -> articles with a version in between.
+# (database, from version, to version) -> articles with a version in between.
 # After a commit every cached search asks the same question; reading the new versions
 # costs ~2 ms (their rows hold the text).
 _revised_memo: dict[tuple[str, int, int], list[int]] = {}
@@ -160,8 +148,7 @@ _revised_memo: dict[tuple[str, int, int], list[int]] = {}
 
 def _revised(conn: Session, state: RankState, max_version: int) -> list[int]:
     """Articles up to `state.max_article` with a version newer than `state.max_version`."""
-    database = conn.execute("PRAGMA database_list").fetchone()[2]
-    key = (database, state.max_version, max_version)
+    key = (backend(conn).database_key(conn), state.max_version, max_version)
     found = _revised_memo.get(key)
     if found is None:
         found = [
@@ -212,7 +199,7 @@ def update(conn: Session, state: RankState, key: tuple[Any, ...], depth: int) ->
         _scored(conn, expr, where, params, state.max_article, [r[0] for r in kept] + revised)
     )
     fresh = sum(1 for r in merged if r[0] > state.max_article)
-    total = count_matches(conn, expr, expr) if revised else state.total + fresh
+    total = count_matches(conn, expr, str(expr)) if revised else state.total + fresh
     keep = max(depth, len(state.rows))
     return replace(
         state,

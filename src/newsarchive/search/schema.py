@@ -1,4 +1,4 @@
-"""Search index tables.
+"""Search index tables (SQLite's; PostgreSQL's are described at POSTGRES_MIGRATIONS).
 
 `search_fts` is a contentless FTS5 table (``content=''``): it holds the index only, not
 the text, which already lives once in `versions`. Its rows are keyed by article id and
@@ -47,7 +47,28 @@ MIGRATIONS: list[str] = [
 ]
 
 
-# PostgreSQL's migrations: the same tables (see the module docstring).
-POSTGRES_MIGRATIONS: list[str] = []
+# PostgreSQL's migrations (see `search.postgres`): one row per article with its tokens
+# as a weighted tsvector (title A, body D, marked distinct characters) under a GIN
+# index, stored out of line and uncompressed (STORAGE EXTERNAL).
+# ``lossy`` marks a document past a tsvector limit, whose phrases are then looked up
+# in ``tokens`` (NULL for every other document).
+POSTGRES_MIGRATIONS: list[str] = [
+    # 1: index
+    """
+    CREATE TABLE search_docs (
+        article_id BIGINT PRIMARY KEY,
+        version_id BIGINT NOT NULL,
+        doc TSVECTOR NOT NULL,
+        lossy BOOLEAN NOT NULL DEFAULT FALSE,
+        tokens TEXT
+    );
+    ALTER TABLE search_docs ALTER COLUMN doc SET STORAGE EXTERNAL;
+    CREATE INDEX search_docs_doc ON search_docs USING gin (doc);
+    CREATE TABLE search_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
 
 SCHEMA = Schema("search", MIGRATIONS, POSTGRES_MIGRATIONS)

@@ -1,0 +1,120 @@
+"""The search index on each storage backend, behind one interface.
+
+`engine`, `ranked` and `index` say what they need (the matches of a query, scored or
+not; the best rows of the whole archive; a transaction's index writes) and `backend`
+picks the adapter that says it in the archive's dialect: `search.sqlite` (FTS5) or
+`search.postgres` (a weighted tsvector with a GIN index). Both index the same tokens
+(`tokens.index_row`) and compile the same parsed query, so they find the same articles.
+
+A compiled query (`Backend.strict_expr`) is opaque to the callers: they pass it back,
+and use it as part of a cache key (it is hashable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any, Protocol
+
+from newsarchive.archive.session import Session
+from newsarchive.search import postgres, sqlite
+from newsarchive.search.query import ParsedQuery, QueryError
+from newsarchive.search.tokens import IndexRow
+
+
+class Writer(Protocol):
+    """One transaction's index writes; `flush` runs just before it commits."""
+
+    def add(self, article_id: int, version_id: int, row: IndexRow) -> None: ...
+
+    def remove(self, article_id: int) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+class Backend(Protocol):
+    # The matches ``f`` joined to their articles ``a`` and latest versions ``v``.
+    JOINS: str
+
+    def strict_expr(self, parsed: ParsedQuery) -> Hashable:
+        """The query as typed (`query` module docstring), compiled."""
+        ...
+
+    def loose_expr(self, parsed: ParsedQuery) -> Hashable:
+        """The query with fragments of words allowed, compiled."""
+        ...
+
+    def matches(
+        self,
+        expr: Any,
+        *,
+        scored: bool,
+        restrict: str = "",
+        restrict_params: Sequence[Any] = (),
+    ) -> tuple[str, list[Any]]:
+        """(FROM item ``f`` giving ``f.id`` and, when `scored`, ``f.score`` (lower is
+        better), its parameters) of the articles matching `expr` and `restrict` (a
+        condition from `after_or_among`)."""
+        ...
+
+    def after_or_among(self, n_ids: int) -> str: ...
+
+    def count_matches(self, conn: Session, expr: Any) -> int: ...
+
+    def rank_everything(self, conn: Session, expr: Any, depth: int) -> list[tuple[int, float]]:
+        """The best `depth` (id, score) of the whole archive, without joins."""
+        ...
+
+    def begin_snapshot(self, conn: Session) -> None: ...
+
+    def database_key(self, conn: Session) -> str: ...
+
+    def is_query_error(self, exc: Exception) -> bool: ...
+
+    def writer(self, conn: Session, *, deferred: bool = True) -> Writer: ...
+
+    def clear(self, conn: Session) -> None: ...
+
+    def optimize(self, conn: Session) -> None: ...
+
+
+def backend(conn: Session) -> Backend:
+    """The search adapter of `conn`'s dialect."""
+    return postgres if conn.dialect == "postgres" else sqlite
+
+
+def run(conn: Session, sql: str, params: list[Any], query: str) -> list[Any]:
+    """Execute; a query the index cannot read becomes a `QueryError` naming it."""
+    try:
+        return conn.execute(sql, params).fetchall()
+    except Exception as exc:
+        if backend(conn).is_query_error(exc):
+            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
+        raise
+
+
+def matched(
+    conn: Session,
+    expr: Any,
+    *,
+    scored: bool,
+    restrict: str = "",
+    restrict_params: Sequence[Any] = (),
+) -> tuple[str, list[Any]]:
+    """``FROM`` the matches of `expr` (``f``, see `Backend.matches`) joined to their
+    articles (``a``) and latest versions (``v``), ``WHERE TRUE`` (callers append
+    " AND ..." filters), and its parameters."""
+    index = backend(conn)
+    source, params = index.matches(
+        expr, scored=scored, restrict=restrict, restrict_params=restrict_params
+    )
+    return f"FROM {source}{index.JOINS} WHERE TRUE", params
+
+
+def count_matches(conn: Session, expr: Any, query: str) -> int:
+    """Articles matching `expr` anywhere in the archive, without scoring."""
+    try:
+        return backend(conn).count_matches(conn, expr)
+    except Exception as exc:
+        if backend(conn).is_query_error(exc):
+            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
+        raise

@@ -1,0 +1,440 @@
+"""The search index in PostgreSQL: one weighted `tsvector` per article, GIN-indexed.
+
+The tsvector holds exactly the tokens the SQLite index holds (`tokens.index_row`: the
+same jieba segmentation of the same OpenCC-folded text), written as a tsvector literal,
+not through a text-search parser, so nothing (a parser's idea of a word, the database's
+ctype, stop words) can make the two backends disagree on what an article contains:
+
+- title tokens at positions 1..n with weight A, body tokens after a one-position gap
+  (a phrase never runs from the title into the body, as FTS5 columns keep them apart)
+  with weight D;
+- each distinct CJK character of the text as a lexeme of its own, marked with `MARK`
+  (no token can contain it), without positions: FTS5's ``chars`` column.
+
+The column is stored out of line, uncompressed (STORAGE EXTERNAL): a tsvector hardly
+compresses (pglz gave up on it), and kept out of the table's own pages it leaves the
+heap small, which is what counting matches reads: 22,142 matches of 美国 counted in
+16-20 ms against 470-630 ms with the documents inline (STORAGE MAIN), while ranking
+them read the documents in about the same time either way (51k archive).
+
+Queries compile from the same `ParsedQuery` as FTS5 expressions do (`strict_expr`,
+`loose_expr`): ``&`` for AND, ``|`` for OR, ``!`` for NOT and ``<->`` for phrases,
+marked characters for single characters and word fragments. One tsquery per query, so
+one GIN scan; a second one, the query's words OR-ed, ranks.
+
+Why not `pg_trgm`: a trigram index cannot serve two-character words (华为, 芯片: most
+Chinese words), which then took 0.7-1.2 s on 20,000 articles; word lexemes answer them
+in milliseconds, and the marked characters serve what trigrams would (single
+characters, fragments of words) exactly.
+
+Ranking is `ts_rank` of the query's words with the title weighted TITLE_WEIGHT times
+the body (see NORMALIZATION). It reads every match's document (FTS5's BM25 reads only
+the query's postings) and knows no inverse document frequency: scores differ from
+BM25's while the matches are the same (docs/search.md has the measured difference).
+Ties go to the most recent article, as on SQLite.
+
+PostgreSQL limits a tsvector to positions below 16,384 and 256 positions per lexeme.
+An article past either limit (a few long transcripts and lists) is marked ``lossy``
+and keeps its token text: its phrases are looked up there (`Compiled.lossy_sql`),
+which is exactly FTS5's phrase match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from newsarchive.archive.session import Session
+from newsarchive.search.meta import check_segmenter, claim_index
+from newsarchive.search.query import ParsedQuery, Term
+from newsarchive.search.sql import BODY_WEIGHT, TITLE_WEIGHT
+from newsarchive.search.tokens import IndexRow
+from newsarchive.text.segment import is_cjk
+
+# Marks a CJK character lexeme (FTS5's chars column): tokens are letters, digits, "."
+# or "%", never "#".
+MARK = "#"
+# ts_rank's weights, in its order {D, C, B, A}: body, unused, unused, title.
+WEIGHTS = f"{{{BODY_WEIGHT / TITLE_WEIGHT:g},0,0,1}}"
+# ts_rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long
+# documents. Measured on bench/search.py's known-item queries (200 articles x 2
+# scripts, 51k archive; FTS5's BM25 0.927): MRR@10 0.908 with this and the query's
+# words OR-ed (`Compiled.rank`); 0.895 with them AND-ed (ts_rank then scores how close
+# together they are, not how often they occur), 0.892 / 0.890 with normalisation 0 / 2,
+# 0.861 with ts_rank_cd. Weighting each word by its inverse document frequency (counted
+# in the GIN index per query, one ts_rank call per word) gave 0.909 at twice the cost.
+NORMALIZATION = 1
+
+RANK = f"ts_rank('{WEIGHTS}', d.doc, q.r, {NORMALIZATION})"
+
+# PostgreSQL's tsvector limits (src/include/tsearch/ts_type.h): positions saturate at
+# MAXPOS, a lexeme keeps its first MAXNUMPOS positions, a lexeme is at most MAXLEXEME
+# bytes (2047; a longer token, say a run of letters in a garbled page, is refused).
+MAXPOS = 16383
+MAXNUMPOS = 256
+MAXLEXEME = 2000
+
+
+def is_query_error(exc: Exception) -> bool:
+    return isinstance(exc, psycopg.errors.SyntaxError | psycopg.errors.DataException) and (
+        "tsquery" in str(exc)
+    )
+
+
+# -- documents ---------------------------------------------------------------------
+
+
+def lexeme(token: str) -> str:
+    """`token` as a quoted tsvector/tsquery lexeme. A token too long for a lexeme is
+    replaced by its prefix and a digest, in documents and queries alike."""
+    if len(token) * 4 > MAXLEXEME and len(token.encode()) > MAXLEXEME:
+        digest = hashlib.sha1(token.encode()).hexdigest()[:16]
+        token = f"{token[:200]}~{digest}"
+    if "'" in token or "\\" in token:
+        token = token.replace("\\", "\\\\").replace("'", "''")
+    return "'" + token + "'"
+
+
+def tsvector(row: IndexRow) -> tuple[str, bool]:
+    """The tsvector literal of an index row, and whether PostgreSQL's limits dropped
+    positions from it (see the module docstring)."""
+    title, body, chars = row
+    positions: dict[str, list[Any]] = {}
+    title_tokens = title.split()
+    for pos, token in enumerate(title_tokens, 1):
+        positions.setdefault(token, []).append(f"{pos}A")
+    start = len(title_tokens) + 2  # one position apart from the title
+    body_tokens = body.split()
+    lossy = start + len(body_tokens) - 1 > MAXPOS
+    for pos, token in enumerate(body_tokens, start):
+        positions.setdefault(token, []).append(pos if pos < MAXPOS else MAXPOS)
+    parts = []
+    for token, where in positions.items():
+        if len(where) > MAXNUMPOS:
+            lossy = True
+            where = where[:MAXNUMPOS]
+        parts.append(f"{lexeme(token)}:{','.join(map(str, where))}")
+    parts += [lexeme(MARK + c) for c in chars.split()]
+    return " ".join(parts), lossy
+
+
+# -- queries -----------------------------------------------------------------------
+
+# A compiled query is first a small tree, rendered twice: as a tsquery, and as SQL for
+# the lossy documents (where a phrase is looked up in the stored token text).
+Node = tuple[Any, ...]  # ("lex", token) | ("phrase", tokens) | ("and"|"or", nodes) | ("not", node)
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    tsquery: str
+    # What ranks: the words of the query, OR-ed (no marked characters, no excluded
+    # words; see NORMALIZATION).
+    rank: str
+    # When the query has a phrase: a tsquery without phrases that every match
+    # satisfies (what the GIN index is asked; it cannot check positions anyway), and
+    # the condition on a lossy document ``d`` with its parameters. None: the tsquery
+    # is exact on every document.
+    necessary: str | None = None
+    lossy_sql: str = ""
+    lossy_params: tuple[Any, ...] = ()
+
+
+def _phrase(tokens: list[str]) -> Node:
+    return ("lex", tokens[0]) if len(tokens) == 1 else ("phrase", tuple(tokens))
+
+
+def _chars(tokens: list[str]) -> Node | None:
+    chars = sorted({c for t in tokens if is_cjk(t) for c in t})
+    if not chars:
+        return None
+    return ("and", tuple(("lex", MARK + c) for c in chars))
+
+
+def _strict(term: Term) -> Node:
+    """What FTS5's `Term.strict` matches."""
+    if term.single_char:
+        # The character lexeme decides the match (it is there whenever the word is);
+        # the word lexeme ranks, as the chars column does not.
+        c = term.tokens[0]
+        return ("or", (("lex", c), ("lex", MARK + c)))
+    if term.typed:
+        return ("or", (("lex", term.tokens[0]), ("lex", term.typed)))
+    return _phrase(term.tokens)
+
+
+def _loose(term: Term) -> Node:
+    """What FTS5's `Term.loose` matches."""
+    if not term.needs_check:
+        return _strict(term)
+    if len(term.tokens) == 1:
+        found = _chars(term.tokens) or _strict(term)
+    else:
+        inner, cut = term.cut_edges()
+        parts = [_phrase(inner)] if inner else []
+        chars = _chars(cut)
+        if chars:
+            parts.append(chars)
+        found = parts[0] if len(parts) == 1 else ("and", tuple(parts))
+    return ("or", (_strict(term), found))
+
+
+def _tree(parsed: ParsedQuery, loose: bool) -> Node:
+    form = _loose if loose else _strict
+    clauses = [
+        form(c[0]) if len(c) == 1 else ("or", tuple(form(t) for t in c)) for c in parsed.clauses
+    ]
+    tree: Node = clauses[0] if len(clauses) == 1 else ("and", tuple(clauses))
+    if parsed.excluded:
+        excluded = tuple(_strict(t) for t in parsed.excluded)
+        tree = ("and", (tree, ("not", ("or", excluded))))
+    return tree
+
+
+def _tsquery(node: Node) -> str:
+    kind = node[0]
+    if kind == "lex":
+        return lexeme(node[1])
+    if kind == "phrase":
+        return "(" + " <-> ".join(lexeme(t) for t in node[1]) + ")"
+    if kind == "not":
+        return "!" + _tsquery(node[1])
+    op = " & " if kind == "and" else " | "
+    return "(" + op.join(_tsquery(n) for n in node[1]) + ")"
+
+
+def _has_phrase(node: Node) -> bool:
+    kind = node[0]
+    if kind == "phrase":
+        return True
+    if kind == "lex":
+        return False
+    if kind == "not":
+        return _has_phrase(node[1])
+    return any(_has_phrase(n) for n in node[1])
+
+
+def _lossy(node: Node, params: list[Any]) -> str:
+    """`node` as a condition on a lossy document ``d``: a phrase is its tokens, space
+    delimited, in ``d.tokens`` (the title and body tokens: FTS5's phrase, exactly);
+    a part without a phrase is matched by the tsquery, whose lexemes are all there."""
+    if not _has_phrase(node):
+        params.append(_tsquery(node))
+        return "d.doc @@ CAST(? AS tsquery)"
+    kind = node[0]
+    if kind == "phrase":
+        params.append(" " + " ".join(node[1]) + " ")
+        return "strpos(d.tokens, ?) > 0"
+    if kind == "not":
+        return f"NOT {_lossy(node[1], params)}"
+    op = " AND " if kind == "and" else " OR "
+    return "(" + op.join(_lossy(n, params) for n in node[1]) + ")"
+
+
+def _rank_words(tree: Node) -> str:
+    """The distinct word lexemes of `tree`'s positive part, OR-ed."""
+    found: dict[str, None] = {}
+
+    def walk(node: Node) -> None:
+        kind = node[0]
+        if kind == "lex":
+            if not node[1].startswith(MARK):
+                found[node[1]] = None
+        elif kind == "phrase":
+            found.update(dict.fromkeys(node[1]))
+        elif kind != "not":
+            for child in node[1]:
+                walk(child)
+
+    walk(tree)
+    return " | ".join(map(lexeme, found)) or _tsquery(tree)
+
+
+def _necessary(node: Node) -> Node | None:
+    """A tsquery without phrases that every document matching `node` matches (None: no
+    such condition): phrases loosened to their words, excluded parts left out."""
+    kind = node[0]
+    if kind == "lex":
+        return node
+    if kind == "phrase":
+        return ("and", tuple(("lex", t) for t in node[1]))
+    if kind == "not":
+        return None
+    parts = [_necessary(n) for n in node[1]]
+    if kind == "or":
+        # An OR constrains only if each of its sides does.
+        return None if any(p is None for p in parts) else ("or", tuple(parts))
+    kept = tuple(p for p in parts if p is not None)
+    return None if not kept else kept[0] if len(kept) == 1 else ("and", kept)
+
+
+def _compile(parsed: ParsedQuery, loose: bool) -> Compiled:
+    tree = _tree(parsed, loose)
+    rank = _rank_words(tree)
+    if not _has_phrase(tree):
+        return Compiled(_tsquery(tree), rank)
+    params: list[Any] = []
+    sql = _lossy(tree, params)
+    # (None only for a query without a positive term, which parse_query refuses.)
+    necessary = _necessary(tree) or tree
+    return Compiled(_tsquery(tree), rank, _tsquery(necessary), sql, tuple(params))
+
+
+def strict_expr(parsed: ParsedQuery) -> Compiled:
+    return _compile(parsed, loose=False)
+
+
+def loose_expr(parsed: ParsedQuery) -> Compiled:
+    return _compile(parsed, loose=True)
+
+
+# -- reading -----------------------------------------------------------------------
+
+# The matches (``f``, from `matches`) joined to their articles and latest versions.
+JOINS = " JOIN articles a ON a.id = f.id JOIN versions v ON v.id = a.latest_version_id"
+
+
+def matches(
+    expr: Compiled, *, scored: bool, restrict: str = "", restrict_params: Sequence[Any] = ()
+) -> tuple[str, list[Any]]:
+    """The FROM item ``f`` (``f.id``, and ``f.score`` when `scored`, lower is better)
+    of the articles matching `expr`, and its parameters; `restrict`: a further
+    condition (`after_or_among`). The lossy documents are looked at apart only when
+    the query has a phrase."""
+    score = f", -{RANK} AS score" if scored else ""
+    params: list[Any] = [expr.tsquery, expr.rank]
+    if expr.necessary is None:
+        match = "d.doc @@ q.q"
+    else:
+        # The index finds the candidates by their words; the phrases are checked on
+        # each candidate once: in its positions, or in a lossy document's tokens (whose
+        # clamped positions could even fake a phrase). Asking the index for the phrase
+        # itself read each document once more (PostgreSQL rechecks the index condition,
+        # then the filter): 世卫组织 ranked in 48 ms that way.
+        match = (
+            f"d.doc @@ CAST(? AS tsquery) AND ((NOT d.lossy AND d.doc @@ q.q)"
+            f" OR (d.lossy AND {expr.lossy_sql}))"
+        )
+        params += [expr.necessary, *expr.lossy_params]
+    if restrict:
+        match += f" AND {restrict}"
+        params += list(restrict_params)
+    sql = (
+        f"(SELECT d.article_id AS id{score} FROM search_docs d,"
+        f" (SELECT CAST(? AS tsquery) AS q, CAST(? AS tsquery) AS r) q WHERE {match}) f"
+    )
+    return sql, params
+
+
+def after_or_among(n_ids: int) -> str:
+    """The condition "id above the first parameter, or among the next `n_ids`"."""
+    if not n_ids:
+        return "d.article_id > ?"
+    return f"(d.article_id > ? OR d.article_id IN ({','.join('?' * n_ids)}))"
+
+
+def count_matches(conn: Session, expr: Compiled) -> int:
+    source, params = matches(expr, scored=False)
+    return int(conn.execute(f"SELECT count(*) FROM {source}", params).fetchone()[0])
+
+
+def rank_everything(conn: Session, expr: Compiled, depth: int) -> list[tuple[int, float]]:
+    """The best `depth` matches of the whole archive, (id, score): one pass over the
+    matching documents, no join."""
+    source, params = matches(expr, scored=True)
+    rows = conn.execute(
+        f"SELECT f.id, f.score FROM {source} ORDER BY f.score LIMIT ?", [*params, depth]
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def begin_snapshot(conn: Session) -> None:
+    """A read transaction that sees one snapshot throughout (READ COMMITTED, the
+    default, would let each statement see later commits), planned without sequential
+    scans of the index table.
+
+    The planner does not know that testing a document reads it from TOAST: the table
+    itself is small, so for a common word (美国, 22,000 of 50,000 articles) it chose to
+    scan it and test every document, 1,031 ms, where the GIN index counts the matches in
+    16-20 ms. Every search statement is best served by an index (GIN for matching,
+    primary keys for the joins). One round trip: without parameters psycopg sends both
+    statements as one simple query."""
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off")
+
+
+def database_key(conn: Session) -> str:
+    return str(conn.name) + "#" + str(conn.scalar("SELECT current_database()"))
+
+
+# -- writing -----------------------------------------------------------------------
+
+_INSERT = (
+    "INSERT INTO search_docs(article_id, version_id, doc, lossy, tokens)"
+    " VALUES(?, ?, CAST(? AS tsvector), ?, ?)"
+)
+
+
+def lossy_tokens(row: IndexRow) -> str:
+    """The token text a lossy document's phrases are looked up in: title and body
+    tokens, space-delimited, a line apart (a phrase never spans them)."""
+    return f" {row[0]} \n {row[1]} "
+
+
+class Writer:
+    """One transaction's index writes. New rows wait for `flush` (just before commit)
+    and go in one `executemany`, which psycopg pipelines: one round trip per batch
+    instead of one per article. Deletes run at once: whether a row existed decides
+    whether the segmenter must match (`meta.check_segmenter`), and an error must name
+    the article being stored. `deferred=False` (reindex, which flushes itself) changes
+    nothing here: both ways the rows are written by the end of `flush`.
+
+    A row added and removed within the transaction is never written."""
+
+    def __init__(self, conn: Session) -> None:
+        self.tx = conn
+        self._claimed = False
+        self._pending: dict[int, tuple[Any, ...]] = {}  # article id -> its new row
+
+    def add(self, article_id: int, version_id: int, row: IndexRow) -> None:
+        """Index an article that has no row (`remove` first to replace one)."""
+        if not self._claimed:
+            claim_index(self.tx)
+            self._claimed = True
+        doc, lossy = tsvector(row)
+        tokens = lossy_tokens(row) if lossy else None
+        self._pending[article_id] = (article_id, version_id, doc, lossy, tokens)
+
+    def remove(self, article_id: int) -> None:
+        if self._pending.pop(article_id, None) is not None:
+            return  # added in this transaction, not written yet
+        gone = self.tx.execute(
+            "DELETE FROM search_docs WHERE article_id = ? RETURNING article_id", (article_id,)
+        )
+        if gone.fetchone() is not None:
+            # As on SQLite, a row indexed by another segmenter is not replaced (`meta`):
+            # the error rolls the transaction, and this delete, back.
+            check_segmenter(self.tx)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.tx.executemany(_INSERT, list(self._pending.values()))
+            self._pending.clear()
+
+
+def writer(conn: Session, *, deferred: bool = True) -> Writer:
+    return Writer(conn)
+
+
+def clear(conn: Session) -> None:
+    conn.execute("DELETE FROM search_docs")
+
+
+def optimize(conn: Session) -> None:
+    """Merge the GIN index's pending entries into the index (after a rebuild), and
+    give the planner statistics on the new rows."""
+    conn.execute("SELECT gin_clean_pending_list('search_docs_doc')")
+    conn.execute("ANALYZE search_docs")
