@@ -12,7 +12,6 @@ import io
 import tarfile
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -214,17 +213,15 @@ def test_fuzz_readers_damaged_tar_archives_give_articles_and_reasons() -> None:
         run()
 
 
-def test_fuzz_readers_truncated_zip_archives_give_articles_and_reasons() -> None:
-    """Narrowed to truncation: a zip whose member data or names are damaged still
-    raises out of `read_path` (zlib.error, UnicodeDecodeError), which is being fixed
-    with the other zip rows of issue #19; see `test_known_zip_crashes` below."""
+def test_fuzz_readers_damaged_zip_archives_give_articles_and_reasons() -> None:
+    """Truncated, or with bytes changed anywhere (member data, names, directory)."""
     archive = _zip()
     with tempfile.TemporaryDirectory() as tmp:
 
-        @examples(30)
-        @given(cut=st.integers(0, len(archive)))
-        def run(cut: int) -> None:
-            check_archive(archive[:cut], ".zip", Path(tmp))
+        @examples(60)
+        @given(data=st.data())
+        def run(data: st.DataObject) -> None:
+            check_archive(data.draw(mutated([archive])), ".zip", Path(tmp))
 
         run()
 
@@ -244,14 +241,10 @@ def _zip_with_undecodable_name() -> bytes:
     return buf.getvalue().replace("é".encode(), b"\xff\xff")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(zlib.error, UnicodeDecodeError),
-    reason="issue #19 zip rows, fixed on their own branch: then remove this mark and "
-    "widen test_fuzz_readers_truncated_zip_archives_give_articles_and_reasons to mutated()",
-)
 @pytest.mark.parametrize(
     "build", [_zip_with_garbage_member, _zip_with_undecodable_name], ids=["zlib", "name"]
 )
 def test_known_zip_crashes(build: Callable[[], bytes], tmp_path: Path) -> None:
+    """Each once raised out of the reader (zlib.error, UnicodeDecodeError); now each
+    member gives an article or a reason."""
     check_archive(build(), ".zip", tmp_path)
