@@ -102,6 +102,24 @@ def _version_fields(draft: Draft) -> _VersionFields:
     )
 
 
+def _version_values(draft: Draft, fields: _VersionFields) -> tuple[Any, ...]:
+    """A version's columns from title to text, in the order both backends' INSERTs
+    (and `archive_ingest`'s parameters) list them."""
+    published, published_ts, tags, images, timestamps = fields
+    return (
+        draft.title,
+        draft.author,
+        published,
+        published_ts,
+        draft.lang,
+        tags,
+        images,
+        timestamps,
+        draft.html,
+        draft.text,
+    )
+
+
 def prepare_draft(draft: Draft, hooks: Sequence[ArchiveHook] = ()) -> Draft:
     """Precompute everything `Archive.ingest` needs that does not touch the database:
     the article's identity (canonical URL, content hash), the version's encoded fields
@@ -328,9 +346,7 @@ class Archive:
         in the same transaction, when a version is new."""
         chash = draft.derived.get(_HASH_KEY) or draft.content_hash()
         url = draft.derived.get(_URL_KEY) or _identity(draft, chash)
-        published, published_ts, tags, images, timestamps = draft.derived.get(
-            _FIELDS_KEY
-        ) or _version_fields(draft)
+        fields = draft.derived.get(_FIELDS_KEY) or _version_fields(draft)
         codec, data = capture.packed or pack_blob(capture.raw)
         with self.transaction() as tx:
             row = tx.one(
@@ -344,16 +360,7 @@ class Archive:
                     draft.outlet,
                     utcnow().isoformat(),
                     chash,
-                    draft.title,
-                    draft.author,
-                    published,
-                    published_ts,
-                    draft.lang,
-                    tags,
-                    images,
-                    timestamps,
-                    draft.html,
-                    draft.text,
+                    *_version_values(draft, fields),
                     len(capture.raw),
                     codec,
                     data,
@@ -376,26 +383,11 @@ class Archive:
         self, tx: Session, article_id: int, chash: str, draft: Draft, now: str
     ) -> int:
         fields = draft.derived.get(_FIELDS_KEY) or _version_fields(draft)
-        published, published_ts, tags, images, timestamps = fields
         return tx.insert(
             "INSERT INTO versions(article_id, content_hash, title, author, published,"
             " published_ts, lang, tags, images, timestamps, html, text, first_seen)"
             " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-            (
-                article_id,
-                chash,
-                draft.title,
-                draft.author,
-                published,
-                published_ts,
-                draft.lang,
-                tags,
-                images,
-                timestamps,
-                draft.html,
-                draft.text,
-                now,
-            ),
+            (article_id, chash, *_version_values(draft, fields), now),
         )
 
     def put_blob(self, raw: bytes, sha: str | None = None) -> str:
