@@ -286,23 +286,18 @@ def migrate(conn: psycopg.Connection[Any], schemas: Sequence[Schema]) -> None:
             " SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM archive_generation)"
         )
         for schema in schemas:
-            migrations = schema.postgres
             row = conn.execute(
                 "SELECT version FROM schema_migrations WHERE component=%s", (schema.component,)
             ).fetchone()
             done = row[0] if row else 0
-            if done > len(migrations):
-                raise ArchiveError(
-                    f"archive schema for {schema.component!r} is newer ({done}) than this "
-                    f"newsarchive knows ({len(migrations)}); upgrade newsarchive"
-                )
-            for script in migrations[done:]:
+            pending = schema.pending("postgres", done)
+            for script in pending:
                 conn.execute(script.encode())  # several statements, no parameters
-            if len(migrations) != done:
+            if pending:
                 conn.execute(
                     "INSERT INTO schema_migrations(component, version) VALUES(%s, %s) "
                     "ON CONFLICT(component) DO UPDATE SET version=excluded.version",
-                    (schema.component, len(migrations)),
+                    (schema.component, done + len(pending)),
                 )
         conn.execute("COMMIT")
     except BaseException:

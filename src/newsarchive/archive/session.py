@@ -67,6 +67,17 @@ class Schema:
     def migrations(self, dialect: Dialect) -> Sequence[str]:
         return self.sqlite if dialect == "sqlite" else self.postgres
 
+    def pending(self, dialect: Dialect, done: int) -> Sequence[str]:
+        """The scripts not yet applied to an archive that has applied `done` of them;
+        an archive migrated by a newer newsarchive is refused."""
+        migrations = self.migrations(dialect)
+        if done > len(migrations):
+            raise ArchiveError(
+                f"archive schema for {self.component!r} is newer ({done}) than this "
+                f"newsarchive knows ({len(migrations)}); upgrade newsarchive"
+            )
+        return migrations[done:]
+
 
 class Session:
     """One open connection to an archive's database.

@@ -162,24 +162,19 @@ def migrate(conn: sqlite3.Connection, schemas: Sequence[Schema]) -> None:
             " component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
         )
         for schema in schemas:
-            migrations = schema.sqlite
             row = conn.execute(
                 "SELECT version FROM schema_migrations WHERE component=?", (schema.component,)
             ).fetchone()
             done = row[0] if row else 0
-            if done > len(migrations):
-                raise ArchiveError(
-                    f"archive schema for {schema.component!r} is newer ({done}) than this "
-                    f"newsarchive knows ({len(migrations)}); upgrade newsarchive"
-                )
-            for script in migrations[done:]:
+            pending = schema.pending("sqlite", done)
+            for script in pending:
                 for statement in _split_sql(script):
                     conn.execute(statement)
-            if len(migrations) != done:
+            if pending:
                 conn.execute(
                     "INSERT INTO schema_migrations(component, version) VALUES(?, ?) "
                     "ON CONFLICT(component) DO UPDATE SET version=excluded.version",
-                    (schema.component, len(migrations)),
+                    (schema.component, done + len(pending)),
                 )
         conn.execute("COMMIT")
     except BaseException:
