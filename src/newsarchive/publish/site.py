@@ -20,7 +20,7 @@ from typing import Any
 
 import jinja2
 
-from newsarchive import __version__
+from newsarchive import __version__, i18n
 from newsarchive.archive import Archive
 from newsarchive.model import ArticleRecord
 from newsarchive.publish import feeds, scriptmap, searchindex, spellings
@@ -75,13 +75,14 @@ class PublishError(Exception):
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("newsarchive.publish", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    return i18n.install(env)
 
 
 def _code_stamp() -> str:

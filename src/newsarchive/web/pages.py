@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from newsarchive import i18n
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
 from newsarchive.model import MIRROR_FORMATS
@@ -45,6 +46,7 @@ from newsarchive.web.security import check_token
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+i18n.install(templates.env)
 templates.env.filters["date"] = fmt_date
 templates.env.globals["safe_href"] = safe_href
 
