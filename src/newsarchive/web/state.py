@@ -43,8 +43,11 @@ log = logging.getLogger(__name__)
 # pages queued behind them (p50 of / 590 ms against 82 ms unbounded; 8 clients on the
 # 50,285-article archive after a command-line import); with 16, 112 ms, and the server
 # peaked at 514 MiB against 986 MiB before (one 64 MiB-cache connection per pool thread).
+# A reader's own page cache buys little: the file's pages stay in the OS cache, shared by
+# every connection. bench/server_load.py, 60 s of 8 clients during an import, same load
+# (~10-15 on 2 cores): server RSS 386 MB with 16 MiB per reader, 289 MB with 4 MiB.
 DEFAULT_READERS = 16
-READER_CACHE_KIB = 16 * 1024
+READER_CACHE_KIB = 4 * 1024
 
 
 class ReadPool:
