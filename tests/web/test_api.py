@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import TestClient, auth
+from tests.web.conftest import ENGLISH, TestClient, auth
 from tests.web.fakes import Calls
 
 
@@ -82,7 +82,7 @@ def test_missing_component_is_503_with_reason(sample_db: str) -> None:
 
     # Without the fakes, a component that is not installed answers 503 and says so;
     # one that is installed answers normally. Either way: JSON, never a traceback.
-    with TestClient(create_app(sample_db)) as c:
+    with TestClient(create_app(sample_db), headers=ENGLISH) as c:
         r = c.get("/api/stories")
     assert r.status_code in (200, 503)
     if r.status_code == 503:
