@@ -282,3 +282,25 @@ def test_import_runs_in_the_background_and_lands(writable: TestClient, tmp_path:
     )
     assert "no job" in error_of(writable.get("/api/jobs/999", headers=auth()), 404)
     assert writable.get("/api/jobs", headers=auth()).json()["jobs"][0]["kind"] == "import"
+
+
+def test_every_api_answer_has_a_typed_model_with_an_example(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            ok = [s for s in op["responses"] if s.startswith("2")]
+            assert ok, (method, path)
+            schema = op["responses"][ok[0]]["content"]["application/json"]["schema"]
+            assert "$ref" in schema, (method, path, schema)  # a named model, not "object"
+            model = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            assert model.get("properties"), (method, path)
+            assert model.get("examples"), (method, path)
+
+
+def test_the_api_docs_page_is_served_from_this_server(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert '<script src="/static/api-docs.js"' in page.text
+    assert "//cdn" not in page.text and "unpkg" not in page.text
+    assert client.get("/static/api-docs.js").status_code == 200

@@ -25,7 +25,7 @@ from newsarchive.collect import add_source, fetch_once
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.ingest import import_paths
-from newsarchive.web import components, queries
+from newsarchive.web import components, queries, schemas
 from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import SQL_INT_MAX, date_range, query_text
 from newsarchive.web.render import marked
@@ -33,6 +33,15 @@ from newsarchive.web.security import require_token
 from newsarchive.web.state import ReadPool, Writer
 
 log = logging.getLogger(__name__)
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"model": schemas.Error, "description": "Not found"}}
+BAD_REQUEST: Responses = {
+    400: {"model": schemas.Error, "description": "Malformed query or parameter"}
+}
+TOKEN_NEEDED: Responses = {
+    401: {"model": schemas.Error, "description": "Missing or wrong token"},
+    403: {"model": schemas.Error, "description": "Writes disabled on this server"},
+}
 router = APIRouter(prefix="/api")
 
 Interval = Literal["day", "week", "month"]
@@ -150,7 +159,9 @@ def pick_versions(
     "/search",
     summary="Full-text search",
     response_class=JSONResponse,
-    responses={200: {"description": "{query, total, took_ms, limit, offset, hits: [...]}"}},
+    # The body is cached as bytes (see below): documented by its model, not re-validated.
+    responses=BAD_REQUEST
+    | {200: {"model": schemas.SearchResults, "description": "One page of hits"}},
 )
 async def api_search(
     request: Request,
@@ -252,7 +263,12 @@ async def _refresh_search(state: Any, key: Any, text: str, filters: dict[str, An
         cache.release_refresh(key)
 
 
-@router.get("/articles/{article_id}", summary="An article with its versions and captures")
+@router.get(
+    "/articles/{article_id}",
+    summary="An article with its versions and captures",
+    response_model=schemas.Article,
+    responses=NOT_FOUND,
+)
 def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     record = article_or_404(archive, article_id)
     data = record.to_json()
@@ -262,7 +278,12 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     return data
 
 
-@router.get("/articles/{article_id}/diff", summary="What changed between two versions")
+@router.get(
+    "/articles/{article_id}/diff",
+    summary="What changed between two versions",
+    response_model=schemas.Diff,
+    responses=NOT_FOUND | BAD_REQUEST,
+)
 def api_diff(
     archive: Reader,
     article_id: ArticleId,
@@ -288,12 +309,17 @@ def api_diff(
     }
 
 
-@router.get("/outlets", summary="Outlets with article counts")
+@router.get("/outlets", summary="Outlets with article counts", response_model=schemas.Outlets)
 def api_outlets(archive: Reader) -> dict[str, Any]:
     return {"outlets": [o.to_json() for o in queries.outlets_cached(archive)]}
 
 
-@router.get("/outlets/{name}", summary="One outlet and its newest articles")
+@router.get(
+    "/outlets/{name}",
+    summary="One outlet and its newest articles",
+    response_model=schemas.OutletWithArticles,
+    responses=NOT_FOUND,
+)
 def api_outlet(
     archive: Reader,
     name: str,
@@ -307,7 +333,12 @@ def api_outlet(
     return {**found.to_json(), "recent": [a.to_json() for a in articles]}
 
 
-@router.get("/timeline", summary="How many articles match, per period (and outlet)")
+@router.get(
+    "/timeline",
+    summary="How many articles match, per period (and outlet)",
+    response_model=schemas.Timeline,
+    responses=BAD_REQUEST,
+)
 def api_timeline(
     request: Request,
     archive: Reader,
@@ -360,7 +391,11 @@ def refresh_stale_stories(request: Request, archive: Archive) -> None:
         )
 
 
-@router.get("/stories", summary="Stories: articles of several outlets about one event")
+@router.get(
+    "/stories",
+    summary="Stories: articles of several outlets about one event",
+    response_model=schemas.Stories,
+)
 def api_stories(
     request: Request,
     archive: Reader,
@@ -374,7 +409,12 @@ def api_stories(
     return {"stories": [story_json(s) for s in found]}
 
 
-@router.get("/stories/{story_id}", summary="One story with its articles")
+@router.get(
+    "/stories/{story_id}",
+    summary="One story with its articles",
+    response_model=schemas.StoryWithMembers,
+    responses=NOT_FOUND,
+)
 def api_story(
     request: Request,
     archive: Reader,
@@ -426,7 +466,14 @@ def add_source_now(w: Writer, name: str, url: str, kind: str) -> dict[str, Any]:
     return result
 
 
-@router.post("/sources", status_code=201, dependencies=Writes, summary="Add a source (token)")
+@router.post(
+    "/sources",
+    status_code=201,
+    dependencies=Writes,
+    summary="Add a source (token)",
+    response_model=schemas.SourceAdded,
+    responses=TOKEN_NEEDED | BAD_REQUEST,
+)
 def api_add_source(body: SourceIn, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
     return {"source": add_source_now(w, body.name.strip(), body.url.strip(), body.kind)}
 
@@ -448,7 +495,13 @@ def start_fetch(w: Writer, source: str | None) -> Any:
     return job
 
 
-@router.post("/fetch", status_code=202, dependencies=Writes, summary="Fetch sources (token)")
+@router.post(
+    "/fetch",
+    status_code=202,
+    dependencies=Writes,
+    summary="Fetch sources (token)",
+    responses=TOKEN_NEEDED | {202: {"model": schemas.JobAccepted, "description": "Job queued"}},
+)
 def api_fetch(w: Annotated[Writer, Depends(writer)], body: FetchIn | None = None) -> JSONResponse:
     job = start_fetch(w, body.source if body else None)
     return accepted(job)
@@ -469,7 +522,15 @@ def start_import(w: Writer, paths: list[str]) -> Any:
     return job
 
 
-@router.post("/import", status_code=202, dependencies=Writes, summary="Import files (token)")
+@router.post(
+    "/import",
+    status_code=202,
+    dependencies=Writes,
+    summary="Import files (token)",
+    responses=TOKEN_NEEDED
+    | BAD_REQUEST
+    | {202: {"model": schemas.JobAccepted, "description": "Job queued"}},
+)
 def api_import(body: ImportIn, w: Annotated[Writer, Depends(writer)]) -> JSONResponse:
     return accepted(start_import(w, body.paths))
 
@@ -482,12 +543,24 @@ def accepted(job: Any) -> JSONResponse:
     )
 
 
-@router.get("/jobs", dependencies=Writes, summary="Recent write jobs (token)")
+@router.get(
+    "/jobs",
+    dependencies=Writes,
+    summary="Recent write jobs (token)",
+    response_model=schemas.Jobs,
+    responses=TOKEN_NEEDED,
+)
 def api_jobs(w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
     return {"jobs": [j.to_json() for j in w.jobs()]}
 
 
-@router.get("/jobs/{job_id}", dependencies=Writes, summary="One write job (token)")
+@router.get(
+    "/jobs/{job_id}",
+    dependencies=Writes,
+    summary="One write job (token)",
+    response_model=schemas.Job,
+    responses=TOKEN_NEEDED | NOT_FOUND,
+)
 def api_job(job_id: int, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
     job = w.job(job_id)
     if job is None:

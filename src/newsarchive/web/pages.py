@@ -330,6 +330,13 @@ def story_page(
     return page(request, "story.html", {"story": story, "members": members})
 
 
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs_page(request: Request) -> Response:
+    """The API described for people: api-docs.js renders /api/openapi.json here (no CDN:
+    FastAPI's bundled Swagger/ReDoc pages load from one, which the CSP forbids)."""
+    return page(request, "api_docs.html", {})
+
+
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request) -> Response:
     return page(request, "admin.html", admin_context(request))
