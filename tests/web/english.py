@@ -14,9 +14,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 # Content, not interface: dropped before looking.
 # An element marked lang="en" is English on purpose (the language switch says "English").
-CONTENT = (
-    "#body, .snippet, code, .source-link, .loc, .brand, figure.chart svg, script, style, body [lang=en]"
-)
+CONTENT = "#body, .snippet, code, .source-link, .loc, .brand, figure.chart svg, script, style, body [lang=en]"
 ALLOWED = {"newsarchive", "API", "JSON", "HTTP", "UTC", "Asia", "Shanghai", "GET", "api", "jobs"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 
