@@ -5,6 +5,7 @@ The only code in newsarchive that touches the network.
 
 from newsarchive.collect.feeds import FeedError, FeedItem, listing_links, parse_feed
 from newsarchive.collect.http import Fetcher, FetchError, Response
+from newsarchive.collect.outcomes import SourceTally
 from newsarchive.collect.run import FetchSummary, Progress, fetch_once
 from newsarchive.collect.settings import FetchSettings, SettingsError
 from newsarchive.collect.sources import (
@@ -31,6 +32,7 @@ __all__ = [
     "SettingsError",
     "Source",
     "SourceError",
+    "SourceTally",
     "add_source",
     "fetch_errors",
     "fetch_once",
