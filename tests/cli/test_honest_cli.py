@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from newsarchive.cli import app
@@ -19,9 +20,7 @@ SEEDS = ROOT / "tests" / "data" / "readers" / "seeds"
 runner = CliRunner()
 
 
-def test_import_of_only_unreadable_files_exits_non_zero(
-    db_address: str, tmp_path: Path
-) -> None:
+def test_import_of_only_unreadable_files_exits_non_zero(db_address: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "a.md").write_bytes(b"\xff\xfe not a post")
@@ -92,6 +91,32 @@ def test_show_says_an_article_is_gone_at_its_source(db_address: str) -> None:
     live = runner.invoke(app, ["show", "--db", db_address, "https://example.org/live"])
     assert "gone at source" not in live.stdout and "live at source" in live.stdout
     as_json = json.loads(
-        runner.invoke(app, ["show", "--db", db_address, "--json", "https://example.org/gone"]).stdout
+        runner.invoke(
+            app, ["show", "--db", db_address, "--json", "https://example.org/gone"]
+        ).stdout
     )
     assert as_json["gone_status"] == 410 and as_json["gone_at"].startswith("2024-05-01")
+
+
+def test_stories_limit_cuts_whole_rows(db_address: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # scripts/demo.sh piped `stories` into `head`, which cut the table mid-row.
+    from newsarchive.cli.commands import stories as stories_cmd
+    from newsarchive.dedup import Story
+
+    when = datetime(2023, 2, 1, tzinfo=UTC)
+    found = [
+        Story(i, f"事件{i}", when, when, ["甲", "乙"], [2 * i, 2 * i + 1], "甲")
+        for i in range(1, 6)
+    ]
+    monkeypatch.setattr(stories_cmd, "stories", lambda *_a, **_k: list(found))
+    open_archive(db_address).close()
+    result = runner.invoke(app, ["stories", "--db", db_address, "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert "事件1" in result.stdout and "事件2" in result.stdout and "事件3" not in result.stdout
+    assert result.stdout.rstrip().endswith("… and 3 more (--limit 2)")
+    table = result.stdout.split("…")[0].rstrip().splitlines()
+    assert table[-1].startswith("└")  # the table is closed: no row cut
+    as_json = runner.invoke(app, ["stories", "--db", db_address, "--json", "-n", "3"])
+    assert len(as_json.stdout.splitlines()) == 3
+    assert "--limit 8" in (ROOT / "scripts" / "demo.sh").read_text("utf-8")
+    assert "| head" not in (ROOT / "scripts" / "demo.sh").read_text("utf-8")
