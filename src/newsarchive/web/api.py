@@ -28,7 +28,7 @@ from newsarchive.ingest import import_paths
 from newsarchive.web import components, queries, schemas
 from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import SQL_INT_MAX, date_range, query_text
-from newsarchive.web.render import marked
+from newsarchive.web.render import marked, source_link
 from newsarchive.web.security import require_token
 from newsarchive.web.state import ReadPool, Writer
 
@@ -274,7 +274,13 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     data = record.to_json()
     data["html"] = sanitize_html(record.html)
     data["versions"] = [version_json(v) for v in archive.versions(article_id)]
-    data["captures"] = [capture_json(c) for c in archive.captures(article_id)]
+    captures = archive.captures(article_id)
+    data["captures"] = [capture_json(c) for c in captures]
+    # The canonical `url` is the archive's key (always https); `source_url` is where
+    # the article was fetched from, scheme included, for links.
+    data["source_url"] = source_link(
+        record.url, [(c["format"], c["location"]) for c in reversed(captures)]
+    )
     return data
 
 

@@ -42,6 +42,7 @@ from newsarchive.web.render import (
     marked,
     parse_script,
     safe_href,
+    source_link,
     zone_label,
 )
 from newsarchive.web.security import (
@@ -257,6 +258,7 @@ def article_page(
         return error_page(request, 404, N_("No article with id %(id)s."), id=article_id)
     display = display_for(request)
     versions = archive.versions(article_id)
+    captures = archive.captures(article_id)
     comparison = None
     if len(versions) > 1 or old is not None or new is not None:
         try:
@@ -278,7 +280,10 @@ def article_page(
             "article": record,
             "body": article_body(display.text(record.html)),
             "versions": versions,
-            "captures": archive.captures(article_id),
+            "captures": captures,
+            "source_url": source_link(
+                record.url, [(c["format"], c["location"]) for c in reversed(captures)]
+            ),
             "comparison": comparison,
             "story": components.story_of(archive, article_id),
         },

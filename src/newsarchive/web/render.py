@@ -10,6 +10,7 @@ conversion happens before sanitizing, so what is sanitized is exactly what is se
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Literal
@@ -26,6 +27,7 @@ from newsarchive.extract.sanitize import (
     URL_SCHEMES,
 )
 from newsarchive.text.script import to_simplified, to_traditional
+from newsarchive.urls import canonical_url
 
 DisplayScript = Literal["original", "simplified", "traditional"]
 SCRIPTS: tuple[DisplayScript, ...] = ("original", "simplified", "traditional")
@@ -144,3 +146,22 @@ def fmt_date(value: datetime | str | None, *, time: bool = False) -> str:
         when = when.replace(tzinfo=UTC)
     when = when.astimezone(display_zone())
     return when.strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")
+
+
+def source_link(canonical: str, locations: Iterable[tuple[str, str]]) -> str:
+    """The URL to link an article's source with: the address it was actually fetched
+    from (newest first), when that is the same article as the canonical URL.
+
+    The canonical URL is the archive's key and always says https:// (dedup needs one
+    form); an http-only site's pages then linked nowhere. `locations` are (format,
+    location) of the article's captures, newest first: an "http" capture's location is
+    the fetched URL, a "feed" capture's is "<feed URL>#<item URL>"."""
+    for fmt, location in locations:
+        if fmt == "feed":
+            location = location.partition("#")[2]
+        elif fmt != "http":
+            continue
+        href = safe_href(location)
+        if href and href != canonical and canonical_url(href) == canonical:
+            return href
+    return canonical

@@ -162,6 +162,7 @@ class Article(BaseModel):
             "timestamps": {},
             "versions": [_VERSION],
             "captures": [],
+            "source_url": "https://www.voachinese.com/a/chips-2022.html",
         }
     )
     id: int
@@ -183,6 +184,9 @@ class Article(BaseModel):
     timestamps: dict[str, Any]
     versions: list[Version]
     captures: list[CaptureOut]
+    source_url: str = Field(
+        description="Where the article was fetched from (the source's own scheme): link here"
+    )
 
 
 class DiffStats(BaseModel):
