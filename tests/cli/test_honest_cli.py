@@ -120,3 +120,26 @@ def test_stories_limit_cuts_whole_rows(db_address: str, monkeypatch: pytest.Monk
     assert len(as_json.stdout.splitlines()) == 3
     assert "--limit 8" in (ROOT / "scripts" / "demo.sh").read_text("utf-8")
     assert "| head" not in (ROOT / "scripts" / "demo.sh").read_text("utf-8")
+
+
+def test_publish_and_reindex_report_progress_with_totals_from_the_start(
+    db_address: str, tmp_path: Path
+) -> None:
+    from newsarchive.publish import PublishOptions, publish
+    from newsarchive.search import reindex
+
+    with open_archive(db_address) as archive:
+        import_paths(archive, [SEEDS], workers=1)
+        total = archive.counts()["articles"]
+        steps: list[tuple[str, int, int]] = []
+        publish(
+            archive,
+            tmp_path / "site",
+            PublishOptions(parallel=False, on_progress=lambda *a: steps.append(a)),
+        )
+        assert steps[0] == ("articles", 0, total)
+        assert ("articles", total, total) in steps
+        assert steps[-1] == ("search index", 1, 1)
+        seen: list[tuple[int, int]] = []
+        reindex(archive, on_progress=lambda done, n: seen.append((done, n)))
+        assert seen[0] == (0, total) and seen[-1] == (total, total)

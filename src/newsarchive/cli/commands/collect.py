@@ -217,7 +217,11 @@ def register(app: typer.Typer) -> None:
                 transient=True,
                 disable=as_json or not err_console.is_terminal,
             )
-            task = progress.add_task("fetching", total=None)
+            # The sources to read are known now: the bar counts from the first second
+            # (pages join the total as feeds list them).
+            task = progress.add_task(
+                "fetching feeds", total=1 if source else len(list_sources(archive)) or None
+            )
 
             def on_item(p: FetchProgress) -> None:
                 progress.update(task, completed=p.done, total=p.queued, description=f"{p.source}")
