@@ -288,6 +288,12 @@ def register(app: typer.Typer) -> None:
                     highlight=False,
                 )
 
+            err_console.print(
+                f"watching {len(list_sources(archive))} source(s): polls between"
+                f" {settings.min_interval:g}s and {settings.max_interval:g}s apart;"
+                " one line per source after each pass (Ctrl-C stops)",
+                highlight=False,
+            )
             passes = watch(
                 archive, stop=stop, settings=settings, on_pass=on_pass, on_error=on_error
             )
