@@ -103,6 +103,7 @@ MAIN_PAGES = {
     "outlets": "/outlets/",
     "outlet": "/outlets/美国之音",
     "stories": "/stories/",
+    "story": "/stories/7",
     "admin": "/admin",
     "not-found": "/articles/999",
     "api-docs": "/api/docs",

@@ -28,6 +28,8 @@ MAIN_PAGES = [
     "/outlets/",
     "/outlets/美国之音",
     "/stories/",
+    "/stories/7",
+    "/api/docs",
     "/admin",
     "/articles/999",
 ]
