@@ -158,6 +158,10 @@ def pick_versions(
 @router.get(
     "/search",
     summary="Full-text search",
+    description="Articles matching the words of `q` (simplified and traditional, full- and"
+    " half-width all match), best first, with highlighted titles and snippets. The"
+    " `X-Result-Lag` header says how many seconds behind the newest commit the result"
+    " may be.",
     response_class=JSONResponse,
     # The body is cached as bytes (see below): documented by its model, not re-validated.
     responses=BAD_REQUEST
@@ -174,8 +178,9 @@ async def api_search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
-    """Async on purpose: a repeated query is answered from the cache on the event loop
-    (a dictionary lookup), and only a miss goes to a worker thread for the engine."""
+    # (No docstring: FastAPI would publish it as the endpoint's description.) Async on
+    # purpose: a repeated query is answered from the cache on the event loop (a
+    # dictionary lookup), and only a miss goes to a worker thread for the engine.
     text = query_text(q)
     start, stop = date_range(since, until)
     filters = {
