@@ -2,8 +2,9 @@
 
 - `extract()`: every message id the web app uses: ``_("...")`` / ``{% trans %}`` in the
   web templates, ``N_("...")`` / ``gettext("...")`` in its Python code.
-- `update()`: adds new ids to each catalogue (empty, for a translator), drops ids no
-  longer used, and fills zh-Hant from zh-Hans with OpenCC where zh-Hant has no
+- `update()`: adds new ids to each catalogue (empty, for a translator, unless a
+  translation of it waits as an obsolete ``#~`` entry: see `_revive`), keeps the
+  translations of ids no longer used as such entries, and fills zh-Hant from zh-Hans with OpenCC where zh-Hant has no
   translation of its own (those entries carry the comment ``opencc``, and follow later
   zh-Hans edits; delete the comment to keep a hand-written zh-Hant text).
 - `check()`: what is missing or broken, per catalogue: an id without a translation,
@@ -77,7 +78,7 @@ def update() -> dict[Locale, int]:
     for locale in TRANSLATED:
         catalog = load(locale)
         catalog.update(template, no_fuzzy_matching=True)
-        catalog.obsolete.clear()  # ids no longer used: gone, not kept commented out
+        _revive(catalog)
         catalogs[locale] = catalog
     simplified, traditional = catalogs["zh-Hans"], catalogs["zh-Hant"]
     for message in traditional:
@@ -93,6 +94,22 @@ def update() -> dict[Locale, int]:
     for locale, catalog in catalogs.items():
         save(locale, catalog)
     return {locale: len(problems) for locale, problems in check().items()}
+
+
+def _revive(catalog: Catalog) -> None:
+    """Ids no longer (or not yet) used keep their translation as an obsolete entry
+    (``#~``); an id that comes (back) into use takes it again. This is how translations
+    written ahead for a branch not merged yet wait for their templates. Obsolete entries
+    without a translation are dropped."""
+    for message in catalog:
+        if not isinstance(message.id, str) or not message.id or _plain(message.string):
+            continue  # (plural entries: none in use)
+        waiting = catalog.obsolete.pop(message.id, None)
+        if waiting is not None and _plain(waiting.string):
+            message.string = waiting.string
+            message.user_comments = list(waiting.user_comments)
+    for key in [k for k, m in catalog.obsolete.items() if not _plain(m.string)]:
+        del catalog.obsolete[key]
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,29 @@ def test_home_and_outlets_pages_agree_on_a_date_near_midnight(
 
 def test_the_sample_builds(db_address: str) -> None:
     assert build_sample(db_address)
+
+
+def test_a_translation_written_ahead_is_taken_when_its_id_comes_into_use() -> None:
+    from babel.messages.catalog import Catalog, Message
+
+    from newsarchive.catalogues import _revive
+
+    catalog = Catalog(locale="zh_Hans")
+    catalog.add("Search", "搜索")
+    catalog.obsolete["More like this"] = Message("More like this", "相似文章")
+    catalog.obsolete["Never translated"] = Message("Never translated", "")
+    template = Catalog()
+    template.add("Search")
+    template.add("More like this")  # a merged branch's template now uses it
+    catalog.update(template, no_fuzzy_matching=True)
+    _revive(catalog)
+    message = catalog.get("More like this")
+    assert message is not None and message.string == "相似文章"
+    assert list(catalog.obsolete) == []  # the untranslated one is gone, the other revived
+    # An id that falls out of use keeps its translation, waiting.
+    catalog.update(Catalog(), no_fuzzy_matching=True)
+    _revive(catalog)
+    assert {k: m.string for k, m in catalog.obsolete.items()} == {
+        "Search": "搜索",
+        "More like this": "相似文章",
+    }
