@@ -32,6 +32,7 @@ MAIN_PAGES = [
     "/api/docs",
     "/admin",
     "/articles/999",
+    "/stories/999",
 ]
 
 

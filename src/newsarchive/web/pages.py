@@ -330,6 +330,8 @@ def story_page(
     try:
         story = components.find_story(archive, story_id)
     except HTTPException as exc:
+        if exc.status_code == 404:
+            return error_page(request, 404, N_("No story with id %(id)s."), id=story_id)
         return error_page(request, exc.status_code, str(exc.detail))
     members = queries.articles_by_id(archive, list(story.articles))
     return page(request, "story.html", {"story": story, "members": members})
