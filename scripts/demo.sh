@@ -11,5 +11,5 @@ mkdir -p demo
 .venv/bin/newsarchive import --db demo/newsarchive.db samples/chips-sample.tar.gz
 .venv/bin/newsarchive stats --db demo/newsarchive.db
 # Stories and duplicates over the sample, then the web app over it (Ctrl-C stops it).
-.venv/bin/newsarchive stories --db demo/newsarchive.db | head -n 20 || true
+.venv/bin/newsarchive stories --db demo/newsarchive.db --limit 8
 exec .venv/bin/newsarchive serve --db demo/newsarchive.db --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

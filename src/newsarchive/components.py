@@ -15,9 +15,7 @@ from pathlib import Path
 from newsarchive.archive import Archive, ArchiveHook, Schema
 from newsarchive.archive.schema import SCHEMA as ARCHIVE_SCHEMA
 from newsarchive.collect.schema import SCHEMA as COLLECT_SCHEMA
-from newsarchive.dedup.index import DedupHook
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
-from newsarchive.search.index import SearchIndexHook
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
 
 SCHEMAS: tuple[Schema, ...] = (ARCHIVE_SCHEMA, SEARCH_SCHEMA, DEDUP_SCHEMA, COLLECT_SCHEMA)
@@ -26,6 +24,11 @@ SCHEMAS: tuple[Schema, ...] = (ARCHIVE_SCHEMA, SEARCH_SCHEMA, DEDUP_SCHEMA, COLL
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every writing archive runs (fresh objects: hooks hold per-transaction
     state)."""
+    # Imported here: a read-only command (search, show) runs no hook, and its start-up
+    # should not pay for the indexers' libraries.
+    from newsarchive.dedup.index import DedupHook
+    from newsarchive.search.index import SearchIndexHook
+
     return [SearchIndexHook(), DedupHook()]
 
 

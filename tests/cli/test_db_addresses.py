@@ -34,8 +34,9 @@ def commands_with_db() -> Iterator[list[str]]:
 
     def walk(command: Any, path: list[str]) -> Iterator[list[str]]:
         if hasattr(command, "commands"):
-            for name, sub in sorted(command.commands.items()):
-                yield from walk(sub, [*path, name])
+            # list_commands/get_command: the root group loads its commands lazily.
+            for name in sorted(command.list_commands(None)):
+                yield from walk(command.get_command(None, name), [*path, name])
             return
         if any("--db" in p.opts for p in command.params):
             required = [p for p in command.params if p.required and p.param_type_name == "argument"]

@@ -130,6 +130,9 @@ def test_watch_stops_on_sigterm_keeping_the_fetch_in_flight(
             proc.kill()
     assert proc.returncode == 0, err
     assert "stopped after 1 pass" in err
+    # It says what it watches, then one line per source after the pass (issue #20).
+    assert "watching 1 source(s)" in err
+    assert " local: 1 new, 0 changed, 0 errors, next poll " in err, err
     with open_archive(db) as a:
         rec = a.find(server.base + "/a/0.html")
         assert rec is not None and rec.title == ARTICLES[0]["title"].strip()

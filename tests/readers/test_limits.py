@@ -273,8 +273,9 @@ def test_import_of_unreadable_members_goes_on_and_reruns(tmp_path: Path, workers
     assert set(errors) == {f"bad.zip/{name}" for name in BAD_MEMBERS}
 
 
-def test_cli_import_of_an_encrypted_zip_exits_zero(tmp_path: Path) -> None:
+def test_cli_import_of_an_encrypted_zip_fails_cleanly(tmp_path: Path) -> None:
     # The issue's reproduction: `zip -P pw enc.zip a.md && newsarchive import enc.zip`.
+    # No traceback; since issue #20 an import that stored nothing and had errors exits 1.
     path = tmp_path / "enc.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a.md", "x\n")
@@ -283,5 +284,7 @@ def test_cli_import_of_an_encrypted_zip_exits_zero(tmp_path: Path) -> None:
     runner = CliRunner()
     for _ in range(2):  # a re-run must not fail either
         result = runner.invoke(app, ["import", "--db", db, "--json", "--workers", "1", str(path)])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 1, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
         assert '"errors": 1' in result.stdout
+        assert "nothing imported" in result.stderr

@@ -124,9 +124,14 @@ def fakes(monkeypatch: pytest.MonkeyPatch, calls: Calls) -> Calls:
     return calls
 
 
+# The pages default to zh-Hans (tests/web/test_i18n.py); the tests that read their
+# English wording ask for English as a browser would.
+ENGLISH = {"Accept-Language": "en"}
+
+
 @pytest.fixture
 def client(sample_db: str, fakes: Calls) -> Iterator[TestClient]:
-    with TestClient(create_app(sample_db)) as c:
+    with TestClient(create_app(sample_db), headers=ENGLISH) as c:
         yield c
 
 
@@ -134,7 +139,7 @@ def client(sample_db: str, fakes: Calls) -> Iterator[TestClient]:
 def writable(db_address: str, fakes: Calls) -> Iterator[TestClient]:
     """An app with a token over its own copy of the sample (tests here write)."""
     db = build_sample(db_address)
-    with TestClient(create_app(db, token=TOKEN)) as c:
+    with TestClient(create_app(db, token=TOKEN), headers=ENGLISH) as c:
         yield c
 
 

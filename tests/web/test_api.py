@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import TestClient, auth
+from tests.web.conftest import ENGLISH, TestClient, auth
 from tests.web.fakes import Calls
 
 
@@ -82,7 +82,7 @@ def test_missing_component_is_503_with_reason(sample_db: str) -> None:
 
     # Without the fakes, a component that is not installed answers 503 and says so;
     # one that is installed answers normally. Either way: JSON, never a traceback.
-    with TestClient(create_app(sample_db)) as c:
+    with TestClient(create_app(sample_db), headers=ENGLISH) as c:
         r = c.get("/api/stories")
     assert r.status_code in (200, 503)
     if r.status_code == 503:
@@ -282,3 +282,27 @@ def test_import_runs_in_the_background_and_lands(writable: TestClient, tmp_path:
     )
     assert "no job" in error_of(writable.get("/api/jobs/999", headers=auth()), 404)
     assert writable.get("/api/jobs", headers=auth()).json()["jobs"][0]["kind"] == "import"
+
+
+def test_every_api_answer_has_a_typed_model_with_an_example(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            # Handlers' implementation notes are not the API's description.
+            assert "on purpose" not in op.get("description", ""), (method, path)
+            ok = [s for s in op["responses"] if s.startswith("2")]
+            assert ok, (method, path)
+            schema = op["responses"][ok[0]]["content"]["application/json"]["schema"]
+            assert "$ref" in schema, (method, path, schema)  # a named model, not "object"
+            model = schemas[schema["$ref"].rsplit("/", 1)[1]]
+            assert model.get("properties"), (method, path)
+            assert model.get("examples"), (method, path)
+
+
+def test_the_api_docs_page_is_served_from_this_server(client: TestClient) -> None:
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    assert '<script src="/static/api-docs.js"' in page.text
+    assert "//cdn" not in page.text and "unpkg" not in page.text
+    assert client.get("/static/api-docs.js").status_code == 200

@@ -16,13 +16,13 @@ from newsarchive.model import Capture, Draft
 from newsarchive.search import search
 from newsarchive.web import create_app
 from newsarchive.web.cache import ResultCache, shown_of
-from tests.web.conftest import TestClient, build_sample
+from tests.web.conftest import ENGLISH, TestClient, build_sample
 from tests.web.fakes import Calls
 
 
 def test_repeated_search_is_served_from_cache_until_a_commit(db_address: str, fakes: Calls) -> None:
     db = build_sample(db_address)
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), headers=ENGLISH) as client:
         # The startup story refresh commits; a commit between the two requests below
         # would rightly make the second one a miss.
         client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
@@ -53,7 +53,7 @@ def test_cache_can_be_turned_off(
     db_address: str, fakes: Calls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEWSARCHIVE_WEB_CACHE", "0")
-    with TestClient(create_app(build_sample(db_address))) as client:
+    with TestClient(create_app(build_sample(db_address)), headers=ENGLISH) as client:
         for _ in range(2):
             client.get("/api/search", params={"q": "芯片"})
     assert len(fakes.search) == 2
@@ -168,7 +168,7 @@ def test_the_api_serves_a_due_result_and_refreshes_it_in_the_background(
     db_address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = build_sample(db_address)
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), headers=ENGLISH) as client:
         client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
         cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
         cache.refresh = 0.0  # every result from an older generation is due at once
@@ -204,7 +204,7 @@ def test_a_due_search_is_updated_from_its_previous_ranking(
     monkeypatch.setattr(ranked, "update", spy)
     monkeypatch.setattr(ranked, "UPDATE_FROM", 0)  # the sample is small
     db = build_sample(db_address)
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), headers=ENGLISH) as client:
         client.app.state.writer.drain(timeout=60)  # type: ignore[attr-defined]
         cache: ResultCache = client.app.state.cache  # type: ignore[attr-defined]
         cache.refresh = cache.max_stale = 0.0  # every older result is recomputed at once

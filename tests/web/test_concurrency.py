@@ -9,13 +9,13 @@ import time
 from newsarchive.components import open_archive
 from newsarchive.web import create_app
 from newsarchive.web.state import ReadPool
-from tests.web.conftest import TestClient, build_sample
+from tests.web.conftest import ENGLISH, TestClient, build_sample
 
 
 def test_reads_answer_while_a_write_transaction_is_open(db_address: str) -> None:
     db = build_sample(db_address)
     writer = open_archive(db)
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), headers=ENGLISH) as client:
         client.get("/api/articles/1")  # warm the thread's connection
         with writer.transaction() as conn:
             # The writer holds the archive's write lock, as an import does between commits.

@@ -14,13 +14,13 @@ import lxml.html
 import pytest
 
 from newsarchive.web import create_app
-from tests.web.conftest import TOKEN, TestClient, auth, build_sample
+from tests.web.conftest import ENGLISH, TOKEN, TestClient, auth, build_sample
 
 
 @pytest.fixture
 def real(db_address: str) -> Iterator[TestClient]:
     # Built after the components are imported, so their hooks (search index) run.
-    with TestClient(create_app(build_sample(db_address), token=TOKEN)) as c:
+    with TestClient(create_app(build_sample(db_address), token=TOKEN), headers=ENGLISH) as c:
         yield c
 
 

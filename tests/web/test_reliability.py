@@ -36,7 +36,7 @@ from newsarchive.dedup.story_pass import stories_stale
 from newsarchive.web import create_app
 from newsarchive.web.security import TokenError
 from newsarchive.web.state import ReadPool
-from tests.web.conftest import TestClient, build_sample
+from tests.web.conftest import ENGLISH, TestClient, build_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -264,7 +264,7 @@ def test_readers_never_write_and_stale_stories_go_to_the_writer(
         monkeypatch,
         lambda archive: sqlite_driver(archive.session).set_trace_callback(statements.append),
     )
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), headers=ENGLISH) as client:
         client.app.state.writer.drain(60)  # type: ignore[attr-defined]
         assert import_cli(db, write_posts(tmp_path / "posts", 0)).returncode == 0
         with open_archive(db, readonly=True, create=False, hooks=[]) as reader:
@@ -327,7 +327,7 @@ def test_a_request_uses_one_connection_on_one_thread(
 
     trace_readers(monkeypatch, watch)
     errors: list[str] = []
-    with TestClient(create_app(db)) as client:
+    with TestClient(create_app(db), headers=ENGLISH) as client:
         client.app.state.writer.drain(60)  # type: ignore[attr-defined]
 
         def read(w: int) -> None:
@@ -390,7 +390,9 @@ HUGE = str(2**63)
     ],
 )
 def test_out_of_range_input_is_a_clear_answer(sample_db: Path, path: str, status: int) -> None:
-    with TestClient(create_app(sample_db), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(sample_db), raise_server_exceptions=False, headers=ENGLISH
+    ) as client:
         response = client.get(path)
     assert response.status_code == status, response.text
     assert "content-security-policy" in response.headers
@@ -407,7 +409,9 @@ def test_an_unexpected_error_still_carries_the_security_headers(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(queries, "recent_articles", broken)
-    with TestClient(create_app(sample_db), raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(sample_db), raise_server_exceptions=False, headers=ENGLISH
+    ) as client:
         for path in ("/", "/api/outlets/美国之音"):
             response = client.get(path)
             assert response.status_code == 500
@@ -441,11 +445,11 @@ def test_serve_refuses_an_unusable_token_cleanly(
 
 def test_a_blank_token_never_opens_the_admin_form(sample_db: Path) -> None:
     # No token at all: writes stay disabled, whatever the form sends.
-    with TestClient(create_app(sample_db, token="")) as client:
+    with TestClient(create_app(sample_db, token=""), headers=ENGLISH) as client:
         response = client.post("/admin", data={"action": "jobs", "token": " "})
         assert response.status_code == 403
     # A real token: a blank-looking one is just a wrong one.
-    with TestClient(create_app(sample_db, token="a-real-token-0123")) as client:
+    with TestClient(create_app(sample_db, token="a-real-token-0123"), headers=ENGLISH) as client:
         assert client.post("/admin", data={"action": "jobs", "token": " "}).status_code == 401
         ok = client.post("/admin", data={"action": "jobs", "token": "a-real-token-0123"})
         assert ok.status_code == 200

@@ -18,7 +18,7 @@ import pytest
 from newsarchive.components import open_archive
 from newsarchive.model import Capture, Draft, Image
 from newsarchive.web import create_app
-from tests.web.conftest import TestClient
+from tests.web.conftest import ENGLISH, TestClient
 from tests.web.fakes import Calls, install, make_components
 
 PAYLOAD_HTML = """
@@ -81,7 +81,7 @@ def hostile(db_address: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCl
     with open_archive(db) as a:
         for i, d in enumerate(evil_drafts()):
             a.ingest(d, Capture(f"raw {i}".encode(), "import", f"<script>alert({i})</script>.md"))
-    with TestClient(create_app(db)) as c:
+    with TestClient(create_app(db), headers=ENGLISH) as c:
         yield c
 
 

@@ -11,8 +11,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsarchive.archive import postgres, sqlite
+from newsarchive.archive import sqlite
 from newsarchive.archive.session import ArchiveError, Schema, Session
+
+# The PostgreSQL adapter (and psycopg, ~0.35 s to import) is loaded only for a
+# postgresql:// address: a command on a SQLite archive never pays for it.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 DEFAULT_DB = "newsarchive.db"
 
@@ -26,7 +30,7 @@ __all__ = ["DEFAULT_DB", "Address", "ArchiveError", "open_session", "resolve_add
 def resolve_address(explicit: str | os.PathLike[str] | None = None) -> Address:
     """`--db ADDRESS`, else `$NEWSARCHIVE_DB`, else `./newsarchive.db`."""
     value = os.fspath(explicit) if explicit else os.environ.get("NEWSARCHIVE_DB") or DEFAULT_DB
-    if postgres.is_postgres_url(value):
+    if value.startswith(POSTGRES_SCHEMES):
         return value
     if "://" in value:
         scheme = value.split("://", 1)[0]
@@ -39,12 +43,18 @@ def resolve_address(explicit: str | os.PathLike[str] | None = None) -> Address:
 
 def describe(address: Address) -> str:
     """The address as shown to people (a URL without its password)."""
-    return postgres.redact(address) if isinstance(address, str) else str(address)
+    if not isinstance(address, str):
+        return str(address)
+    from newsarchive.archive import postgres
+
+    return postgres.redact(address)
 
 
 def open_session(
     address: Address, schemas: Sequence[Schema], *, readonly: bool = False, create: bool = True
 ) -> Session:
     if isinstance(address, str):
+        from newsarchive.archive import postgres
+
         return postgres.connect(address, schemas, readonly=readonly, create=create)
     return sqlite.connect(address, schemas, readonly=readonly, create=create)

@@ -32,7 +32,7 @@ MIGRATION_LOCK = 0x4E41524D
 
 
 def is_postgres_url(address: str) -> bool:
-    return address.startswith(("postgresql://", "postgres://"))
+    return address.startswith(("postgresql://", "postgres://"))  # = db.POSTGRES_SCHEMES
 
 
 def redact(url: str) -> str:

@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from newsarchive import components
 from newsarchive.archive import Archive, ArchiveError
 
 console = Console()
@@ -46,6 +45,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def open_archive(
     db: str | Path | None, *, readonly: bool = False, create: bool = True
 ) -> Iterator[Archive]:
+    from newsarchive import components  # the composition root loads every component's schema
+
     try:
         archive = components.open_archive(db, readonly=readonly, create=create)
     except ArchiveError as exc:

@@ -6,7 +6,7 @@ page as an article version, and the errors on the way.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,8 +32,20 @@ from newsarchive.urls import canonical_url
 
 
 @dataclass(slots=True)
+class SourceTally:
+    """One source's share of a pass: what `watch` logs per source."""
+
+    new: int = 0  # new articles
+    changed: int = 0  # new versions of articles stored before this pass
+    errors: int = 0
+    failed: bool = False  # the feed or listing itself could not be read
+    next_poll: str | None = None  # ISO 8601 UTC, when the source was polled this pass
+
+
+@dataclass(slots=True)
 class FetchSummary:
     sources: int = 0  # sources this pass polled
+    failed_sources: int = 0  # ... whose feed or listing could not be read
     items: int = 0
     new_articles: int = 0
     new_versions: int = 0
@@ -42,9 +54,21 @@ class FetchSummary:
     pages: int = 0  # article pages requested
     gone: int = 0  # articles whose page now answers 404/410
     interrupted: bool = False
+    per_source: dict[str, SourceTally] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def tally(self, source: str) -> SourceTally:
+        found = self.per_source.get(source)
+        if found is None:
+            found = self.per_source[source] = SourceTally()
+        return found
+
+    @property
+    def all_sources_failed(self) -> bool:
+        """The pass polled sources and could read none of them: a failed fetch."""
+        return self.sources > 0 and self.failed_sources == self.sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +104,18 @@ class Outcomes:
 
     def _error(self, source: str, url: str, reason: str) -> str:
         self.summary.errors += 1
+        self.summary.tally(source).errors += 1
         record_fetch_error(self.archive, source, url, reason)
         return f"error: {reason}"
 
-    def _count(self, result: IngestResult) -> str:
+    def _count(self, source: str, result: IngestResult) -> str:
         if result.outcome is IngestOutcome.NEW_ARTICLE:
             self.summary.new_articles += 1
+            self.summary.tally(source).new += 1
             self.created.add(result.article_id)
         elif result.outcome is IngestOutcome.NEW_VERSION and result.article_id not in self.created:
             self.summary.new_versions += 1
+            self.summary.tally(source).changed += 1
         return result.outcome.value
 
     # -- a feed or listing came back ------------------------------------------------
@@ -137,6 +164,11 @@ class Outcomes:
             published=published,
             retry_after=retry_after,
         )
+        tally = self.summary.tally(src.name)
+        tally.next_poll = state.next_due.isoformat() if state.next_due else None
+        if not ok:
+            tally.failed = True
+            self.summary.failed_sources += 1
         # Ends our lease on the source, with its next due time, in this transaction.
         save_state(self.archive, state, self.holder)
         self.report("source", src.name, src.url, outcome)
@@ -165,7 +197,7 @@ class Outcomes:
                     http_status=r.status,
                     http_headers=r.headers,
                 )
-                self._count(self.archive.ingest(feed_draft, capture))
+                self._count(src.name, self.archive.ingest(feed_draft, capture))
             self.queued_urls.add(url)
             with self.archive.transaction() as tx:
                 queue_page(tx, url, src.name, item)
@@ -252,4 +284,4 @@ class Outcomes:
             return outcome
         # Hashed and packed by the worker: the writer neither hashes nor compresses.
         capture.digest, capture.packed = res.prepared.digest, res.prepared.packed
-        return self._count(self.archive.ingest(res.prepared.draft, capture))
+        return self._count(task.source.name, self.archive.ingest(res.prepared.draft, capture))

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from newsarchive.archive import Archive
 from newsarchive.collect.settings import FetchSettings
-from newsarchive.collect.sources import SourceState
+from newsarchive.collect.sources import SourceState, list_sources, load_state, save_state
 
 _SMOOTHING = 0.3  # weight of the newest observation in the moving average
 _GROWTH = 1.5  # interval growth per poll that found nothing new
@@ -67,3 +68,26 @@ def _observed_gap(
         if span > 0:
             return span / (len(dates) - 1)
     return None
+
+
+def apply_bounds(archive: Archive, settings: FetchSettings, now: datetime) -> list[str]:
+    """Bring every source's schedule within today's `max_interval`: a source planned
+    under a larger bound (a watcher started with 6 h, restarted with 10 min) is due at
+    its last attempt plus the new bound, not hours later. Returns the names changed.
+
+    `watch` calls this before each pass, so a new bound applies at once."""
+    changed = []
+    bound = timedelta(seconds=settings.max_interval)
+    for source in list_sources(archive):
+        state = load_state(archive, source.name)
+        if state.next_due is None:
+            continue
+        latest = (state.last_attempt or now) + bound
+        if state.next_due > latest:
+            state.next_due = max(latest, now)
+            if state.interval is not None:
+                state.interval = min(state.interval, settings.max_interval)
+            # Only when no collector holds it (save_state's own condition).
+            if save_state(archive, state):
+                changed.append(source.name)
+    return changed

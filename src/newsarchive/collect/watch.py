@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from newsarchive.archive import Archive
 from newsarchive.collect.leases import Leases
 from newsarchive.collect.run import FetchSummary, Progress, run_pass
+from newsarchive.collect.schedule import apply_bounds
 from newsarchive.collect.settings import FetchSettings
 
 # An idle watcher looks for work this often (seconds) even when no source is due:
@@ -54,6 +55,9 @@ def watch(
     passes = 0
     while not stop.is_set():
         try:
+            # Sources added, removed or re-planned since the last pass are read afresh
+            # from the archive each time; a bound given now applies to old plans too.
+            apply_bounds(archive, settings, datetime.now(UTC))
             wait = seconds_until_work(archive, settings, datetime.now(UTC))
             if wait is not None and wait <= 0:
                 summary, polled = run_pass(

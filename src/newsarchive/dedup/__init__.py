@@ -6,16 +6,49 @@ incrementally with MinHash/LSH by `DedupHook`) and stories (different outlets' a
 about one event, computed in a batch pass). See docs/dedup.md.
 """
 
-from newsarchive.dedup.background import refresh_stories_in_child
-from newsarchive.dedup.groups import (
-    DuplicateGroup,
-    DuplicateMember,
-    duplicate_groups,
-    duplicates_of,
-    representative_of,
-)
-from newsarchive.dedup.index import DedupHook, rebuild_index
-from newsarchive.dedup.story_pass import Story, rebuild_stories, stories, story_of
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newsarchive.dedup.background import refresh_stories_in_child
+    from newsarchive.dedup.groups import (
+        DuplicateGroup,
+        DuplicateMember,
+        duplicate_groups,
+        duplicates_of,
+        representative_of,
+    )
+    from newsarchive.dedup.index import DedupHook, rebuild_index
+    from newsarchive.dedup.story_pass import Story, rebuild_stories, stories, story_of
+
+# Imported on first use (PEP 562): `import newsarchive.<pkg>.schema` (the composition
+# root, every command) must not load the whole stage and its libraries.
+_WHERE: dict[str, str] = {
+    "refresh_stories_in_child": "newsarchive.dedup.background",
+    "DuplicateGroup": "newsarchive.dedup.groups",
+    "DuplicateMember": "newsarchive.dedup.groups",
+    "duplicate_groups": "newsarchive.dedup.groups",
+    "duplicates_of": "newsarchive.dedup.groups",
+    "representative_of": "newsarchive.dedup.groups",
+    "DedupHook": "newsarchive.dedup.index",
+    "rebuild_index": "newsarchive.dedup.index",
+    "Story": "newsarchive.dedup.story_pass",
+    "rebuild_stories": "newsarchive.dedup.story_pass",
+    "stories": "newsarchive.dedup.story_pass",
+    "story_of": "newsarchive.dedup.story_pass",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DedupHook",

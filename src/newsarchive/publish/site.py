@@ -50,6 +50,9 @@ class PublishOptions:
     images: bool = False
     site_name: str = "newsarchive 新闻存档"
     parallel: bool = True  # build the search index in a second process
+    # Told `(step, done, total)` as the build goes: "articles" per article page, then
+    # each later step once (the CLI's progress bar).
+    on_progress: Callable[[str, int, int], None] | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)
@@ -145,8 +148,15 @@ class SiteBuilder:
 
     # -- pages ---------------------------------------------------------------------
 
+    def _progress(self, step: str, done: int, total: int) -> None:
+        if self.options.on_progress is not None:
+            self.options.on_progress(step, done, total)
+
     def article_pages(self, entries: list[Entry], rel: Related, by_id: dict[int, Entry]) -> None:
-        for e in entries:
+        self._progress("articles", 0, len(entries))
+        for done, e in enumerate(entries, 1):
+            if done % 50 == 0 or done == len(entries):
+                self._progress("articles", done, len(entries))
             story = rel.story_of.get(e.id)
             dups = rel.duplicates.get(e.id, [])
             key = self._key(
@@ -474,14 +484,19 @@ class SiteBuilder:
         # Committed state only: the job reads the archive through its own connection.
         job = self.start_search_index(entries)
         self.article_pages(entries, rel, by_id)
+        self._progress("date and outlet pages", 0, 1)
         self.date_pages(entries)
         by_outlet = self.outlet_pages(entries)
+        self._progress("story pages", 0, 1)
         self.story_pages(rel, by_id)
         self.front_page(entries, rel, len(by_outlet))
+        self._progress("feeds", 0, 1)
         self.all_feeds(entries, by_outlet, rel, by_id)
+        self._progress("search index", 0, 1)
         state, full = self.finish_search_index(job)
         self.about_page(entries, by_outlet)
         self.static_assets()
+        self._progress("search index", 1, 1)
         stats = self.out.finish({"search": state.to_json()})
         return PublishSummary(
             articles=len(entries),

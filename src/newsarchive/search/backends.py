@@ -16,7 +16,7 @@ from collections.abc import Hashable, Sequence
 from typing import Any, Protocol
 
 from newsarchive.archive.session import Session
-from newsarchive.search import postgres, sqlite
+from newsarchive.search import sqlite
 from newsarchive.search.query import ParsedQuery, QueryError
 from newsarchive.search.tokens import IndexRow
 
@@ -79,7 +79,12 @@ class Backend(Protocol):
 
 def backend(conn: Session) -> Backend:
     """The search adapter of `conn`'s dialect."""
-    return postgres if conn.dialect == "postgres" else sqlite
+    if conn.dialect == "postgres":
+        # Imported only for a PostgreSQL archive: psycopg costs CLI start-up ~0.35 s.
+        from newsarchive.search import postgres
+
+        return postgres
+    return sqlite
 
 
 def run(conn: Session, sql: str, params: list[Any], query: str) -> list[Any]:

@@ -91,6 +91,8 @@ def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = N
         conn.scalar("SELECT count(*) FROM articles WHERE latest_version_id IS NOT NULL") or 0
     )
     done = 0
+    if on_progress and n_total:
+        on_progress(0, n_total)  # the bar knows its total from the first second
     with archive.transaction():
         index = backend(conn)
         index.clear(conn)

@@ -7,8 +7,6 @@ index (FTS5 columns in `search.sqlite`, a weighted tsvector in `search.postgres`
 
 from __future__ import annotations
 
-import numpy as np
-
 from newsarchive.text.segment import fold, segment_with_runs
 
 # (title tokens, body tokens, distinct CJK characters), each space-separated.
@@ -29,5 +27,8 @@ def distinct_chars(runs: str) -> str:
     set and sorted() (1,500 corpus articles; the same strings), in the parse workers."""
     if not runs:
         return ""
+    # Imported here: a search only reads, and numpy costs CLI start-up ~0.3 s.
+    import numpy as np
+
     codes = np.unique(np.frombuffer(runs.encode("utf-32-le"), dtype="<u4"))
     return " ".join(codes.tobytes().decode("utf-32-le"))

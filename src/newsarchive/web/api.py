@@ -25,14 +25,23 @@ from newsarchive.collect import add_source, fetch_once
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.ingest import import_paths
-from newsarchive.web import components, queries
+from newsarchive.web import components, queries, schemas
 from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import SQL_INT_MAX, date_range, query_text
-from newsarchive.web.render import marked
+from newsarchive.web.render import marked, source_link
 from newsarchive.web.security import require_token
 from newsarchive.web.state import ReadPool, Writer
 
 log = logging.getLogger(__name__)
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"model": schemas.Error, "description": "Not found"}}
+BAD_REQUEST: Responses = {
+    400: {"model": schemas.Error, "description": "Malformed query or parameter"}
+}
+TOKEN_NEEDED: Responses = {
+    401: {"model": schemas.Error, "description": "Missing or wrong token"},
+    403: {"model": schemas.Error, "description": "Writes disabled on this server"},
+}
 router = APIRouter(prefix="/api")
 
 Interval = Literal["day", "week", "month"]
@@ -149,8 +158,14 @@ def pick_versions(
 @router.get(
     "/search",
     summary="Full-text search",
+    description="Articles matching the words of `q` (simplified and traditional, full- and"
+    " half-width all match), best first, with highlighted titles and snippets. The"
+    " `X-Result-Lag` header says how many seconds behind the newest commit the result"
+    " may be.",
     response_class=JSONResponse,
-    responses={200: {"description": "{query, total, took_ms, limit, offset, hits: [...]}"}},
+    # The body is cached as bytes (see below): documented by its model, not re-validated.
+    responses=BAD_REQUEST
+    | {200: {"model": schemas.SearchResults, "description": "One page of hits"}},
 )
 async def api_search(
     request: Request,
@@ -163,8 +178,9 @@ async def api_search(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> Response:
-    """Async on purpose: a repeated query is answered from the cache on the event loop
-    (a dictionary lookup), and only a miss goes to a worker thread for the engine."""
+    # (No docstring: FastAPI would publish it as the endpoint's description.) Async on
+    # purpose: a repeated query is answered from the cache on the event loop (a
+    # dictionary lookup), and only a miss goes to a worker thread for the engine.
     text = query_text(q)
     start, stop = date_range(since, until)
     filters = {
@@ -252,17 +268,33 @@ async def _refresh_search(state: Any, key: Any, text: str, filters: dict[str, An
         cache.release_refresh(key)
 
 
-@router.get("/articles/{article_id}", summary="An article with its versions and captures")
+@router.get(
+    "/articles/{article_id}",
+    summary="An article with its versions and captures",
+    response_model=schemas.Article,
+    responses=NOT_FOUND,
+)
 def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     record = article_or_404(archive, article_id)
     data = record.to_json()
     data["html"] = sanitize_html(record.html)
     data["versions"] = [version_json(v) for v in archive.versions(article_id)]
-    data["captures"] = [capture_json(c) for c in archive.captures(article_id)]
+    captures = archive.captures(article_id)
+    data["captures"] = [capture_json(c) for c in captures]
+    # The canonical `url` is the archive's key (always https); `source_url` is where
+    # the article was fetched from, scheme included, for links.
+    data["source_url"] = source_link(
+        record.url, [(c["format"], c["location"]) for c in reversed(captures)]
+    )
     return data
 
 
-@router.get("/articles/{article_id}/diff", summary="What changed between two versions")
+@router.get(
+    "/articles/{article_id}/diff",
+    summary="What changed between two versions",
+    response_model=schemas.Diff,
+    responses=NOT_FOUND | BAD_REQUEST,
+)
 def api_diff(
     archive: Reader,
     article_id: ArticleId,
@@ -288,12 +320,17 @@ def api_diff(
     }
 
 
-@router.get("/outlets", summary="Outlets with article counts")
+@router.get("/outlets", summary="Outlets with article counts", response_model=schemas.Outlets)
 def api_outlets(archive: Reader) -> dict[str, Any]:
     return {"outlets": [o.to_json() for o in queries.outlets_cached(archive)]}
 
 
-@router.get("/outlets/{name}", summary="One outlet and its newest articles")
+@router.get(
+    "/outlets/{name}",
+    summary="One outlet and its newest articles",
+    response_model=schemas.OutletWithArticles,
+    responses=NOT_FOUND,
+)
 def api_outlet(
     archive: Reader,
     name: str,
@@ -307,7 +344,12 @@ def api_outlet(
     return {**found.to_json(), "recent": [a.to_json() for a in articles]}
 
 
-@router.get("/timeline", summary="How many articles match, per period (and outlet)")
+@router.get(
+    "/timeline",
+    summary="How many articles match, per period (and outlet)",
+    response_model=schemas.Timeline,
+    responses=BAD_REQUEST,
+)
 def api_timeline(
     request: Request,
     archive: Reader,
@@ -360,7 +402,11 @@ def refresh_stale_stories(request: Request, archive: Archive) -> None:
         )
 
 
-@router.get("/stories", summary="Stories: articles of several outlets about one event")
+@router.get(
+    "/stories",
+    summary="Stories: articles of several outlets about one event",
+    response_model=schemas.Stories,
+)
 def api_stories(
     request: Request,
     archive: Reader,
@@ -374,7 +420,12 @@ def api_stories(
     return {"stories": [story_json(s) for s in found]}
 
 
-@router.get("/stories/{story_id}", summary="One story with its articles")
+@router.get(
+    "/stories/{story_id}",
+    summary="One story with its articles",
+    response_model=schemas.StoryWithMembers,
+    responses=NOT_FOUND,
+)
 def api_story(
     request: Request,
     archive: Reader,
@@ -426,7 +477,14 @@ def add_source_now(w: Writer, name: str, url: str, kind: str) -> dict[str, Any]:
     return result
 
 
-@router.post("/sources", status_code=201, dependencies=Writes, summary="Add a source (token)")
+@router.post(
+    "/sources",
+    status_code=201,
+    dependencies=Writes,
+    summary="Add a source (token)",
+    response_model=schemas.SourceAdded,
+    responses=TOKEN_NEEDED | BAD_REQUEST,
+)
 def api_add_source(body: SourceIn, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
     return {"source": add_source_now(w, body.name.strip(), body.url.strip(), body.kind)}
 
@@ -448,7 +506,13 @@ def start_fetch(w: Writer, source: str | None) -> Any:
     return job
 
 
-@router.post("/fetch", status_code=202, dependencies=Writes, summary="Fetch sources (token)")
+@router.post(
+    "/fetch",
+    status_code=202,
+    dependencies=Writes,
+    summary="Fetch sources (token)",
+    responses=TOKEN_NEEDED | {202: {"model": schemas.JobAccepted, "description": "Job queued"}},
+)
 def api_fetch(w: Annotated[Writer, Depends(writer)], body: FetchIn | None = None) -> JSONResponse:
     job = start_fetch(w, body.source if body else None)
     return accepted(job)
@@ -469,7 +533,15 @@ def start_import(w: Writer, paths: list[str]) -> Any:
     return job
 
 
-@router.post("/import", status_code=202, dependencies=Writes, summary="Import files (token)")
+@router.post(
+    "/import",
+    status_code=202,
+    dependencies=Writes,
+    summary="Import files (token)",
+    responses=TOKEN_NEEDED
+    | BAD_REQUEST
+    | {202: {"model": schemas.JobAccepted, "description": "Job queued"}},
+)
 def api_import(body: ImportIn, w: Annotated[Writer, Depends(writer)]) -> JSONResponse:
     return accepted(start_import(w, body.paths))
 
@@ -482,12 +554,24 @@ def accepted(job: Any) -> JSONResponse:
     )
 
 
-@router.get("/jobs", dependencies=Writes, summary="Recent write jobs (token)")
+@router.get(
+    "/jobs",
+    dependencies=Writes,
+    summary="Recent write jobs (token)",
+    response_model=schemas.Jobs,
+    responses=TOKEN_NEEDED,
+)
 def api_jobs(w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
     return {"jobs": [j.to_json() for j in w.jobs()]}
 
 
-@router.get("/jobs/{job_id}", dependencies=Writes, summary="One write job (token)")
+@router.get(
+    "/jobs/{job_id}",
+    dependencies=Writes,
+    summary="One write job (token)",
+    response_model=schemas.Job,
+    responses=TOKEN_NEEDED | NOT_FOUND,
+)
 def api_job(job_id: int, w: Annotated[Writer, Depends(writer)]) -> dict[str, Any]:
     job = w.job(job_id)
     if job is None:

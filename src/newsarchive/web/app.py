@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from newsarchive import __version__
 from newsarchive.archive import resolve_address
 from newsarchive.components import open_archive
+from newsarchive.i18n import N_
 from newsarchive.web import api, pages
 from newsarchive.web.cache import ResultCache, cache_size_from_env
 from newsarchive.web.components import refresh_stories
@@ -87,6 +88,10 @@ def app_from_env() -> FastAPI:
     return create_app(None, token=os.environ.get("NEWSARCHIVE_TOKEN") or None)
 
 
+# Starlette's own error details, shown translated on the error page.
+STARLETTE_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -129,7 +134,7 @@ def _error_handlers(app: FastAPI) -> None:
         # Starlette answers an unhandled exception from its outermost middleware, outside
         # `SecurityHeaders`, so this response carries the headers itself. Starlette then
         # re-raises the exception, so the server still logs its traceback.
-        message = "internal error: the server could not answer this request"
+        message = N_("internal error: the server could not answer this request")
         try:
             response = _error(request, 500, message)
         except Exception:  # the error page itself failed: plain text then

@@ -8,7 +8,7 @@ page's CSP (`style-src 'self'`) applies cleanly.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Protocol
 from xml.sax.saxutils import escape
@@ -85,8 +85,17 @@ def timeline_svg(
     title: str = "",
     width: int = 860,
     height: int = 260,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
-    """A bar chart (stacked by outlet when buckets carry outlets) as an SVG document."""
+    """A bar chart (stacked by outlet when buckets carry outlets) as an SVG document.
+
+    `labels` translates the chart's own words (keys: the English texts "Matches over
+    time", "No matches to chart", "other", "(unknown outlet)")."""
+    words = dict(labels or {})
+
+    def word(text: str) -> str:
+        return words.get(text, text)
+
     cols = periods((b.period for b in buckets), interval)
     totals_by_outlet: dict[str, int] = defaultdict(int)
     for b in buckets:
@@ -110,12 +119,12 @@ def timeline_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="11">',
-        f"<title>{escape(title or 'Matches over time')}</title>",
+        f"<title>{escape(title or word('Matches over time'))}</title>",
     ]
     if not cols or peak == 0:
         parts.append(
             f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" '
-            'fill="#555">No matches to chart</text></svg>'
+            f'fill="#555">{escape(word("No matches to chart"))}</text></svg>'
         )
         return "".join(parts)
 
@@ -154,13 +163,15 @@ def timeline_svg(
         parts.append("</g>")
     if stacked:
         lx, ly = left, height - 8
-        names = [(n, colour[n]) for n in series] + ([("other", OTHER_COLOUR)] if has_other else [])
+        names = [(n, colour[n]) for n in series] + (
+            [(word("other"), OTHER_COLOUR)] if has_other else []
+        )
         for name, fill in names:
-            label = escape(name or "(unknown outlet)")
+            label = escape(name or word("(unknown outlet)"))
             parts.append(
                 f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{fill}"/>'
                 f'<text x="{lx + 14}" y="{ly}" fill="#333">{label}</text>'
             )
-            lx += 24 + 12 * len(name or "(unknown outlet)")
+            lx += 24 + 12 * len(name or word("(unknown outlet)"))
     parts.append("</svg>")
     return "".join(parts)

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from newsarchive import i18n
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
+from newsarchive.i18n import N_
 from newsarchive.model import MIRROR_FORMATS
 from newsarchive.search import MAX_TERMS
 from newsarchive.web import components, queries
@@ -41,8 +42,15 @@ from newsarchive.web.render import (
     marked,
     parse_script,
     safe_href,
+    source_link,
+    zone_label,
 )
-from newsarchive.web.security import check_token
+from newsarchive.web.security import (
+    OPERATOR_COOKIE,
+    check_token,
+    is_operator,
+    operator_cookie_value,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -62,6 +70,7 @@ templates.env.globals["url_with"] = url_with
 PAGE_SIZE = 20
 FORMATS = (*MIRROR_FORMATS, "http", "feed", "import")
 SCRIPT_COOKIE = "script"
+LANG_COOKIE = "lang"
 SCRIPT_LABELS = {"original": "原文", "simplified": "简体", "traditional": "繁體"}
 
 
@@ -75,15 +84,44 @@ def display_for(request: Request) -> Display:
     return Display(chosen or "original")
 
 
+def locale_for(request: Request) -> i18n.Locale:
+    return i18n.negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+# The chart's own words, translated per request (see chart.timeline_svg).
+CHART_WORDS = (
+    N_("Matches over time"),
+    N_("No matches to chart"),
+    N_("other"),
+    N_("(unknown outlet)"),
+)
+
+
 def page(
     request: Request, template: str, context: dict[str, Any], *, status: int = 200
 ) -> Response:
     display: Display = context.setdefault("display", display_for(request))
+    locale = locale_for(request)
     switch = [(s, SCRIPT_LABELS[s], url_with(request, script=s)) for s in SCRIPTS]
+    languages = [(lc, i18n.LOCALE_LABELS[lc], url_with(request, lang=lc)) for lc in i18n.LOCALES]
     response = templates.TemplateResponse(
         request,
         template,
-        {"t": display.text, "script_switch": switch, **context},
+        {
+            "t": display.text,
+            "script_switch": switch,
+            "lang_switch": languages,
+            "locale": locale,
+            "html_lang": i18n.HTML_LANG[locale],
+            "time_zone": zone_label(),
+            "operator": is_operator(request),
+            **i18n.template_functions(locale),
+            **context,
+        },
         status_code=status,
     )
     chosen = parse_script(request.query_params.get("script"))
@@ -91,11 +129,22 @@ def page(
         response.set_cookie(
             SCRIPT_COOKIE, chosen, max_age=365 * 86400, samesite="lax", httponly=True
         )
+    if i18n.parse_locale(request.query_params.get("lang")):
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, samesite="lax", httponly=True)
+    response.headers["content-language"] = i18n.HTML_LANG[locale]
+    response.headers["vary"] = "Accept-Language, Cookie"
     return response
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
-    return page(request, "error.html", {"status": status, "message": message}, status=status)
+def error_page(request: Request, status: int, message: str, **params: Any) -> Response:
+    """An error page; `message` is a message id (marked with `N_`) formatted with
+    `params` after translation, or a text passed through as it is."""
+    return page(
+        request,
+        "error.html",
+        {"status": status, "message": message, "params": params},
+        status=status,
+    )
 
 
 def pages_of(total: int, current: int) -> dict[str, int]:
@@ -184,8 +233,14 @@ def search_page(
     ]
     context["pages"] = pages_of(results.total, page_no)
     context["max_terms"] = MAX_TERMS
+    gettext = i18n.translations(locale_for(request)).gettext
     context["chart"] = Markup(
-        timeline_svg(buckets, interval=chart_interval, title=f"“{q.strip()}” over time")
+        timeline_svg(
+            buckets,
+            interval=chart_interval,
+            title=gettext("“%(q)s” over time") % {"q": q.strip()},
+            labels={word: gettext(word) for word in CHART_WORDS},
+        )
     )
     return page(request, "search.html", context)
 
@@ -200,9 +255,10 @@ def article_page(
 ) -> Response:
     record = archive.article(article_id)
     if record is None:
-        return error_page(request, 404, f"No article with id {article_id}.")
+        return error_page(request, 404, N_("No article with id %(id)s."), id=article_id)
     display = display_for(request)
     versions = archive.versions(article_id)
+    captures = archive.captures(article_id)
     comparison = None
     if len(versions) > 1 or old is not None or new is not None:
         try:
@@ -224,7 +280,10 @@ def article_page(
             "article": record,
             "body": article_body(display.text(record.html)),
             "versions": versions,
-            "captures": archive.captures(article_id),
+            "captures": captures,
+            "source_url": source_link(
+                record.url, [(c["format"], c["location"]) for c in reversed(captures)]
+            ),
             "comparison": comparison,
             "story": components.story_of(archive, article_id),
         },
@@ -245,7 +304,7 @@ def outlet_page(
 ) -> Response:
     found = queries.outlet(archive, name)
     if found is None:
-        return error_page(request, 404, f"No outlet named “{name}”.")
+        return error_page(request, 404, N_("No outlet named “%(name)s”."), name=name)
     articles = queries.recent_articles(
         archive, outlet=name, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
     )
@@ -271,9 +330,18 @@ def story_page(
     try:
         story = components.find_story(archive, story_id)
     except HTTPException as exc:
+        if exc.status_code == 404:
+            return error_page(request, 404, N_("No story with id %(id)s."), id=story_id)
         return error_page(request, exc.status_code, str(exc.detail))
     members = queries.articles_by_id(archive, list(story.articles))
     return page(request, "story.html", {"story": story, "members": members})
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs_page(request: Request) -> Response:
+    """The API described for people: api-docs.js renders /api/openapi.json here (no CDN:
+    FastAPI's bundled Swagger/ReDoc pages load from one, which the CSP forbids)."""
+    return page(request, "api_docs.html", {})
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -286,10 +354,19 @@ def admin_context(request: Request, **extra: Any) -> dict[str, Any]:
         "writes_enabled": bool(request.app.state.token),
         "collect_available": True,
         "message": None,
+        "message_params": {},
+        "error": None,
+        "error_params": {},
         "job": None,
         "jobs": None,
         **extra,
     }
+
+
+def _operator_or_token(request: Request, token: str) -> None:
+    """A signed-in operator acts without typing the token again; anyone else must give it."""
+    if token or not is_operator(request):
+        check_token(request.app.state.token, token or None)
 
 
 @router.post("/admin", response_class=HTMLResponse)
@@ -303,25 +380,45 @@ def admin_action(
     source: Annotated[str, Form()] = "",
     paths: Annotated[str, Form()] = "",
 ) -> Response:
-    """The admin forms post here with the token as a field: no JavaScript needed, and a
-    cross-site form cannot act without knowing the token."""
+    """The admin forms post here with the token as a field (or a signed-in operator's
+    cookie): no JavaScript needed, and a cross-site form cannot act without the token
+    (the cookie is SameSite=Strict)."""
     writer = request.app.state.writer
+    cookie: str | None = None  # None: leave the operator cookie as it is; "": delete it
     try:
-        check_token(request.app.state.token, token or None)
-        if action == "add-source":
+        if action == "sign-out":
+            cookie = ""
+            extra: dict[str, Any] = {"message": N_("Signed out.")}
+        else:
+            _operator_or_token(request, token)
+        if action == "sign-in":
+            cookie = operator_cookie_value(request.app.state.token)
+            extra = {"message": N_("Signed in.")}
+        elif action == "add-source":
             if not name.strip() or not url.strip():
-                raise HTTPException(400, "a source needs a name and a URL")
+                raise HTTPException(400, N_("a source needs a name and a URL"))
             added = add_source_now(writer, name.strip(), url.strip(), kind.strip() or "feed")
-            extra = {"message": f"Added source “{added['name']}” ({added['url']})."}
+            extra = {
+                "message": N_("Added source “%(name)s” (%(url)s)."),
+                "message_params": {"name": added["name"], "url": added["url"]},
+            }
         elif action == "fetch":
             job = start_fetch(writer, source.strip() or None)
-            extra = {"message": f"Fetch started as job {job.id}.", "job": job}
+            extra = {
+                "message": N_("Fetch started as job %(id)s."),
+                "message_params": {"id": job.id},
+                "job": job,
+            }
         elif action == "import":
             job = start_import(writer, [p.strip() for p in paths.splitlines() if p.strip()])
-            extra = {"message": f"Import started as job {job.id}.", "job": job}
+            extra = {
+                "message": N_("Import started as job %(id)s."),
+                "message_params": {"id": job.id},
+                "job": job,
+            }
         elif action == "jobs":
             extra = {"jobs": writer.jobs()}
-        else:
+        elif action != "sign-out":
             raise HTTPException(400, f"unknown action {action!r}")
     except HTTPException as exc:
         return page(
@@ -330,4 +427,14 @@ def admin_action(
             admin_context(request, error=exc.detail),
             status=exc.status_code,
         )
-    return page(request, "admin.html", admin_context(request, **extra))
+    if cookie is not None:
+        # The page rendered now should already show the new state (the Admin link).
+        request.cookies[OPERATOR_COOKIE] = cookie
+    response = page(request, "admin.html", admin_context(request, **extra))
+    if cookie:
+        response.set_cookie(
+            OPERATOR_COOKIE, cookie, max_age=7 * 86400, samesite="strict", httponly=True
+        )
+    elif cookie == "":
+        response.delete_cookie(OPERATOR_COOKIE, samesite="strict", httponly=True)
+    return response

@@ -9,9 +9,13 @@ conversion happens before sanitizing, so what is sanitized is exactly what is se
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import cache
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import nh3
 from markupsafe import Markup
@@ -23,6 +27,7 @@ from newsarchive.extract.sanitize import (
     URL_SCHEMES,
 )
 from newsarchive.text.script import to_simplified, to_traditional
+from newsarchive.urls import canonical_url
 
 DisplayScript = Literal["original", "simplified", "traditional"]
 SCRIPTS: tuple[DisplayScript, ...] = ("original", "simplified", "traditional")
@@ -102,7 +107,32 @@ def parse_script(value: str | None) -> DisplayScript | None:
     return None
 
 
+# Every date on a page is shown in one zone, stated in the footer: the home page showed
+# a source's own offset (+08:00) and the outlets page UTC, so one article's day differed
+# between them. The archive is of Chinese-language journalism: Beijing time by default.
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+@cache
+def display_zone() -> ZoneInfo:
+    """`$NEWSARCHIVE_TIMEZONE` (an IANA name), else Asia/Shanghai. An unknown name falls
+    back to the default rather than failing every page."""
+    name = os.environ.get("NEWSARCHIVE_TIMEZONE") or DEFAULT_TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def zone_label() -> str:
+    """The display zone as the footer states it, e.g. "Asia/Shanghai (UTC+08:00)"."""
+    zone = display_zone()
+    offset = datetime.now(zone).strftime("%z")
+    return f"{zone.key} (UTC{offset[:3]}:{offset[3:]})"
+
+
 def fmt_date(value: datetime | str | None, *, time: bool = False) -> str:
+    """A date (or date and time) in the display zone; a naive value is taken as UTC."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -112,4 +142,26 @@ def fmt_date(value: datetime | str | None, *, time: bool = False) -> str:
             return value
     else:
         when = value
-    return when.strftime("%Y-%m-%d %H:%M %Z" if time else "%Y-%m-%d").strip()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(display_zone())
+    return when.strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")
+
+
+def source_link(canonical: str, locations: Iterable[tuple[str, str]]) -> str:
+    """The URL to link an article's source with: the address it was actually fetched
+    from (newest first), when that is the same article as the canonical URL.
+
+    The canonical URL is the archive's key and always says https:// (dedup needs one
+    form); an http-only site's pages then linked nowhere. `locations` are (format,
+    location) of the article's captures, newest first: an "http" capture's location is
+    the fetched URL, a "feed" capture's is "<feed URL>#<item URL>"."""
+    for fmt, location in locations:
+        if fmt == "feed":
+            location = location.partition("#")[2]
+        elif fmt != "http":
+            continue
+        href = safe_href(location)
+        if href and href != canonical and canonical_url(href) == canonical:
+            return href
+    return canonical

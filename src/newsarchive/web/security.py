@@ -10,6 +10,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from newsarchive.i18n import N_
+
 # Nothing from another origin, ever: no CDN, no web fonts, no remote images (a reader's
 # visit must not be reported to an outlet or a third party), no inline script or style,
 # so an HTML injection that slipped past sanitizing still cannot run anything.
@@ -97,17 +99,39 @@ def check_token(expected: str | None, given: str | None) -> None:
     if not expected:
         raise HTTPException(
             403,
-            "write endpoints are disabled: start the server with NEWSARCHIVE_TOKEN set "
-            "to enable them",
+            N_(
+                "write endpoints are disabled: start the server with NEWSARCHIVE_TOKEN set "
+                "to enable them"
+            ),
         )
     if not given:
         raise HTTPException(
             401,
-            "missing token: send the header 'Authorization: Bearer <NEWSARCHIVE_TOKEN>'",
+            N_("missing token: send the header 'Authorization: Bearer <NEWSARCHIVE_TOKEN>'"),
             headers={"WWW-Authenticate": "Bearer"},
         )
     # Constant-time comparison: the token must not leak through response timing.
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(
-            401, "wrong token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            401, N_("wrong token"), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
         )
+
+
+# The admin page signs an operator in with the token and remembers it in a cookie that
+# holds a keyed hash of the token, never the token itself: the cookie is worthless on a
+# server with another token and stops working when the token changes.
+OPERATOR_COOKIE = "operator"
+
+
+def operator_cookie_value(token: str) -> str:
+    return hmac.new(token.encode(), b"newsarchive operator session", "sha256").hexdigest()
+
+
+def is_operator(request: Request) -> bool:
+    """Whether the request comes from a signed-in operator (admin cookie for this
+    server's token)."""
+    token: str | None = request.app.state.token
+    given = request.cookies.get(OPERATOR_COOKIE)
+    if not token or not given:
+        return False
+    return hmac.compare_digest(given.encode(), operator_cookie_value(token).encode())

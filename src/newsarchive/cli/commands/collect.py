@@ -8,6 +8,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from types import FrameType
 from typing import Annotated, Any
 
@@ -29,6 +30,7 @@ from newsarchive.collect import (
     FetchSummary,
     SettingsError,
     SourceError,
+    SourceTally,
     add_source,
     fetch_once,
     list_sources,
@@ -108,6 +110,27 @@ def _summary_line(summary: FetchSummary) -> str:
     if s.interrupted:
         text += " (interrupted)"
     return text
+
+
+def _pass_lines(names: list[str], summary: FetchSummary) -> list[str]:
+    """What `watch` logs after a pass: one line per source (new articles, changed ones,
+    errors, next poll), then the pass's totals."""
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    lines = []
+    for name in sorted(set(names) | set(summary.per_source)):
+        t = summary.per_source.get(name) or SourceTally()
+        when = (
+            datetime.fromisoformat(t.next_poll).astimezone().strftime("%H:%M:%S")
+            if t.next_poll
+            else "-"
+        )
+        state = ", feed failed" if t.failed else ""
+        lines.append(
+            f"{stamp} {name}: {t.new} new, {t.changed} changed, {t.errors} errors{state},"
+            f" next poll {when}"
+        )
+    lines.append(f"{stamp} pass: {_summary_line(summary)}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:
@@ -194,7 +217,11 @@ def register(app: typer.Typer) -> None:
                 transient=True,
                 disable=as_json or not err_console.is_terminal,
             )
-            task = progress.add_task("fetching", total=None)
+            # The sources to read are known now: the bar counts from the first second
+            # (pages join the total as feeds list them).
+            task = progress.add_task(
+                "fetching feeds", total=1 if source else len(list_sources(archive)) or None
+            )
 
             def on_item(p: FetchProgress) -> None:
                 progress.update(task, completed=p.done, total=p.queued, description=f"{p.source}")
@@ -214,6 +241,12 @@ def register(app: typer.Typer) -> None:
             print_json(summary.to_json())
         else:
             console.print(_summary_line(summary), highlight=False)
+        if summary.all_sources_failed:
+            # A fetch that read no source failed at its job: say so to scripts and cron.
+            err_console.print(
+                f"[bold red]error:[/] all {summary.sources} source(s) failed", highlight=False
+            )
+            raise typer.Exit(1)
 
     @app.command("watch")
     def watch_cmd(
@@ -245,8 +278,8 @@ def register(app: typer.Typer) -> None:
         with open_archive(db) as archive, _stop_on_signals() as stop:
 
             def on_pass(names: list[str], summary: FetchSummary) -> None:
-                polled = ", ".join(names) or "queued pages"
-                err_console.print(f"{polled}: {_summary_line(summary)}", highlight=False)
+                for line in _pass_lines(names, summary):
+                    err_console.print(line, highlight=False, markup=False, soft_wrap=True)
 
             def on_error(exc: Exception) -> None:
                 err_console.print(
@@ -255,6 +288,12 @@ def register(app: typer.Typer) -> None:
                     highlight=False,
                 )
 
+            err_console.print(
+                f"watching {len(list_sources(archive))} source(s): polls between"
+                f" {settings.min_interval:g}s and {settings.max_interval:g}s apart;"
+                " one line per source after each pass (Ctrl-C stops)",
+                highlight=False,
+            )
             passes = watch(
                 archive, stop=stop, settings=settings, on_pass=on_pass, on_error=on_error
             )

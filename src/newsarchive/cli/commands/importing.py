@@ -9,6 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from newsarchive.archive import Archive
 from newsarchive.cli.common import (
     DbOption,
     JsonOption,
@@ -37,32 +38,58 @@ def register(app: typer.Typer) -> None:
         """Import mirror files (Jekyll posts, feed items, gfw-breaker pages).
 
         Files that cannot be read are recorded (see `newsarchive errors`) and the import
-        goes on; the exit status is 0 even when some files failed.
+        goes on. Exit status 1 when it imported nothing and some files failed.
         """
         with open_archive(db) as archive:
             if json_out:
                 summary = import_paths(archive, paths, workers=workers)
                 print_json(summary.to_json())
-                return
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("[bold]importing[/] {task.completed} files"),
-                TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("[dim]{task.fields[where]}", justify="left"),
-                console=err_console,
-                transient=True,
-            ) as progress:
-                task = progress.add_task("import", total=None, rate="", where="")
+            else:
+                summary = _import_with_progress(archive, paths, workers)
+                _print_summary(summary)
+        if failed(summary):
+            err_console.print(
+                f"[bold red]error:[/] nothing imported: {summary.errors} file(s) could not be"
+                " read (see `newsarchive errors`)",
+                highlight=False,
+            )
+            raise typer.Exit(1)
 
-                def on_file(location: str) -> None:
-                    progress.advance(task)
-                    t = progress.tasks[0]
-                    speed = f"{t.speed:,.0f} files/s" if t.speed else ""
-                    progress.update(task, rate=speed, where=location.split("\n")[0][-60:])
 
-                summary = import_paths(archive, paths, on_file=on_file, workers=workers)
-            _print_summary(summary)
+def failed(summary: ImportSummary) -> bool:
+    """An import failed at its job when files failed and none was stored."""
+    stored = summary.articles + summary.new_versions + summary.unchanged
+    return summary.errors > 0 and stored == 0
+
+
+def _import_with_progress(
+    archive: Archive, paths: list[Path], workers: int | None
+) -> ImportSummary:
+    # Two real counts from the first second: files read (the reading thread runs a
+    # batch ahead) and files stored; the spinner's "0 files" for the first batch's
+    # ~5 s looked like a hang.
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]importing[/] {task.fields[read]:,} read · {task.completed:,} stored"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("[dim]{task.fields[where]}", justify="left"),
+        console=err_console,
+        transient=True,
+        refresh_per_second=4,
+    ) as progress:
+        task = progress.add_task("import", total=None, rate="", where="", read=0)
+
+        def on_read(count: int) -> None:
+            progress.update(task, read=count)
+
+        def on_file(location: str) -> None:
+            progress.advance(task)
+            t = progress.tasks[0]
+            speed = f"{t.speed:,.0f} files/s" if t.speed else ""
+            progress.update(task, rate=speed, where=location.split("\n")[0][-60:])
+
+        return import_paths(archive, paths, on_file=on_file, on_read=on_read, workers=workers)
 
 
 def _print_summary(summary: ImportSummary) -> None:

@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
+from newsarchive.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    open_archive,
+    print_json,
+)
 
 
 def _when(value: str | None, option: str) -> datetime | None:
@@ -56,13 +64,39 @@ def register(app: typer.Typer) -> None:
             base_url=base_url,
             images=images,
         )
-        with open_archive(db, create=False) as archive:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        progress = Progress(
+            TextColumn("[bold]publishing[/] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=json_out or not err_console.is_terminal,
+        )
+        task = progress.add_task("reading the archive", total=None)
+
+        def on_progress(step: str, done: int, total: int) -> None:
+            progress.update(task, description=step, completed=done, total=total)
+
+        options.on_progress = on_progress
+        error: str | None = None
+        with open_archive(db, create=False) as archive, progress:
             try:
                 summary = run_publish(archive, outdir, options)
             except (PublishError, ValueError) as exc:  # ValueError: search.QueryError
-                fail(str(exc))
+                error = str(exc)
             except OSError as exc:
-                fail(f"cannot write {outdir}: {exc.strerror or exc}")
+                error = f"cannot write {outdir}: {exc.strerror or exc}"
+        if error is not None:
+            fail(error)  # once the progress display is gone, so the line stays whole
         if json_out:
             print_json(summary.to_json())
             return

@@ -78,7 +78,9 @@ def register(app: typer.Typer) -> None:
             "format": format,
             "lang": lang,
         }
-        with open_archive(db, create=False) as archive:
+        # Read-only: a search writes nothing, and a writable archive would load the
+        # indexing hooks (numpy, MinHash) only to start up slower.
+        with open_archive(db, readonly=True, create=False) as archive:
             if batch is not None:
                 if not json_out:
                     fail("--batch prints JSON: add --json")

@@ -47,6 +47,13 @@ def register(app: typer.Typer) -> None:
                 print_json({**record.to_json(), **history, **related})
                 return
             console.print(f"[bold]{escape(record.title)}[/]")
+            if record.gone_at is not None:
+                # The archive's copy may be the only one left: say so before anything else.
+                console.print(
+                    f"[bold red]gone at source[/] since {record.gone_at.isoformat()}"
+                    f" (HTTP {record.gone_status or '?'}): the source no longer serves it",
+                    highlight=False,
+                )
             meta = Table.grid(padding=(0, 2))
             meta.add_column(style="dim")
             meta.add_column()
@@ -58,6 +65,12 @@ def register(app: typer.Typer) -> None:
                 ("author", record.author or ""),
                 ("tags", ", ".join(record.tags)),
                 ("versions", str(record.version_count)),
+                (
+                    "status",
+                    f"gone at source (HTTP {record.gone_status or '?'})"
+                    if record.gone_at
+                    else "live at source as far as known",
+                ),
             ):
                 meta.add_row(label, escape(value))
             for image in record.images:

@@ -35,6 +35,9 @@ def register(app: typer.Typer) -> None:
         since: str = typer.Option(None, "--since", help="Stories still running at this date."),
         until: str = typer.Option(None, "--until", help="Stories begun by this date."),
         rebuild: bool = typer.Option(False, "--rebuild", help="Recompute all stories first."),
+        limit: int = typer.Option(
+            0, "--limit", "-n", min=0, help="Show only the first N stories (0: all)."
+        ),
         db: DbOption = None,
         json_out: JsonOption = False,
     ) -> None:
@@ -47,6 +50,10 @@ def register(app: typer.Typer) -> None:
             if rebuild:
                 rebuild_stories(archive)
             found = stories(archive, query=query, since=start, until=end)
+            # Cut whole rows here: `stories | head` cut the table mid-row.
+            more = max(0, len(found) - limit) if limit else 0
+            if more:
+                found = found[:limit]
             if json_out:
                 for s in found:
                     print_json(s.to_json())
@@ -65,3 +72,5 @@ def register(app: typer.Typer) -> None:
                     s.label,
                 )
             console.print(table)
+            if more:
+                console.print(f"… and {more} more (--limit {limit})", highlight=False)
