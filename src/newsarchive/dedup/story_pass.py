@@ -37,6 +37,7 @@ import numpy as np
 
 from newsarchive.archive.session import Row, Session
 from newsarchive.dedup import postgres, sqlite
+from newsarchive.dedup.story_ids import assign_ids, previous_members
 from newsarchive.text.normalize import fold_for_matching
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 
@@ -47,11 +48,17 @@ if TYPE_CHECKING:
 
 ACTIVE_DAYS = 2.0  # a story takes new articles while its last one is this recent
 SPAN_DAYS = 4.0  # ... and its first one no older than this
-JOIN_MIN = 0.12  # average cosine to a story's members needed to join it
+JOIN_MIN = 0.10  # average cosine to a candidate cluster's members needed to join it
+# A candidate cluster is then cut into cores (`_cores`): from its medoid, members join
+# while their average cosine to the core is >= CORE_AVG and to the medoid >= CORE_MEDOID.
+CORE_AVG = 0.15
+CORE_MEDOID = 0.10
 TITLE_WEIGHT = 6  # the title names the event; the lead adds its particulars
 LEAD_CHARS = 160  # characters of the body segmented for the lead
 LEAD_TOKENS = 60
-MAX_DF = 0.05  # words in more than 5% of articles (中国, 美国, 表示) carry no event
+# Words in more than 30% of articles (中国, 表示) carry no event. At 5% the names of the
+# biggest events (特朗普, 拜登, 新冠) weighed nothing and their articles fell apart.
+MAX_DF = 0.3
 MIN_DF_CUTOFF = 5
 _DAY = 86400.0
 
@@ -254,28 +261,62 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
     out = []
     if lead:
         x = _tfidf([terms[k] for k in lead])
-        for cluster in _cluster([docs[k] for k in lead], x):
-            members = [lead[c] for c in cluster]
-            members += [f for m in members for f in followers.get(m, [])]
-            out.append(members)
+        for candidate in _cluster([docs[k] for k in lead], x):
+            for core in _cores(candidate, x):
+                members = [lead[c] for c in core]
+                members += [f for m in members for f in followers.get(m, [])]
+                out.append(members)
+    return out
+
+
+def _cores(members: list[int], x: sparse.csr_matrix) -> list[list[int]]:
+    """Cut a candidate cluster (rows of `x`) into groups that hold together.
+
+    Time-ordered average link chains: an article joins on its average to a cluster that
+    is still small, and a later one joins on its likeness to that article (locusts in
+    India beside an Indian police death). Here each group grows from the medoid (the
+    member most like all others), taking the member most like the group while it is
+    like the group on average and like the medoid itself; the rest start new groups."""
+    if len(members) < 2:
+        return [members]
+    sims = (x[members] @ x[members].T).toarray()
+    np.fill_diagonal(sims, 0.0)
+    left = list(range(len(members)))
+    out = []
+    while left:
+        medoid = left[int(np.argmax(sims[np.ix_(left, left)].sum(axis=1)))]
+        core = [medoid]
+        rest = [i for i in left if i != medoid]
+        while rest:
+            avg = sims[np.ix_(rest, core)].mean(axis=1)
+            fits = (avg >= CORE_AVG) & (sims[rest, medoid] >= CORE_MEDOID)
+            if not fits.any():
+                break
+            core.append(rest.pop(int(np.argmax(np.where(fits, avg, -1.0)))))
+        out.append(sorted(members[i] for i in core))
+        taken = set(core)
+        left = [i for i in left if i not in taken]
     return out
 
 
 def _swap_in(conn: Session, docs: list[_Doc], clusters: list[list[int]], token: str | None) -> int:
+    previous = previous_members(conn)
     conn.execute("DELETE FROM story_articles")
     conn.execute("DELETE FROM stories")
     stored = [s for members in clusters if (s := _story_rows([docs[m] for m in members]))]
-    # Ids 1, 2, ... given here rather than by the database: SQLite numbers the rows of
-    # an emptied table from 1 again, a PostgreSQL identity would go on counting; the
-    # same archive must give the same story ids on both.
+    # In time order, so that new ids grow with time (and are the same on both backends).
+    stored.sort(key=lambda s: (s[0][3], s[1][0]))
+    # Ids given here rather than by the database: kept from the previous pass where a
+    # story goes on (story_ids.py), and the same on both backends.
+    ids = assign_ids(conn, previous, [members for _, members in stored])
     conn.executemany(
         "INSERT INTO stories(id, label, first, last, first_ts, last_ts, outlets, first_outlet)"
         " VALUES(?,?,?,?,?,?,?,?)",
-        [(sid, *story) for sid, (story, _) in enumerate(stored, 1)],
+        [(sid, *story) for sid, (story, _) in zip(ids, stored, strict=True)],
     )
     conn.executemany(
         "INSERT INTO story_articles(story_id, article_id) VALUES(?,?)",
-        [(sid, aid) for sid, (_, members) in enumerate(stored, 1) for aid in members],
+        [(sid, aid) for sid, (_, members) in zip(ids, stored, strict=True) for aid in members],
     )
     count = len(stored)
     # An article removed since the snapshot must not reappear in a story.
