@@ -7,6 +7,7 @@ about one event, computed in a batch pass). See docs/dedup.md.
 """
 
 from newsarchive.dedup.background import refresh_stories_in_child
+from newsarchive.dedup.coverage import Coverage, coverage
 from newsarchive.dedup.groups import (
     DuplicateGroup,
     DuplicateMember,
@@ -15,13 +16,15 @@ from newsarchive.dedup.groups import (
     representative_of,
 )
 from newsarchive.dedup.index import DedupHook, rebuild_index
-from newsarchive.dedup.story_pass import Story, rebuild_stories, stories, story_of
+from newsarchive.dedup.story_pass import Story, rebuild_stories, stories, story_by_id, story_of
 
 __all__ = [
+    "Coverage",
     "DedupHook",
     "DuplicateGroup",
     "DuplicateMember",
     "Story",
+    "coverage",
     "duplicate_groups",
     "duplicates_of",
     "rebuild_index",
@@ -29,5 +32,6 @@ __all__ = [
     "refresh_stories_in_child",
     "representative_of",
     "stories",
+    "story_by_id",
     "story_of",
 ]

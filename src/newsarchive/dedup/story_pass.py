@@ -447,3 +447,9 @@ def story_of(archive: Archive, article_id: int) -> Story | None:
         (article_id,),
     ).fetchone()
     return _row_to_story(archive.session, row) if row else None
+
+
+def story_by_id(archive: Archive, story_id: int) -> Story | None:
+    """The story with this id (as of the last story pass), or None."""
+    row = archive.session.execute("SELECT * FROM stories WHERE id=?", (story_id,)).fetchone()
+    return _row_to_story(archive.session, row) if row else None

@@ -374,7 +374,10 @@ def api_stories(
     return {"stories": [story_json(s) for s in found]}
 
 
-@router.get("/stories/{story_id}", summary="One story with its articles")
+@router.get(
+    "/stories/{story_id}",
+    summary="One story: its articles, first report, outlets and when, timeline",
+)
 def api_story(
     request: Request,
     archive: Reader,
@@ -383,7 +386,12 @@ def api_story(
     refresh_stale_stories(request, archive)
     story = components.find_story(archive, story_id)
     members = queries.articles_by_id(archive, list(story.articles))
-    return {**story_json(story), "members": [a.to_json() for a in members]}
+    return {
+        **story_json(story),
+        "members": [a.to_json() for a in members],
+        # first_report, outlets_when, interval, timeline
+        **components.story_coverage(members).to_json(),
+    }
 
 
 # -- writing -------------------------------------------------------------------------
