@@ -33,6 +33,17 @@ class Member(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class StoryMember:
+    """A member for callers that have no summary object of their own (the static site)."""
+
+    id: int
+    url: str
+    outlet: str | None
+    title: str
+    published: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class FirstReport:
     article_id: int
     outlet: str | None
