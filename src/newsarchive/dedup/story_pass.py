@@ -9,7 +9,11 @@ itself. Spelling variants of names across outlets (川普/特朗普) are mapped 
 (`profiles/name_variants.toml`). Document frequencies are the archive's own; words in
 more than `MAX_DF` of articles (中国, 表示) or in only one carry no weight.
 
-Clustering runs in time order: an article joins the cluster whose members it is most
+The time-ordered pass below proposes candidate clusters; each is then cut into cores
+that hold together (`_cores`: grown from the medoid), so that one shared word does not
+chain unrelated events into one story (docs/dedup.md, bench/stories.py).
+
+Candidates, in time order: an article joins the cluster whose members it is most
 similar to on average (average link >= `JOIN_MIN`), among clusters still active: last
 article within `ACTIVE_DAYS`, first within `SPAN_DAYS` (so a month of COVID-19 updates
 does not chain into one story); else it starts one. Similarities come from one sparse
@@ -286,13 +290,17 @@ def _cores(members: list[int], x: sparse.csr_matrix) -> list[list[int]]:
     while left:
         medoid = left[int(np.argmax(sims[np.ix_(left, left)].sum(axis=1)))]
         core = [medoid]
-        rest = [i for i in left if i != medoid]
-        while rest:
-            avg = sims[np.ix_(rest, core)].mean(axis=1)
+        rest = np.array([i for i in left if i != medoid], dtype=np.int64)
+        to_core = sims[medoid].copy()  # each member's summed likeness to the core
+        while rest.size:
+            avg = to_core[rest] / len(core)
             fits = (avg >= CORE_AVG) & (sims[rest, medoid] >= CORE_MEDOID)
             if not fits.any():
                 break
-            core.append(rest.pop(int(np.argmax(np.where(fits, avg, -1.0)))))
+            pick = int(np.argmax(np.where(fits, avg, -1.0)))
+            core.append(int(rest[pick]))
+            to_core += sims[rest[pick]]
+            rest = np.delete(rest, pick)
         out.append(sorted(members[i] for i in core))
         taken = set(core)
         left = [i for i in left if i not in taken]
