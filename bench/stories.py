@@ -10,7 +10,7 @@ to the archive):
 
 Purity: bench/data/story_purity.json holds hand-judged event keys of story members
 (how they were judged is in its `about`). Each method's stories are sampled by the rule
-the judges followed (`sample`: the 8 newest stories and 40 drawn with a fixed seed,
+the judges followed (`sample`: the 8 newest stories and 60 drawn with a fixed seed,
 at most 10 members of each); a story's purity is the share of its judged members
 about its main event (the most frequent key); reported over all judged members and
 as a mean over stories. Members without a label are counted and left out (a changed
@@ -41,7 +41,7 @@ from newsarchive.dedup import story_pass
 ROOT = Path(__file__).resolve().parent.parent
 PURITY = ROOT / "bench" / "data" / "story_purity.json"
 EVENTS = ROOT / "bench" / "data" / "stories.json"
-NEWEST, DRAWN, SEED, MAX_JUDGED = 8, 40, 1, 10
+NEWEST, DRAWN, SEED, MAX_JUDGED = 8, 60, 1, 10
 
 Stories = list[list[int]]  # member article ids, in time order
 
