@@ -80,6 +80,7 @@ def test_sqlite_and_postgres_archives_of_one_import_agree(
             archive.close()
     sqlite_state, pg_state = states
     # a real test: the slice has reprints and cross-outlet stories
-    assert len(sqlite_state["groups"]) >= 15 and len(sqlite_state["stories"]) >= 100
+    # (99 stories since stories are cut into cores that hold together: 100+ before)
+    assert len(sqlite_state["groups"]) >= 15 and len(sqlite_state["stories"]) >= 90
     for key in sqlite_state:
         assert pg_state[key] == sqlite_state[key], key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pytest
 
 from newsarchive.archive import Archive
@@ -119,11 +120,64 @@ def test_stale_stories_are_recomputed_in_a_child_process(
     assert refresh_stories_in_child(archive) is False  # fresh: no child at all
 
 
-def test_story_ids_start_from_one_at_every_rebuild(
+def test_story_ids_stay_when_an_earlier_story_appears(
     archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
 ) -> None:
-    """SQLite numbers an emptied table's rows from 1 again; a PostgreSQL identity would
-    go on counting. The same archive must give the same story ids on both backends."""
+    """Ids were 1..n in time order at every rebuild: a story found before another one
+    renumbered it, and a saved link then showed an unrelated story."""
+    for words in ("贝鲁特大爆炸50死", "黎巴嫩首都发生大爆炸", "黎巴嫩首都贝鲁特强爆炸"):
+        ingest(by_title(articles, words))
+    assert rebuild_stories(archive) == 1
+    (beirut,) = stories(archive)
+    # Li Teng-hui died days before the explosion: his story comes first in time
+    lee_ids = [
+        ingest(by_title(articles, w)).article_id for w in ("台湾前总统李登辉去世", "李登辉去世：")
+    ]
+    assert rebuild_stories(archive) == 2
+    assert story_of(archive, beirut.articles[0]) == beirut
+    lee = story_of(archive, lee_ids[0])
+    assert lee is not None and lee.id > beirut.id
+    # the same stories again: the same ids
+    rebuild_stories(archive)
+    assert {s.id for s in stories(archive)} == {beirut.id, lee.id}
+
+
+def test_the_id_of_a_story_that_dissolved_is_not_given_again(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    dw = ingest(by_title(articles, "台湾前总统李登辉去世")).article_id
+    bbc = ingest(by_title(articles, "李登辉去世：")).article_id
+    rebuild_stories(archive)
+    (lee,) = stories(archive)
+    archive.remove_article(bbc)  # one outlet left: no story
+    rebuild_stories(archive)
+    assert story_of(archive, dw) is None
+    ingest(by_title(articles, "李登辉去世："), url="https://example.org/lee-again")
+    rebuild_stories(archive)
+    again = story_of(archive, dw)
+    assert again is not None and again.id != lee.id
+
+
+def test_a_candidate_cluster_is_cut_into_groups_that_hold_together() -> None:
+    """Two events joined into one candidate cluster by weak likenesses (0.05 across,
+    as a shared common word gives) come out as two groups; one event stays whole."""
+    from scipy import sparse
+
+    from newsarchive.dedup.story_pass import _cores
+
+    rows = np.array([[1.0, 0.1, 0.0], [0.9, 0.2, 0.0], [0.05, 0.0, 1.0], [0.0, 0.1, 0.9]])
+    x = sparse.csr_matrix(rows / np.linalg.norm(rows, axis=1)[:, None])
+    assert sorted(_cores([0, 1, 2, 3], x)) == [[0, 1], [2, 3]]
+    same = sparse.csr_matrix(np.array([[1.0, 0.1], [0.99, 0.14], [0.98, 0.2]]))
+    assert _cores([0, 1, 2], same) == [[0, 1, 2]]
+
+
+def test_story_ids_are_the_same_at_every_rebuild(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    """Ids are given by the story pass, not by the database (SQLite numbers an emptied
+    table's rows from 1 again, a PostgreSQL identity would go on counting): the same
+    archive gives the same story ids on both backends."""
     _load(ingest, articles)
     n = rebuild_stories(archive)
     first = stories(archive)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
 
 from newsarchive.archive import Archive
@@ -56,6 +57,13 @@ def test_story_and_duplicate_pages(
     assert summary.stories == 1
     story = (site / "s/7.html").read_text("utf-8")
     assert ARTICLES[3][2] in story and ARTICLES[4][2] in story and ARTICLES[0][2] not in story
+    # the first report, the timeline chart and which outlets covered it when
+    doc = lxml.html.fromstring(story)
+    assert len(doc.xpath("//section[@id='timeline']//*[local-name()='rect']")) >= 1
+    first = doc.xpath("//section[@id='first-report']//a/@href")
+    assert len(first) == 1 and first[0].startswith("../a/0/")
+    outlets = doc.xpath("//table[@class='outlets-when']/tbody/tr/td[1]/text()")
+    assert sorted(outlets) == sorted({ARTICLES[3][1], ARTICLES[4][1]})
     assert (site / "feeds/s/7.xml").is_file()
     assert "香港国安法" in (site / "index.html").read_text("utf-8")
     page = (site / f"a/0/{ids[3]}.html").read_text("utf-8")

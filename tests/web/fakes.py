@@ -163,6 +163,9 @@ def make_components(calls: Calls, *, evil_snippet: str = "") -> dict[str, Any]:
     def story_of(archive: Archive, article_id: int) -> Story | None:
         return next((s for s in stories(archive) if article_id in s.articles), None)
 
+    def story_by_id(archive: Archive, story_id: int) -> Story | None:
+        return next((s for s in stories(archive) if s.id == story_id), None)
+
     def add_source(archive: Archive, name: str, url: str, kind: str = "feed") -> Any:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"{url!r} is not an http(s) URL")
@@ -213,7 +216,7 @@ def make_components(calls: Calls, *, evil_snippet: str = "") -> dict[str, Any]:
 
     return {
         "search": SimpleNamespace(search=search, timeline=timeline, QueryError=QueryError),
-        "stories": SimpleNamespace(stories=stories, story_of=story_of),
+        "stories": SimpleNamespace(stories=stories, story_of=story_of, story_by_id=story_by_id),
         "collect": SimpleNamespace(add_source=add_source, fetch_once=fetch_once),
         "ingest": SimpleNamespace(import_paths=import_paths),
     }
@@ -234,6 +237,7 @@ def install(monkeypatch: Any, table: dict[str, Any]) -> None:
         SimpleNamespace(
             stories=stories.stories,
             story_of=stories.story_of,
+            story_by_id=stories.story_by_id,
             refresh_stories_in_child=lambda archive: False,
         ),
     )

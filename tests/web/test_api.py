@@ -181,6 +181,19 @@ def test_stories(client: TestClient) -> None:
     assert [(s["id"], s["articles"]) for s in stories] == [(7, [1, 2])]
     one = client.get("/api/stories/7").json()
     assert [m["id"] for m in one["members"]] == [1, 2]
+    # who reported first, which outlets covered it when, reports per day
+    assert one["first_report"]["article_id"] == 1
+    assert one["first_report"]["outlet"] == "自由亚洲电台"
+    assert one["first_report"]["at"] == "2022-02-03T09:00:00+00:00"
+    when = [
+        (o["outlet"], o["articles"], o["hours_after_first_report"]) for o in one["outlets_when"]
+    ]
+    assert when == [("自由亚洲电台", 1, 0.0), ("美国之音", 1, 5909.0)]
+    assert one["interval"] == "day"
+    assert one["timeline"] == [
+        {"period": "2022-02-03", "outlet": "自由亚洲电台", "count": 1},
+        {"period": "2022-10-07", "outlet": "美国之音", "count": 1},
+    ]
     assert "no story" in error_of(client.get("/api/stories/8"), 404)
     assert "since" in error_of(client.get("/api/stories?since=yesterday"), 422)
 

@@ -145,3 +145,30 @@ def test_main_pages_in_each_language(server: str) -> None:
     problems = [m for m in problems if "404" not in m]
     assert not problems, problems
     assert leftovers == {}
+
+
+def test_story_page_shows_its_timeline_first_report_and_outlets(server: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900}, locale="zh-CN")
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(server + "/stories/")
+            page.click("ol.stories a >> text=美中芯片战")
+            page.wait_for_selector("#timeline figure.chart svg")
+            # one bar per day with reports, and the chart is drawn at a readable size
+            assert page.locator("#timeline svg rect").count() >= 2
+            box = page.locator("#timeline svg").bounding_box()
+            assert box is not None and box["width"] > 400 and box["height"] > 100
+            assert "自由亚洲电台" in page.inner_text("#first-report")
+            rows = page.locator("table.outlets-when tbody tr")
+            assert rows.count() == 2
+            assert "美国之音" in rows.nth(1).inner_text()
+            page.screenshot(path=str(ARTIFACTS / "4-story.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not problems, problems

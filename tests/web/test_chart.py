@@ -38,6 +38,13 @@ def test_periods_fill_gaps_for_each_interval() -> None:
     ]
     assert periods(["2020-11", "2021-02"], "month") == ["2020-11", "2020-12", "2021-01", "2021-02"]
     assert periods(["b", "a"], "day") == ["a", "b"]  # unknown spelling: as given, sorted
+    # a story's first days, per hour, across midnight
+    assert periods(["2020-07-30T22", "2020-07-31T01"], "hour") == [
+        "2020-07-30T22",
+        "2020-07-30T23",
+        "2020-07-31T00",
+        "2020-07-31T01",
+    ]
 
 
 def test_bars_scale_to_the_peak_and_gaps_are_empty() -> None:

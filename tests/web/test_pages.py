@@ -139,6 +139,16 @@ def test_outlet_and_story_pages(client: TestClient) -> None:
     story = lxml.html.fromstring(client.get("/stories/7").text)
     assert story.xpath("//h1/text()") == ["美中芯片战"]
     assert len(story.xpath("//ol[@class='articles']/li")) == 2
+    # the timeline chart (one bar per day with reports), the first report, outlets when
+    assert (
+        len(story.xpath("//section[@id='timeline']//*[local-name()='svg']//*[local-name()='rect']"))
+        >= 2
+    )
+    first = story.xpath("string(//section[@id='first-report'])")
+    assert "自由亚洲电台" in first and "2022-02-03" in first
+    assert story.xpath("//section[@id='first-report']//a/@href") == ["/articles/1"]
+    rows = story.xpath("//table[@class='outlets-when']/tbody/tr/td[1]/text()")
+    assert rows == ["自由亚洲电台", "美国之音"]
     assert client.get("/stories/99").status_code == 404
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newsarchive.dedup.background import refresh_stories_in_child
+    from newsarchive.dedup.coverage import Coverage, coverage
     from newsarchive.dedup.groups import (
         DuplicateGroup,
         DuplicateMember,
@@ -21,12 +22,20 @@ if TYPE_CHECKING:
         representative_of,
     )
     from newsarchive.dedup.index import DedupHook, rebuild_index
-    from newsarchive.dedup.story_pass import Story, rebuild_stories, stories, story_of
+    from newsarchive.dedup.story_pass import (
+        Story,
+        rebuild_stories,
+        stories,
+        story_by_id,
+        story_of,
+    )
 
 # Imported on first use (PEP 562): `import newsarchive.<pkg>.schema` (the composition
 # root, every command) must not load the whole stage and its libraries.
 _WHERE: dict[str, str] = {
     "refresh_stories_in_child": "newsarchive.dedup.background",
+    "Coverage": "newsarchive.dedup.coverage",
+    "coverage": "newsarchive.dedup.coverage",
     "DuplicateGroup": "newsarchive.dedup.groups",
     "DuplicateMember": "newsarchive.dedup.groups",
     "duplicate_groups": "newsarchive.dedup.groups",
@@ -37,6 +46,7 @@ _WHERE: dict[str, str] = {
     "Story": "newsarchive.dedup.story_pass",
     "rebuild_stories": "newsarchive.dedup.story_pass",
     "stories": "newsarchive.dedup.story_pass",
+    "story_by_id": "newsarchive.dedup.story_pass",
     "story_of": "newsarchive.dedup.story_pass",
 }
 
@@ -51,10 +61,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Coverage",
     "DedupHook",
     "DuplicateGroup",
     "DuplicateMember",
     "Story",
+    "coverage",
     "duplicate_groups",
     "duplicates_of",
     "rebuild_index",
@@ -62,5 +74,6 @@ __all__ = [
     "refresh_stories_in_child",
     "representative_of",
     "stories",
+    "story_by_id",
     "story_of",
 ]

@@ -9,7 +9,11 @@ itself. Spelling variants of names across outlets (川普/特朗普) are mapped 
 (`profiles/name_variants.toml`). Document frequencies are the archive's own; words in
 more than `MAX_DF` of articles (中国, 表示) or in only one carry no weight.
 
-Clustering runs in time order: an article joins the cluster whose members it is most
+The time-ordered pass below proposes candidate clusters; each is then cut into cores
+that hold together (`_cores`: grown from the medoid), so that one shared word does not
+chain unrelated events into one story (docs/dedup.md, bench/stories.py).
+
+Candidates, in time order: an article joins the cluster whose members it is most
 similar to on average (average link >= `JOIN_MIN`), among clusters still active: last
 article within `ACTIVE_DAYS`, first within `SPAN_DAYS` (so a month of COVID-19 updates
 does not chain into one story); else it starts one. Similarities come from one sparse
@@ -37,6 +41,7 @@ import numpy as np
 
 from newsarchive.archive.session import Row, Session
 from newsarchive.dedup import postgres, sqlite
+from newsarchive.dedup.story_ids import assign_ids, previous_members
 from newsarchive.text.normalize import fold_for_matching
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 
@@ -47,11 +52,17 @@ if TYPE_CHECKING:
 
 ACTIVE_DAYS = 2.0  # a story takes new articles while its last one is this recent
 SPAN_DAYS = 4.0  # ... and its first one no older than this
-JOIN_MIN = 0.12  # average cosine to a story's members needed to join it
+JOIN_MIN = 0.10  # average cosine to a candidate cluster's members needed to join it
+# A candidate cluster is then cut into cores (`_cores`): from its medoid, members join
+# while their average cosine to the core is >= CORE_AVG and to the medoid >= CORE_MEDOID.
+CORE_AVG = 0.15
+CORE_MEDOID = 0.10
 TITLE_WEIGHT = 6  # the title names the event; the lead adds its particulars
 LEAD_CHARS = 160  # characters of the body segmented for the lead
 LEAD_TOKENS = 60
-MAX_DF = 0.05  # words in more than 5% of articles (中国, 美国, 表示) carry no event
+# Words in more than 30% of articles (中国, 表示) carry no event. At 5% the names of the
+# biggest events (特朗普, 拜登, 新冠) weighed nothing and their articles fell apart.
+MAX_DF = 0.3
 MIN_DF_CUTOFF = 5
 _DAY = 86400.0
 
@@ -254,28 +265,66 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
     out = []
     if lead:
         x = _tfidf([terms[k] for k in lead])
-        for cluster in _cluster([docs[k] for k in lead], x):
-            members = [lead[c] for c in cluster]
-            members += [f for m in members for f in followers.get(m, [])]
-            out.append(members)
+        for candidate in _cluster([docs[k] for k in lead], x):
+            for core in _cores(candidate, x):
+                members = [lead[c] for c in core]
+                members += [f for m in members for f in followers.get(m, [])]
+                out.append(members)
+    return out
+
+
+def _cores(members: list[int], x: sparse.csr_matrix) -> list[list[int]]:
+    """Cut a candidate cluster (rows of `x`) into groups that hold together.
+
+    Time-ordered average link chains: an article joins on its average to a cluster that
+    is still small, and a later one joins on its likeness to that article (locusts in
+    India beside an Indian police death). Here each group grows from the medoid (the
+    member most like all others), taking the member most like the group while it is
+    like the group on average and like the medoid itself; the rest start new groups."""
+    if len(members) < 2:
+        return [members]
+    sims = (x[members] @ x[members].T).toarray()
+    np.fill_diagonal(sims, 0.0)
+    left = list(range(len(members)))
+    out = []
+    while left:
+        medoid = left[int(np.argmax(sims[np.ix_(left, left)].sum(axis=1)))]
+        core = [medoid]
+        rest = np.array([i for i in left if i != medoid], dtype=np.int64)
+        to_core = sims[medoid].copy()  # each member's summed likeness to the core
+        while rest.size:
+            avg = to_core[rest] / len(core)
+            fits = (avg >= CORE_AVG) & (sims[rest, medoid] >= CORE_MEDOID)
+            if not fits.any():
+                break
+            pick = int(np.argmax(np.where(fits, avg, -1.0)))
+            core.append(int(rest[pick]))
+            to_core += sims[rest[pick]]
+            rest = np.delete(rest, pick)
+        out.append(sorted(members[i] for i in core))
+        taken = set(core)
+        left = [i for i in left if i not in taken]
     return out
 
 
 def _swap_in(conn: Session, docs: list[_Doc], clusters: list[list[int]], token: str | None) -> int:
+    previous = previous_members(conn)
     conn.execute("DELETE FROM story_articles")
     conn.execute("DELETE FROM stories")
     stored = [s for members in clusters if (s := _story_rows([docs[m] for m in members]))]
-    # Ids 1, 2, ... given here rather than by the database: SQLite numbers the rows of
-    # an emptied table from 1 again, a PostgreSQL identity would go on counting; the
-    # same archive must give the same story ids on both.
+    # In time order, so that new ids grow with time (and are the same on both backends).
+    stored.sort(key=lambda s: (s[0][3], s[1][0]))
+    # Ids given here rather than by the database: kept from the previous pass where a
+    # story goes on (story_ids.py), and the same on both backends.
+    ids = assign_ids(conn, previous, [members for _, members in stored])
     conn.executemany(
         "INSERT INTO stories(id, label, first, last, first_ts, last_ts, outlets, first_outlet)"
         " VALUES(?,?,?,?,?,?,?,?)",
-        [(sid, *story) for sid, (story, _) in enumerate(stored, 1)],
+        [(sid, *story) for sid, (story, _) in zip(ids, stored, strict=True)],
     )
     conn.executemany(
         "INSERT INTO story_articles(story_id, article_id) VALUES(?,?)",
-        [(sid, aid) for sid, (_, members) in enumerate(stored, 1) for aid in members],
+        [(sid, aid) for sid, (_, members) in zip(ids, stored, strict=True) for aid in members],
     )
     count = len(stored)
     # An article removed since the snapshot must not reappear in a story.
@@ -405,4 +454,10 @@ def story_of(archive: Archive, article_id: int) -> Story | None:
         " WHERE sa.article_id=?",
         (article_id,),
     ).fetchone()
+    return _row_to_story(archive.session, row) if row else None
+
+
+def story_by_id(archive: Archive, story_id: int) -> Story | None:
+    """The story with this id (as of the last story pass), or None."""
+    row = archive.session.execute("SELECT * FROM stories WHERE id=?", (story_id,)).fetchone()
     return _row_to_story(archive.session, row) if row else None

@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from newsarchive import __version__, i18n
 from newsarchive.archive import Archive
+from newsarchive.dedup.coverage import StoryMember, coverage
 from newsarchive.model import ArticleRecord
 from newsarchive.publish import feeds, scriptmap, searchindex, spellings
 from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
@@ -306,13 +308,38 @@ class SiteBuilder:
         for s in rel.stories:
             items = [by_id[a] for a in s.articles if a in by_id]
             intro = f"{len(items)} 篇 · {'、'.join(s.outlets)} · {s.first.date()} — {s.last.date()}"
-            self._list_page(s.path, s.label, items, intro=intro, feed=f"feeds/s/{s.id}")
+            self._story_page(s, items, intro)
         links = [
             {"path": s.path, "label": s.label, "note": f"{len(s.articles)} 篇 · {s.last.date()}"}
             for s in rel.stories
         ]
         note = "" if rel.available else "（未安装去重与专题组件，暂无专题。）"
         self._list_page("stories.html", "专题", [], intro=note, links=links)
+
+    def _story_page(self, s: StoryInfo, items: list[Entry], intro: str) -> None:
+        """A story: its first report, a timeline chart, which outlets covered it when
+        (the web app's story page, from the same `dedup.coverage`), then its articles."""
+        key = self._key("story", s.id, s.label, intro, [(e.id, e.version_id) for e in items])
+        if self.out.fresh(s.path, key):
+            return
+        # The web app's chart: server-drawn SVG, no script (imported here: only story
+        # pages need it).
+        from newsarchive.web.chart import timeline_svg
+
+        covered = coverage(StoryMember(e.id, e.path, e.outlet, e.title, e.when) for e in items)
+        chart = timeline_svg(covered.timeline, interval=covered.interval, title=s.label, height=220)
+        self._page(
+            s.path,
+            "story.html",
+            key,
+            title=s.label,
+            intro=intro,
+            feed=f"feeds/s/{s.id}",
+            coverage=covered,
+            chart=Markup(chart),
+            paths={e.id: e.path for e in items},
+            items=sorted(items, key=lambda e: (e.when, e.id), reverse=True),
+        )
 
     def front_page(self, entries: list[Entry], rel: Related, outlets: int) -> None:
         recent = list(reversed(entries[-FRONT_ARTICLES:]))

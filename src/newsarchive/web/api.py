@@ -422,7 +422,7 @@ def api_stories(
 
 @router.get(
     "/stories/{story_id}",
-    summary="One story with its articles",
+    summary="One story: its articles, first report, outlets and when, timeline",
     response_model=schemas.StoryWithMembers,
     responses=NOT_FOUND,
 )
@@ -434,7 +434,12 @@ def api_story(
     refresh_stale_stories(request, archive)
     story = components.find_story(archive, story_id)
     members = queries.articles_by_id(archive, list(story.articles))
-    return {**story_json(story), "members": [a.to_json() for a in members]}
+    return {
+        **story_json(story),
+        "members": [a.to_json() for a in members],
+        # first_report, outlets_when, interval, timeline
+        **components.story_coverage(members).to_json(),
+    }
 
 
 # -- writing -------------------------------------------------------------------------

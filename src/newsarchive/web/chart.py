@@ -1,4 +1,4 @@
-"""The timeline chart: matches per day, week or month (optionally per outlet) as SVG.
+"""The timeline chart: matches per hour, day, week or month (optionally per outlet) as SVG.
 
 Drawn on the server so the page needs no charting script and works without JS. Every
 label is XML-escaped; colours are presentation attributes, not inline styles, so the
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from xml.sax.saxutils import escape
 
@@ -34,6 +34,8 @@ class Bucket(Protocol):
 
 def _parse(period: str, interval: str) -> date | None:
     try:
+        if interval == "hour":  # a story's first days: "2020-07-30T13"
+            return datetime.strptime(period, "%Y-%m-%dT%H")
         if interval == "day":
             return date.fromisoformat(period)
         if interval == "month":
@@ -48,6 +50,8 @@ def _parse(period: str, interval: str) -> date | None:
 
 
 def _label(d: date, interval: str) -> str:
+    if interval == "hour" and isinstance(d, datetime):
+        return d.strftime("%Y-%m-%dT%H")
     if interval == "day":
         return d.isoformat()
     if interval == "month":
@@ -57,6 +61,8 @@ def _label(d: date, interval: str) -> str:
 
 
 def _next(d: date, interval: str) -> date:
+    if interval == "hour":
+        return d + timedelta(hours=1)
     if interval == "day":
         return d + timedelta(days=1)
     if interval == "week":

@@ -9,7 +9,9 @@ from fastapi import HTTPException
 
 from newsarchive import dedup
 from newsarchive.archive import Archive
-from newsarchive.dedup import Story
+from newsarchive.archive.reads import ArticleSummary
+from newsarchive.dedup import Coverage, Story
+from newsarchive.dedup.coverage import coverage
 from newsarchive.search import QueryError, SearchPage, TimelineBucket, search, timeline
 from newsarchive.web.cache import ResultCache, shown_of
 
@@ -67,11 +69,16 @@ def list_stories(archive: Archive, **filters: Any) -> list[Story]:
 
 
 def find_story(archive: Archive, story_id: int) -> Story:
-    # The contract has no lookup by id; stories are few enough (one per event) to scan.
-    for story in list_stories(archive):
-        if story.id == story_id:
-            return story
-    raise HTTPException(404, f"no story with id {story_id}")
+    story = dedup.story_by_id(archive, story_id)
+    if story is None:
+        raise HTTPException(404, f"no story with id {story_id}")
+    return story
+
+
+def story_coverage(members: list[ArticleSummary]) -> Coverage:
+    """Who reported first, which outlets covered the story when, reports per hour/day."""
+    # Pure arithmetic over the summaries: no stage behind it to stand in for.
+    return coverage(members)
 
 
 def story_of(archive: Archive, article_id: int) -> Story | None:

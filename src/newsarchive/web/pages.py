@@ -334,7 +334,15 @@ def story_page(
             return error_page(request, 404, N_("No story with id %(id)s."), id=story_id)
         return error_page(request, exc.status_code, str(exc.detail))
     members = queries.articles_by_id(archive, list(story.articles))
-    return page(request, "story.html", {"story": story, "members": members})
+    covered = components.story_coverage(members)
+    chart = Markup(
+        timeline_svg(covered.timeline, interval=covered.interval, title=story.label, height=220)
+    )
+    return page(
+        request,
+        "story.html",
+        {"story": story, "members": members, "coverage": covered, "chart": chart},
+    )
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

@@ -282,9 +282,63 @@ class Stories(BaseModel):
     stories: list[Story]
 
 
+class FirstReport(BaseModel):
+    article_id: int
+    outlet: str | None
+    at: str
+    title: str | None
+    url: str | None
+
+
+class OutletWhen(BaseModel):
+    outlet: str
+    first: str
+    last: str
+    articles: int
+    first_article: int
+    hours_after_first_report: float
+
+
+class TimelinePoint(BaseModel):
+    period: str = Field(description='"2020-07-30T13" per hour, "2020-07-30" per day')
+    outlet: str | None
+    count: int
+
+
+_FIRST_REPORT = {
+    "article_id": 2,
+    "outlet": "美国之音",
+    "at": "2022-10-07T14:00:00+00:00",
+    "title": "美国扩大对华芯片出口管制",
+    "url": "https://www.voachinese.com/a/chips-2022.html",
+}
+
+
 class StoryWithMembers(Story):
-    model_config = _model({**_STORY, "members": [_ARTICLE_SUMMARY]})
+    model_config = _model(
+        {
+            **_STORY,
+            "members": [_ARTICLE_SUMMARY],
+            "first_report": _FIRST_REPORT,
+            "outlets_when": [
+                {
+                    "outlet": "美国之音",
+                    "first": "2022-10-07T14:00:00+00:00",
+                    "last": "2022-10-08T02:00:00+00:00",
+                    "articles": 2,
+                    "first_article": 2,
+                    "hours_after_first_report": 0.0,
+                }
+            ],
+            "interval": "day",
+            "timeline": [{"period": "2022-10-07", "outlet": "美国之音", "count": 1}],
+        }
+    )
     members: list[ArticleSummary]
+    first_report: FirstReport | None = Field(description="The earliest dated member")
+    outlets_when: list[OutletWhen] = Field(description="Outlets in the order they reported")
+    interval: str = Field(description='"hour" (stories up to 3 days) or "day"')
+    timeline: list[TimelinePoint]
 
 
 class Source(BaseModel):

@@ -1,0 +1,155 @@
+"""Story purity and recall, the old clustering as the peer, on the 51k jekyll archive.
+
+    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll.db]
+
+Both methods cluster the same snapshot in this process (read only: nothing is written
+to the archive):
+- before: the clustering as it was (average link >= 0.12 in time order, words in more
+  than 5% of articles weigh nothing, no cores);
+- after: `newsarchive.dedup.story_pass` as it is.
+
+Purity: bench/data/story_purity.json holds hand-judged event keys of story members
+(how they were judged is in its `about`). Each method's stories are sampled by the rule
+the judges followed (`sample`: the 8 newest stories and 60 drawn with a fixed seed,
+at most 10 members of each); a story's purity is the share of its judged members
+about its main event (the most frequent key); reported over all judged members and
+as a mean over stories. Members without a label are counted and left out (a changed
+method samples stories nobody judged: label them before trusting the figure).
+
+Recall, two ways: pairs of articles of one event (bench/data/stories.json: 23 events
+labelled from title patterns, independent of either method's stories) that end up in
+one story, pair-weighted and as a mean over events; and the same over the pairs of
+same-event articles among the purity labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from newsarchive.components import open_archive
+from newsarchive.dedup import story_pass
+
+ROOT = Path(__file__).resolve().parent.parent
+PURITY = ROOT / "bench" / "data" / "story_purity.json"
+EVENTS = ROOT / "bench" / "data" / "stories.json"
+NEWEST, DRAWN, SEED, MAX_JUDGED = 8, 60, 1, 10
+
+Stories = list[list[int]]  # member article ids, in time order
+
+
+@contextlib.contextmanager
+def old_method() -> Iterator[None]:
+    saved = (story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores)
+    story_pass.JOIN_MIN, story_pass.MAX_DF = 0.12, 0.05
+    story_pass._cores = lambda members, x: [members]  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores = saved
+
+
+def cluster(
+    docs: list[story_pass._Doc], terms: list[list[str]]
+) -> tuple[Stories, float, dict[int, float]]:
+    t = time.perf_counter()
+    clusters = story_pass._clusters(docs, terms)
+    took = time.perf_counter() - t
+    ts = {d.id: d.ts for d in docs}
+    out = []
+    for members in clusters:
+        if len({docs[m].outlet for m in members if docs[m].outlet}) >= 2:
+            out.append(sorted((docs[m].id for m in members), key=lambda a: (ts[a], a)))
+    return out, took, ts
+
+
+def sample(stories: Stories, ts: dict[int, float]) -> list[list[int]]:
+    newest = sorted(stories, key=lambda s: -ts[s[0]])[:NEWEST]
+    picked = newest + random.Random(SEED).sample(stories, DRAWN)
+    return [
+        s
+        if len(s) <= MAX_JUDGED
+        else sorted(random.Random(s[0]).sample(s, MAX_JUDGED), key=s.index)
+        for s in picked
+    ]
+
+
+def purity(judged: list[list[int]], label: dict[int, str]) -> tuple[float, float, int, int]:
+    same = total = unlabelled = 0
+    per_story = []
+    for members in judged:
+        keys = [label[a] for a in members if a in label]
+        unlabelled += len(members) - len(keys)
+        if not keys:
+            continue
+        top = Counter(keys).most_common(1)[0][1]
+        same += top
+        total += len(keys)
+        per_story.append(top / len(keys))
+    return same / max(total, 1), sum(per_story) / max(len(per_story), 1), total, unlabelled
+
+
+def pair_recall(stories: Stories, events: list[list[int]]) -> tuple[float, float]:
+    story_of = {a: k for k, s in enumerate(stories) for a in s}
+    hit = total = 0
+    per_event = []
+    for ids in events:
+        pairs = list(itertools.combinations(ids, 2))
+        h = sum(1 for a, b in pairs if a in story_of and story_of[a] == story_of.get(b))
+        hit, total = hit + h, total + len(pairs)
+        per_event.append(h / max(len(pairs), 1))
+    return hit / max(total, 1), sum(per_event) / max(len(per_event), 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--db", default="/work/bench-archive/jekyll.db")
+    args = ap.parse_args()
+    archive = open_archive(args.db, readonly=True)
+    t = time.perf_counter()
+    docs, terms = story_pass._load(archive.session)
+    print(f"loaded and segmented {len(docs)} articles in {time.perf_counter() - t:.1f} s")
+
+    def ids_of(urls: list[str]) -> list[int]:
+        found = (archive.find(u) for u in urls)
+        return sorted({r.id for r in found if r is not None})
+
+    labels_by_url: dict[str, str] = json.loads(PURITY.read_text("utf-8"))["labels"]
+    label = {r.id: key for url, key in labels_by_url.items() if (r := archive.find(url))}
+    by_key: dict[str, list[int]] = {}
+    for aid, key in label.items():
+        by_key.setdefault(key, []).append(aid)
+    judged_events = [sorted(v) for v in by_key.values() if len(v) > 1]
+    events = [ids_of(e["articles"]) for e in json.loads(EVENTS.read_text("utf-8"))["events"]]
+    print(
+        f"purity labels: {len(label)} articles; recall events: {len(events)} ({sum(map(len, events))} articles)"
+    )
+    print(
+        f"{'method':8} {'stories':>8} {'members':>8} {'pass s':>7} {'purity':>7} {'(mean/story)':>12}"
+        f" {'judged':>6} {'unlab.':>6} {'recall':>7} {'(mean/event)':>12} {'recall(labels)':>14}"
+    )
+    for name in ("before", "after"):
+        with old_method() if name == "before" else contextlib.nullcontext():
+            stories, took, ts = cluster(docs, terms)
+        p, p_story, n_judged, n_unlabelled = purity(sample(stories, ts), label)
+        r, r_event = pair_recall(stories, events)
+        r_labels, _ = pair_recall(stories, judged_events)
+        print(
+            f"{name:8} {len(stories):8d} {sum(map(len, stories)):8d} {took:7.1f} {p:7.3f} {p_story:12.3f}"
+            f" {n_judged:6d} {n_unlabelled:6d} {r:7.3f} {r_event:12.3f} {r_labels:14.3f}"
+        )
+    archive.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
