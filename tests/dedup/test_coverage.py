@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from newsarchive.dedup import coverage
+from newsarchive.dedup.coverage import coverage
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from newsarchive.dedup.background import refresh_stories_in_child
-    from newsarchive.dedup.coverage import Coverage, coverage
+    from newsarchive.dedup.coverage import Coverage
     from newsarchive.dedup.groups import (
         DuplicateGroup,
         DuplicateMember,
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 _WHERE: dict[str, str] = {
     "refresh_stories_in_child": "newsarchive.dedup.background",
     "Coverage": "newsarchive.dedup.coverage",
-    "coverage": "newsarchive.dedup.coverage",
     "DuplicateGroup": "newsarchive.dedup.groups",
     "DuplicateMember": "newsarchive.dedup.groups",
     "duplicate_groups": "newsarchive.dedup.groups",
@@ -66,7 +65,6 @@ __all__ = [
     "DuplicateGroup",
     "DuplicateMember",
     "Story",
-    "coverage",
     "duplicate_groups",
     "duplicates_of",
     "rebuild_index",
