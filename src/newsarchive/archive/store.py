@@ -143,6 +143,12 @@ def prepare_drafts(drafts: Sequence[Draft], hooks: Sequence[ArchiveHook] = ()) -
         draft.derived[_URL_KEY] = _identity(draft, chash)
         draft.derived[_FIELDS_KEY] = _version_fields(draft)
     for hook in hooks:
+        # A hook may prepare a whole step at once (`prepare_many(drafts)`): the
+        # embedding model runs a batch of titles at half the CPU a title of one by one.
+        prepare_many = getattr(hook, "prepare_many", None)
+        if prepare_many is not None:
+            prepare_many(drafts)
+            continue
         prepare = getattr(hook, "prepare", None)
         if prepare is not None:
             for draft in drafts:

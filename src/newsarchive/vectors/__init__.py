@@ -9,13 +9,15 @@ transactions and rebuilt by `reindex_vectors` (`newsarchive reindex`).
 from newsarchive.vectors.index import VectorHook, reindex_vectors
 from newsarchive.vectors.model import MODEL_ID, ModelMissingError
 from newsarchive.vectors.query import VectorsOutdatedError, semantic_hits
-from newsarchive.vectors.similar import similar_articles
+from newsarchive.vectors.similar import SimilarArticle, more_like_this, similar_articles
 
 __all__ = [
     "MODEL_ID",
     "ModelMissingError",
+    "SimilarArticle",
     "VectorHook",
     "VectorsOutdatedError",
+    "more_like_this",
     "reindex_vectors",
     "semantic_hits",
     "similar_articles",

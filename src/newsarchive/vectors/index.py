@@ -10,7 +10,7 @@ every article's vector from its stored latest version (after a model or recipe c
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from newsarchive.archive.session import Session
@@ -84,6 +84,21 @@ class VectorHook:
     def prepare(self, draft: Draft) -> None:
         """Embed ahead of storing (in the importer's parse workers)."""
         draft.derived[_DERIVED_KEY] = _vector_of(draft)
+
+    def prepare_many(self, drafts: Sequence[Draft]) -> None:
+        """`prepare` for a worker's step of drafts, embedded as one batch: 300 corpus
+        titles took 1.8 ms of CPU each batched, 3.8 ms one by one (bench/vectors.py)."""
+        if not drafts:
+            return
+        try:
+            vecs = embed([article_input(d.title, d.text) for d in drafts])
+        except ModelMissingError as exc:
+            _warn_once(exc)
+            for draft in drafts:
+                draft.derived[_DERIVED_KEY] = None
+            return
+        for draft, vec in zip(drafts, vecs, strict=True):
+            draft.derived[_DERIVED_KEY] = quantise(vec)
 
     def on_version(self, conn: Session, article_id: int, version_id: int, draft: Draft) -> None:
         blob = draft.derived[_DERIVED_KEY] if _DERIVED_KEY in draft.derived else _vector_of(draft)

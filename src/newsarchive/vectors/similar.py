@@ -9,8 +9,10 @@ best-scoring member.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from newsarchive.archive.reads import ArticleSummary
 from newsarchive.dedup import representative_of
 from newsarchive.vectors.model import article_input, embed_one
 from newsarchive.vectors.query import article_vector, nearest
@@ -50,3 +52,21 @@ def similar_articles(archive: Archive, article_id: int, limit: int = 10) -> list
         if len(hits) < want:  # every stored vector was looked at
             return out
         want *= 4
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarArticle:
+    """One "more like this" entry, as the CLI, the API and the web page show it."""
+
+    article: ArticleSummary
+    score: float  # cosine of the two articles' vectors
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.article.to_json(), "score": round(self.score, 4)}
+
+
+def more_like_this(archive: Archive, article_id: int, limit: int = 10) -> list[SimilarArticle]:
+    """`similar_articles` with each article's title, outlet, date and URL."""
+    hits = similar_articles(archive, article_id, limit)
+    by_id = {s.id: s for s in archive.summaries([i for i, _ in hits])}
+    return [SimilarArticle(by_id[i], score) for i, score in hits if i in by_id]

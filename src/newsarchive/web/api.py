@@ -262,6 +262,23 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     return data
 
 
+@router.get(
+    "/articles/{article_id}/similar",
+    summary="More like this: the articles nearest in meaning",
+    description="Other outlets and scripts included; the article's own near-duplicates"
+    " are left out and each duplicate group appears once. `score` is the cosine of the"
+    " two articles' embeddings (multilingual USE, title and lead).",
+)
+def api_similar(
+    archive: Reader,
+    article_id: ArticleId,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many articles")] = 10,
+) -> dict[str, Any]:
+    article_or_404(archive, article_id)
+    alike = components.similar_to(archive, article_id, limit)
+    return {"article": article_id, "similar": [a.to_json() for a in alike]}
+
+
 @router.get("/articles/{article_id}/diff", summary="What changed between two versions")
 def api_diff(
     archive: Reader,

@@ -11,6 +11,12 @@ from newsarchive import dedup
 from newsarchive.archive import Archive
 from newsarchive.dedup import Story
 from newsarchive.search import QueryError, SearchPage, TimelineBucket, search, timeline
+from newsarchive.vectors import (
+    ModelMissingError,
+    SimilarArticle,
+    VectorsOutdatedError,
+    more_like_this,
+)
 from newsarchive.web.cache import ResultCache, shown_of
 
 # -- calls used by both the API and the pages -------------------------------------------
@@ -46,6 +52,15 @@ def run_search(
         )
     except QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
+
+
+def similar_to(archive: Archive, article_id: int, limit: int) -> list[SimilarArticle]:
+    """ "More like this" (`newsarchive.vectors.more_like_this`); no model, or vectors
+    made by another model, become a 503 with the reason (the page leaves its block out)."""
+    try:
+        return more_like_this(archive, article_id, limit)
+    except (ModelMissingError, VectorsOutdatedError) as exc:
+        raise HTTPException(503, str(exc)) from None
 
 
 def run_timeline(
