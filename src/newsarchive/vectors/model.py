@@ -70,10 +70,16 @@ def available() -> bool:
     return True
 
 
+# A title longer than this is a mis-extracted page, not a headline; the model's cost
+# grows with the text, so it is cut.
+MAX_TITLE_CHARS = 200
+
+
 def article_input(title: str, text: str) -> str:
     """The text embedded for an article."""
+    head = " ".join(title.split())[:MAX_TITLE_CHARS]
     lead = " ".join(text[: LEAD_CHARS * 2].split())[:LEAD_CHARS]
-    return f"{title.strip()}\n{lead}" if lead else title.strip()
+    return f"{head}\n{lead}" if lead else head
 
 
 def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -56,8 +56,14 @@ class _Matrix:
                 self.n += 1
             self.mat[row] = vec
 
-    def _grow(self) -> None:
-        size = max(1024, 2 * len(self.ids))
+    def reserve(self, rows: int) -> None:
+        """Room for `rows` rows (a full load allocates once, not by doublings that
+        would leave up to half the matrix unused)."""
+        if rows > len(self.ids):
+            self._grow(rows)
+
+    def _grow(self, size: int = 0) -> None:
+        size = max(size, 1024, len(self.ids) + len(self.ids) // 4)
         ids = np.zeros(size, dtype=np.int64)
         mat = np.zeros((size, DIM), dtype=np.float32)
         ids[: self.n] = self.ids[: self.n]
@@ -130,6 +136,7 @@ def vector_matrix(archive: Archive) -> _Matrix:
                     f" uses {MODEL_ID}: run `newsarchive reindex`"
                 )
             cached = _Matrix(epoch, 0)
+            cached.reserve(int(archive.session.scalar("SELECT count(*) FROM vectors") or 0))
         if seq > cached.seq:
             _load_after(archive, cached, cached.seq)
         cached.seq = seq
