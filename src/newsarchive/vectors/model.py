@@ -40,6 +40,7 @@ class ModelMissingError(RuntimeError):
 
 
 _lock = threading.Lock()
+_encode_lock = threading.Lock()
 _model: Any = None
 
 
@@ -86,7 +87,12 @@ def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     """Unit-length embeddings of `texts`, one row each."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
-    out = np.asarray(_load().encode(list(texts)), dtype=np.float32)
+    model = _load()
+    # One at a time: the model's BLAS thread limit (threadpoolctl) is process-wide
+    # state set and restored around each call, which concurrent web requests would
+    # interleave.
+    with _encode_lock:
+        out = np.asarray(model.encode(list(texts)), dtype=np.float32)
     return out.reshape(len(texts), DIM)
 
 
