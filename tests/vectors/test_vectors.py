@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.archive import Archive
+from newsarchive.archive import Archive, prepare_drafts
+from newsarchive.ingest import import_paths
 from newsarchive.model import Capture, Draft
 from newsarchive.vectors import (
     ModelMissingError,
+    VectorHook,
     VectorsOutdatedError,
     reindex_vectors,
     semantic_hits,
@@ -23,6 +25,7 @@ from newsarchive.vectors import (
 )
 from newsarchive.vectors import index as vector_index
 from newsarchive.vectors import model as vector_model
+from newsarchive.vectors.model import article_input, dequantise, embed
 from newsarchive.vectors.query import coverage
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "vectors_articles.json"
@@ -188,3 +191,22 @@ def test_a_missing_model_fails_with_a_clear_message(
     assert "without vectors" in caplog.text
     assert archive.article(article) is not None
     assert archive.session.scalar("SELECT count(*) FROM vectors") == 0
+
+
+def test_parse_workers_embed_a_step_as_one_batch_with_the_same_vectors() -> None:
+    drafts = [_draft(a) for a in ARTICLES[:6]]
+    prepare_drafts(drafts, [VectorHook()])
+    batched = dequantise([d.derived["vectors.vec"] for d in drafts])
+    assert embed([]).shape == (0, batched.shape[1])
+    for draft, vec in zip(drafts, batched, strict=True):
+        single = vector_model.embed_one(article_input(draft.title, draft.text))
+        assert float(vec @ single) > 0.999  # int8 storage costs < 0.001 of cosine
+
+
+def test_imported_seed_files_answer_an_english_query(archive: Archive, shared: Path) -> None:
+    summary = import_paths(archive, [shared / "corpus" / "seeds"], workers=1)
+    assert summary.articles == 5
+    assert archive.session.scalar("SELECT count(*) FROM vectors") == 5
+    best = semantic_hits(archive, "chip export controls", 1)[0][0]
+    record = archive.article(best)
+    assert record is not None and record.title == "美国加码限制AI芯片出口中国"  # 德国之声, 2024

@@ -74,6 +74,8 @@ class ArchiveHook(Protocol):
 
     # Optional: `before_commit(tx)`, called as the archive's transaction is about to
     # commit (a hook may defer writes to it), and `on_rollback(tx)` when it rolls back.
+    # `prepare(draft)` or `prepare_many(drafts)` fill `draft.derived` ahead of storing,
+    # in the importer's parse workers (see `prepare_drafts`).
 
 
 # Keys of what `prepare_draft` precomputes for `Archive.ingest` itself.
