@@ -169,7 +169,7 @@ def test_vectors_of_another_model_ask_for_a_reindex(archive: Archive, ids: dict[
     with archive.transaction() as tx:
         tx.execute("UPDATE vectors_meta SET value='old-model' WHERE key='model'")
         tx.execute("DELETE FROM vectors WHERE article_id = ?", (ids[1206],))
-        tx.execute("UPDATE vectors_meta SET value='99' WHERE key='epoch'")
+        vector_index.bump_epoch(tx)  # as a removal does: readers reload
     with pytest.raises(VectorsOutdatedError, match=r"old-model.*newsarchive reindex"):
         semantic_hits(archive, "Wuhan lockdown")
     reindex_vectors(archive)

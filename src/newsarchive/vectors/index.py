@@ -39,8 +39,8 @@ _INSERT = "INSERT INTO vectors(article_id, version_id, vec) VALUES(?, ?, ?)"
 def bump_epoch(conn: Session) -> None:
     """Tell readers holding vectors in memory that rows went away (they reload)."""
     conn.execute(
-        "UPDATE vectors_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-        " WHERE key = 'epoch'"
+        "INSERT INTO vectors_meta(key, value) VALUES('epoch', '1') ON CONFLICT(key)"
+        " DO UPDATE SET value = CAST(CAST(vectors_meta.value AS INTEGER) + 1 AS TEXT)"
     )
 
 

@@ -3,7 +3,9 @@
 ``vectors.seq`` is a number that only grows (SQLite AUTOINCREMENT, a PostgreSQL
 identity): a rewritten vector gets a new row with a higher seq, so a reader holding the
 index in memory loads only the rows past the highest seq it has seen. Removals and
-rebuilds cannot be seen that way; they bump ``vectors_meta.epoch`` and readers reload.
+rebuilds cannot be seen that way; they bump ``vectors_meta.epoch`` (absent until the
+first) and readers reload. A fresh archive's tables are empty (`newsarchive copy` refuses
+a destination holding rows).
 ``vec`` is the embedding quantised to int8 (see `vectors.model.quantise`), 512 bytes.
 ``vectors_meta.model`` names the model and input recipe that made the stored vectors.
 
@@ -25,7 +27,6 @@ MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
-    INSERT INTO vectors_meta(key, value) VALUES('epoch', '0');
     """,
 ]
 
@@ -42,7 +43,6 @@ POSTGRES_MIGRATIONS: list[str] = [
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );
-    INSERT INTO vectors_meta(key, value) VALUES('epoch', '0');
     """,
 ]
 
