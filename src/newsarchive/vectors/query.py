@@ -1,9 +1,11 @@
 """Search by meaning: the stored vectors held in memory, brute-force cosine over them.
 
-Why brute force (numpy) and not a graph index (hnswlib, usearch): it is exact, it
-needs no build step before the first query (an HNSW graph over 51k x 512 takes tens of
-seconds to build, paid by every one-shot CLI search unless stored), it updates in
-place, and one matrix-vector product over 51k rows took a few ms (bench/vectors.py).
+Why brute force (numpy) and not a graph index (hnswlib, usearch): it is exact and
+needs no build step before the first query. Measured on the 51k archive
+(bench/vectors.py index, 2 cores at load 13-20): numpy 20-60 ms p50 a query, hnswlib
+0.35 ms at recall@10 0.97 but 74 s to build its graph (one thread), which every
+one-shot CLI search would pay unless the graph were stored as well; see
+docs/vectors.md for the next step.
 
 The matrix is loaded on first use and cached per archive; before each query the
 archive's vector generation (``vectors_meta.epoch`` and the highest ``vectors.seq``,
@@ -13,9 +15,10 @@ two index lookups) is compared: new or rewritten vectors are loaded incrementall
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -71,7 +74,8 @@ class _Matrix:
         self.ids, self.mat = ids, mat
 
     def scores(self, vec: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        return self.mat[: self.n] @ vec
+        with _one_blas_thread():
+            return self.mat[: self.n] @ vec
 
     def top(self, vec: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:
         if self.n == 0 or k <= 0:
@@ -83,6 +87,23 @@ class _Matrix:
         return [(int(self.ids[i]), float(scores[i])) for i in best]
 
 
+def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """BLAS limited to one thread for the product: on 2 busy cores its own threads
+    only wait for each other (51k rows, 200 queries, load ~13: p99 44 -> 29 ms)."""
+    global _controller
+    if _controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # without it, BLAS keeps its default
+            return contextlib.nullcontext()
+        _controller = ThreadpoolController()
+    limited: contextlib.AbstractContextManager[object] = _controller.limit(
+        limits=1, user_api="blas"
+    )
+    return limited
+
+
+_controller: Any = None
 _lock = threading.RLock()
 _cache: dict[str, _Matrix] = {}
 
