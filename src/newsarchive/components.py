@@ -17,8 +17,15 @@ from newsarchive.archive.schema import SCHEMA as ARCHIVE_SCHEMA
 from newsarchive.collect.schema import SCHEMA as COLLECT_SCHEMA
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
+from newsarchive.vectors.schema import SCHEMA as VECTORS_SCHEMA
 
-SCHEMAS: tuple[Schema, ...] = (ARCHIVE_SCHEMA, SEARCH_SCHEMA, DEDUP_SCHEMA, COLLECT_SCHEMA)
+SCHEMAS: tuple[Schema, ...] = (
+    ARCHIVE_SCHEMA,
+    SEARCH_SCHEMA,
+    DEDUP_SCHEMA,
+    COLLECT_SCHEMA,
+    VECTORS_SCHEMA,
+)
 
 
 def default_hooks() -> list[ArchiveHook]:
@@ -28,8 +35,9 @@ def default_hooks() -> list[ArchiveHook]:
     # should not pay for the indexers' libraries.
     from newsarchive.dedup.index import DedupHook
     from newsarchive.search.index import SearchIndexHook
+    from newsarchive.vectors.index import VectorHook
 
-    return [SearchIndexHook(), DedupHook()]
+    return [SearchIndexHook(), DedupHook(), VectorHook()]
 
 
 def open_archive(

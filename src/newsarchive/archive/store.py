@@ -74,6 +74,8 @@ class ArchiveHook(Protocol):
 
     # Optional: `before_commit(tx)`, called as the archive's transaction is about to
     # commit (a hook may defer writes to it), and `on_rollback(tx)` when it rolls back.
+    # `prepare(draft)` or `prepare_many(drafts)` fill `draft.derived` ahead of storing,
+    # in the importer's parse workers (see `prepare_drafts`).
 
 
 # Keys of what `prepare_draft` precomputes for `Archive.ingest` itself.
@@ -143,6 +145,12 @@ def prepare_drafts(drafts: Sequence[Draft], hooks: Sequence[ArchiveHook] = ()) -
         draft.derived[_URL_KEY] = _identity(draft, chash)
         draft.derived[_FIELDS_KEY] = _version_fields(draft)
     for hook in hooks:
+        # A hook may prepare a whole step at once (`prepare_many(drafts)`): the
+        # embedding model runs a batch of titles at half the CPU a title of one by one.
+        prepare_many = getattr(hook, "prepare_many", None)
+        if prepare_many is not None:
+            prepare_many(drafts)
+            continue
         prepare = getattr(hook, "prepare", None)
         if prepare is not None:
             for draft in drafts:

@@ -38,6 +38,9 @@ NOT_FOUND: Responses = {404: {"model": schemas.Error, "description": "Not found"
 BAD_REQUEST: Responses = {
     400: {"model": schemas.Error, "description": "Malformed query or parameter"}
 }
+UNAVAILABLE: Responses = {
+    503: {"model": schemas.Error, "description": "No embedding model, or vectors to rebuild"}
+}
 TOKEN_NEEDED: Responses = {
     401: {"model": schemas.Error, "description": "Missing or wrong token"},
     403: {"model": schemas.Error, "description": "Writes disabled on this server"},
@@ -287,6 +290,25 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
         record.url, [(c["format"], c["location"]) for c in reversed(captures)]
     )
     return data
+
+
+@router.get(
+    "/articles/{article_id}/similar",
+    summary="More like this: the articles nearest in meaning",
+    description="Other outlets and scripts included; the article's own near-duplicates"
+    " are left out and each duplicate group appears once. `score` is the cosine of the"
+    " two articles' embeddings (multilingual USE, title and lead).",
+    response_model=schemas.SimilarArticles,
+    responses=NOT_FOUND | UNAVAILABLE,
+)
+def api_similar(
+    archive: Reader,
+    article_id: ArticleId,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many articles")] = 10,
+) -> dict[str, Any]:
+    article_or_404(archive, article_id)
+    alike = components.similar_to(archive, article_id, limit)
+    return {"article": article_id, "similar": [a.to_json() for a in alike]}
 
 
 @router.get(

@@ -13,6 +13,12 @@ from newsarchive.archive.reads import ArticleSummary
 from newsarchive.dedup import Coverage, Story
 from newsarchive.dedup.coverage import coverage
 from newsarchive.search import QueryError, SearchPage, TimelineBucket, search, timeline
+from newsarchive.vectors import (
+    ModelMissingError,
+    SimilarArticle,
+    VectorsOutdatedError,
+    more_like_this,
+)
 from newsarchive.web.cache import ResultCache, shown_of
 
 # -- calls used by both the API and the pages -------------------------------------------
@@ -48,6 +54,15 @@ def run_search(
         )
     except QueryError as exc:
         raise HTTPException(400, f"q: {exc}") from None
+
+
+def similar_to(archive: Archive, article_id: int, limit: int) -> list[SimilarArticle]:
+    """ "More like this" (`newsarchive.vectors.more_like_this`); no model, or vectors
+    made by another model, become a 503 with the reason (the page leaves its block out)."""
+    try:
+        return more_like_this(archive, article_id, limit)
+    except (ModelMissingError, VectorsOutdatedError) as exc:
+        raise HTTPException(503, str(exc)) from None
 
 
 def run_timeline(

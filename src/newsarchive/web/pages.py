@@ -22,6 +22,7 @@ from newsarchive.diff import diff_html, diff_stats
 from newsarchive.i18n import N_
 from newsarchive.model import MIRROR_FORMATS
 from newsarchive.search import MAX_TERMS
+from newsarchive.vectors import SimilarArticle
 from newsarchive.web import components, queries
 from newsarchive.web.api import (
     add_source_now,
@@ -286,8 +287,22 @@ def article_page(
             ),
             "comparison": comparison,
             "story": components.story_of(archive, article_id),
+            "similar": _similar_or_none(archive, article_id),
         },
     )
+
+
+# Articles in the page's "more like this" block.
+SIMILAR_ON_PAGE = 8
+
+
+def _similar_or_none(archive: Archive, article_id: int) -> list[SimilarArticle] | None:
+    """The page's "more like this", or None (block left out) when the model is missing
+    or the vectors need a reindex: the article itself is still worth showing."""
+    try:
+        return components.similar_to(archive, article_id, SIMILAR_ON_PAGE)
+    except HTTPException:
+        return None
 
 
 @router.get("/outlets/", response_class=HTMLResponse)

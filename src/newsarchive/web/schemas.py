@@ -282,6 +282,16 @@ class Stories(BaseModel):
     stories: list[Story]
 
 
+class SimilarArticle(ArticleSummary):
+    score: float = Field(description="Cosine of the two articles' embeddings")
+
+
+class SimilarArticles(BaseModel):
+    model_config = _model({"article": 1, "similar": [{**_ARTICLE_SUMMARY, "score": 0.71}]})
+    article: int
+    similar: list[SimilarArticle]
+
+
 class FirstReport(BaseModel):
     article_id: int
     outlet: str | None

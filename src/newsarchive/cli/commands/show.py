@@ -10,6 +10,15 @@ from rich.table import Table
 
 from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
 from newsarchive.dedup import duplicates_of, representative_of, story_of
+from newsarchive.vectors import (
+    ModelMissingError,
+    SimilarArticle,
+    VectorsOutdatedError,
+    more_like_this,
+)
+
+# Articles `show --similar` lists.
+SIMILAR_LIMIT = 10
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +29,14 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
         versions: Annotated[
             bool, typer.Option("--versions", help="Also list versions and captures.")
+        ] = False,
+        similar: Annotated[
+            bool,
+            typer.Option(
+                "--similar",
+                help="Also list the articles nearest in meaning (other outlets and scripts"
+                " included, its own duplicates left out).",
+            ),
         ] = False,
     ) -> None:
         """Show one article (latest version)."""
@@ -43,6 +60,13 @@ def register(app: typer.Typer) -> None:
                 "representative": representative_of(archive, record.id),
                 "story": story.to_json() if story else None,
             }
+            alike: list[SimilarArticle] = []
+            if similar:
+                try:
+                    alike = more_like_this(archive, record.id, SIMILAR_LIMIT)
+                except (ModelMissingError, VectorsOutdatedError) as exc:
+                    fail(f"--similar: {exc}", code=1)
+                related["similar"] = [a.to_json() for a in alike]
             if json_out:
                 print_json({**record.to_json(), **history, **related})
                 return
@@ -92,6 +116,28 @@ def register(app: typer.Typer) -> None:
             console.print(escape(record.text), highlight=False)
             if versions:
                 _print_history(history)
+            if similar:
+                _print_similar(alike)
+
+
+def _print_similar(alike: list[SimilarArticle]) -> None:
+    console.print()
+    if not alike:
+        console.print("[dim]more like this: none (no other article has a vector)[/]")
+        return
+    table = Table(title="more like this")
+    for col in ("id", "score", "outlet", "published", "title"):
+        table.add_column(col)
+    for a in alike:
+        s = a.article
+        table.add_row(
+            str(s.id),
+            f"{a.score:.2f}",
+            escape(s.outlet or ""),
+            s.published.date().isoformat() if s.published else "",
+            escape(s.title),
+        )
+    console.print(table)
 
 
 def _print_history(history: dict[str, Any]) -> None:

@@ -1,0 +1,314 @@
+"""Vectors benchmark (issue #15 items 3 and 5): what to embed, which index, what it costs.
+
+    PYTHONPATH=src python bench/vectors.py recipes [--db ARCHIVE] [--every N]
+    PYTHONPATH=src python bench/vectors.py index --db ARCHIVE_WITH_VECTORS [--queries N]
+    PYTHONPATH=src python bench/vectors.py import [--tarball PATH] [--limit N] [--workers N]
+
+`recipes`: embeds every Nth article of ARCHIVE (read-only; default the 51k Jekyll
+bench archive) as title only and as title + the first 50/100/200 characters, and
+scores the QUERIES below by precision@10 over that sample, judged by each query's rule
+(a hit counts when its title + first 300 characters match the rule's patterns: words a
+relevant article must say, in either script). Also the CPU each recipe costs an
+article, batched as the importer's workers run it.
+
+`index`: over the vectors stored in ARCHIVE (build them with `newsarchive reindex` on a
+copy): load time, memory, stored size, query latency p50/p99 (embedding + search) of
+numpy brute force (float32, exact), hnswlib and usearch, and their recall@10 against
+exact float32 search over the unquantised vectors.
+
+`import`: `import_paths` of the first N files of the Jekyll tarball into fresh
+archives with the default hooks and with the same hooks minus `VectorHook`, in the
+same run (the machine is shared: compare the ratio, not the absolute figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import sqlite3
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from newsarchive.components import default_hooks, open_archive
+from newsarchive.ingest import default_workers, import_paths
+from newsarchive.vectors import semantic_hits
+from newsarchive.vectors.index import VectorHook
+from newsarchive.vectors.model import DIM, dequantise, embed, embed_one, quantise
+from proctree import TreeMonitor
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = Path("/work/bench-archive/jekyll.db")
+DEFAULT_TARBALL = ROOT.parent.parent / "shared/corpus/mirrors/jekyll-waimei.tar.xz"
+if not DEFAULT_TARBALL.exists():
+    DEFAULT_TARBALL = Path("/work/shared/corpus/mirrors/jekyll-waimei.tar.xz")
+
+CHIPS = r"芯片|晶片|半导体|半導體"
+CURBS = r"出口|管制|禁令|制裁|禁售|实体清单|實體清單|限制|封杀|封殺"
+US = r"美国|美國|华府|華府|华盛顿|華盛頓|川普|特朗普|拜登|商务部|商務部"
+WUHAN = r"武汉|武漢"
+SHUT = r"封城|封锁|封鎖|隔离|隔離|停运|停運|离汉|離漢|管控"
+# (query, rule): every pattern of the rule must occur in a relevant hit.
+QUERIES: list[tuple[str, list[str]]] = [
+    ("chip export controls", [CHIPS, CURBS]),
+    ("US restricts China's access to advanced chips", [CHIPS, CURBS]),
+    ("美国限制中国获得先进芯片", [CHIPS, CURBS + "|" + US]),
+    ("美國限制中國取得先進晶片", [CHIPS, CURBS + "|" + US]),
+    ("Wuhan lockdown", [WUHAN, SHUT]),
+    ("武汉居民被禁止离开城市", [WUHAN, SHUT]),
+    ("Hong Kong national security law", [r"香港|港", r"国安法|國安法|国家安全法|國家安全法"]),
+    ("Huawei 5G ban", [r"华为|華為", r"5G|５G"]),
+    ("Taiwan presidential election", [r"台湾|臺灣|台灣|蔡英文|韩国瑜|韓國瑜", r"选|選|投票"]),
+    ("coronavirus vaccine clinical trial", [r"疫苗", r"试验|試驗|临床|臨床|测试|測試"]),
+    (
+        "Australia China trade dispute",
+        [r"澳大利亚|澳洲|澳大利亞", r"贸易|貿易|关税|關稅|出口|进口|進口|反倾销|反傾銷"],
+    ),
+    ("TikTok ban", [r"TikTok|抖音|字节跳动|字節跳動", r"禁|封杀|封殺|出售|收购|收購"]),
+]
+
+
+def _judge(rule: list[str], text: str) -> bool:
+    return all(re.search(p, text) for p in rule)
+
+
+def _latest(db: Path, every: int) -> list[tuple[int, str, str]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    rows = conn.execute(
+        "SELECT a.id, v.title, v.text FROM articles a JOIN versions v"
+        " ON v.id=a.latest_version_id WHERE a.id % ? = 0 ORDER BY a.id",
+        (every,),
+    ).fetchall()
+    conn.close()
+    return [(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def _recipe(lead: int) -> Callable[[str, str], str]:
+    def make(title: str, text: str) -> str:
+        if not lead:
+            return title.strip()
+        return f"{title.strip()}\n{' '.join(text[: lead * 2].split())[:lead]}"
+
+    return make
+
+
+def recipes(args: argparse.Namespace) -> None:
+    rows = _latest(args.db, args.every)
+    print(f"sample: every {args.every}th article of {args.db}: {len(rows):,} articles")
+    judged = [f"{t}\n{x[:300]}" for _, t, x in rows]
+    qvecs = embed([q for q, _ in QUERIES])
+    print(f"{'recipe':<12} {'cpu ms/article':>14} {'P@10 mean':>9}   per query")
+    for lead in (0, 50, 100, 200):
+        make = _recipe(lead)
+        inputs = [make(t, x) for _, t, x in rows]
+        start = time.process_time()
+        mat = np.vstack([embed(inputs[i : i + 128]) for i in range(0, len(inputs), 128)])
+        cpu_ms = (time.process_time() - start) / len(rows) * 1000
+        precisions = []
+        for qvec, (_, rule) in zip(qvecs, QUERIES, strict=True):
+            top = np.argsort(-(mat @ qvec))[:10]
+            precisions.append(sum(_judge(rule, judged[i]) for i in top) / 10)
+        name = f"title+{lead}" if lead else "title"
+        per = " ".join(f"{p:.1f}" for p in precisions)
+        print(f"{name:<12} {cpu_ms:14.2f} {np.mean(precisions):9.2f}   {per}")
+    print("queries: " + " | ".join(q for q, _ in QUERIES))
+
+
+def _percentiles(ms: list[float]) -> str:
+    return f"p50 {np.percentile(ms, 50):6.2f} ms  p99 {np.percentile(ms, 99):6.2f} ms"
+
+
+def index(args: argparse.Namespace) -> None:
+    archive = open_archive(args.db, readonly=True, create=False)
+    start = time.perf_counter()
+    semantic_hits(archive, "warm-up")  # loads the model and the matrix
+    first = time.perf_counter() - start
+    conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    n, stored = conn.execute("SELECT count(*), sum(length(vec)) FROM vectors").fetchone()
+    print(f"vectors: {n:,}, stored {stored / 2**20:.1f} MiB (int8, {DIM} a vector)")
+    print(f"first query (model + matrix load): {first:.2f} s")
+    # Queries: the titles of other articles (a realistic length), plus the QUERIES.
+    titles = [
+        r[0]
+        for r in conn.execute("SELECT title FROM versions ORDER BY id LIMIT ?", (args.queries,))
+    ]
+    queries = [q for q, _ in QUERIES] + titles
+    ms = []
+    for q in queries:
+        t0 = time.perf_counter()
+        semantic_hits(archive, q, 50)
+        ms.append((time.perf_counter() - t0) * 1000)
+    print(f"semantic_hits (embed + numpy search, {len(queries)} queries): {_percentiles(ms)}")
+    qvecs = np.vstack([embed_one(q) for q in queries])
+    enc = []
+    for q in queries[:100]:
+        t0 = time.perf_counter()
+        embed_one(q)
+        enc.append((time.perf_counter() - t0) * 1000)
+    print(f"  of which embedding a query: {_percentiles(enc)}")
+
+    rows = conn.execute("SELECT article_id, vec FROM vectors ORDER BY article_id").fetchall()
+    ids = np.array([r[0] for r in rows])
+    mat = dequantise([bytes(r[1]) for r in rows])
+    print(f"matrix in memory: {mat.nbytes / 2**20:.0f} MiB float32")
+
+    def timed(search: Callable[[np.ndarray], np.ndarray]) -> tuple[list[float], list[np.ndarray]]:
+        out, times = [], []
+        for q in qvecs:
+            t0 = time.perf_counter()
+            out.append(search(q))
+            times.append((time.perf_counter() - t0) * 1000)
+        return times, out
+
+    def exact(q: np.ndarray) -> np.ndarray:
+        s = mat @ q
+        part = np.argpartition(-s, 10)[:10]
+        return ids[part[np.argsort(-s[part])]]
+
+    t_exact, r_exact = timed(exact)
+    print(f"numpy brute force search:  {_percentiles(t_exact)}  recall@10 1.000 (exact)")
+    # Quantisation: int8 vectors against float32 ones, re-embedded for a sample.
+    sample = conn.execute(
+        "SELECT a.id, v.title, v.text FROM articles a JOIN versions v ON v.id=a.latest_version_id"
+        " WHERE a.id % 10 = 0"
+    ).fetchall()
+    from newsarchive.vectors.model import article_input
+
+    f32 = np.vstack(
+        [
+            embed([article_input(r[1], r[2]) for r in sample[i : i + 128]])
+            for i in range(0, len(sample), 128)
+        ]
+    )
+    i8 = dequantise([quantise(v) for v in f32])
+    rec = []
+    for q in qvecs:
+        a = set(np.argsort(-(f32 @ q))[:10])
+        b = set(np.argsort(-(i8 @ q))[:10])
+        rec.append(len(a & b) / 10)
+    print(f"int8 vs float32 vectors ({len(sample):,} articles): recall@10 {np.mean(rec):.3f}")
+
+    def recall(found: list[np.ndarray]) -> float:
+        return float(
+            np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, r_exact, strict=True)])
+        )
+
+    try:
+        import hnswlib
+
+        t0 = time.perf_counter()
+        h = hnswlib.Index(space="ip", dim=DIM)
+        h.init_index(max_elements=len(ids), ef_construction=100, M=16)
+        h.set_num_threads(1)
+        h.add_items(mat, ids)
+        h.set_ef(64)
+        build = time.perf_counter() - t0
+        t_h, r_h = timed(lambda q: h.knn_query(q, k=10)[0][0])
+        print(
+            f"hnswlib (M=16, ef=64):     {_percentiles(t_h)}  recall@10 {recall(r_h):.3f}"
+            f"  build {build:.1f} s (1 thread)"
+        )
+    except ImportError:
+        print("hnswlib: not installed")
+    try:
+        from usearch.index import Index
+
+        t0 = time.perf_counter()
+        u = Index(ndim=DIM, metric="ip", dtype="f32")
+        u.add(ids, mat, threads=1)
+        build = time.perf_counter() - t0
+        t_u, r_u = timed(lambda q: u.search(q, 10, threads=1).keys)
+        print(
+            f"usearch (f32, defaults):   {_percentiles(t_u)}  recall@10 {recall(r_u):.3f}"
+            f"  build {build:.1f} s (1 thread)"
+        )
+    except ImportError:
+        print("usearch: not installed")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _first(tarball: Path, limit: int, into: Path) -> Path:
+    out = into / f"first-{limit}.tar"
+    with tarfile.open(tarball, "r|*") as src, tarfile.open(out, "w") as dst:
+        for member in islice((m for m in src if m.isfile()), limit):
+            dst.addfile(member, src.extractfile(member))
+    return out
+
+
+def import_speed(args: argparse.Namespace) -> None:
+    workers = args.workers if args.workers is not None else default_workers()
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        tarball = _first(args.tarball, args.limit, Path(tmp)) if args.limit else args.tarball
+        results: dict[str, list[tuple[float, float]]] = {}
+        # Without first, then with, then without again: the machine's load drifts.
+        for name in ("without", "with", "without"):
+            db = Path(tmp) / f"{name}.db"
+            db.unlink(missing_ok=True)
+            hooks = [h for h in default_hooks() if name == "with" or not isinstance(h, VectorHook)]
+            archive = open_archive(db, hooks=hooks)
+            cpu0 = _cpu()
+            with TreeMonitor() as seen:
+                start = time.perf_counter()
+                summary = import_paths(archive, [tarball], workers=workers)
+                seconds = time.perf_counter() - start
+            archive.close()
+            cpu_main = _cpu() - cpu0 - seen.own_cpu
+            # As bench/import.py: CPU seconds bound what 2 idle cores would do (the
+            # writer and the workers overlap; the busier side sets the pace).
+            projected = summary.files / max(cpu_main, (cpu_main + seen.cpu_seconds) / 2)
+            rate = summary.files / seconds
+            results.setdefault(name, []).append((rate, projected))
+            size = db.stat().st_size / 2**20
+            hook_names = ", ".join(type(h).__name__ for h in hooks)
+            print(
+                f"import {name:<7} vectors ({hook_names}): {summary.files:,} files in"
+                f" {seconds:6.1f} s = {rate:5.0f} files/s; cpu writer {cpu_main:.1f} s,"
+                f" workers {seen.cpu_seconds:.1f} s -> {projected:5.0f} files/s on 2 idle"
+                f" cores; archive {size:.0f} MiB"
+            )
+        for i, what in enumerate(("files/s measured", "files/s projected (CPU)")):
+            base = float(np.mean([r[i] for r in results["without"]]))
+            with_ = results["with"][0][i]
+            print(
+                f"{what}: with the vector hook {with_:.0f}, without {base:.0f} (mean of 2): ratio {with_ / base:.2f}"
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("recipes")
+    r.add_argument("--db", type=Path, default=DEFAULT_DB)
+    r.add_argument("--every", type=int, default=10)
+    i = sub.add_parser("index")
+    i.add_argument("--db", type=Path, required=True)
+    i.add_argument("--queries", type=int, default=300)
+    m = sub.add_parser("import")
+    m.add_argument("--tarball", type=Path, default=DEFAULT_TARBALL)
+    m.add_argument("--limit", type=int, default=None)
+    m.add_argument("--workers", type=int, default=None)
+    m.add_argument("--tmp", type=Path, default=None, help="where the archives are written")
+    args = ap.parse_args()
+    if args.cmd == "recipes":
+        recipes(args)
+    elif args.cmd == "index":
+        index(args)
+    else:
+        if not args.tarball.exists():
+            sys.exit(f"{args.tarball}: not found (pass --tarball)")
+        import_speed(args)
+
+
+if __name__ == "__main__":
+    main()
