@@ -81,7 +81,7 @@ def test_api_similar(client: TestClient, ids: dict[int, int]) -> None:  # noqa: 
 def test_article_page_has_more_like_this(client: TestClient, ids: dict[int, int]) -> None:  # noqa: F811
     page = client.get(f"/articles/{ids[1206]}").text
     block = page[page.index('id="similar"') :]
-    assert "More like this" in block
+    assert "相似文章" in block  # the default interface language, zh-Hans
     assert f'href="/articles/{ids[4096]}"' in block and f'href="/articles/{ids[3188]}"' in block
 
 
