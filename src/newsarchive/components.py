@@ -19,14 +19,22 @@ from newsarchive.dedup.index import DedupHook
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
 from newsarchive.search.index import SearchIndexHook
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
+from newsarchive.vectors.index import VectorHook
+from newsarchive.vectors.schema import SCHEMA as VECTORS_SCHEMA
 
-SCHEMAS: tuple[Schema, ...] = (ARCHIVE_SCHEMA, SEARCH_SCHEMA, DEDUP_SCHEMA, COLLECT_SCHEMA)
+SCHEMAS: tuple[Schema, ...] = (
+    ARCHIVE_SCHEMA,
+    SEARCH_SCHEMA,
+    DEDUP_SCHEMA,
+    COLLECT_SCHEMA,
+    VECTORS_SCHEMA,
+)
 
 
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every writing archive runs (fresh objects: hooks hold per-transaction
     state)."""
-    return [SearchIndexHook(), DedupHook()]
+    return [SearchIndexHook(), DedupHook(), VectorHook()]
 
 
 def open_archive(

@@ -1,18 +1,21 @@
-"""`newsarchive reindex`: rebuild the search index from the stored articles."""
+"""`newsarchive reindex`: rebuild the search index and the vectors from the stored
+articles."""
 
 from __future__ import annotations
 
 import typer
 from rich.progress import Progress
 
-from newsarchive.cli.common import DbOption, console, open_archive
+from newsarchive.cli.common import DbOption, console, fail, open_archive
 from newsarchive.search import reindex
+from newsarchive.vectors import ModelMissingError, reindex_vectors
 
 
 def register(app: typer.Typer) -> None:
     @app.command("reindex")
     def reindex_cmd(db: DbOption = None) -> None:
-        """Rebuild the search index (after upgrading the segmenter, or to verify it)."""
+        """Rebuild the search index and the vectors (after upgrading the segmenter or
+        the embedding model, or to verify them)."""
         with open_archive(db, create=False) as archive, Progress(console=console) as progress:
             task = progress.add_task("indexing", total=None)
 
@@ -20,4 +23,15 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, completed=done, total=total)
 
             n = reindex(archive, on_progress=on_progress)
-        console.print(f"indexed {n} articles")
+            vectors = progress.add_task("embedding", total=None)
+
+            def on_vectors(done: int, total: int) -> None:
+                progress.update(vectors, completed=done, total=total)
+
+            try:
+                n_vectors = reindex_vectors(archive, on_progress=on_vectors)
+            except ModelMissingError as exc:
+                progress.stop()
+                console.print(f"indexed {n} articles")
+                fail(f"vectors not rebuilt: {exc}", code=1)
+        console.print(f"indexed {n} articles, embedded {n_vectors}")
