@@ -39,7 +39,7 @@ from newsarchive.text.segment import fold
 from newsarchive.vectors.query import coverage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import make_queries  # noqa: E402  (bench/search.py, the known-item queries)
+from search import make_queries  # bench/search.py, the known-item queries
 
 PAIRS = [
     ("芯片", "晶片"), ("软件", "軟體"), ("网络", "網路"), ("信息", "資訊"), ("服务器", "伺服器"),
@@ -146,7 +146,8 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], help="recall precision known")
     args = parser.parse_args()
     with open_archive(args.db, readonly=True) as archive:
-        print("vectors: %d of %d articles" % coverage(archive))
+        done, total = coverage(archive)
+        print(f"vectors: {done} of {total} articles")
         if "recall" not in args.skip:
             recall(archive)
         if "precision" not in args.skip:
