@@ -110,7 +110,8 @@ def known_items(archive: Archive, sample: int) -> None:
         if rec and len(rec.text) > 200:
             at = rng.randrange(50, len(rec.text) - 60)
             span = "".join(c for c in rec.text[at : at + 12] if c.isalnum())
-            spans += [span, f'"{span}"']
+            if len(span) >= 6:
+                spans += [span, f'"{span}"']
     titles = {}
     for mode in ("plain", "lexical", "hybrid", "semantic"):
         rr, took = [], []

@@ -10,7 +10,7 @@ import pytest
 from newsarchive.archive import Archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import QueryError, search
-from newsarchive.search.fusion import MIN_COSINE, fuse
+from newsarchive.search.fusion import MIN_COSINE, SEMANTIC_WEIGHT, fuse
 from newsarchive.vectors import ModelMissingError
 
 ARTICLES = [
@@ -38,7 +38,7 @@ def test_rrf_keeps_lexical_order_and_adds_meaning() -> None:
     assert order[0] == 1  # lexical first place, confirmed by meaning
     assert 8 not in order  # below MIN_COSINE: noise
     assert set(order) == {1, 2, 3, 9}
-    assert fuse([], [(5, MIN_COSINE)]) == [(5, pytest.approx(0.5 / 61))]
+    assert fuse([], [(5, MIN_COSINE)]) == [(5, pytest.approx(SEMANTIC_WEIGHT / 61))]
 
 
 def test_modes(archive: Archive, ids: list[int]) -> None:
