@@ -10,10 +10,11 @@ instead of folding the text: folding costs ~0.3 µs a character, milliseconds a 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from newsarchive.search.query import ParsedQuery, Term
-from newsarchive.text.script import to_traditional
+from newsarchive.text.script import _converter, to_traditional
 
 REASONS = ("word", "variant", "alias", "meaning")
 _SPACE = re.compile(r"\s+")
@@ -25,9 +26,16 @@ class Reasons:
     matched: tuple[str, ...]  # the forms found, as the query side writes them
 
 
-def _writings(term: Term) -> set[str]:
-    form = term.form.lower()
-    return {form, to_traditional(form), _SPACE.sub("", form)}
+def _writings(term: Term) -> frozenset[str]:
+    return _writings_of(term.form.lower())
+
+
+@lru_cache(maxsize=4096)
+def _writings_of(form: str) -> frozenset[str]:
+    """The form as simplified, traditional, Taiwan and Hong Kong texts write it
+    (OpenCC's s2t writes 華爲, Taiwan's press 華為); once per form, not per hit."""
+    tw, hk = (str(_converter(c).convert(form)) for c in ("s2tw", "s2hk"))
+    return frozenset({form, to_traditional(form), tw, hk, _SPACE.sub("", form)})
 
 
 def reasons(parsed: ParsedQuery, title: str, text: str, *, semantic: bool = False) -> Reasons:
