@@ -10,8 +10,8 @@ instead of folding the text: folding costs ~0.3 µs a character, milliseconds a 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsarchive.search.query import ParsedQuery, Term
 from newsarchive.text.script import _converter, to_traditional
