@@ -67,3 +67,21 @@ def test_table_output_and_reindex(db_address: str) -> None:
     assert result.exit_code == 0 and "indexed 2 articles" in result.output
     result = runner.invoke(app, ["search", "中芯國際", "--db", db])
     assert result.exit_code == 0 and "中芯国际列入黑名单" in result.output
+
+
+def test_mode_option_in_single_and_batch_searches(db_address: str, tmp_path: Path) -> None:
+    db = _archive(db_address)
+    # Huawei (Latin) finds 華為 through the alias table; each hit says why.
+    result = runner.invoke(app, ["search", "Huawei", "--mode", "lexical", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(h["title"], h["why"]) for h in hits] == [("美國封殺華為", ["alias"])]
+    queries = tmp_path / "q.txt"
+    queries.write_text("SMIC\n", encoding="utf-8")
+    batch = ["search", "--batch", str(queries), "--json", "--mode", "lexical", "--db", db]
+    result = runner.invoke(app, batch)
+    assert json.loads(result.stdout)["mode"] == "lexical"
+    result = runner.invoke(app, ["search", "华为", "--mode", "fuzzy", "--db", db])
+    assert result.exit_code != 0 and "not a search mode" in result.output
+    result = runner.invoke(app, ["search", "华为", "--mode", "lexical", "--db", db])
+    assert result.exit_code == 0 and "matched: word" in result.output

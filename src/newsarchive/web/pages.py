@@ -21,7 +21,7 @@ from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
 from newsarchive.i18n import N_
 from newsarchive.model import MIRROR_FORMATS
-from newsarchive.search import MAX_TERMS
+from newsarchive.search import DEFAULT_MODE, MAX_TERMS, MODES
 from newsarchive.vectors import SimilarArticle
 from newsarchive.web import components, queries
 from newsarchive.web.api import (
@@ -177,6 +177,7 @@ def search_page(
     interval: str = "month",
     by_outlet: bool = False,
     page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
+    mode: str = DEFAULT_MODE,
 ) -> Response:
     chart_interval = interval if interval in ("day", "week", "month") else "month"
     form: dict[str, Any] = {
@@ -187,9 +188,11 @@ def search_page(
         "format": format,
         "interval": chart_interval,
         "by_outlet": by_outlet,
+        "mode": mode,
     }
     context: dict[str, Any] = {
         "form": form,
+        "modes": MODES,
         "outlets": queries.outlets_cached(archive),
         "formats": FORMATS,
         "results": None,
@@ -209,6 +212,7 @@ def search_page(
             format=format or None,
             limit=PAGE_SIZE,
             offset=(page_no - 1) * PAGE_SIZE,
+            mode=mode,
         )
         buckets = components.run_timeline(
             archive,
