@@ -207,7 +207,7 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         raise ExtractionError("empty page")
     html = decode_html(raw)
     root = parse_html(html)
-    title = metadata.find_title(root)
+    title = metadata.find_title(root, url)
     declared_lang = root.get("lang") or None
     meta_date = dates.published_from_metadata(root, declared_lang)
     raw_author = metadata.find_author(root, "")
