@@ -144,3 +144,30 @@ def test_extracted_page_keeps_its_meta_offset() -> None:
     )
     published = extract_page(page.encode()).published
     assert published is not None and published.isoformat() == "2024-03-05T22:30:00-07:00"
+
+
+def test_site_suffix_learned_from_many_titles_of_one_site() -> None:
+    from newsarchive.extract.titles import learn_site_affixes, strip_site_affixes
+
+    titles = [
+        "马克龙访问莫斯科 – 法国国际广播电台 - RFI",
+        "台湾增加国防开支 – 法国国际广播电台 - RFI",
+        "中国经济放缓 – 法国国际广播电台 - RFI",
+        "乌克兰武器射程达700公里",
+        "法国报纸摘要 - 马克龙星期一在莫斯科与普京会面",
+    ]
+    affixes = learn_site_affixes(titles)
+    assert "法国国际广播电台 - RFI" in affixes
+    cleaned = [strip_site_affixes(t, affixes) for t in titles]
+    assert cleaned[:3] == ["马克龙访问莫斯科", "台湾增加国防开支", "中国经济放缓"]
+    # Headlines without the shared part, or with a part of their own, stay whole.
+    assert cleaned[3:] == titles[3:]
+    # Two titles are not "many": nothing is learned from them.
+    assert learn_site_affixes(titles[:2]) == frozenset()
+    # A prefix shared by the titles goes too.
+    prefixed = ["BBC | 标题一", "BBC | 标题二", "BBC | 标题三"]
+    assert [strip_site_affixes(t, learn_site_affixes(prefixed)) for t in prefixed] == [
+        "标题一",
+        "标题二",
+        "标题三",
+    ]
