@@ -211,6 +211,11 @@ def _article_tree(
 # read too, and its article taken when it is many times longer and made of paragraphs.
 SMALL_WINNER_SHARE = 0.15
 WIDER_MIN_RATIO = 3.0
+# ...and at most this many times: measured on the triggering pages of all four sets, a
+# result 10-22x the container was the article's rest (4 wcxb pages 0.1-0.2 -> 0.9-1.0),
+# one 30-35x was a listing or a forum around a short item (a wcxb and a magic-html page
+# lost 0.1 and 0.8; one magic-html page gained 0.45).
+WIDER_MAX_RATIO = 25.0
 # Mean length of the whole-page result's paragraphs: article prose, where a teaser
 # stream or a comment thread (what a short Chinese story stands beside) is short lines.
 WIDER_MEAN_PARAGRAPH = 150
@@ -236,7 +241,9 @@ def _wider_article(
     root = parse_html(html)
     boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
     doc = _run_trafilatura(root, url)
-    if doc is None or doc.body is None or _kept(doc) < WIDER_MIN_RATIO * _kept(found):
+    if doc is None or doc.body is None:
+        return None
+    if not WIDER_MIN_RATIO * _kept(found) <= _kept(doc) <= WIDER_MAX_RATIO * _kept(found):
         return None
     # Wider around the same article: it holds what the container gave (a whole-page
     # pass that settled elsewhere, on another story or a comment thread, does not).
