@@ -37,6 +37,9 @@ DROP_TAGS = (
 # Dropped like junk-attribute blocks, i.e. unless they hold most of the page (ASP.NET pages
 # wrap everything in one <form>; unclosed tags put articles inside a <nav>).
 JUNK_TAGS = ("form", "nav", "aside", "footer")
+# Buttons may turn out to be unclosed tags (see prune_tree); a textarea never: its
+# content is raw text, not markup (a "republish this story" box holds a copy).
+UNWRAP_IF_LONG = frozenset({"button"})
 
 # Attribute words for blocks that are never article text.
 _JUNK_ATTR = re.compile(
@@ -44,7 +47,7 @@ _JUNK_ATTR = re.compile(
     r"sidebar|side-?bar|footer|alert-?box|dialog|overlay|pay|payment|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
     r"adsbygoogle|banner|sponsor\w*|promo|popup|modal|cookie|subscribe|newsletter|"
     r"hot-?news|hotlist|rank\w*|pager|pagination|toolbar|login|"
-    r"copyright|disclaimer|statement|qrcode|weixin-?code)(?:$|[-_\s\d])",
+    r"copyright|disclaimer|statement|qrcode|weixin-?code|tooltip|bio)(?:$|[-_\s\d])",
     re.IGNORECASE,
 )
 _KEEP_ATTR = re.compile(
@@ -93,14 +96,41 @@ def is_junk_element(el: HtmlElement) -> bool:
     return not (_KEEP_ATTR.search(words) and len("".join(el.text_content().split())) > 300)
 
 
+# Elements no reader sees: `display:none`, or a class that says "hidden" with no
+# responsive variant beside it (Tailwind's `hidden lg:block` shows on large screens): a
+# collapsed partner list, a tooltip's bio. Not the `hidden` attribute: sections folded
+# until found (`hidden="until-found"`) are article text. The 40 % guard below keeps an
+# article that a script was to reveal.
+_HIDDEN = lxml.etree.XPath(
+    "descendant::*[contains(translate(@style, ' ', ''), 'display:none') or "
+    "(contains(concat(' ', normalize-space(@class), ' '), ' hidden ') and "
+    "not(contains(@class, ':')))]"
+)
 _ATTR_VALUES = lxml.etree.XPath("descendant-or-self::*/@class | descendant-or-self::*/@id")
 
 
 def prune_tree(root: HtmlElement, extra: Iterable[HtmlElement] = ()) -> None:
     """Remove elements that never hold article text, keeping their tails (inline text that
     follows them belongs to the parent)."""
+    controls = []
     for el in list(root.iter(*DROP_TAGS)):
-        if el.getparent() is not None:
+        if el.getparent() is None:
+            continue
+        if el.tag in UNWRAP_IF_LONG:
+            controls.append(el)
+        else:
+            el.drop_tree()
+    total = _chars(root)
+    for el in controls:
+        if el.getparent() is None:
+            continue
+        if _chars(el) > MAX_JUNK_SHARE * total:
+            # A button never holds an article; one that holds most of the page was left
+            # open in the markup and the parser put the rest of the page inside it (a
+            # header's menu button swallowed whole articles on one CMS). Its content
+            # stays, the tag goes.
+            el.drop_tag()
+        else:
             el.drop_tree()
     total = _chars(root)
     doomed = list(root.iter(*JUNK_TAGS))
@@ -110,6 +140,7 @@ def prune_tree(root: HtmlElement, extra: Iterable[HtmlElement] = ()) -> None:
     # finds the same elements without a Python call per element of the page.
     candidates = dict.fromkeys(v.getparent() for v in _ATTR_VALUES(root) if _JUNK_ATTR.search(v))
     doomed += [el for el in candidates if is_junk_element(el)]
+    doomed += _HIDDEN(root)
     doomed += list(extra)
     for el in doomed:
         # Unclosed tags make a "breadcrumb" or "nav" swallow the whole page: never drop

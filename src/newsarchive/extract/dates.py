@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 from lxml.html import HtmlElement
 
@@ -37,8 +38,10 @@ _META_KEYS = (
 )
 _ISO = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*"
-    r"(Z|[+-]\d{2}:?\d{2})?)?"
+    r"(Z|(?:GMT|UTC)?\s*[+-]\d{2}(?::?\d{2})?(?!\d))?)?"
 )
+# RFC 2822, as feeds and some <meta> tags write it: "Tue, 05 Mar 2024 10:00:00 +0100".
+_RFC2822 = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 # 2023年2月2日 [上午/下午] 10:30 / 2023/02/02 10:30 / 2023.02.02
 _ZH = re.compile(
     r"(?<!\d)((?:19|20)\d{2})\s*(?:年|/|\.|-)\s*(\d{1,2})\s*(?:月|/|\.|-)\s*(\d{1,2})\s*(?:日|号|號)?"
@@ -77,18 +80,39 @@ def _build(
 
 
 def parse_iso(text: str, lang: str | None = None) -> datetime | None:
+    """An ISO 8601 (or RFC 2822) instant with the source's own offset kept: `+05:30`,
+    `-0500`, `+08`, `GMT+0800`; a zoneless one gets the page language's zone."""
+    if _RFC2822.match(text):
+        try:
+            value = parsedate_to_datetime(text.strip())
+        except (TypeError, ValueError):
+            value = None
+        if value is not None:
+            value = value if value.tzinfo else value.replace(tzinfo=_zone(lang))
+            return _build(
+                str(value.year),
+                str(value.month),
+                str(value.day),
+                str(value.hour),
+                str(value.minute),
+                str(value.second),
+                value.tzinfo,  # type: ignore[arg-type]
+            )
     m = _ISO.search(text)
     if not m:
         return parse_chinese(text, lang)
     tz = _zone(lang)
     if m[7]:
-        off = m[7]
+        off = m[7].removeprefix("GMT").removeprefix("UTC").strip()
         if off == "Z":
             tz = UTC
         else:
             sign = -1 if off[0] == "-" else 1
             digits = off[1:].replace(":", "")
-            tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+            minutes = int(digits[2:] or 0)
+            if int(digits[:2]) <= 14 and minutes <= 59:
+                tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=minutes))
+            # else not an offset ("10:00-20:00" is a range): the time stays zoneless
     return _build(m[1], m[2], m[3], m[4], m[5], m[6], tz)
 
 

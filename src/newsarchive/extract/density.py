@@ -363,6 +363,11 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
             # The winner sits inside the region that starts after the headline (a body
             # div next to a summary box): it is the article, the region is wider.
             best.near_title = True
+        elif _dwarfs(best, best_near, blocks):
+            # The first prose under the headline sits in a small box (an author's bio, a
+            # summary, a product blurb) while a body of long paragraphs many times its
+            # size lies elsewhere: that body is the article.
+            best.near_title = True
         elif best_near.score >= max(NEAR_TITLE_SHARE * best.score, NEAR_TITLE_MIN_SCORE):
             best = best_near
     if best is not None:
@@ -371,33 +376,89 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
     return best
 
 
-CHUNK_LEVELS = 3
+# A body dwarfs the near-title box when it holds this many times its text in paragraphs
+# this long on average: article prose, where teaser streams and comment threads (the
+# long neighbours a short article must still beat) are runs of one-line entries.
+DWARF_RATIO = 8
+DWARF_MEAN_PARAGRAPH = 150
+
+
+# ...and holds most of the page's prose: one chunk of an article cut into many is not
+# trusted alone (the whole-page pass reads such pages better).
+DWARF_PROSE_SHARE = 0.8
+
+
+def _dwarfs(best: Candidate, near: Candidate, blocks: list[HtmlElement]) -> bool:
+    if best.text_chars < DWARF_RATIO * near.text_chars:
+        return False
+    sizes = {b: len(_SPACE.sub("", b.text_content())) for b in blocks}
+    inside = [n for b, n in sizes.items() if _holds(best.element, b)]
+    if not inside or sum(inside) < DWARF_PROSE_SHARE * sum(sizes.values()):
+        return False
+    return sum(inside) / len(inside) >= DWARF_MEAN_PARAGRAPH
+
+
+CHUNK_LEVELS = 6
 
 
 def _with_chunks(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
     """An article cut into chunks by ad rails (`article__chunks > grid > article__body`,
-    repeated): the other blocks with the winner's exact class, under the same ancestor a
-    few levels up, are the rest of the article when they score like article text."""
+    repeated) or built from a page builder's text modules (one `et_pb_text_inner` or
+    `sqs-html-content` per section): the other blocks with the winner's exact class,
+    under the nearest ancestor that has any (at most six levels up), are the rest of the
+    article when they score like article text. The winner's own score is taken without
+    the headline bonus: chunks further down never get it."""
     cls = best.element.get("class")
+    if not cls:
+        return best.parts
+    own = scores.get(best.element, 0.0) * (1 - best.link_density)
     top = best.element
     for _ in range(CHUNK_LEVELS):
         top = top.getparent() if top is not None else None
-    if not cls or top is None:
-        return best.parts
+        if top is None:
+            return best.parts
+        same = [
+            el
+            for el in top.iter(best.element.tag)
+            if el.get("class") == cls
+            and not any(_holds(p, el) or _holds(el, p) for p in best.parts)
+        ]
+        if same:
+            break
     chunks = []
-    for el in top.iter(best.element.tag):
-        if el.get("class") != cls or any(_holds(p, el) or _holds(el, p) for p in best.parts):
-            continue
+    for el in same:
         chars = _text_len(el)
         if not chars:
             continue
         score = scores.get(el, 0.0) * (1 - min(1.0, _link_chars(el) / chars))
-        if score >= SIBLING_SHARE * best.score:
+        if score >= SIBLING_SHARE * own:
             chunks.append(el)
     if not chunks:
         return best.parts
-    order = {el: i for i, el in enumerate(top.iter())}
-    return sorted(best.parts + chunks, key=lambda el: order.get(el, -1))
+    # What lies between the chunks (subheadings, tables, figures in elements of other
+    # classes) is the article too: the span of `top`'s children from the first chunk's
+    # branch to the last one's.
+    children = [c for c in top if isinstance(c.tag, str)]
+    branch = {}
+    for i, child in enumerate(children):
+        for el in best.parts + chunks:
+            if _holds(child, el):
+                branch[el] = i
+    if len(branch) < len(best.parts) + len(chunks):
+        order = {el: i for i, el in enumerate(top.iter())}
+        return sorted(best.parts + chunks, key=lambda el: order.get(el, -1))
+    first, last = min(branch.values()), max(branch.values())
+    # A branch that holds chunks gives the chunks themselves (an ad rail beside one in
+    # its wrapper stays out); a branch between them is kept whole.
+    spans: list[HtmlElement] = []
+    for i in range(first, last + 1):
+        held = [el for el, b in branch.items() if b == i]
+        spans.extend(sorted(held, key=lambda el: order_in(children[i], el)) or [children[i]])
+    return spans
+
+
+def order_in(root: HtmlElement, el: HtmlElement) -> int:
+    return next((n for n, node in enumerate(root.iter()) if node is el), -1)
 
 
 SIBLING_SHARE = 0.2

@@ -10,14 +10,16 @@ right for the languages this archive holds.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from newsarchive.extract.dates import ld_json_field
+from newsarchive.extract.authors import clean_author, ld_json_authors
 from newsarchive.text.byline import reporters_from_credit
 from newsarchive.text.script import detect_script
 
 _SPACE = re.compile(r"\s+")
+_NON_WORD = re.compile(r"\W+")
 _TITLE_SEPARATORS = re.compile(
     r"\s*(?:\s[-|–—·]\s|[|｜_]|\s[-–—]{1,2}|——|－|(?<=[\u3400-\u9fff》」”])-(?=[\u3400-\u9fff]))\s*"
 )
@@ -53,16 +55,44 @@ def strip_site_suffix(title: str) -> str:
     return parts[0] if len(parts[0]) >= 6 else max(parts, key=len)
 
 
-def _without_site(title: str, site: str | None) -> str:
-    """Cut a trailing ' - Site' when the last part names the site (og:site_name)."""
+def _names_site(part: str, sites: list[str]) -> bool:
+    """Whether a title part is the site's name: og:site_name, or the URL host's name
+    (`Bold.org`, `Leadfeeder` on leadfeeder.com), folded; a long part is a headline."""
+    key = "".join(_NON_WORD.sub("", part).split()).casefold()
+    if not key or len(part) > SITE_PART_MAX_CHARS:
+        return False
+    return any(site in key or (len(key) >= 3 and key in site) for site in sites)
+
+
+SITE_PART_MAX_CHARS = 40
+
+
+def _site_keys(site: str | None, url: str | None) -> list[str]:
+    keys = []
+    if site and (key := _NON_WORD.sub("", site).casefold()):
+        keys.append(key)
+    if url:
+        host = urlsplit(url).hostname or ""
+        labels = [lb for lb in host.split(".") if lb not in ("www", "m", "amp", "blog", "news")]
+        # The registrable label: "leadfeeder" of www.leadfeeder.com, "bbc" of bbc.co.uk.
+        label = next((lb for lb in labels if len(lb) > 3), labels[0] if labels else "")
+        if len(label) >= 4:
+            keys.append(label.casefold())
+    return keys
+
+
+def _without_site(title: str, site: str | None, url: str | None = None) -> str:
+    """Cut a trailing ' - Site' (or a leading 'Site | ') when that part names the site
+    (og:site_name or the URL's host)."""
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
-    if len(parts) < 2 or not site:
+    sites = _site_keys(site, url)
+    if len(parts) < 2 or not sites:
         return title
-    fold = "".join(site.split()).casefold()
-    last = "".join(parts[-1].split()).casefold()
-    if last and (last in fold or fold in last):
+    if _names_site(parts[-1], sites):
         cut = title.rfind(parts[-1])
         return _TITLE_SEPARATORS.sub("", title[:cut].rstrip()) if cut > 0 else title
+    if _names_site(parts[0], sites) and len(parts) == 2:
+        return parts[1]
     return title
 
 
@@ -72,11 +102,11 @@ def find_site_name(root: HtmlElement) -> str | None:
     return _meta(root, "og:site_name", "application-name")
 
 
-def find_title(root: HtmlElement) -> str:
+def find_title(root: HtmlElement, url: str | None = None) -> str:
     site = _meta(root, "og:site_name", "application-name")
     og = _meta(root, "og:title", "twitter:title")
-    if og and site:
-        og = _without_site(og, site)
+    if og and (site or url):
+        og = _without_site(og, site, url)
     title_el = root.find(".//title")
     page_title = _clean(title_el.text_content()) if title_el is not None else ""
     h1s = [_clean(h.text_content()) for h in root.iter("h1")]
@@ -94,9 +124,6 @@ def find_title(root: HtmlElement) -> str:
     if h1s and (not stripped or len(h1s) == 1):
         return h1s[0]
     return stripped
-
-
-_NON_WORD = re.compile(r"\W+")
 
 
 def _match_key(text: str) -> str:
@@ -122,22 +149,25 @@ def title_element(root: HtmlElement, title: str) -> HtmlElement | None:
     return h1s[0] if len(h1s) == 1 and _match_key(h1s[0].text_content()) else None
 
 
-_AUTHOR_ATTR = re.compile(r"\b(author|byline)\b")
+# "author", "post-author", "blog__authorname", "byline"; not "authorize".
+_AUTHOR_ATTR = re.compile(r"(?:^|[\s_-])(?:author|byline)(?:s|name)?(?:$|[\s_-])")
 
 
 def find_author(root: HtmlElement, lead_text: str) -> str | None:
-    author = _meta(root, "author", "article:author", "byl", "dc.creator", "sailthru.author")
-    if author and not author.startswith("http"):
+    """The first declared author that survives `clean_author`: <meta>, then JSON-LD (names
+    inside Person objects and lists too), then a byline element, then the text's byline."""
+    meta = _meta(root, "author", "article:author", "byl", "dc.creator", "sailthru.author")
+    if author := clean_author(meta):
         return author
-    if (named := ld_json_field(root, "author")) and not named.startswith("http"):
-        return _clean(named)
+    if author := clean_author(ld_json_authors(root)):
+        return author
     for el in root.iter():
         cls = f"{el.get('class', '')} {el.get('itemprop', '')} {el.get('rel', '')}".lower()
         # The substring test turns away nearly every element before the regex runs.
         if ("author" in cls or "byline" in cls) and _AUTHOR_ATTR.search(cls):
             text = _clean(el.text_content())
-            if 1 < len(text) <= 40:
-                return re.sub(r"^(?:by|作者|记者|記者)\s*[：:]?\s*", "", text, flags=re.I) or None
+            if 1 < len(text) <= 80 and (author := clean_author(text)):
+                return author
     return author_from_text(lead_text)
 
 
@@ -157,8 +187,10 @@ def author_from_text(lead_text: str) -> str | None:
     if reporters := reporters_from_credit(lead_text):
         return reporters
     for m in [*_LATIN_BYLINE.finditer(lead_text[:300]), *_BYLINE.finditer(lead_text[:300])]:
-        if not _PICTURE_CREDIT.search(lead_text[max(0, m.start() - 14) : m.start()]):
-            return _clean(m[1])
+        if not _PICTURE_CREDIT.search(lead_text[max(0, m.start() - 14) : m.start()]) and (
+            author := clean_author(m[1])
+        ):
+            return author
     return None
 
 
