@@ -17,6 +17,7 @@ from newsarchive.extract import sanitize_html
 from newsarchive.model import Image
 from newsarchive.readers.dates import parse_date
 from newsarchive.readers.images import fix_images, join_url
+from newsarchive.readers.junk import drop_edge_junk
 from newsarchive.readers.tree import (
     collapse_pretty_whitespace,
     content,
@@ -81,6 +82,7 @@ _PRUNABLE = frozenset(
         "sub",
     }
 )
+_UNWRAPPED_BLOCKS = ("section", "article", "header", "footer")
 _KEEP_EMPTY_IF_HAS = ("img", "table", "video", "audio", "hr")
 # Disabled links: the mirrors rename <a href> so that GitHub does not render them.
 _DISABLED_LINK_TAGS = frozenset({"span", "ok", "font"})
@@ -95,6 +97,10 @@ _FORM_TAGS = frozenset({"input", "button", "select", "textarea", "form"})
 # Ad slots by class: adsbygoogle, m-block-ad, m-interstitial__ad, ad-container …
 _AD_CLASS = re.compile(r"adsbygoogle|(?:^|[\s_-])(?:ad|ads|advert|advertisement)(?:$|[\s_-])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+# Text for screen readers only ("Image caption", "图片版权" labels): never shown.
+_OFFSCREEN_CLASS = re.compile(
+    r"(?:^|\s)(?:off-?screen|sr-only|visually-hidden|screen-reader-text)(?:$|\s)", re.I
+)
 _ZERO = re.compile(r"^\s*0+(\.0+)?\s*(px)?\s*$")
 _WS = re.compile(r"\s+")
 # A removable promotion block is short; an article wrapped in one <div> is not.
@@ -120,6 +126,8 @@ def clean_body(
     restore_h2: bool = False,
     drop_top_level_hr: bool = False,
     pretty_printed: bool = False,
+    outlet: str | None = None,
+    title: str = "",
 ) -> Body:
     """Clean one body fragment: mirror junk removed, links restored, images un-proxied,
     then sanitized (nh3) and turned into plain text."""
@@ -140,7 +148,15 @@ def clean_body(
     body.images = fix_images(root, base_url)
     _absolutize_links(root, base_url)
     body.tags = _tag_links(root)
+    # The outlet's measured boilerplate (footers, disclaimers) at the body's ends.
+    header_name = drop_edge_junk(root, outlet, title)
+    if body.byline is None:
+        body.byline = header_name
     _prune_empty(root)
+    # Blocks the sanitizer unwraps would leave a line break in the text that the HTML no
+    # longer marks: as <div>s, reading the stored HTML again gives the same lines.
+    for el in root.iter(*_UNWRAPPED_BLOCKS):
+        el.tag = "div"
     # The root is the parsed document's <body>: serialise it in one call and drop its
     # own tags (one C call instead of one per child).
     raw_html = etree.tostring(root, encoding="unicode", method="html", with_tail=False)
@@ -198,6 +214,7 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
             ident.startswith("div-gpt-ad")
             or _AD_CLASS.search(classes)
             or _HIDDEN_STYLE.search(el.get("style") or "")
+            or _OFFSCREEN_CLASS.search(classes)
         ):
             drop(el)
             continue
