@@ -76,6 +76,8 @@ def load_rows(corpus: Path, cache: Path | None) -> list[dict[str, Any]]:
     if cache is not None and cache.exists():
         return [json.loads(line) for line in cache.open(encoding="utf-8")]
     rows = list(_rows(corpus))
+    if not rows:
+        raise SystemExit(f"no mirror articles found in {corpus}/*.tar.xz (use --corpus)")
     if cache is not None:
         with cache.open("w", encoding="utf-8") as fh:
             for row in rows:

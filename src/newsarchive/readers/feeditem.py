@@ -18,6 +18,7 @@ from datetime import datetime
 
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
+from newsarchive.readers.authors import clean_author
 from newsarchive.readers.body import Body, clean_body
 from newsarchive.readers.dates import (
     date_from_url,
@@ -148,7 +149,14 @@ def build_draft(
         url=url,
         outlet=outlet,
         published=published,
-        author=author or body.byline or reporters_from_credit(body.text),
+        author=next(
+            (
+                found
+                for given in (author, body.byline, reporters_from_credit(body.text))
+                if (found := clean_author(given, outlet))
+            ),
+            None,
+        ),
         tags=[t for t in _merge_tags(tags, body.tags) if canonical_outlet(t) != outlet],
         images=body.images,
         lang=article_lang(title, body.text),

@@ -216,9 +216,16 @@ def _visible(el: etree._Element) -> bool:
 
 
 def _drop_edge_rules(root: etree._Element, from_end: bool) -> None:
-    while len(root):
-        el = root[-1] if from_end else root[0]
-        if el.tag in _RULES and not (el.tail or "").strip():
+    """Rules and breaks left at the very end (start) of the body, at any depth."""
+    node = root
+    while len(node):
+        el = node[-1] if from_end else node[0]
+        loose = (el.tail if from_end else node.text) or ""
+        if loose.strip():
+            return
+        if el.tag in _RULES:
             drop(el)
+        elif el.tag in _BLOCK_SET:
+            node = el
         else:
-            break
+            return
