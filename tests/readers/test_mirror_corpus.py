@@ -38,6 +38,8 @@ from newsarchive.text.script import detect_script
 FOOTER = re.compile(r"get_post_time\(|\|\s*Permalink")
 _SEPARATED = re.compile(r"(?:\s[–—|\-_]\s|｜)\s*(.+)$")
 # A page header's time: "1 小时前", "44 分钟前".
+# The heading of a "related stories" box left as a line of its own (CNA's 延伸閱讀).
+RELATED_HEADING = re.compile(r"^(?:延伸閱讀|延伸阅读|相关阅读|相關閱讀|相关新闻|相關新聞)$", re.M)
 _RELATIVE_TIME = re.compile(r"^\d+\s*(?:分钟|小时|分鐘|小時)前$")
 
 
@@ -110,6 +112,8 @@ def check_file(raw: RawFile) -> Counter[str]:
         out["site suffix"] += 1
     if header_lines(draft.text):
         out["header lines"] += 1
+    if RELATED_HEADING.search(draft.text):
+        out["related-links box"] += 1
     if detect_script(draft.title + "\n" + draft.text) == "traditional":
         out["traditional"] += 1
         if draft.lang != "zh-Hant":
@@ -167,8 +171,8 @@ def test_corpus_has_no_junk_shapes_and_round_trips(shared: Path) -> None:
         f"\n{time.monotonic() - started:.0f} s, {workers} workers: {dict(sorted(counts.items()))}"
     )
     assert counts["articles"] > 63_000
-    junk = {k: counts[k] for k in ("footer", "site suffix", "header lines")}
-    assert junk == {"footer": 0, "site suffix": 0, "header lines": 0}
+    shapes = ("footer", "site suffix", "header lines", "related-links box")
+    assert {k: counts[k] for k in shapes} == dict.fromkeys(shapes, 0)
     assert counts["traditional not zh-Hant"] == 0
     lost = {k: n for k, n in counts.items() if ": " in k}
     assert not lost, f"round trip differs: {lost}"

@@ -187,3 +187,37 @@ def test_export_files_are_still_the_formats(tmp_path: Path) -> None:
     item = MIRROR_WRITERS["feedx"][1](record)
     assert item.startswith("<!--1600052160000-->\n[美國封殺華為](")
     assert "<div><i>張三、李四<br>2020-09-14T10:56:00.000+08:00</i></div>" in item
+
+
+def test_a_headed_box_with_one_related_link_goes() -> None:
+    post = CNA_POST.replace(
+        "供應影響有限。</p></div>",
+        "供應影響有限。</p><div class='moreArticle'><div class='moreArticle-title'>延伸閱讀</div>"
+        "<a href='https://www.cna.com.tw/news/afe/1.aspx'><span>比特幣飆9個月高點</span></a></div>"
+        "</div>",
+    )
+    draft = _read(post)
+    assert "延伸閱讀" not in draft.text and "比特幣" not in draft.html
+    # A sentence ending in its one link is text.
+    kept = CNA_POST.replace(
+        "供應影響有限。</p></div>",
+        "供應影響有限。</p><div>詳見<a href='https://www.cna.com.tw/x.aspx'>報告</a></div></div>",
+    )
+    assert _read(kept).text.endswith("詳見報告")
+
+
+BBC_ITEM = """<!--1593369998000-->
+[中印冲突：国际媒体关注](http://www.bbc.com/zhongwen/simp/chinese-news-53211569)
+------
+
+<div><i>2020年 6月 28日</i></div><div><img src="https://ichef.bbci.co.uk/a.jpg"><span class="off-screen">图片版权</span><span>CCTV</span><figcaption><span class="off-screen">Image caption</span><span>中国中央电视台报道了民兵的消息。</span></figcaption><p>中国在西藏部署了5支专业民兵队伍。</p></div>
+"""
+
+
+def test_bbc_date_header_and_screen_reader_labels() -> None:
+    draft = _read(BBC_ITEM, "articles/BBC/1.md")
+    assert draft.text.startswith("CCTV\n中国中央电视台报道")
+    assert "Image caption" not in draft.text and "图片版权" not in draft.text
+    assert draft.timestamps["page"].value == datetime(2020, 6, 28, tzinfo=UTC)
+    # The day alone is less precise than the feed's time: that one is `published`.
+    assert draft.published == datetime(2020, 6, 28, 18, 46, 38, tzinfo=UTC)

@@ -106,6 +106,7 @@ _WS = re.compile(r"\s+")
 # A removable promotion block is short; an article wrapped in one <div> is not.
 _MAX_PROMO_CHARS = 800
 _MAX_LIST_HEADING = 12
+_MIN_TEXT_LEFT = 40
 _MAX_WIDGET_CHARS = 200
 
 
@@ -302,13 +303,35 @@ def _drop_link_lists(root: etree._Element) -> None:
         if box is root or not _attached(box, root):
             continue
         links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
-        if len(links) < 2 or any(True for _ in box.iter("img")):
+        if not links or any(True for _ in box.iter("img")):
             continue
         text = _WS.sub("", content(box))
         linked = sum(len(_WS.sub("", content(a))) for a in links)
-        # A digest whose whole body is a list of links (新闻联播 文字版) is the article.
-        if text and len(text) - linked <= _MAX_LIST_HEADING and len(text) * 2 < total:
+        rest = len(text) - linked
+        headed = _has_heading_child(box, rest)
+        # One link is a box only under a heading of its own (CNA's 延伸閱讀 with a
+        # single story): a short sentence ending in a link is text.
+        if len(links) == 1 and not headed:
+            continue
+        # A digest whose whole body is a list of links (新闻联播 文字版) is the article;
+        # a headed box may be longer than a short article, if text is left beside it.
+        if (
+            text
+            and rest <= _MAX_LIST_HEADING
+            and (len(text) * 2 < total or (headed and total - len(text) >= _MIN_TEXT_LEFT))
+        ):
             drop(box)
+
+
+def _has_heading_child(box: etree._Element, rest: int) -> bool:
+    """A child element of `box` without links that holds all of its other text (`rest`
+    characters): the box's own title, like CNA's 延伸閱讀."""
+    return rest > 0 and any(
+        child.tag != "a"
+        and next(child.iter("a"), None) is None
+        and len(_WS.sub("", content(child))) == rest
+        for child in box
+    )
 
 
 def _attached(el: etree._Element, root: etree._Element) -> bool:
