@@ -108,6 +108,7 @@ def _record_line(rec: ArticleRecord, html: str) -> str:
             "author": rec.author,
             "published": rec.published.isoformat() if rec.published else None,
             "tags": rec.tags,
+            "lang": rec.lang,
             "images": [[i.url, i.caption] for i in rec.images],
             "timestamps": rec.timestamps if isinstance(rec.timestamps, dict) else {},
             "html_chars": len(html),

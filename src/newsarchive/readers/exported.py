@@ -9,7 +9,7 @@ fields as JSON, followed by the article's stored HTML, whose length it records:
 
 ```
 <!--newsarchive {"v": 1, "title": …, "author": …, "published": "…+08:00" | null,
-                 "tags": […], "images": [[url, caption], …], "timestamps": {…},
+                 "tags": […], "lang": …, "images": [[url, caption], …], "timestamps": {…},
                  "outlet": …, "url": …, "html_chars": 1234}-->
 <p>…the stored HTML, newlines written as &#10;…</p>
 ```
@@ -93,7 +93,7 @@ def parse_exported(match: re.Match[str], text: str) -> Draft:
             for i in meta.get("images") or []
             if isinstance(i, list) and len(i) == 2
         ],
-        lang=article_lang(title, body_text),
+        lang=_str(meta, "lang") or article_lang(title, body_text),
         timestamps=stamps,
     )
 
