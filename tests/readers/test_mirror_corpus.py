@@ -18,9 +18,9 @@ import os
 import re
 import tarfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -164,9 +164,16 @@ def test_corpus_has_no_junk_shapes_and_round_trips(shared: Path) -> None:
     started = time.monotonic()
     counts: Counter[str] = Counter()
     workers = max(1, min(4, os.cpu_count() or 1))
+    # At most two chunks a worker in flight: Executor.map would read the whole corpus
+    # (~650 MB of files) into its queue first.
+    pending: deque[Future[Counter[str]]] = deque()
     with ProcessPoolExecutor(workers) as pool:
-        for part in pool.map(_check_many, _chunks(corpus_files(shared), 200)):
-            counts.update(part)
+        for chunk in _chunks(corpus_files(shared), 200):
+            pending.append(pool.submit(_check_many, chunk))
+            if len(pending) >= 2 * workers:
+                counts.update(pending.popleft().result())
+        while pending:
+            counts.update(pending.popleft().result())
     print(
         f"\n{time.monotonic() - started:.0f} s, {workers} workers: {dict(sorted(counts.items()))}"
     )
