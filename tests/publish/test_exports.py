@@ -54,7 +54,8 @@ def test_mirror_files_are_clean_and_complete(filled: Archive, tmp_path: Path) ->
     assert '<img src="https://img.example.org/p.jpg"><div><small>图片说明</small></div>' in post
     item = feedx_item(rec)
     assert item.startswith("<!--") and f"[{rec.title}]({rec.url})\n------\n" in item
-    assert "\n<div><i>2020-06-03T10:00:00.000Z</i></div>" in item  # the publication time
+    # The publication time with its offset, after the byline when there is one.
+    assert "2020-06-03T10:00:00.000+00:00</i></div>" in item
     page = gfw_breaker_page(rec)
     assert page.startswith(f"### {rec.title}\n------------------------\n")
     assert page.rstrip().endswith(f"原文地址（需翻墙访问）：{rec.url}")

@@ -29,7 +29,7 @@ def test_seed_000_jekyll_epochtimes() -> None:
     # The outlet's own keyword links are the article's tags.
     assert draft.tags == ["芯片", "十四五", "科技战"]
     assert draft.images == []
-    assert draft.lang == "zh"
+    assert draft.lang == "zh-Hans"
     assert stamps(draft) == {
         "feed": (datetime(2021, 3, 1, 14, 44, 57, tzinfo=UTC), "jekyll:comment-epoch"),
         "post": (datetime(2021, 3, 1, 14, 44, 57, tzinfo=UTC), "jekyll:front-matter.date"),

@@ -17,61 +17,44 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from newsarchive.archive import Archive
-from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.model import ArticleRecord
 from newsarchive.publish.catalog import outlet_slug
+from newsarchive.readers.exported import encode_html, encode_record
 
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 JEKYLL_TITLE_CHARS = 50  # what the original generator cut file names to
 
 
 def _when(rec: ArticleRecord) -> datetime:
+    """The day a file is named after: the publication, else when the archive first saw it."""
     return (rec.published or rec.first_seen).astimezone(UTC)
 
 
-def _epoch_ms(rec: ArticleRecord) -> int:
-    """The feed time when we know it (what the originals put in the comment)."""
+def _epoch_ms(rec: ArticleRecord) -> int | None:
+    """The feed time when we know it (what the originals put in the comment), else the
+    publication time; none for an article without a date (the comment is optional)."""
     feed = rec.timestamps.get("feed") if isinstance(rec.timestamps, dict) else None
     if isinstance(feed, dict) and feed.get("value"):
         try:
             return int(datetime.fromisoformat(feed["value"]).timestamp() * 1000)
         except ValueError:
             pass
-    return int(_when(rec).timestamp() * 1000)
+    return int(rec.published.timestamp() * 1000) if rec.published else None
 
 
-def _body(rec: ArticleRecord) -> str:
-    """Sanitized HTML with the article's images that its HTML does not show itself,
-    in the feed-item layout (`<img>` then `<div><small>caption</small></div>`)."""
-    html = _stored_srcs(sanitize_html(rec.html).strip(), rec)
+def _lead(rec: ArticleRecord) -> str:
+    """The article's images that its HTML does not show itself, in the feed-item
+    layout (`<img>` then `<div><small>caption</small></div>`)."""
     # Compare decoded forms: the HTML may carry a percent-encoded or &amp;-escaped src.
-    shown = unquote(unescape(html))
+    shown = unquote(unescape(rec.html))
     lead = []
     for img in rec.images:
         if unquote(img.url) in shown:
             continue
         lead.append(f'<img src="{_attr(img.url)}">')
         if img.caption:
-            lead.append(f"<div><small>{_text(img.caption)}</small></div>")
-    return _BLANK_LINES.sub("\n", "".join(lead) + html)
-
-
-_IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
-
-
-def _stored_srcs(html: str, rec: ArticleRecord) -> str:
-    """Image sources spelled as the archive lists the images (the sanitizer
-    percent-encodes them), so a reader of the file finds the same image URLs."""
-    wanted = {
-        unquote(i.url): i.url for i in rec.images if i.url.startswith(("http://", "https://"))
-    }
-
-    def fix(m: re.Match[str]) -> str:
-        stored = wanted.get(unquote(unescape(m[2])))
-        return m[1] + _attr(stored) + m[3] if stored else m[0]
-
-    return _IMG_SRC.sub(fix, html)
+            lead.append(f"<div><small>{_text(_one_line(img.caption))}</small></div>")
+    return "".join(lead)
 
 
 def _attr(s: str) -> str:
@@ -104,16 +87,46 @@ def _yaml_list(items: list[str]) -> str:
 
 
 def _date_line(rec: ArticleRecord) -> str:
-    """The publication time as the feed-item body shows it (`<div><i>RFC 822</i></div>`):
-    readers take this page time before any other, so it round-trips exactly (to the
-    second) whatever else the format's header says."""
-    when = _when(rec)
-    # ISO 8601 with milliseconds (a variant the feed items use): RFC 822 drops them.
-    return f"<div><i>{when:%Y-%m-%dT%H:%M:%S}.{when.microsecond // 1000:03d}Z</i></div>"
+    """The feed-item date header (`<div><i>author<br>date</i></div>`) for the mirror
+    site's readers, with the source's own offset; none when the date is unknown."""
+    if rec.published is None and not rec.author:
+        return ""
+    parts = [_text(_one_line(rec.author))] if rec.author else []
+    if rec.published is not None:
+        parts.append(rec.published.isoformat(timespec="milliseconds"))
+    return "<div><i>" + "<br>".join(parts) + "</i></div>"
+
+
+def _record_line(rec: ArticleRecord, html: str) -> str:
+    """The fields no mirror format can hold, for `newsarchive import` to read back
+    exactly (see `newsarchive.readers.exported`), and the length of the HTML after it."""
+    return encode_record(
+        {
+            "title": rec.title,
+            "url": rec.url,
+            "outlet": rec.outlet,
+            "author": rec.author,
+            "published": rec.published.isoformat() if rec.published else None,
+            "tags": rec.tags,
+            "lang": rec.lang,
+            "images": [[i.url, i.caption] for i in rec.images],
+            "timestamps": rec.timestamps if isinstance(rec.timestamps, dict) else {},
+            "html_chars": len(html),
+        }
+    )
+
+
+def _article(rec: ArticleRecord) -> str:
+    """What every format's body holds: the date header and the images the HTML does
+    not show (for the mirror site), then the record and the stored HTML (for import)."""
+    html = encode_html(rec.html)
+    return _date_line(rec) + _lead(rec) + "\n" + _record_line(rec, html) + "\n" + html
 
 
 def _header_link(rec: ArticleRecord) -> str:
-    return f"<!--{_epoch_ms(rec)}-->\n[{_one_line(rec.title)}]({_link_url(rec.url)})\n------\n"
+    epoch = _epoch_ms(rec)
+    comment = f"<!--{epoch}-->\n" if epoch is not None else ""
+    return f"{comment}[{_one_line(rec.title)}]({_link_url(rec.url)})\n------\n"
 
 
 def jekyll_post(rec: ArticleRecord) -> str:
@@ -122,7 +135,12 @@ def jekyll_post(rec: ArticleRecord) -> str:
         "---",
         "layout: post",
         f"title: {_yaml_str(rec.title)}",
-        f"date: {_when(rec).strftime('%Y-%m-%dT%H:%M:%S.')}{_when(rec).microsecond // 1000:03d}Z",
+    ]
+    if rec.published is not None:
+        # With the source's offset: Jekyll reads ISO 8601 with an offset.
+        lines.append(f"date: {rec.published.isoformat(timespec='milliseconds')}")
+    lines += [
+        # The person when known, else the outlet (what the original generator wrote).
         f"author: {_yaml_str(rec.author or outlet)}",
         f"from: {rec.url}",
         f"tags: {_yaml_list(rec.tags or [outlet])}",
@@ -130,18 +148,17 @@ def jekyll_post(rec: ArticleRecord) -> str:
         f"categories: {_yaml_list([outlet])}",
         "---",
     ]
-    body = _date_line(rec) + _body(rec)
-    return "\n".join(lines) + "\n" + _header_link(rec) + "\n<div>\n" + body + "\n</div>\n"
+    return "\n".join(lines) + "\n" + _header_link(rec) + "\n<div>\n" + _article(rec) + "\n</div>\n"
 
 
 def feedx_item(rec: ArticleRecord) -> str:
-    return _header_link(rec) + "\n" + _date_line(rec) + _body(rec) + "\n"
+    return _header_link(rec) + "\n" + _article(rec) + "\n"
 
 
 def gfw_breaker_page(rec: ArticleRecord) -> str:
     return (
         f"### {_one_line(rec.title)}\n------------------------\n\n"
-        f'<div class="article_right">\n{_date_line(rec)}{_body(rec)}\n</div>\n\n'
+        f'<div class="article_right">\n{_article(rec)}\n</div>\n\n'
         f"<hr/>\n原文地址（需翻墙访问）：{rec.url}\n"
     )
 

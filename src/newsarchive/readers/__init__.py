@@ -15,6 +15,7 @@ from newsarchive.model import Capture, Draft
 from newsarchive.readers import feedx, gfwbreaker, jekyll
 from newsarchive.readers.decode import decode_text
 from newsarchive.readers.errors import ReadError, UnreadableError
+from newsarchive.readers.exported import find_record, parse_exported
 from newsarchive.readers.sources import RawFile, iter_files
 
 __all__ = ["RawFile", "ReadError", "detect_format", "parse_file", "read_path"]
@@ -45,7 +46,10 @@ def parse_file(raw: RawFile) -> tuple[Draft, Capture] | ReadError:
             raise UnreadableError(
                 "unrecognised format (not a Jekyll post, feed item or gfw-breaker page)"
             )
-        draft = _PARSERS[fmt](text, raw.member)
+        # A file newsarchive exported carries its article's fields in a record of its
+        # own: read them back as they were, not guessed again from the format.
+        record = find_record(text)
+        draft = parse_exported(record, text) if record else _PARSERS[fmt](text, raw.member)
     except UnreadableError as exc:
         return ReadError(raw.location, str(exc), raw.data)
     except (ValueError, LookupError, TypeError) as exc:

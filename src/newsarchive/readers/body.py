@@ -17,6 +17,7 @@ from newsarchive.extract import sanitize_html
 from newsarchive.model import Image
 from newsarchive.readers.dates import parse_date
 from newsarchive.readers.images import fix_images, join_url
+from newsarchive.readers.junk import drop_edge_junk
 from newsarchive.readers.tree import (
     collapse_pretty_whitespace,
     content,
@@ -81,6 +82,7 @@ _PRUNABLE = frozenset(
         "sub",
     }
 )
+_UNWRAPPED_BLOCKS = ("section", "article", "header", "footer")
 _KEEP_EMPTY_IF_HAS = ("img", "table", "video", "audio", "hr")
 # Disabled links: the mirrors rename <a href> so that GitHub does not render them.
 _DISABLED_LINK_TAGS = frozenset({"span", "ok", "font"})
@@ -95,11 +97,16 @@ _FORM_TAGS = frozenset({"input", "button", "select", "textarea", "form"})
 # Ad slots by class: adsbygoogle, m-block-ad, m-interstitial__ad, ad-container …
 _AD_CLASS = re.compile(r"adsbygoogle|(?:^|[\s_-])(?:ad|ads|advert|advertisement)(?:$|[\s_-])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+# Text for screen readers only ("Image caption", "图片版权" labels): never shown.
+_OFFSCREEN_CLASS = re.compile(
+    r"(?:^|\s)(?:off-?screen|sr-only|visually-hidden|screen-reader-text)(?:$|\s)", re.I
+)
 _ZERO = re.compile(r"^\s*0+(\.0+)?\s*(px)?\s*$")
 _WS = re.compile(r"\s+")
 # A removable promotion block is short; an article wrapped in one <div> is not.
 _MAX_PROMO_CHARS = 800
 _MAX_LIST_HEADING = 12
+_MIN_TEXT_LEFT = 40
 _MAX_WIDGET_CHARS = 200
 
 
@@ -120,6 +127,8 @@ def clean_body(
     restore_h2: bool = False,
     drop_top_level_hr: bool = False,
     pretty_printed: bool = False,
+    outlet: str | None = None,
+    title: str = "",
 ) -> Body:
     """Clean one body fragment: mirror junk removed, links restored, images un-proxied,
     then sanitized (nh3) and turned into plain text."""
@@ -140,7 +149,15 @@ def clean_body(
     body.images = fix_images(root, base_url)
     _absolutize_links(root, base_url)
     body.tags = _tag_links(root)
+    # The outlet's measured boilerplate (footers, disclaimers) at the body's ends.
+    header_name = drop_edge_junk(root, outlet, title)
+    if body.byline is None:
+        body.byline = header_name
     _prune_empty(root)
+    # Blocks the sanitizer unwraps would leave a line break in the text that the HTML no
+    # longer marks: as <div>s, reading the stored HTML again gives the same lines.
+    for el in root.iter(*_UNWRAPPED_BLOCKS):
+        el.tag = "div"
     # The root is the parsed document's <body>: serialise it in one call and drop its
     # own tags (one C call instead of one per child).
     raw_html = etree.tostring(root, encoding="unicode", method="html", with_tail=False)
@@ -198,6 +215,7 @@ def _restore_and_strip(root: etree._Element, *, restore_h2: bool) -> None:
             ident.startswith("div-gpt-ad")
             or _AD_CLASS.search(classes)
             or _HIDDEN_STYLE.search(el.get("style") or "")
+            or _OFFSCREEN_CLASS.search(classes)
         ):
             drop(el)
             continue
@@ -285,13 +303,35 @@ def _drop_link_lists(root: etree._Element) -> None:
         if box is root or not _attached(box, root):
             continue
         links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
-        if len(links) < 2 or any(True for _ in box.iter("img")):
+        if not links or any(True for _ in box.iter("img")):
             continue
         text = _WS.sub("", content(box))
         linked = sum(len(_WS.sub("", content(a))) for a in links)
-        # A digest whose whole body is a list of links (新闻联播 文字版) is the article.
-        if text and len(text) - linked <= _MAX_LIST_HEADING and len(text) * 2 < total:
+        rest = len(text) - linked
+        headed = _has_heading_child(box, rest)
+        # One link is a box only under a heading of its own (CNA's 延伸閱讀 with a
+        # single story): a short sentence ending in a link is text.
+        if len(links) == 1 and not headed:
+            continue
+        # A digest whose whole body is a list of links (新闻联播 文字版) is the article;
+        # a headed box may be longer than a short article, if text is left beside it.
+        if (
+            text
+            and rest <= _MAX_LIST_HEADING
+            and (len(text) * 2 < total or (headed and total - len(text) >= _MIN_TEXT_LEFT))
+        ):
             drop(box)
+
+
+def _has_heading_child(box: etree._Element, rest: int) -> bool:
+    """A child element of `box` without links that holds all of its other text (`rest`
+    characters): the box's own title, like CNA's 延伸閱讀."""
+    return rest > 0 and any(
+        child.tag != "a"
+        and next(child.iter("a"), None) is None
+        and len(_WS.sub("", content(child))) == rest
+        for child in box
+    )
 
 
 def _attached(el: etree._Element, root: etree._Element) -> bool:

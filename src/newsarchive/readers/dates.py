@@ -22,6 +22,16 @@ DATELINE = re.compile(
 )
 _RFI = re.compile(r"^(\d{2})/(\d{2})/(\d{4}) - (\d{2}):(\d{2})$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# BBC 中文's feed items show the day as "2020年 6月 28日" (sometimes with a time).
+_CHINESE_DAY = re.compile(
+    r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:\s*(\d{1,2})[:：](\d{2}))?$"
+)
+
+
+def is_day_only(value: str) -> bool:
+    """A date without a time of day: less precise than a feed's timestamp."""
+    m = _CHINESE_DAY.match(value.strip())
+    return m is not None and m[4] is None
 
 
 def from_epoch_ms(ms: str | int) -> datetime | None:
@@ -45,6 +55,14 @@ def parse_date(value: str) -> datetime | None:
         except ValueError:
             return None
         return d if d.tzinfo else d.replace(tzinfo=UTC)
+    m = _CHINESE_DAY.match(s)
+    if m:
+        hour, minute = (int(m[4]), int(m[5])) if m[4] else (0, 0)
+        try:
+            # No zone is written; the generators and BBC's own pages use UTC.
+            return datetime(int(m[1]), int(m[2]), int(m[3]), hour, minute, tzinfo=UTC)
+        except ValueError:
+            return None
     m = _RFI.match(s)
     if m:
         day, month, year, hour, minute = (int(g) for g in m.groups())

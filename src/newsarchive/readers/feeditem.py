@@ -18,10 +18,19 @@ from datetime import datetime
 
 from newsarchive.model import Draft, Timestamp
 from newsarchive.outlets import canonical_outlet
+from newsarchive.readers.authors import clean_author
 from newsarchive.readers.body import Body, clean_body
-from newsarchive.readers.dates import date_from_url, find_dateline, from_epoch_ms, parse_date
+from newsarchive.readers.dates import (
+    date_from_url,
+    find_dateline,
+    from_epoch_ms,
+    is_day_only,
+    parse_date,
+)
 from newsarchive.readers.errors import UnreadableError
+from newsarchive.readers.junk import strip_title
 from newsarchive.text.byline import reporters_from_credit
+from newsarchive.text.lang import article_lang
 from newsarchive.urls import http_url
 
 EPOCH_COMMENT = re.compile(r"^\s*<!--\s*(\d{9,14})\s*-->\s*$")
@@ -122,12 +131,17 @@ def build_draft(
     url_day = date_from_url(url)
     if url_day:
         stamps["url"] = Timestamp(url_day, "url:path-date")
-    for role in ("page", "feed", "post", "dateline", "url"):
+    # A day without a time (BBC's "2020年 6月 28日") is less precise than the feed's time.
+    order = ("page", "feed", "post", "dateline", "url")
+    if page_raw and is_day_only(page_raw):
+        order = ("feed", "page", "post", "dateline", "url")
+    for role in order:
         if role in stamps:
             stamps["published"] = stamps[role]
             break
     published = stamps["published"].value if "published" in stamps else None
     outlet = canonical_outlet(outlet_label, url)
+    title = strip_title(title, outlet)
     return Draft(
         title=title,
         text=body.text,
@@ -135,10 +149,17 @@ def build_draft(
         url=url,
         outlet=outlet,
         published=published,
-        author=author or body.byline or reporters_from_credit(body.text),
+        author=next(
+            (
+                found
+                for given in (author, body.byline, reporters_from_credit(body.text))
+                if (found := clean_author(given, outlet))
+            ),
+            None,
+        ),
         tags=[t for t in _merge_tags(tags, body.tags) if canonical_outlet(t) != outlet],
         images=body.images,
-        lang="zh" if _has_cjk(body.text) else None,
+        lang=article_lang(title, body.text),
         timestamps=stamps,
     )
 
@@ -153,18 +174,11 @@ def _merge_tags(*groups: list[str]) -> list[str]:
     return list(out)
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text[:2000]))
-
-
 def fix_url(url: str | None) -> str | None:
     """The article's URL as a mirror gives it, scheme-relative ones made https; None
     unless it is an http(s) URL (a `from: javascript:…` is no address)."""
     return http_url(url)
 
 
-def feed_body(html: str, url: str | None) -> Body:
-    return clean_body(html, base_url=url)
+def feed_body(html: str, url: str | None, outlet: str | None = None, title: str = "") -> Body:
+    return clean_body(html, base_url=url, outlet=outlet, title=title)

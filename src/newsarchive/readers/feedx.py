@@ -7,6 +7,7 @@ filed it under, and the URL's host when we know it.
 from __future__ import annotations
 
 from newsarchive.model import Draft
+from newsarchive.outlets import canonical_outlet
 from newsarchive.readers.feeditem import (
     EPOCH_COMMENT,
     build_draft,
@@ -39,12 +40,14 @@ def outlet_from_member(member: str) -> str | None:
 def parse(text: str, member: str) -> Draft:
     item = split_feed_item(text)
     url = fix_url(item.url)
-    body = feed_body(item.body_html, url)
+    label = outlet_from_member(member)
+    title = " ".join((item.title or "").split())
+    body = feed_body(item.body_html, url, canonical_outlet(label, url), title)
     return build_draft(
         fmt=FORMAT,
-        title=" ".join((item.title or "").split()),
+        title=title,
         url=url,
-        outlet_label=outlet_from_member(member),
+        outlet_label=label,
         body=body,
         feed_time=item.epoch,
         post_time=None,

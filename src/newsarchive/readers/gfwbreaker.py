@@ -81,6 +81,8 @@ def parse(text: str, member: str) -> Draft:
         restore_h2=outlet == "大纪元",
         drop_top_level_hr=True,
         pretty_printed=True,
+        outlet=outlet,
+        title=title,
     )
     return build_draft(
         fmt=FORMAT,

@@ -90,7 +90,8 @@ def yaml_list(value: str | None) -> list[str]:
 def parse(text: str, member: str) -> Draft:
     fields, rest = split_front_matter(text)
     url = fix_url(fields.get("from"))
-    label = fields.get("author", "").strip() or None
+    # Quoted by some generators (and by newsarchive's own export): `author: "美国之音"`.
+    label = unquote_title(fields.get("author", "")) or None
     tags = yaml_list(fields.get("tags"))
     categories = [c for c in yaml_list(fields.get("categories")) if c != "news"]
     post_time = parse_date(fields.get("date", ""))
@@ -104,8 +105,10 @@ def parse(text: str, member: str) -> Draft:
     outlet = canonical_outlet(outlet_label, url)
     pretty = item.title is None and "<article" in rest[:2000]
     body_html = _nei_st_article(rest) if pretty else item.body_html
-    body = clean_body(body_html, base_url=url or item.url, pretty_printed=pretty)
     title = unquote_title(fields.get("title", "")) or (item.title or "")
+    body = clean_body(
+        body_html, base_url=url or item.url, pretty_printed=pretty, outlet=outlet, title=title
+    )
     return build_draft(
         fmt=FORMAT,
         title=title,

@@ -44,8 +44,9 @@ def filters(
         sql.append("v.published_ts < ?")
         params.append(aware(until).timestamp())
     if lang:
-        sql.append("v.lang = ?")
-        params.append(lang)
+        # A language matches its script variants: "zh" finds zh-Hans and zh-Hant too.
+        sql.append("(v.lang = ? OR v.lang LIKE ?)")
+        params += [lang, f"{lang}-%"]
     if format:
         sql.append(FORMAT_FILTER)
         params.append(format)

@@ -1,0 +1,231 @@
+"""Outlet boilerplate measured on the corpus: site suffixes of titles and lines repeated
+at the start or end of many of one outlet's articles.
+
+No rule here names a sentence. `scripts/measure_mirror_junk.py` reads the corpus,
+counts, per outlet, the title suffixes after a separator and the first and last lines of
+every article (exact, with digits masked, and by shared prefix or suffix), and keeps
+what recurs in many of that outlet's articles: a platform footer (WordPress's
+``© … for 中国数字时代, get_post_time('Y'). |Permalink …``), a wire service's copyright
+line, a standing disclaimer, ``– 法国国际广播电台 - RFI`` after every title. The result
+is data (`profiles/mirror_junk.json`); this module applies it:
+
+- `strip_title`: a measured suffix is cut from the title (never the whole title);
+- `drop_edge_junk`: at each end of the body, whole blocks whose every line matches a
+  measured pattern go, one after another, and rules left dangling at the ends with them.
+
+Lines that credit people (editors, reporters, translators) recur too, but they are the
+outlet's own attribution, not boilerplate: the measuring script leaves them out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from lxml import etree
+
+from newsarchive.readers.tree import drop
+
+PROFILE_FILE = "mirror_junk.json"
+_DIGITS = re.compile(r"\d+")
+_WS = re.compile(r"\s+")
+# Blocks examined at each end of a body; boilerplate is a line or two, not an essay.
+MAX_EDGE_BLOCKS = 4
+_BLOCKS = ("p", "div", "li", "ul", "ol", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCK_SET = frozenset(_BLOCKS)
+_RULES = frozenset({"hr", "br"})
+
+
+def shape(line: str) -> str:
+    """A line as the profile compares it: whitespace collapsed, digit runs as ``0``."""
+    return _DIGITS.sub("0", _WS.sub(" ", line).strip())
+
+
+@dataclass(frozen=True, slots=True)
+class OutletJunk:
+    title_suffixes: tuple[str, ...] = ()
+    lines: frozenset[str] = frozenset()  # shapes of whole lines
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+
+    def line_is_junk(self, line: str) -> bool:
+        s = shape(line)
+        return bool(s) and (
+            s in self.lines or s.startswith(self.prefixes) or s.endswith(self.suffixes)
+        )
+
+
+NO_JUNK = OutletJunk()
+# The measuring script turns the profile off to see the bodies as they come.
+OVERRIDE: dict[str, OutletJunk] | None = None
+
+
+@cache
+def _load() -> dict[str, OutletJunk]:
+    try:
+        raw = resources.files("newsarchive.profiles").joinpath(PROFILE_FILE).read_text("utf-8")
+    except FileNotFoundError:
+        return {}
+    data = json.loads(raw)
+    out = {}
+    for outlet, entry in data.get("outlets", {}).items():
+        out[outlet] = OutletJunk(
+            title_suffixes=tuple(entry.get("title_suffixes", [])),
+            lines=frozenset(entry.get("lines", [])),
+            prefixes=tuple(entry.get("prefixes", [])),
+            suffixes=tuple(entry.get("suffixes", [])),
+        )
+    return out
+
+
+def profile_for(outlet: str | None) -> OutletJunk:
+    table = OVERRIDE if OVERRIDE is not None else _load()
+    return table.get(outlet or "", NO_JUNK)
+
+
+def strip_title(title: str, outlet: str | None) -> str:
+    junk = profile_for(outlet)
+    for suffix in junk.title_suffixes:
+        if title.endswith(suffix) and title[: -len(suffix)].strip():
+            return title[: -len(suffix)].rstrip()
+    return title
+
+
+def block_lines(el: etree._Element) -> list[str]:
+    """The element's text lines as the plain text shows them (blocks and <br> break)."""
+    parts: list[str] = []
+    for node in el.iter():
+        if node is not el and isinstance(node.tag, str) and node.tag in _BLOCK_SET | _RULES:
+            parts.append("\n")
+        if node.text:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return [s for line in "".join(parts).split("\n") if (s := _WS.sub(" ", line).strip())]
+
+
+def drop_edge_junk(root: etree._Element, outlet: str | None, title: str = "") -> str | None:
+    """Remove measured boilerplate blocks from both ends of the body. At the start, a
+    measured line (a page's "1 小时前" / date line) within the first few blocks ends
+    the page's header: the short lines before it (the title repeated, the byline) go
+    with it. Returns the byline's name when the header had one."""
+    junk = profile_for(outlet)
+    if junk is NO_JUNK:
+        return None
+    byline = _drop_header(root, junk, " ".join(title.split()))
+    for from_end in (True, False):
+        removed = 0
+        for _ in range(MAX_EDGE_BLOCKS):
+            edge = _edge_block(root, from_end)
+            if edge is None:
+                break
+            lines = block_lines(edge)
+            if not lines or not all(junk.line_is_junk(line) for line in lines):
+                break
+            drop(edge)
+            removed += 1
+        if removed:
+            _drop_edge_rules(root, from_end)
+    return byline
+
+
+_HEADER_LINE_CHARS = 40
+_NAME_CHARS = 12
+_SENTENCE = re.compile(r"[。！？!?；;]")
+
+
+def _drop_header(root: etree._Element, junk: OutletJunk, title: str) -> str | None:
+    blocks = _first_blocks(root, MAX_EDGE_BLOCKS)
+    header: list[etree._Element] = []
+    for el in blocks:
+        lines = block_lines(el)
+        header.append(el)
+        if lines and all(junk.line_is_junk(line) for line in lines):
+            break
+        if not lines or any(
+            line != title and (len(line) > _HEADER_LINE_CHARS or _SENTENCE.search(line))
+            for line in lines
+        ):
+            return None
+    else:
+        return None
+    if len(header) == 1:
+        return None  # a lone measured line: the edge pass handles it
+    names = [line for el in header[:-1] for line in block_lines(el) if line != title]
+    for el in header:
+        drop(el)
+    first = names[0] if names else None
+    return first if first and len(first) <= _NAME_CHARS and not _DIGITS.search(first) else None
+
+
+def _first_blocks(root: etree._Element, n: int) -> list[etree._Element]:
+    out: list[etree._Element] = []
+    for el in root.iter(*_BLOCKS):
+        if el is root or any(c.tag in _BLOCK_SET for c in el.iterchildren()):
+            continue
+        if not _visible_inside(el):
+            continue
+        if el.find(".//img") is not None:
+            break
+        out.append(el)
+        if len(out) >= n:
+            break
+    return out
+
+
+def _edge_block(root: etree._Element, from_end: bool) -> etree._Element | None:
+    """The innermost block holding the body's last (first) line, when nothing visible
+    (text or image) lies beyond it; None when loose text or an image is the edge."""
+    leaves = [
+        el
+        for el in root.iter(*_BLOCKS)
+        if el is not root
+        and not any(c.tag in _BLOCK_SET for c in el.iterchildren())
+        and _visible_inside(el)
+    ]
+    if not leaves:
+        return None
+    leaf = leaves[-1] if from_end else leaves[0]
+    node = leaf
+    while node is not root:
+        parent = node.getparent()
+        if parent is None:
+            return None
+        if from_end:
+            beyond = list(node.itersiblings())
+            loose = node.tail or ""
+        else:
+            beyond = list(node.itersiblings(preceding=True))
+            prev = node.getprevious()
+            loose = (prev.tail if prev is not None else parent.text) or ""
+        if loose.strip() or any(_visible(b) for b in beyond):
+            return None
+        node = parent
+    return leaf
+
+
+def _visible_inside(el: etree._Element) -> bool:
+    return bool("".join(el.itertext()).strip()) or el.find(".//img") is not None
+
+
+def _visible(el: etree._Element) -> bool:
+    return el.tag == "img" or _visible_inside(el) or bool((el.tail or "").strip())
+
+
+def _drop_edge_rules(root: etree._Element, from_end: bool) -> None:
+    """Rules and breaks left at the very end (start) of the body, at any depth."""
+    node = root
+    while len(node):
+        el = node[-1] if from_end else node[0]
+        loose = (el.tail if from_end else node.text) or ""
+        if loose.strip():
+            return
+        if el.tag in _RULES:
+            drop(el)
+        elif el.tag in _BLOCK_SET:
+            node = el
+        else:
+            return

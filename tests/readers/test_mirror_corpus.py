@@ -1,0 +1,213 @@
+"""The whole shared mirror corpus (~64,000 files), read once, file by file:
+
+- no article keeps the mirror junk shapes issue #17 found (a WordPress footer, a site
+  suffix after the title, a page's date/byline header as the first lines of the text)
+  and every article written in traditional characters is tagged zh-Hant;
+- every article survives `export --format jekyll|feedx|gfw-breaker` and a second
+  reading field by field. The writers and readers are pure functions of the article,
+  so this runs without an archive: parse -> ArticleRecord -> each format's file ->
+  parse again -> compare.
+
+The shape checks are written here independently of the measured profile
+(`profiles/mirror_junk.json`), so a profile that misses a case fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tarfile
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsarchive.export.mirrors import MIRROR_WRITERS
+from newsarchive.model import ArticleRecord, Draft
+from newsarchive.outlets import outlet_for_name
+from newsarchive.readers import parse_file
+from newsarchive.readers.dates import parse_date
+from newsarchive.readers.errors import ReadError
+from newsarchive.readers.sources import RawFile
+from newsarchive.text.script import detect_script
+
+FOOTER = re.compile(r"get_post_time\(|\|\s*Permalink")
+_SEPARATED = re.compile(r"(?:\s[–—|\-_]\s|｜)\s*(.+)$")
+# A page header's time: "1 小时前", "44 分钟前".
+# The heading of a "related stories" box left as a line of its own (CNA's 延伸閱讀).
+RELATED_HEADING = re.compile(r"^(?:延伸閱讀|延伸阅读|相关阅读|相關閱讀|相关新闻|相關新聞)$", re.M)
+_RELATIVE_TIME = re.compile(r"^\d+\s*(?:分钟|小时|分鐘|小時)前$")
+
+
+def site_suffix(title: str, outlet: str | None) -> bool:
+    """The title ends with a separator and the name of its own outlet."""
+    o = outlet_for_name(outlet) if outlet else None
+    if o is None:
+        return False
+    names = {n.casefold() for n in (o.name, *o.aliases) if len(n) >= 3}
+    m = _SEPARATED.search(title)
+    return bool(m) and any(n in m[1].casefold() for n in names)
+
+
+def header_lines(text: str) -> bool:
+    """The page's date or "N 分钟前" line among the first lines of the text."""
+    for line in text.split("\n")[:3]:
+        line = line.strip()
+        if _RELATIVE_TIME.match(line) or (len(line) <= 20 and parse_date(line) is not None):
+            return True
+    return False
+
+
+def as_record(draft: Draft, n: int) -> ArticleRecord:
+    """What the archive would give back for the draft (the exporters' input)."""
+    return ArticleRecord(
+        id=n,
+        url=draft.url or f"urn:test:{n}",
+        outlet=draft.outlet,
+        title=draft.title,
+        text=draft.text,
+        html=draft.html,
+        published=draft.published,
+        author=draft.author,
+        tags=list(draft.tags),
+        images=list(draft.images),
+        lang=draft.lang,
+        version_id=n,
+        version_count=1,
+        first_seen=datetime(2026, 12, 7, tzinfo=UTC),
+        timestamps={k: t.to_json() for k, t in draft.timestamps.items()},
+    )
+
+
+FIELDS = ("title", "text", "html", "author", "tags", "images", "outlet", "url", "lang")
+
+
+def differences(a: Draft, b: Draft) -> list[str]:
+    wrong = [f for f in FIELDS if getattr(a, f) != getattr(b, f)]
+    if a.published != b.published or (
+        a.published is not None
+        and b.published is not None
+        and a.published.utcoffset() != b.published.utcoffset()
+    ):
+        wrong.append("published")
+    return wrong
+
+
+def check_file(raw: RawFile) -> Counter[str]:
+    """One corpus file: its junk shapes and its round trip through the three formats."""
+    out: Counter[str] = Counter()
+    result = parse_file(raw)
+    if isinstance(result, ReadError):
+        out["not an article"] += 1
+        return out
+    draft, _capture = result
+    out["articles"] += 1
+    if FOOTER.search(draft.text):
+        out["footer"] += 1
+    if site_suffix(draft.title, draft.outlet):
+        out["site suffix"] += 1
+    if header_lines(draft.text):
+        out["header lines"] += 1
+    if RELATED_HEADING.search(draft.text):
+        out["related-links box"] += 1
+    if detect_script(draft.title + "\n" + draft.text) == "traditional":
+        out["traditional"] += 1
+        if draft.lang != "zh-Hant":
+            out["traditional not zh-Hant"] += 1
+    if draft.lang not in ("zh-Hans", "zh-Hant"):
+        out[f"lang {draft.lang}"] += 1
+    record = as_record(draft, out["articles"])
+    for fmt, (path_of, render) in MIRROR_WRITERS.items():
+        again = parse_file(RawFile(fmt, path_of(record), render(record).encode("utf-8")))
+        if isinstance(again, ReadError):
+            out[f"{fmt}: unreadable"] += 1
+            continue
+        for field in differences(draft, again[0]):
+            out[f"{fmt}: {field}"] += 1
+    return out
+
+
+def corpus_files(shared: Path) -> Iterator[RawFile]:
+    for tarball in sorted((shared / "corpus" / "mirrors").glob("*.tar.xz")):
+        with tarfile.open(tarball) as tf:
+            for member in tf:
+                fh = tf.extractfile(member) if member.isfile() else None
+                if fh is not None:
+                    yield RawFile(f"{tarball.name}/{member.name}", member.name, fh.read())
+
+
+def _check_many(raws: list[RawFile]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for raw in raws:
+        total.update(check_file(raw))
+    return total
+
+
+def _chunks(files: Iterator[RawFile], size: int) -> Iterator[list[RawFile]]:
+    chunk: list[RawFile] = []
+    for raw in files:
+        chunk.append(raw)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(3600)
+def test_corpus_has_no_junk_shapes_and_round_trips(shared: Path) -> None:
+    started = time.monotonic()
+    counts: Counter[str] = Counter()
+    workers = max(1, min(4, os.cpu_count() or 1))
+    # At most two chunks a worker in flight: Executor.map would read the whole corpus
+    # (~650 MB of files) into its queue first.
+    pending: deque[Future[Counter[str]]] = deque()
+    with ProcessPoolExecutor(workers) as pool:
+        for chunk in _chunks(corpus_files(shared), 200):
+            pending.append(pool.submit(_check_many, chunk))
+            if len(pending) >= 2 * workers:
+                counts.update(pending.popleft().result())
+        while pending:
+            counts.update(pending.popleft().result())
+    print(
+        f"\n{time.monotonic() - started:.0f} s, {workers} workers: {dict(sorted(counts.items()))}"
+    )
+    assert counts["articles"] > 63_000
+    assert counts["footer"] == 0 and counts["site suffix"] == 0
+    # NOT DONE (issue #17): leftovers measured on 2026-12-07 (63,631 articles), kept
+    # as ceilings so the suite gates regressions; each should reach 0. Before this
+    # work: header lines 847, related-links box 559, no article tagged zh-Hant.
+    assert counts["header lines"] <= 50
+    assert counts["related-links box"] <= 3
+    assert counts["traditional not zh-Hant"] <= 4
+    lost = {k: n for k, n in counts.items() if ": " in k}
+    known = {
+        f"{fmt}: {field}": n
+        for fmt in MIRROR_WRITERS
+        for field, n in (("text", 9), ("published", 2))
+    }
+    worse = {k: n for k, n in lost.items() if n > known.get(k, 0)}
+    assert not worse, f"round trip differs: {lost}"
+
+
+@pytest.mark.parametrize(
+    ("title", "outlet", "expected"),
+    [
+        ("布拉格女网赛8月开打 – 法国国际广播电台 - RFI", "法广", True),
+        ("布拉格女网赛8月开打", "法广", False),
+        ("美中关系 - 分析", "法广", False),
+    ],
+)
+def test_site_suffix_shape(title: str, outlet: str, expected: bool) -> None:
+    assert site_suffix(title, outlet) is expected
+
+
+def test_header_lines_shape() -> None:
+    assert header_lines("2020年 6月 28日\n正文")
+    assert header_lines("标题\n44 分钟前\n正文")
+    assert not header_lines("6月28日，美国宣布……\n正文")
