@@ -192,6 +192,7 @@ def search(
     until: datetime | None = None,
     format: str | None = None,
     lang: str | None = None,
+    entity_id: str | None = None,
     limit: int = 20,
     offset: int = 0,
     previous: SearchPage | None = None,
@@ -209,7 +210,7 @@ def search(
     t0 = time.perf_counter()
     parsed = parse_query(query)
     conn = archive.session
-    where, params = filters(outlet, since, until, format, lang)
+    where, params = filters(outlet, since, until, format, lang, entity_id)
     limit, offset = max(0, limit), max(0, offset)
     expr = backend(conn).strict_expr(parsed)
     key = (expr, where, tuple(params))

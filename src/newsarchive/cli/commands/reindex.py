@@ -6,13 +6,15 @@ import typer
 from rich.progress import Progress
 
 from newsarchive.cli.common import DbOption, console, open_archive
+from newsarchive.entities.index import reindex_entities
 from newsarchive.search import reindex
 
 
 def register(app: typer.Typer) -> None:
     @app.command("reindex")
     def reindex_cmd(db: DbOption = None) -> None:
-        """Rebuild the search index (after upgrading the segmenter, or to verify it)."""
+        """Rebuild the search index and the entities and figures (after upgrading the
+        segmenter or the entity lexicon, or to verify them)."""
         with open_archive(db, create=False) as archive, Progress(console=console) as progress:
             task = progress.add_task("indexing", total=None)
 
@@ -20,4 +22,6 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, completed=done, total=total)
 
             n = reindex(archive, on_progress=on_progress)
+            task = progress.add_task("entities", total=None)
+            reindex_entities(archive, on_progress=on_progress)
         console.print(f"indexed {n} articles")
