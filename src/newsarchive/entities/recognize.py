@@ -145,8 +145,52 @@ _MAX_MERGE_TOKENS = 6
 _SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
     "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
-    "顾毛郝龚邵万钱严覃武戴莫孔向汤温苗"
+    "顾毛郝龚邵万钱严覃武戴莫孔向汤温苗柯詹邢洪翁甘包祝左裴骆鲍欧阳岳施牛季庞"
 )
+# Runs of single characters are where the dictionary (HMM off) left an unknown word.
+# A run starting with a surname is a name; these tags end a run (function words).
+_RUN_STOP_TAGS = frozenset({"p", "c", "uj", "ul", "uz", "ug", "uv", "ud", "y", "r", "x", "e", "o"})
+# What follows a person's name in news prose: speech verbs, a date, a bracket.
+_AFTER_NAME = frozenset(
+    [
+        "表示",
+        "说",
+        "指出",
+        "称",
+        "认为",
+        "强调",
+        "透露",
+        "坦言",
+        "回应",
+        "质询",
+        "说明",
+        "提到",
+        "介绍",
+        "宣布",
+        "接受",
+        "告诉",
+        "呼吁",
+        "也",
+        "则",
+        "今天",
+        "日前",
+        "昨天",
+        "此前",
+        "等",
+        "曾",
+        "在",
+        "对",
+        "与",
+        "和",
+        "任",
+        "为",
+    ]
+)
+# Characters that end a two-character name rather than being its third (彭斯将 -> 彭斯).
+_NOT_THIRD = frozenset("将在是也已曾称说和与对向被把从就都还又再的了")
+# How the dictionary tags a surname standing alone (高 as 'a' is the adjective: 高达).
+_SURNAME_TAGS = frozenset({"nr", "zg", "ng", "n", "nz", "ns", "vg", "j", "tg", "b", "ag"})
+_ROLE_ENDINGS = ("员", "长", "官", "者", "师", "家", "人", "主任", "主席", "总统", "书记", "代表")
 # Capitalised words and acronyms, with inner spaces, dots, ampersands and digits.
 _LATIN = re.compile(r"[A-Z][A-Za-z0-9&.'-]*(?:[ ][A-Z][A-Za-z0-9&.'-]*)*")
 # Latin capitals that are words, units or technology, not names.
@@ -295,6 +339,35 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
     return start
 
 
+def _single(token: tuple[str, str]) -> bool:
+    return len(token[0]) == 1 and token[1] not in _RUN_STOP_TAGS and bool(_CJK.match(token[0]))
+
+
+def _surname_run(
+    tokens: list[tuple[str, str]], offsets: list[int], i: int
+) -> tuple[_Mention, int] | None:
+    """A person's name the dictionary cut into single characters (刘/云/平), starting at
+    token `i` (a surname): two characters when the run has two, else three. Strong
+    when a role comes before it (议员刘云平) or speech, a date or punctuation after."""
+    end = i
+    while end + 1 < len(tokens) and _single(tokens[end + 1]) and end - i < 3:
+        end += 1
+    if end == i:
+        return None
+    last = i + 1 if end == i + 1 or tokens[i + 2][0] in _NOT_THIRD else i + 2
+    name = "".join(w for w, _ in tokens[i : last + 1])
+    before = tokens[i - 1][0] if i else ""
+    after = tokens[last + 1] if last + 1 < len(tokens) else ("", "x")
+    strong = (
+        before.endswith(_ROLE_ENDINGS)
+        or before in _TITLES
+        or after[0] in _AFTER_NAME
+        or after[1] in ("x", "m")
+    )
+    mention = _Mention(name, "person", offsets[i], offsets[i] + len(name), not strong)
+    return mention, last + 1
+
+
 def _tagged_mentions(text: str, lex: Lexicon) -> list[_Mention]:
     tokens = [(w, t) for w, t in _tagger().tag(text, False)]
     offsets = []
@@ -315,24 +388,15 @@ def _tagged_mentions(text: str, lex: Lexicon) -> list[_Mention]:
             out.append(_Mention(form, "person", offsets[i], offsets[j] + len(tokens[j][0]), False))
             i = j + 1
             continue
-        if word in _TITLES and i + 2 < len(tokens) and tokens[i + 1][0] in _SURNAMES:
-            name = tokens[i + 1][0]
-            j = i + 2
-            while (
-                j < len(tokens)
-                and len(name) < 3
-                and _CJK.match(tokens[j][0])
-                and tokens[j][1] not in _FUNCTION_TAGS
-            ):
-                if len(name) + len(tokens[j][0]) > 3:
-                    break
-                name += tokens[j][0]
-                j += 1
-            if len(name) >= 2 and not lex.resolve(name):
-                out.append(
-                    _Mention(name, "person", offsets[i + 1], offsets[i + 1] + len(name), False)
-                )
-                i = j
+        if (
+            len(word) == 1
+            and word in _SURNAMES
+            and (tag in _SURNAME_TAGS or (tag == "q" and i and tokens[i - 1][1] != "m"))
+        ):
+            found = _surname_run(tokens, offsets, i)
+            if found is not None:
+                out.append(found[0])
+                i = found[1]
                 continue
         start = _merge_org(tokens, i) if tag in _NOUNISH_TAGS else None
         if start is not None and start < i:
@@ -365,9 +429,9 @@ def _tagged_mentions(text: str, lex: Lexicon) -> list[_Mention]:
                         tokens[i - 1][0] + word, "person", offsets[i - 1], offsets[i] + 2, False
                     )
                 )
-            elif tag in ("nr", "nrfg", "ns", "nt") or (tag == "nrt" and len(word) >= 3):
+            elif tag in ("nr", "nrfg", "ns", "nt", "nz") or (tag == "nrt" and len(word) >= 3):
                 kind = _TAG_KIND.get(tag, "person")
-                weak = tag == "nrt" or (
+                weak = tag in ("nrt", "nz") or (
                     tag == "nr" and not (len(word) == 3 and word[0] in _SURNAMES)
                 )
                 out.append(_Mention(word, kind, offsets[i], offsets[i] + len(word), weak))
@@ -389,21 +453,22 @@ def _latin_mentions(
             continue
         before = match.start() - 1
         after = match.end()
-        if (
-            before >= 0
-            and text[before] in _OPEN
-            and after < len(text)
-            and text[after] in _CLOSE
-            and before in ends
-        ):
-            aliases[form] = ends[before].form
-            continue
+        while after < len(text) and text[after] == " ":
+            after += 1
+        if before >= 0 and text[before] in _OPEN and after < len(text) and text[after] in _CLOSE:
+            opened = before
+            while opened > 0 and text[opened - 1] == " ":
+                opened -= 1
+            if opened in ends:
+                aliases[form] = ends[opened].form
+                continue
         known = lex.resolve(form)
         if known is not None:
             out.append(_Mention(form, known.kind, match.start(), match.end(), False))
             continue
-        words = form.split()
-        if len(words) >= 2 or (form.isupper() and 2 < len(form) <= 6):
+        # In Chinese prose a capitalised Latin word is nearly always a name (Nokia,
+        # TikTok, CNN); which ones are, the outlet statistics decide (weak).
+        if len(form) >= 3 or len(form.split()) >= 2:
             out.append(_Mention(form, "org", match.start(), match.end(), True))
     return out, aliases
 
@@ -429,6 +494,18 @@ def _commerce_context(text: str, found: Counter[str], lex: Lexicon) -> Entity | 
     return None
 
 
+_PLACE_SUFFIXES = ("特别行政区", "特区", "省", "市")
+
+
+def _place_stem(form: str) -> str:
+    """甘肃省, 昆明市, 澳门特区 name the places 甘肃, 昆明, 澳门: one entity each."""
+    for suffix in _PLACE_SUFFIXES:
+        stem = form.removesuffix(suffix)
+        if stem != form and len(stem) >= 2 and _tagger().has_word(stem):
+            return stem
+    return form
+
+
 def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     """The entities an article names, most mentioned first."""
     lex = lex or lexicon()
@@ -446,6 +523,8 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
         if mention.form in short:
             mention.form, mention.kind, mention.weak = short[mention.form], "person", False
     for mention in cjk + latin:
+        if mention.kind == "place" and lex.resolve(mention.form) is None:
+            mention.form = _place_stem(mention.form)
         entity = lex.entity(mention.form, mention.kind)
         if entity.id == "commerce" or fold(mention.form) == _BARE_COMMERCE:
             bare_commerce += 1
