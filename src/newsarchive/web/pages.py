@@ -19,6 +19,7 @@ from markupsafe import Markup
 from newsarchive import i18n
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
+from newsarchive.entities.queries import article_entities
 from newsarchive.model import MIRROR_FORMATS
 from newsarchive.search import MAX_TERMS
 from newsarchive.web import components, queries
@@ -227,6 +228,7 @@ def article_page(
             "captures": archive.captures(article_id),
             "comparison": comparison,
             "story": components.story_of(archive, article_id),
+            "entities": article_entities(archive.session, article_id),
         },
     )
 
