@@ -25,7 +25,8 @@ _NUM = rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二�
 _MAG = r"(?P<mag>万亿|萬億|千亿|千億|百亿|百億|亿|億|千万|千萬|百万|百萬|万|萬)?"
 _UNIT = (
     r"(?P<unit>美元|美金|欧元|歐元|日元|日圓|港元|港币|港幣|新台币|新台幣|台币|台幣|英镑|英鎊"
-    r"|韩元|韓元|人民币|人民幣|亿元|元|%|个百分点|個百分點|纳米|納米|奈米|nm|倍|成)"
+    r"|韩元|韓元|人民币|人民幣|澳门币|澳門幣|澳门元|澳門元|新元|新币|新幣|亿元|元|%|个百分点|個百分點"
+    r"|纳米|納米|奈米|nm|倍|成)"
 )
 _FIGURE = re.compile(
     rf"(?:(?P<pct_word>百分之)(?P<pct>[{_CN_DIGITS}\d.点]+))|(?:{_NUM}\s?{_MAG}{_UNIT})"
@@ -58,8 +59,41 @@ _CURRENCIES = {
     "韓元": "KRW",
     "人民币": "CNY",
     "人民幣": "CNY",
+    "澳门币": "MOP",
+    "澳門幣": "MOP",
+    "澳门元": "MOP",
+    "澳門元": "MOP",
+    "新元": "SGD",
+    "新币": "SGD",
+    "新幣": "SGD",
     "元": "CNY",
 }
+# A bare 元 is the article's local currency where it names one (澳门币，下同).
+_LOCAL_YUAN = (
+    (("澳门币", "澳門幣", "澳门元", "澳門元"), "MOP"),
+    (("新台币", "新台幣"), "TWD"),
+    (("港元", "港币", "港幣"), "HKD"),
+)
+_EXPLICIT_CNY = ("人民币", "人民幣")
+
+
+_BRACKETED = re.compile(r"\s*[（(]?\s*(人民币|人民幣|澳门币|澳門幣|新台币|新台幣|港元|港币|港幣|美元)")
+
+
+def _yuan_here(text: str, end: int, default: str) -> str:
+    """The currency of a bare 元 at `end`: one written right after it (1万元（澳门币,
+    5356.5亿元人民币), else the article's."""
+    found = _BRACKETED.match(text, end)
+    return _CURRENCIES[found.group(1)] if found else default
+
+
+def _local_yuan(text: str) -> str:
+    if any(c in text for c in _EXPLICIT_CNY):
+        return "CNY"
+    for words, code in _LOCAL_YUAN:
+        if any(w in text for w in words):
+            return code
+    return "CNY"
 _MAGNITUDES = {
     "万亿": 1e12,
     "萬億": 1e12,
@@ -119,10 +153,14 @@ def number(written: str) -> float | None:
         return None
 
 
-def _normalise(num: float, mag: str | None, unit: str) -> tuple[float, str] | None:
+def _normalise(
+    num: float, mag: str | None, unit: str, yuan: str = "CNY"
+) -> tuple[float, str] | None:
     scale = _MAGNITUDES.get(mag or "", 1.0)
     if unit == "亿元":
-        return num * scale * 1e8, "CNY"
+        return num * scale * 1e8, yuan
+    if unit == "元":
+        return num * scale, yuan
     if unit in _CURRENCIES:
         return num * scale, _CURRENCIES[unit]
     if mag:
@@ -160,6 +198,7 @@ def extract_figures(text: str) -> list[Figure]:
     # Full-width digits and signs matched as ASCII, one character for one, so offsets
     # (and the sentence shown, in its own punctuation) stay those of `text`.
     matchable = text.translate(_HALFWIDTH)
+    yuan = _local_yuan(text)
     out: list[Figure] = []
     for match in _FIGURE.finditer(matchable):
         if match.group("pct_word"):
@@ -177,7 +216,10 @@ def extract_figures(text: str) -> list[Figure]:
             value = number(written)
             if value is None:
                 continue
-            found = _normalise(value, match.group("mag"), unit)
+            here = _yuan_here(text, match.end(), yuan)
+            if "下同" in text[match.end() : match.end() + 12]:
+                yuan = here  # （澳门币，下同）: the currency of every bare 元 after it
+            found = _normalise(value, match.group("mag"), unit, here)
         if found is None:
             continue
         start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
@@ -187,7 +229,7 @@ def extract_figures(text: str) -> list[Figure]:
         out.append(
             Figure(
                 text=text[match.start() : match.end()].strip(),
-                value=round(found[0], 12),
+                value=float(f"{found[0]:.12g}"),
                 unit=found[1],
                 what=_what(text[start : match.start()], text[match.end() : match.end() + 40]),
                 sentence=sentence[:400],

@@ -52,22 +52,27 @@ def entity_pages(
     key: Callable[..., str],
 ) -> int:
     """Write the entity pages and the index; returns how many entities got a page."""
-    listed: list[dict[str, str]] = []
+    chosen: list[tuple[dict[str, Any], list[Entry]]] = []
     for item in list_entities(archive.session, None, MAX_PAGES * 3):
-        if len(listed) >= MAX_PAGES:
+        if len(chosen) >= MAX_PAGES:
             break
         page = entity_page(archive.session, item["id"], limit=500)
         if page is None:
             continue
         articles = [by_id[a["id"]] for a in page["articles"] if a["id"] in by_id]
-        if len(articles) < MIN_ARTICLES:
-            continue
+        if len(articles) >= MIN_ARTICLES:
+            chosen.append((page, articles))
+    # Co-occurring entities link to their page only when they have one.
+    with_page = {page["id"] for page, _ in chosen}
+    listed: list[dict[str, str]] = []
+    for page, articles in chosen:
         path = entity_path(page["id"])
         listed.append({"path": path, "label": page["name"], "note": f"{len(articles)} 篇"})
         buckets = [_Bucket(t["period"], None, t["count"]) for t in page["timeline"]]
         chart = Markup(timeline_svg(buckets, interval="month", title=page["name"]))
-        cooccurring: list[dict[str, Any]] = [
-            {**c, "path": entity_path(c["id"])} for c in page["cooccurring"]
+        cooccurring = [
+            {**c, "path": entity_path(c["id"]) if c["id"] in with_page else None}
+            for c in page["cooccurring"]
         ]
         figures = [
             dict(f, path=by_id[f["article_id"]].path)
@@ -77,7 +82,7 @@ def entity_pages(
         write(
             path,
             "entity.html",
-            key("entity", page, [(e.id, e.version_id) for e in articles]),
+            key("entity", page, [(e.id, e.version_id) for e in articles], sorted(with_page)),
             title=page["name"],
             entity=page,
             chart=chart,
@@ -85,7 +90,6 @@ def entity_pages(
             cooccurring=cooccurring,
             figures=figures,
         )
-    known = {item["path"] for item in listed}
     write(
         "entities.html",
         "list.html",
@@ -96,4 +100,4 @@ def entity_pages(
         links=listed,
         groups=[],
     )
-    return len(known)
+    return len(listed)
