@@ -256,7 +256,7 @@ def import_report(files: int, rounds: int) -> None:
                 hooks = default_hooks()
                 if label.startswith("without"):
                     hooks = [h for h in hooks if not isinstance(h, EntitiesHook)]
-                db = Path(tmp) / f"{n}-{label[:4]}.db"
+                db = Path(tmp) / f"{n}-{label.split()[0]}.db"
                 archive = open_archive(db, hooks=hooks)
                 with TreeMonitor() as seen:
                     t0 = time.perf_counter()
@@ -265,6 +265,10 @@ def import_report(files: int, rounds: int) -> None:
                     seconds = time.perf_counter() - t0
                     cpu = time.process_time() - cpu0 - seen.own_cpu + seen.cpu_seconds
                 archive.close()
+                print(
+                    f"  round {n} {label}: {summary.files} files, {summary.articles} articles,"
+                    f" {seconds:.1f} s, CPU {cpu:.1f} s"
+                )
                 results[label].append((summary.files / seconds, cpu))
     print(f"import: first {files} files of the tarball, {rounds} rounds alternating")
     for label, runs in results.items():
