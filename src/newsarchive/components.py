@@ -21,12 +21,15 @@ from newsarchive.entities.index import EntitiesHook
 from newsarchive.entities.schema import SCHEMA as ENTITIES_SCHEMA
 from newsarchive.search.index import SearchIndexHook
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
+from newsarchive.vectors.index import VectorHook
+from newsarchive.vectors.schema import SCHEMA as VECTORS_SCHEMA
 
 SCHEMAS: tuple[Schema, ...] = (
     ARCHIVE_SCHEMA,
     SEARCH_SCHEMA,
     DEDUP_SCHEMA,
     COLLECT_SCHEMA,
+    VECTORS_SCHEMA,
     ENTITIES_SCHEMA,
 )
 
@@ -34,7 +37,7 @@ SCHEMAS: tuple[Schema, ...] = (
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every writing archive runs (fresh objects: hooks hold per-transaction
     state)."""
-    return [SearchIndexHook(), DedupHook(), EntitiesHook()]
+    return [SearchIndexHook(), DedupHook(), VectorHook(), EntitiesHook()]
 
 
 def open_archive(

@@ -11,11 +11,15 @@ from newsarchive.search.engine import (
     search,
     timeline,
 )
+from newsarchive.search.fusion import DEFAULT_MODE, MODES, Mode
 from newsarchive.search.index import SearchIndexHook, reindex
 from newsarchive.search.query import MAX_TERMS, QueryError, parse_query
 
 __all__ = [
+    "DEFAULT_MODE",
     "MAX_TERMS",
+    "MODES",
+    "Mode",
     "QueryError",
     "SearchHit",
     "SearchIndexHook",

@@ -31,10 +31,20 @@ from newsarchive.archive.session import Session
 from newsarchive.search import ranked
 from newsarchive.search.backends import backend, count_matches, matched, run
 from newsarchive.search.budget import Budget, OutOfTime, budget
+from newsarchive.search.fusion import (
+    MODES,
+    SEMANTIC_DEPTH,
+    Mode,
+    SemanticFn,
+    SemanticUnavailable,
+    fuse,
+    semantic_ranking,
+)
 from newsarchive.search.highlight import SNIPPET_CHARS, Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
 from newsarchive.search.ranked import RankState
 from newsarchive.search.sql import RECENT_FIRST, filters, latest
+from newsarchive.search.why import reasons
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
 
@@ -53,6 +63,8 @@ LOOSE_BELOW = 100
 MANY_MATCHES = 300
 CHECK_LIMIT = 300
 _SPACE = re.compile(r"\s+")
+# An article id above every real one (`after_or_among` then means "among these ids").
+_NO_ID = 2**62
 
 # Wall-clock seconds a search (or timeline) may take before it returns what it has. The
 # costliest ordinary query, a common word (美国: 22,000 of 50,000 articles), ranks in
@@ -82,6 +94,10 @@ class SearchHit:
     # The version the title and snippet were read from (read in the same statement), so
     # a cache can check later that the hit still shows the article's current text.
     version_id: int | None = None
+    # Why it matched (`search.why.REASONS`: word, variant, alias, meaning) and the
+    # forms of the query its text holds (晶片 for a query 芯片).
+    why: tuple[str, ...] = ()
+    matched: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,6 +109,8 @@ class SearchHit:
             "score": round(self.score, 4),
             "snippet": self.snippet,
             "title_html": self.title_html,
+            "why": list(self.why),
+            "matched": list(self.matched),
         }
 
 
@@ -109,6 +127,10 @@ class SearchPage:
     complete: bool = True
     # The end of the query that was not searched for (past `query.MAX_TERMS` words).
     ignored: str = ""
+    # The ranking used (`fusion.MODES`): a hybrid search that could not search by
+    # meaning says "lexical" and why in `notice`.
+    mode: str = "lexical"
+    notice: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -117,6 +139,8 @@ class SearchPage:
             "total": self.total,
             "complete": self.complete,
             "ignored": self.ignored,
+            "mode": self.mode,
+            "notice": self.notice,
             "results": [h.to_json() for h in self.hits],
         }
 
@@ -197,9 +221,20 @@ def search(
     offset: int = 0,
     previous: SearchPage | None = None,
     budget_seconds: float | None = None,
+    mode: Mode | str = "lexical",
+    semantic: SemanticFn | None = None,
+    expand: bool = True,
 ) -> SearchPage:
     """Find articles matching `query`, best first. Raises `QueryError` for a malformed
     query. `took_ms` covers everything here: parsing, matching, ranking and snippets.
+
+    `mode`: "lexical" (words, their variants and a name's aliases; the library's
+    default, what other components build on), "semantic" (by
+    meaning: `newsarchive.vectors`, or the `semantic` function given) or "hybrid" (both,
+    fused: `fusion`; `fusion.DEFAULT_MODE`, what the CLI, web app and API search by
+    default). Hybrid runs as lexical, saying why in `notice`, when meaning
+    cannot be searched (no model); semantic then raises `QueryError`. `expand` False:
+    each word as typed only (no variants or aliases; `bench/search.py`'s peer).
 
     `previous`: an earlier page of the same query and filters. When its ranking can be
     brought up to date (`ranked.update`), only what was committed since is scored, and
@@ -208,8 +243,13 @@ def search(
     `budget_seconds` (default `BUDGET_SECONDS`; `math.inf`: no limit): past it the
     search returns what it has found, with `complete` False."""
     t0 = time.perf_counter()
-    parsed = parse_query(query)
+    if mode not in MODES:
+        raise QueryError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
+    parsed = parse_query(query, expand=expand)
     conn = archive.session
+    near, notice = _semantic(archive, query, mode, offset + limit, semantic)
+    if near is None:
+        mode = "lexical"
     where, params = filters(outlet, since, until, format, lang, entity_id)
     limit, offset = max(0, limit), max(0, offset)
     expr = backend(conn).strict_expr(parsed)
@@ -220,9 +260,12 @@ def search(
         with budget(conn, _seconds(budget_seconds)) as clock:
             try:
                 with clock.guard():
+                    rows: list[Any] = []
                     state = ranked.update(conn, known, key, depth) if known is not None else None
                     updated = state is not None
-                    if state is None:
+                    if mode == "semantic":  # the lexical ranking is not needed
+                        state, total = None, 0
+                    elif state is None:
                         state, rows, total = _rank(conn, parsed, key, depth, query, clock)
                     else:
                         rows, total = list(state.rows), state.total
@@ -232,16 +275,82 @@ def search(
                 state, updated = None, False
                 rows = _newest(conn, expr, where, params, depth, clock)
                 total = len(rows)
+        meant: set[int] = set()
+        if near is not None:
+            near = _passing(conn, near, where, params)
+            meant = {i for i, _ in near}
+            rows, total = _fused(conn, expr, rows, total, near, mode)
         # The page's own rows are read whatever the budget (a lookup per hit); only
         # their snippets are skipped once it is spent.
         page = [(r[0], r[1]) for r in rows[offset : offset + limit]]
-        if updated:
+        if updated and near is None:
             assert previous is not None
             hits = _reused_hits(conn, parsed, previous.hits, page, clock)
         else:
-            hits = _hits(conn, parsed, page, clock)
+            hits = _hits(conn, parsed, page, clock, meant)
     took = (time.perf_counter() - t0) * 1000
-    return SearchPage(query, hits, total, took, state, not clock.spent, parsed.ignored)
+    complete = not clock.spent
+    return SearchPage(query, hits, total, took, state, complete, parsed.ignored, mode, notice)
+
+
+def _semantic(
+    archive: Archive, query: str, mode: str, depth: int, semantic: SemanticFn | None
+) -> tuple[list[tuple[int, float]] | None, str]:
+    """The semantic hits a `mode` search fuses (None for lexical, or when meaning cannot
+    be searched in hybrid mode: then with the reason)."""
+    if mode == "lexical":
+        return None, ""
+    try:
+        return semantic_ranking(archive, query, max(SEMANTIC_DEPTH, depth), semantic), ""
+    except SemanticUnavailable as exc:
+        if mode == "semantic":
+            raise QueryError(f"cannot search by meaning: {exc}") from exc
+        return None, f"searched by words only: {exc}"
+
+
+def _passing(
+    conn: Session, near: list[tuple[int, float]], where: str, params: list[Any]
+) -> list[tuple[int, float]]:
+    """The semantic hits that pass the search's filters, in their order."""
+    if not where or not near:
+        return near
+    ids = [i for i, _ in near]
+    sql = (
+        "SELECT a.id FROM articles a JOIN versions v ON v.id = a.latest_version_id"
+        f" WHERE a.id IN ({','.join('?' * len(ids))}){where}"
+    )
+    passing = {r[0] for r in conn.execute(sql, [*ids, *params])}
+    return [(i, c) for i, c in near if i in passing]
+
+
+def _fused(
+    conn: Session,
+    expr: Any,
+    rows: list[Any],
+    total: int,
+    near: list[tuple[int, float]],
+    mode: str,
+) -> tuple[list[tuple[int, float]], int]:
+    """The rows of a semantic or hybrid search, (id, score: lower is better), and the
+    total: the lexical matches plus the semantic hits that are not among them (asked
+    of the index when the lexical rows do not list every match)."""
+    if mode == "semantic":
+        return [(i, -c) for i, c in near], len(near)
+    fused = fuse([r[0] for r in rows], near)
+    listed = {r[0] for r in rows}
+    unlisted = [i for i, _ in fused if i not in listed]
+    if unlisted and total > len(rows):
+        index = backend(conn)
+        source, params = matched(
+            conn,
+            expr,
+            scored=False,
+            restrict=index.after_or_among(len(unlisted)),
+            restrict_params=[_NO_ID, *unlisted],
+        )
+        lexical = {r[0] for r in conn.execute(f"SELECT f.id {source}", params)}
+        unlisted = [i for i in unlisted if i not in lexical]
+    return [(i, -score) for i, score in fused], total + len(unlisted)
 
 
 def _seconds(given: float | None) -> float:
@@ -339,6 +448,7 @@ def _hits(
     parsed: ParsedQuery,
     page: list[tuple[int, float]],
     clock: Budget,
+    meant: set[int] | frozenset[int] = frozenset(),
 ) -> list[SearchHit]:
     if not page:
         return []
@@ -359,6 +469,7 @@ def _hits(
         _, url, title, outlet, published, text, version_id = rows[article_id]
         # Out of time: the lead as it is, unhighlighted (a snippet can cost milliseconds).
         highlighted = clock.left()
+        because = reasons(parsed, title, text, semantic=article_id in meant)
         hits.append(
             SearchHit(
                 id=article_id,
@@ -370,6 +481,8 @@ def _hits(
                 snippet=hl.snippet(text) if highlighted else plain_lead(text),
                 title_html=hl.mark(title) if highlighted else html.escape(title),
                 version_id=version_id,
+                why=because.why,
+                matched=because.matched,
             )
         )
     return hits

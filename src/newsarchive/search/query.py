@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsarchive.text.regional import regional_spellings
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 from newsarchive.text.variants import spellings
 
@@ -44,6 +45,9 @@ _SPACE = re.compile(r"\s+")
 # further: by 32 words a query is a pasted passage whose first words already find it.
 # (Google's limit is 32 words too.) Repeats of a word are free: they are merged.
 MAX_TERMS = 32
+# Forms searched for one term at most (spellings, regional words and a name's aliases):
+# each is a phrase in its OR clause; a name has a dozen forms at most once folded.
+MAX_FORMS = 16
 
 
 class QueryError(ValueError):
@@ -74,6 +78,12 @@ class Term:
     # Another spelling of the term as typed (`_make_terms`): matched exactly, never
     # by the loose form, so a spelling variant never changes how a query runs.
     alternative: bool = False
+    # Why a document holding this term matches: "word" (as typed, script-folded),
+    # "variant" (another spelling or region's word) or "alias" (another form of a name).
+    reason: str = "word"
+    # The form searched for, folded, spaces kept (华为, huawei technologies): what a
+    # hit's text is checked for to say why it matched (`search.why`).
+    form: str = ""
 
     @property
     def single_char(self) -> bool:
@@ -179,17 +189,93 @@ class ParsedQuery:
         return not any(t.needs_check and t.needle in folded_doc for t in self.excluded)
 
 
-def _make_terms(text: str, *, quoted: bool, negated: bool) -> list[Term]:
-    """The term as typed, then one term per other spelling a document may fold to
-    (`variants.spellings`: 想像力 also finds 想象力). They are alternatives: a positive
-    term's spellings share its OR clause, an excluded term's are all excluded."""
+def _make_terms(text: str, *, quoted: bool, negated: bool, expand: bool = True) -> list[Term]:
+    """The term as typed, then one term per other form a document may hold for it:
+    another spelling (`variants.spellings`: 想像力 also finds 想象力), another region's
+    word (`regional`: 芯片 also finds 晶片) and, for a name, its other forms (the alias
+    table: 华为 also finds Huawei). They are alternatives: a positive term's forms share
+    its OR clause, an excluded term's are all excluded. A quoted phrase asks for its
+    words: it gets spellings only. `expand` False: the term as typed (and folded) only."""
+    folded = fold(text)
+    forms: list[tuple[str, str]] = [(folded, "word")]
+    if expand:
+        forms += [(s, "variant") for s in spellings(folded)[1:]]
+        if not quoted:
+            forms += [(r, "variant") for s in spellings(folded) for r in regional_spellings(s)[1:]]
+            forms += [(fold(a), "alias") for a in aliases_of(text)]
     terms: list[Term] = []
-    for spelling in spellings(fold(text)):
-        term = _make_term(text, spelling, quoted=quoted, negated=negated)
+    seen: set[str] = set()
+    for form, reason in forms:
+        if form in seen or len(terms) > MAX_FORMS:
+            continue
+        seen.add(form)
+        term = _make_term(text, form, quoted=quoted, negated=negated)
         if term is not None and all(t.tokens != term.tokens for t in terms):
             term.alternative = bool(terms)
+            term.reason = reason if terms else "word"
             terms.append(term)
     return terms
+
+
+# English words that are also a name's acronym (WHO, US, IT): the index is case-folded,
+# so searching for them as a name's other form would find every "who" and "us".
+AMBIGUOUS_LATIN = frozenset(
+    [
+        "a",
+        "am",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "do",
+        "for",
+        "go",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "she",
+        "so",
+        "the",
+        "to",
+        "up",
+        "us",
+        "was",
+        "we",
+        "who",
+        "you",
+    ]
+)
+
+
+def aliases_of(text: str) -> list[str]:
+    """The other forms of the name `text`, when the alias table knows it, in a stable
+    order (Latin names last); acronyms that are English words are left out."""
+    from newsarchive.names import alias_table
+
+    table = alias_table()
+    if text not in table:
+        return []
+    forms = [f for f in table.forms(text) if fold(f).strip() not in AMBIGUOUS_LATIN]
+    return sorted(forms, key=lambda f: (f.isascii(), len(f), f))
 
 
 def _make_term(text: str, folded: str, *, quoted: bool, negated: bool) -> Term | None:
@@ -203,15 +289,18 @@ def _make_term(text: str, folded: str, *, quoted: bool, negated: bool) -> Term |
     typed = word if len(tokens) == 1 and word.isalpha() and word != tokens[0] else None
     if typed is not None and is_cjk(typed):
         typed = None
-    return Term(text, tokens, quoted, negated, needle=_SPACE.sub("", folded), typed=typed)
+    needle = _SPACE.sub("", folded)
+    return Term(text, tokens, quoted, negated, needle=needle, typed=typed, form=folded.strip())
 
 
-def parse_query(query: str) -> ParsedQuery:
-    """Parse `query`; raises `QueryError` with a reason the user can act on."""
+def parse_query(query: str, *, expand: bool = True) -> ParsedQuery:
+    """Parse `query`; raises `QueryError` with a reason the user can act on. `expand`
+    False searches each term as typed only (no spellings, regional words or aliases:
+    the benchmark's peer, and the regional table's own counts)."""
     text = query.translate(_QUOTES).strip()
     if not text:
         raise QueryError("empty query: type at least one word")
-    items, ignored = _items(query, text)
+    items, ignored = _items(query, text, expand)
     clauses: list[list[Term]] = []
     excluded: list[Term] = []
     pending_or = False
@@ -242,7 +331,7 @@ def parse_query(query: str) -> ParsedQuery:
     return ParsedQuery(query, _distinct_clauses(clauses), _distinct(excluded), ignored)
 
 
-def _items(query: str, text: str) -> tuple[list[Term | str], str]:
+def _items(query: str, text: str, expand: bool = True) -> tuple[list[Term | str], str]:
     """The terms and "OR" keywords of `text`, and the part of it past MAX_TERMS
     different words (ignored). Each different word is segmented once however often it
     is typed (segmentation and spelling variants cost ~0.05 ms a word)."""
@@ -278,7 +367,7 @@ def _items(query: str, text: str) -> tuple[list[Term | str], str]:
                 if items and items[-1] == "OR":
                     items.pop()
                 return items, text[begin:].strip()
-            terms = made[lexeme] = _make_terms(raw, quoted=quoted, negated=negated)
+            terms = made[lexeme] = _make_terms(raw, quoted=quoted, negated=negated, expand=expand)
         for i, term in enumerate(terms):
             if i and not negated:
                 items.append("OR")

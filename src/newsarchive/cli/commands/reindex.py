@@ -1,20 +1,23 @@
-"""`newsarchive reindex`: rebuild the search index from the stored articles."""
+"""`newsarchive reindex`: rebuild the search index and the vectors from the stored
+articles."""
 
 from __future__ import annotations
 
 import typer
 from rich.progress import Progress
 
-from newsarchive.cli.common import DbOption, console, open_archive
+from newsarchive.cli.common import DbOption, console, fail, open_archive
 from newsarchive.entities.index import reindex_entities
 from newsarchive.search import reindex
+from newsarchive.vectors import ModelMissingError, reindex_vectors
 
 
 def register(app: typer.Typer) -> None:
     @app.command("reindex")
     def reindex_cmd(db: DbOption = None) -> None:
-        """Rebuild the search index and the entities and figures (after upgrading the
-        segmenter or the entity lexicon, or to verify them)."""
+        """Rebuild the search index, the entities and figures, and the vectors (after
+        upgrading the segmenter, the entity lexicon or the embedding model, or to
+        verify them)."""
         with open_archive(db, create=False) as archive, Progress(console=console) as progress:
             task = progress.add_task("indexing", total=None)
 
@@ -22,6 +25,21 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, completed=done, total=total)
 
             n = reindex(archive, on_progress=on_progress)
-            task = progress.add_task("entities", total=None)
-            reindex_entities(archive, on_progress=on_progress)
-        console.print(f"indexed {n} articles")
+            entities = progress.add_task("entities", total=None)
+
+            def on_entities(done: int, total: int) -> None:
+                progress.update(entities, completed=done, total=total)
+
+            reindex_entities(archive, on_progress=on_entities)
+            vectors = progress.add_task("embedding", total=None)
+
+            def on_vectors(done: int, total: int) -> None:
+                progress.update(vectors, completed=done, total=total)
+
+            try:
+                n_vectors = reindex_vectors(archive, on_progress=on_vectors)
+            except ModelMissingError as exc:
+                progress.stop()
+                console.print(f"indexed {n} articles")
+                fail(f"vectors not rebuilt: {exc}", code=1)
+        console.print(f"indexed {n} articles, embedded {n_vectors}")

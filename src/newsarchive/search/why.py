@@ -1,0 +1,57 @@
+"""Why a hit matched: the word as typed, another spelling or region's word (variant),
+another form of a name (alias), or its meaning (the semantic ranking).
+
+Read from the hit's own text: for each clause of the query, the forms (`Term.form`)
+the title and text hold, as written in simplified or traditional script. A plain
+``in`` test per form (a few microseconds on the 20,000 characters a snippet reads)
+instead of folding the text: folding costs ~0.3 µs a character, milliseconds a hit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from newsarchive.search.query import ParsedQuery, Term
+from newsarchive.text.script import to_traditional
+
+REASONS = ("word", "variant", "alias", "meaning")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Reasons:
+    why: tuple[str, ...]  # in REASONS order, each once
+    matched: tuple[str, ...]  # the forms found, as the query side writes them
+
+
+def _writings(term: Term) -> set[str]:
+    form = term.form.lower()
+    return {form, to_traditional(form), _SPACE.sub("", form)}
+
+
+def reasons(parsed: ParsedQuery, title: str, text: str, *, semantic: bool = False) -> Reasons:
+    """The reasons `title` + `text` match `parsed` (plus "meaning" when the semantic
+    ranking found it). A clause none of whose forms is seen literally (a fragment
+    match, a rare variant character) counts as "word"."""
+    doc = (title + "\n" + text).lower()
+    squeezed: str | None = None
+    why: set[str] = set()
+    matched: list[str] = []
+    for clause in parsed.clauses:
+        found = False
+        for term in clause:
+            hit = any(w and w in doc for w in _writings(term))
+            if not hit and " " in term.form:
+                squeezed = squeezed if squeezed is not None else _SPACE.sub("", doc)
+                hit = _SPACE.sub("", term.form.lower()) in squeezed
+            if hit:
+                found = True
+                why.add(term.reason)
+                if term.form not in matched:
+                    matched.append(term.form)
+        if not found and not semantic:
+            why.add("word")
+    if semantic:
+        why.add("meaning")
+    return Reasons(tuple(r for r in REASONS if r in why), tuple(matched))

@@ -1,0 +1,66 @@
+"""The alias table: shipped data resolves every form of a name, and only its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsarchive.names import AliasTable, Entity, TableError, alias_table, form_key
+from newsarchive.names.table import parse_rows
+
+# The issue's examples (#15 item 2): each group is one entity, whatever form is asked.
+GROUPS = [
+    ("donald-trump", ["特朗普", "川普", "Trump", "trump"]),
+    ("mike-pompeo", ["蓬佩奥", "蓬佩奧", "龐畢歐", "庞皮欧", "Pompeo", "Mike Pompeo"]),
+    ("vladimir-putin", ["普京", "普丁", "蒲亭", "Putin"]),
+    ("huawei", ["华为", "華為", "Huawei", "HUAWEI"]),
+    ("smic", ["中芯国际", "中芯國際", "SMIC"]),
+    ("tsmc", ["台积电", "台積電", "TSMC"]),
+    ("nvidia", ["英伟达", "英偉達", "輝達", "Nvidia"]),
+    ("who", ["世卫组织", "世界衛生組織", "世衛", "WHO"]),
+]
+
+
+@pytest.mark.parametrize(("entity_id", "forms"), GROUPS)
+def test_every_form_resolves_to_one_entity(entity_id: str, forms: list[str]) -> None:
+    table = alias_table()
+    for form in forms:
+        entity = table.resolve(form)
+        assert entity is not None, form
+        assert entity.id == entity_id, (form, entity.id)
+        assert form in table
+    # forms() answers every writing of the entity, in the scripts the table holds.
+    keys = {form_key(f) for f in table.forms(forms[-1])}
+    assert {form_key(f) for f in forms} <= keys
+
+
+def test_forms_of_each_entity_do_not_cross() -> None:
+    table = alias_table()
+    assert not table.forms("华为") & table.forms("中兴")
+    assert "特朗普" not in table.forms("拜登")
+    assert "世界贸易组织" not in table.forms("WHO")
+    assert table.resolve("疾病") is None  # a common word, not a name of COVID-19
+    assert table.forms("没有这个名字") == frozenset({"没有这个名字"})
+
+
+def test_kind_and_display() -> None:
+    entity = alias_table().resolve("Pompeo")
+    assert entity is not None and entity.kind == "person" and entity.en == "Mike Pompeo"
+    assert entity.name == "蓬佩奥"
+
+
+def test_rows_merge_by_id_and_a_form_stays_with_its_first_entity() -> None:
+    table = AliasTable()
+    table.add(Entity("a", "甲", "org", "Alpha", ("甲公司",)))
+    table.add(Entity("a", "", "other", None, ("阿尔法",)))
+    table.add(Entity("b", "乙", "org", "Beta", ("甲公司",)))
+    a = table.resolve("阿爾法")
+    assert a is not None and a.id == "a" and a.kind == "org" and a.name == "甲"
+    assert table.resolve("甲公司") == a
+    assert table.forms("beta") == frozenset({"乙", "Beta"})
+
+
+def test_malformed_rows_are_named() -> None:
+    with pytest.raises(TableError, match=r"extra\.tsv line 2"):
+        list(parse_rows("# comment\nonly\ttwo\n", "extra.tsv"))
+    with pytest.raises(TableError, match="kind"):
+        list(parse_rows("x\tplanet\tX\t\tX\n", "t"))
