@@ -19,6 +19,10 @@
 4. Prints MRR@10 and recall@10 per system and query kind, latency p50/p95/p99 of our
    search (measured inside `search`: parsing, matching, ranking, snippets), and the
    index size against the plain text size.
+
+Regional words, names, modes (lexical / semantic / hybrid) and phrase-span latency
+(issue #15) are measured on an existing archive by bench/search_vocab.py, which reuses
+this file's known-item queries.
 """
 
 from __future__ import annotations

@@ -64,3 +64,10 @@ def test_malformed_rows_are_named() -> None:
         list(parse_rows("# comment\nonly\ttwo\n", "extra.tsv"))
     with pytest.raises(TableError, match="kind"):
         list(parse_rows("x\tplanet\tX\t\tX\n", "t"))
+
+
+def test_alias_table_of_an_archive_answers(archive: object) -> None:
+    from newsarchive.archive import Archive
+
+    assert isinstance(archive, Archive)
+    assert alias_table(archive).resolve("華為") == alias_table().resolve("Huawei")

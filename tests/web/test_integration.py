@@ -30,17 +30,41 @@ def ids(data: dict[str, Any]) -> set[int]:
 
 def test_real_search_finds_both_scripts_with_highlights(real: TestClient) -> None:
     pytest.importorskip("newsarchive.search")
-    data = real.get("/api/search", params={"q": "芯片"}).json()
-    assert ids(data) == {1, 2, 5} and data["total"] == 3
+    # Words only (hybrid, the default, adds articles near in meaning): 3 writes 晶片,
+    # Taiwan's word for 芯片 (issue #15).
+    data = real.get("/api/search", params={"q": "芯片", "mode": "lexical"}).json()
+    assert ids(data) == {1, 2, 3, 5} and data["total"] == 4
+    assert {h["id"]: h["why"] for h in data["hits"]}[3] == ["variant"]
     assert all("<mark>" in h["snippet"] for h in data["hits"])
     # A simplified query finds the traditional article, shown in its own script.
-    trad = real.get("/api/search", params={"q": "台积电"}).json()
+    trad = real.get("/api/search", params={"q": "台积电", "mode": "lexical"}).json()
     assert ids(trad) == {3}
     assert "積" in trad["hits"][0]["title"]
-    only = real.get("/api/search", params={"q": "芯片", "outlet": "美国之音"}).json()
+    only = real.get("/api/search", params={"q": "芯片", "outlet": "美国之音", "mode": "lexical"})
+    only = only.json()
     assert ids(only) == {2}
-    dated = real.get("/api/search", params={"q": "芯片", "until": "2021-12-31"}).json()
+    dated = real.get("/api/search", params={"q": "芯片", "until": "2021-12-31", "mode": "lexical"})
+    dated = dated.json()
     assert ids(dated) == {5}
+
+
+def test_real_search_modes_and_why(real: TestClient) -> None:
+    pytest.importorskip("newsarchive.search")
+    words = real.get("/api/search", params={"q": "芯片", "mode": "lexical"}).json()
+    assert words["mode"] == "lexical"
+    assert {h["id"]: tuple(h["why"]) for h in words["hits"]} == {
+        1: ("word",),
+        2: ("word",),
+        3: ("variant",),
+        5: ("word",),
+    }
+    for mode in ("hybrid", "semantic"):
+        r = real.get("/api/search", params={"q": "芯片", "mode": mode})
+        assert r.status_code == 200 and r.json()["mode"] in (mode, "lexical")
+    assert real.get("/api/search", params={"q": "芯片", "mode": "fuzzy"}).status_code == 422
+    page = real.get("/search", params={"q": "芯片", "mode": "lexical"}).text
+    assert 'class="why"' in page and 'value="lexical" selected' in page
+    assert real.get("/search", params={"q": "芯片", "mode": "fuzzy"}).status_code == 400
 
 
 def test_real_query_errors_are_400_with_the_engines_message(real: TestClient) -> None:
@@ -60,8 +84,10 @@ def test_real_timeline_and_search_page_chart(real: TestClient) -> None:
         ("2021-03", 1),
         ("2022-02", 1),
         ("2022-10", 1),
+        ("2022-12", 1),  # 晶片
     ]
-    doc = lxml.html.fromstring(real.get("/search", params={"q": "出口管制"}).text)
+    page = real.get("/search", params={"q": "出口管制", "mode": "lexical"}).text
+    doc = lxml.html.fromstring(page)
     assert {h.split("/")[-1] for h in doc.xpath("//li[@class='hit']/a/@href")} == {"1", "2", "3"}
     assert doc.xpath("//figure[@class='chart']//*[local-name()='rect']")
 

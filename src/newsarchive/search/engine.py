@@ -224,6 +224,7 @@ def search(
     mode: Mode | str = "lexical",
     semantic: SemanticFn | None = None,
     expand: bool = True,
+    wait_for_model: bool = True,
 ) -> SearchPage:
     """Find articles matching `query`, best first. Raises `QueryError` for a malformed
     query. `took_ms` covers everything here: parsing, matching, ranking and snippets.
@@ -235,6 +236,8 @@ def search(
     default). Hybrid runs as lexical, saying why in `notice`, when meaning
     cannot be searched (no model); semantic then raises `QueryError`. `expand` False:
     each word as typed only (no variants or aliases; `bench/search.py`'s peer).
+    `wait_for_model` False (a server): while the embedding model loads, hybrid searches
+    by words and says so.
 
     `previous`: an earlier page of the same query and filters. When its ranking can be
     brought up to date (`ranked.update`), only what was committed since is scored, and
@@ -247,7 +250,7 @@ def search(
         raise QueryError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
     parsed = parse_query(query, expand=expand)
     conn = archive.session
-    near, notice = _semantic(archive, query, mode, offset + limit, semantic)
+    near, notice = _semantic(archive, query, mode, offset + limit, semantic, wait_for_model)
     if near is None:
         mode = "lexical"
     where, params = filters(outlet, since, until, format, lang, entity_id)
@@ -294,14 +297,20 @@ def search(
 
 
 def _semantic(
-    archive: Archive, query: str, mode: str, depth: int, semantic: SemanticFn | None
+    archive: Archive,
+    query: str,
+    mode: str,
+    depth: int,
+    semantic: SemanticFn | None,
+    wait_for_model: bool,
 ) -> tuple[list[tuple[int, float]] | None, str]:
     """The semantic hits a `mode` search fuses (None for lexical, or when meaning cannot
     be searched in hybrid mode: then with the reason)."""
     if mode == "lexical":
         return None, ""
     try:
-        return semantic_ranking(archive, query, max(SEMANTIC_DEPTH, depth), semantic), ""
+        limit = max(SEMANTIC_DEPTH, depth)
+        return semantic_ranking(archive, query, limit, semantic, wait_for_model=wait_for_model), ""
     except SemanticUnavailable as exc:
         if mode == "semantic":
             raise QueryError(f"cannot search by meaning: {exc}") from exc

@@ -13,6 +13,7 @@ nearest articles of a query with nothing near it are noise.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -46,12 +47,51 @@ def default_semantic() -> SemanticFn:
     return semantic_hits
 
 
+_warming = threading.Lock()
+
+
+def _model_ready() -> bool:
+    """Whether the embedding model is loaded in this process; if not, its loading is
+    started in a background thread (once). Loading takes 3-9 s on these 2 busy cores:
+    a server answers by words meanwhile rather than keep every reader waiting (the
+    web reliability test saw 60 s searches while an import ran)."""
+    from newsarchive.vectors import model
+
+    if model._model is not None:
+        return True
+
+    def load() -> None:
+        try:
+            model._load()
+        except model.ModelMissingError:
+            pass  # reported by the next search that waits for the model
+        finally:
+            _warming.release()
+
+    if _warming.acquire(blocking=False):
+        threading.Thread(target=load, name="load-embedding-model", daemon=True).start()
+    return False
+
+
+def semantic_ready(mode: str) -> bool:
+    """Whether a `mode` search can fuse meaning now (lexical: nothing to wait for)."""
+    return mode == "lexical" or _model_ready()
+
+
 def semantic_ranking(
-    archive: Archive, query: str, limit: int, semantic: SemanticFn | None
+    archive: Archive,
+    query: str,
+    limit: int,
+    semantic: SemanticFn | None,
+    *,
+    wait_for_model: bool = True,
 ) -> list[tuple[int, float]]:
-    """The semantic hits of `query`, or `SemanticUnavailable` with the reason."""
+    """The semantic hits of `query`, or `SemanticUnavailable` with the reason.
+    `wait_for_model` False: unavailable while the model is still loading."""
     from newsarchive.vectors import ModelMissingError, VectorsOutdatedError
 
+    if semantic is None and not wait_for_model and not _model_ready():
+        raise SemanticUnavailable("the embedding model is still loading")
     fn = semantic or default_semantic()
     try:
         return fn(archive, query, limit)

@@ -26,6 +26,8 @@ from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.entities.queries import article_entities, article_figures
 from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.ingest import import_paths
+from newsarchive.search import DEFAULT_MODE, Mode
+from newsarchive.search.fusion import semantic_ready
 from newsarchive.web import components, queries
 from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import SQL_INT_MAX, date_range, query_text
@@ -81,6 +83,10 @@ def hit_json(hit: Any) -> dict[str, Any]:
         "score": hit.score,
         # Search promises safe HTML; it is cleaned again anyway (defence in depth).
         "snippet": str(marked(hit.snippet)),
+        # Why it matched: word, variant (another spelling or region's word), alias
+        # (another form of a name), meaning (the semantic ranking); and the forms found.
+        "why": list(getattr(hit, "why", ())),
+        "matched": list(getattr(hit, "matched", ())),
     }
 
 
@@ -163,6 +169,10 @@ async def api_search(
     lang: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    mode: Annotated[
+        Mode,
+        Query(description="lexical (words, variants, aliases), semantic (meaning) or hybrid"),
+    ] = DEFAULT_MODE,
 ) -> Response:
     """Async on purpose: a repeated query is answered from the cache on the event loop
     (a dictionary lookup), and only a miss goes to a worker thread for the engine."""
@@ -176,12 +186,14 @@ async def api_search(
         "lang": lang or None,
         "limit": limit,
         "offset": offset,
+        "mode": mode,
     }
     state = request.app.state
     cache: ResultCache = state.cache
     # The finished response body is what is cached: a repeated query costs no
     # serialising or re-sanitizing either (see cache.py for when it is refreshed).
-    key = ("api-search", text, *sorted(filters.items()))
+    # Words-only results made while the embedding model loads are cached apart.
+    key = ("api-search", text, semantic_ready(mode), *sorted(filters.items()))
     # On the event loop's own connection: a cache hit never waits for a lent one.
     found = cache.lookup(state.reads.own(), key)
     if found is not None:
@@ -234,6 +246,9 @@ def _search_body(
         "complete": getattr(page, "complete", True),
         # The end of the query not searched for (past the engine's word limit).
         "ignored": getattr(page, "ignored", ""),
+        # The ranking used, and why it is not the one asked for (no model: words only).
+        "mode": getattr(page, "mode", "lexical"),
+        "notice": getattr(page, "notice", ""),
         "hits": [hit_json(h) for h in page.hits],
     }
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

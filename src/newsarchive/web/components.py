@@ -11,6 +11,7 @@ from newsarchive import dedup
 from newsarchive.archive import Archive
 from newsarchive.dedup import Story
 from newsarchive.search import QueryError, SearchPage, TimelineBucket, search, timeline
+from newsarchive.search.fusion import semantic_ready
 from newsarchive.web.cache import ResultCache, shown_of
 
 # -- calls used by both the API and the pages -------------------------------------------
@@ -27,12 +28,16 @@ def run_search(
     """`newsarchive.search.search`; a malformed query becomes a 400 with its message.
     `previous`: an earlier result of the same search, so that only what was committed
     since is ranked."""
-    key = ("search", query, *sorted(filters.items()))
+    # Results made by words only while the embedding model loads are cached apart:
+    # once it is loaded the next search fuses meaning (`search.fusion`).
+    ready = semantic_ready(filters.get("mode", "lexical"))
+    key = ("search", query, ready, *sorted(filters.items()))
 
     def compute(state: SearchPage | None) -> SearchPage:
+        # A server never waits for the embedding model to load (`search.fusion`).
         if state is None:
-            return search(archive, query, **filters)
-        return search(archive, query, previous=state, **filters)
+            return search(archive, query, wait_for_model=False, **filters)
+        return search(archive, query, previous=state, wait_for_model=False, **filters)
 
     try:
         if cache is None:

@@ -21,7 +21,7 @@ from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
 from newsarchive.entities.queries import article_entities
 from newsarchive.model import MIRROR_FORMATS
-from newsarchive.search import MAX_TERMS
+from newsarchive.search import DEFAULT_MODE, MAX_TERMS, MODES
 from newsarchive.web import components, queries
 from newsarchive.web.api import (
     add_source_now,
@@ -128,6 +128,7 @@ def search_page(
     interval: str = "month",
     by_outlet: bool = False,
     page_no: Annotated[int, Query(alias="page", ge=1, le=500)] = 1,
+    mode: str = DEFAULT_MODE,
 ) -> Response:
     chart_interval = interval if interval in ("day", "week", "month") else "month"
     form: dict[str, Any] = {
@@ -138,9 +139,11 @@ def search_page(
         "format": format,
         "interval": chart_interval,
         "by_outlet": by_outlet,
+        "mode": mode,
     }
     context: dict[str, Any] = {
         "form": form,
+        "modes": MODES,
         "outlets": queries.outlets_cached(archive),
         "formats": FORMATS,
         "results": None,
@@ -160,6 +163,7 @@ def search_page(
             format=format or None,
             limit=PAGE_SIZE,
             offset=(page_no - 1) * PAGE_SIZE,
+            mode=mode,
         )
         buckets = components.run_timeline(
             archive,

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
 from newsarchive.entities.queries import entity_id_for
-from newsarchive.search import QueryError, SearchPage, search
+from newsarchive.search import DEFAULT_MODE, MODES, QueryError, SearchPage, search
 
 _TAG = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -31,18 +31,22 @@ def _date(value: str | None, name: str) -> datetime | None:
 def _show(page: SearchPage) -> None:
     import html
 
-    table = Table(title=f"{page.total} results for {page.query!r} ({page.took_ms:.1f} ms)")
+    title = f"{page.total} results for {page.query!r} ({page.took_ms:.1f} ms, {page.mode})"
+    table = Table(title=title)
     table.add_column("#", justify="right")
     table.add_column("article")
     for n, hit in enumerate(page.hits, 1):
         # The snippet is HTML: show its <mark>s as bold, its entities as characters.
         snippet = _TAG.sub(lambda m: f"[bold yellow]{m.group(1)}[/]", escape(hit.snippet))
         when = hit.published.date().isoformat() if hit.published else "?"
+        why = ", ".join(hit.why) + (f" ({' · '.join(hit.matched)})" if hit.matched else "")
         table.add_row(
             str(n),
             f"[bold]{escape(hit.title)}[/]\n{escape(hit.outlet or '?')} · {when} · "
-            f"{escape(hit.url)}\n{html.unescape(snippet)}",
+            f"{escape(hit.url)}\n{html.unescape(snippet)}\n[dim]matched: {escape(why)}[/]",
         )
+    if page.notice:
+        console.print(f"[yellow]{escape(page.notice)}[/]")
     console.print(table)
 
 
@@ -67,6 +71,14 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Only articles naming this entity (any name or alias)."),
         ] = None,
+        mode: Annotated[
+            str,
+            typer.Option(
+                "--mode",
+                help="hybrid: words and meaning fused; lexical: words, their spellings,"
+                " regional words and names' other forms; semantic: meaning only.",
+            ),
+        ] = DEFAULT_MODE,
         batch: Annotated[
             Path | None, typer.Option(help="Read one query per line from FILE ('-' = stdin).")
         ] = None,
@@ -76,6 +88,8 @@ def register(app: typer.Typer) -> None:
         """Search the archive. Simplified and traditional, full- and half-width all match."""
         if (query is None) == (batch is None):
             fail("give either a QUERY or --batch FILE")
+        if mode not in MODES:
+            fail(f"--mode {mode!r} is not a search mode: use {', '.join(MODES)}")
         filters = {
             "outlet": outlet,
             "since": _date(since, "--since"),
@@ -104,7 +118,7 @@ def register(app: typer.Typer) -> None:
                     if not line.strip():
                         continue
                     try:
-                        page = search(archive, line.strip(), limit=limit, **filters)  # type: ignore[arg-type]
+                        page = search(archive, line.strip(), limit=limit, mode=mode, **filters)  # type: ignore[arg-type]
                     except QueryError as exc:
                         print_json({"query": line.strip(), "error": str(exc), "results": []})
                         continue
@@ -112,7 +126,7 @@ def register(app: typer.Typer) -> None:
                 return
             assert query is not None
             try:
-                page = search(archive, query, limit=limit, **filters)  # type: ignore[arg-type]
+                page = search(archive, query, limit=limit, mode=mode, **filters)  # type: ignore[arg-type]
             except QueryError as exc:
                 fail(str(exc))
             if json_out:
