@@ -101,7 +101,9 @@ def test_figure_keeps_its_sentence_and_what() -> None:
 
 
 def test_bare_yuan_is_the_currency_the_article_names() -> None:
-    found = extract_figures("每人1万元（澳门币，下同），非永久居民6000元。外资5356.5亿元人民币（1071.9亿新元）。")
+    found = extract_figures(
+        "每人1万元（澳门币，下同），非永久居民6000元。外资5356.5亿元人民币（1071.9亿新元）。"
+    )
     assert [(f.text, f.value, f.unit) for f in found] == [
         ("1万元", 1e4, "MOP"),
         ("6000元", 6000.0, "MOP"),

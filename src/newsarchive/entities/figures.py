@@ -77,7 +77,9 @@ _LOCAL_YUAN = (
 _EXPLICIT_CNY = ("人民币", "人民幣")
 
 
-_BRACKETED = re.compile(r"\s*[（(]?\s*(人民币|人民幣|澳门币|澳門幣|新台币|新台幣|港元|港币|港幣|美元)")
+_BRACKETED = re.compile(
+    r"\s*[（(]?\s*(人民币|人民幣|澳门币|澳門幣|新台币|新台幣|港元|港币|港幣|美元)"
+)
 
 
 def _yuan_here(text: str, end: int, default: str) -> str:
@@ -94,6 +96,8 @@ def _local_yuan(text: str) -> str:
         if any(w in text for w in words):
             return code
     return "CNY"
+
+
 _MAGNITUDES = {
     "万亿": 1e12,
     "萬億": 1e12,
