@@ -110,3 +110,9 @@ def test_bare_yuan_is_the_currency_the_article_names() -> None:
         ("5356.5亿元", 5.3565e11, "CNY"),
         ("1071.9亿新元", 1.0719e11, "SGD"),
     ]
+
+
+def test_an_amount_with_its_remainder_is_one_figure() -> None:
+    # Found on the held-out sample: 2514亿5500万元 was read as 5500万元.
+    found = extract_figures("贵州省城投债券余额达2514亿5500万元。")
+    assert [(f.text, f.value, f.unit) for f in found] == [("2514亿5500万元", 2.51455e11, "CNY")]

@@ -29,7 +29,9 @@ _UNIT = (
     r"|纳米|納米|奈米|nm|倍|成)"
 )
 _FIGURE = re.compile(
-    rf"(?:(?P<pct_word>百分之)(?P<pct>[{_CN_DIGITS}\d.点]+))|(?:{_NUM}\s?{_MAG}{_UNIT})"
+    rf"(?:(?P<pct_word>百分之)(?P<pct>[{_CN_DIGITS}\d.点]+))"
+    # 2514亿5500万元: a 亿 amount with its 万 remainder is one figure.
+    rf"|(?:{_NUM}\s?{_MAG}(?:(?P<rest>\d+(?:\.\d+)?)(?P<rest_mag>万|萬))?{_UNIT})"
 )
 # 成 after a numeral is a share only when not a word of its own (一成不变, 八成功).
 _CHENG_WORDS = set("为立功本员果绩长熟交品就型都年了不")
@@ -224,6 +226,9 @@ def extract_figures(text: str) -> list[Figure]:
             if "下同" in text[match.end() : match.end() + 12]:
                 yuan = here  # （澳门币，下同）: the currency of every bare 元 after it
             found = _normalise(value, match.group("mag"), unit, here)
+            if found is not None and match.group("rest") and match.group("mag") in ("亿", "億"):
+                scale = found[0] / value if value else 0.0
+                found = (found[0] + float(match.group("rest")) * 1e4 * scale / 1e8, found[1])
         if found is None:
             continue
         start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
