@@ -16,6 +16,7 @@ from newsarchive.archive import Archive, ArchiveHook, Schema
 from newsarchive.archive.schema import SCHEMA as ARCHIVE_SCHEMA
 from newsarchive.collect.schema import SCHEMA as COLLECT_SCHEMA
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
+from newsarchive.entities.schema import SCHEMA as ENTITIES_SCHEMA
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
 from newsarchive.vectors.schema import SCHEMA as VECTORS_SCHEMA
 
@@ -25,6 +26,7 @@ SCHEMAS: tuple[Schema, ...] = (
     DEDUP_SCHEMA,
     COLLECT_SCHEMA,
     VECTORS_SCHEMA,
+    ENTITIES_SCHEMA,
 )
 
 
@@ -34,10 +36,11 @@ def default_hooks() -> list[ArchiveHook]:
     # Imported here: a read-only command (search, show) runs no hook, and its start-up
     # should not pay for the indexers' libraries.
     from newsarchive.dedup.index import DedupHook
+    from newsarchive.entities.index import EntitiesHook
     from newsarchive.search.index import SearchIndexHook
     from newsarchive.vectors.index import VectorHook
 
-    return [SearchIndexHook(), DedupHook(), VectorHook()]
+    return [SearchIndexHook(), DedupHook(), VectorHook(), EntitiesHook()]
 
 
 def open_archive(

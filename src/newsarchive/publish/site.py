@@ -27,6 +27,7 @@ from newsarchive.dedup.coverage import StoryMember, coverage
 from newsarchive.model import ArticleRecord
 from newsarchive.publish import feeds, scriptmap, searchindex, spellings
 from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
+from newsarchive.publish.entitypages import entity_pages
 from newsarchive.publish.indexjob import IndexJob
 from newsarchive.publish.output import SiteWriter, input_key
 from newsarchive.publish.related import Related, StoryInfo, load_related
@@ -130,6 +131,10 @@ class SiteBuilder:
             **ctx,
         )
         self.out.write(path, html, key)
+
+    def _fresh_page(self, path: str, template: str, key: str, **ctx: Any) -> None:
+        if not self.out.fresh(path, key):
+            self._page(path, template, key, **ctx)
 
     def _key(self, *parts: object) -> str:
         return input_key(self.stamp, self.base, self.options.images, *parts)
@@ -516,6 +521,7 @@ class SiteBuilder:
         by_outlet = self.outlet_pages(entries)
         self._progress("story pages", 0, 1)
         self.story_pages(rel, by_id)
+        entity_pages(self.archive, by_id, self._fresh_page, self._key)
         self.front_page(entries, rel, len(by_outlet))
         self._progress("feeds", 0, 1)
         self.all_feeds(entries, by_outlet, rel, by_id)

@@ -216,6 +216,7 @@ def search(
     until: datetime | None = None,
     format: str | None = None,
     lang: str | None = None,
+    entity_id: str | None = None,
     limit: int = 20,
     offset: int = 0,
     previous: SearchPage | None = None,
@@ -252,7 +253,7 @@ def search(
     near, notice = _semantic(archive, query, mode, offset + limit, semantic, wait_for_model)
     if near is None:
         mode = "lexical"
-    where, params = filters(outlet, since, until, format, lang)
+    where, params = filters(outlet, since, until, format, lang, entity_id)
     limit, offset = max(0, limit), max(0, offset)
     expr = backend(conn).strict_expr(parsed)
     key = (expr, where, tuple(params))

@@ -30,10 +30,15 @@ def filters(
     until: datetime | None,
     format: str | None,
     lang: str | None,
+    entity_id: str | None = None,
 ) -> tuple[str, list[Any]]:
-    """The WHERE clauses (each starting with " AND ") and their parameters."""
+    """The WHERE clauses (each starting with " AND ") and their parameters.
+    `entity_id`: only articles naming that entity (newsarchive.entities' table)."""
     sql: list[str] = []
     params: list[Any] = []
+    if entity_id:
+        sql.append("a.id IN (SELECT article_id FROM entity_mentions WHERE entity_id = ?)")
+        params.append(entity_id)
     if outlet:
         sql.append("a.outlet = ?")
         params.append(outlet)

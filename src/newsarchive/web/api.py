@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from newsarchive.archive import Archive, CaptureRow, VersionRow
 from newsarchive.collect import add_source, fetch_once
 from newsarchive.diff import diff_html, diff_stats, diff_texts
+from newsarchive.entities.queries import article_entities, article_figures
 from newsarchive.extract.sanitize import sanitize_html
 from newsarchive.ingest import import_paths
 from newsarchive.search import DEFAULT_MODE, Mode
@@ -304,6 +305,8 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     data["source_url"] = source_link(
         record.url, [(c["format"], c["location"]) for c in reversed(captures)]
     )
+    data["entities"] = article_entities(archive.session, article_id)
+    data["figures"] = article_figures(archive.session, article_id)
     return data
 
 

@@ -18,7 +18,7 @@ from newsarchive import __version__
 from newsarchive.archive import resolve_address
 from newsarchive.components import open_archive
 from newsarchive.i18n import N_
-from newsarchive.web import api, pages
+from newsarchive.web import api, entities, pages
 from newsarchive.web.cache import ResultCache, cache_size_from_env
 from newsarchive.web.components import refresh_stories
 from newsarchive.web.security import SECURITY_HEADERS, SecurityHeaders, validated_token
@@ -78,6 +78,8 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(entities.api_router)
+    app.include_router(entities.router)
     _error_handlers(app)
     return app
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from newsarchive import i18n
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
+from newsarchive.entities.queries import article_entities
 from newsarchive.i18n import N_
 from newsarchive.model import MIRROR_FORMATS
 from newsarchive.search import DEFAULT_MODE, MAX_TERMS, MODES
@@ -292,6 +293,7 @@ def article_page(
             "comparison": comparison,
             "story": components.story_of(archive, article_id),
             "similar": _similar_or_none(archive, article_id),
+            "entities": article_entities(archive.session, article_id),
         },
     )
 

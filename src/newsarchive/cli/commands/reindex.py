@@ -7,6 +7,7 @@ import typer
 from rich.progress import Progress
 
 from newsarchive.cli.common import DbOption, console, fail, open_archive
+from newsarchive.entities.index import reindex_entities
 from newsarchive.search import reindex
 from newsarchive.vectors import ModelMissingError, reindex_vectors
 
@@ -14,8 +15,9 @@ from newsarchive.vectors import ModelMissingError, reindex_vectors
 def register(app: typer.Typer) -> None:
     @app.command("reindex")
     def reindex_cmd(db: DbOption = None) -> None:
-        """Rebuild the search index and the vectors (after upgrading the segmenter or
-        the embedding model, or to verify them)."""
+        """Rebuild the search index, the entities and figures, and the vectors (after
+        upgrading the segmenter, the entity lexicon or the embedding model, or to
+        verify them)."""
         with open_archive(db, create=False) as archive, Progress(console=console) as progress:
             task = progress.add_task("indexing", total=None)
 
@@ -23,6 +25,12 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, completed=done, total=total)
 
             n = reindex(archive, on_progress=on_progress)
+            entities = progress.add_task("entities", total=None)
+
+            def on_entities(done: int, total: int) -> None:
+                progress.update(entities, completed=done, total=total)
+
+            reindex_entities(archive, on_progress=on_entities)
             vectors = progress.add_task("embedding", total=None)
 
             def on_vectors(done: int, total: int) -> None:

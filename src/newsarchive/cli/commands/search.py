@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
+from newsarchive.entities.queries import entity_id_for
 from newsarchive.search import DEFAULT_MODE, MODES, QueryError, SearchPage, search
 
 _TAG = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -66,6 +67,10 @@ def register(app: typer.Typer) -> None:
             typer.Option("--format", help="Captured in this format (jekyll, feedx, ...)."),
         ] = None,
         lang: Annotated[str | None, typer.Option(help="Only articles in this language.")] = None,
+        entity: Annotated[
+            str | None,
+            typer.Option(help="Only articles naming this entity (any name or alias)."),
+        ] = None,
         mode: Annotated[
             str,
             typer.Option(
@@ -95,6 +100,11 @@ def register(app: typer.Typer) -> None:
         # Read-only: a search writes nothing, and a writable archive would load the
         # indexing hooks (numpy, MinHash) only to start up slower.
         with open_archive(db, readonly=True, create=False) as archive:
+            if entity is not None:
+                entity_id = entity_id_for(archive.session, entity)
+                if entity_id is None:
+                    fail(f"--entity {entity!r}: no article in {archive.name} names it", code=1)
+                filters["entity_id"] = entity_id
             if batch is not None:
                 if not json_out:
                     fail("--batch prints JSON: add --json")

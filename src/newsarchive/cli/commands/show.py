@@ -10,6 +10,7 @@ from rich.table import Table
 
 from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
 from newsarchive.dedup import duplicates_of, representative_of, story_of
+from newsarchive.entities.queries import article_entities, article_figures
 from newsarchive.vectors import (
     ModelMissingError,
     SimilarArticle,
@@ -59,6 +60,8 @@ def register(app: typer.Typer) -> None:
                 "duplicates": [d.to_json() for d in dups],
                 "representative": representative_of(archive, record.id),
                 "story": story.to_json() if story else None,
+                "entities": article_entities(archive.session, record.id),
+                "figures": article_figures(archive.session, record.id),
             }
             alike: list[SimilarArticle] = []
             if similar:
@@ -111,6 +114,12 @@ def register(app: typer.Typer) -> None:
                         f"{', '.join(story.outlets)})"
                     ),
                 )
+            entities, figures = related["entities"], related["figures"]
+            assert isinstance(entities, list) and isinstance(figures, list)
+            if entities:
+                meta.add_row("entities", escape(", ".join(e["name"] for e in entities)))
+            for f in figures:
+                meta.add_row("figure", escape(f"{f['text']}  {f['what']}"))
             console.print(meta)
             console.print()
             console.print(escape(record.text), highlight=False)
