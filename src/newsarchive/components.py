@@ -17,16 +17,24 @@ from newsarchive.archive.schema import SCHEMA as ARCHIVE_SCHEMA
 from newsarchive.collect.schema import SCHEMA as COLLECT_SCHEMA
 from newsarchive.dedup.index import DedupHook
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
+from newsarchive.history.schema import SCHEMA as HISTORY_SCHEMA
+from newsarchive.history.state import HistoryHook
 from newsarchive.search.index import SearchIndexHook
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
 
-SCHEMAS: tuple[Schema, ...] = (ARCHIVE_SCHEMA, SEARCH_SCHEMA, DEDUP_SCHEMA, COLLECT_SCHEMA)
+SCHEMAS: tuple[Schema, ...] = (
+    ARCHIVE_SCHEMA,
+    SEARCH_SCHEMA,
+    DEDUP_SCHEMA,
+    COLLECT_SCHEMA,
+    HISTORY_SCHEMA,
+)
 
 
 def default_hooks() -> list[ArchiveHook]:
     """The hooks every writing archive runs (fresh objects: hooks hold per-transaction
     state)."""
-    return [SearchIndexHook(), DedupHook()]
+    return [SearchIndexHook(), DedupHook(), HistoryHook()]
 
 
 def open_archive(
