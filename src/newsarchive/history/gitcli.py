@@ -123,7 +123,10 @@ def log(repo: Path, revs: list[str]) -> Iterator[Commit]:
         yield from _parse_log(_tokens(proc.stdout))
     finally:
         proc.stdout.close()
-        err = proc.stderr.read() if proc.stderr else b""
+        err = b""
+        if proc.stderr:
+            err = proc.stderr.read()
+            proc.stderr.close()
         if proc.wait() not in (0, -13) and err:
             raise GitError(f"{repo}: git log: {err.decode('utf-8', 'replace').strip()}")
 

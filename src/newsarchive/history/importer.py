@@ -108,6 +108,7 @@ class _Deleted:
 @dataclass(slots=True)
 class _Done:
     meta: CommitMeta
+    reconciled: bool = False  # the end of a reconciliation, not a commit read
 
 
 _Item = _File | _Known | _Deleted | _Done
@@ -201,7 +202,7 @@ def _plan(path: Path, rid: int, name: str, branch: str, tip: str, old: str | Non
 def _read(archive: Archive, path: Path, plan: _Plan, limit: int | None) -> Iterator[_Item]:
     """The items to store, in order (runs in the reader thread with its own read-only
     connection, which sees the batches already committed)."""
-    known = Archive.open(archive.address, schemas=(), readonly=True, create=False)
+    known = _Seen(Archive.open(archive.address, schemas=(), readonly=True, create=False))
     blobs = gitcli.BlobReader(path, MAX_FILE_BYTES)
     try:
         commits = 0
@@ -216,7 +217,7 @@ def _read(archive: Archive, path: Path, plan: _Plan, limit: int | None) -> Itera
             )
             if commit.sha == plan.tip:
                 tip_meta = meta
-            if commit_done(known.session, plan.repo, commit.sha):
+            if commit_done(known.archive.session, plan.repo, commit.sha):
                 continue
             if limit is not None and commits >= limit:
                 return
@@ -236,13 +237,30 @@ def _read(archive: Archive, path: Path, plan: _Plan, limit: int | None) -> Itera
             yield from _reconcile(known, blobs, path, plan, tip_meta)
     finally:
         blobs.close()
-        known.close()
+        known.archive.close()
+
+
+class _Seen:
+    """Blobs stored before this run (the archive, committed batches) or sent to be
+    parsed earlier in it: a blob is parsed once per import whatever the batches' timing
+    (20 bytes a blob: 1.5 MB for the 77,000 distinct contents of the waimei history)."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.sent: set[bytes] = set()
+
+    def check(self, blob: str) -> bool:
+        key = bytes.fromhex(blob)
+        if key in self.sent or blob_known(self.archive.session, blob):
+            return True
+        self.sent.add(key)
+        return False
 
 
 def _added(
-    known: Archive, blobs: gitcli.BlobReader, name: str, meta: CommitMeta, path: str, blob: str
+    known: _Seen, blobs: gitcli.BlobReader, name: str, meta: CommitMeta, path: str, blob: str
 ) -> _Item:
-    if blob_known(known.session, blob):
+    if known.check(blob):
         return _Known(meta, path, blob)
     location = f"{name}/{path}"
     data = blobs.read(blob)
@@ -254,14 +272,14 @@ def _added(
 
 
 def _reconcile(
-    known: Archive, blobs: gitcli.BlobReader, path: Path, plan: _Plan, meta: CommitMeta | None
+    known: _Seen, blobs: gitcli.BlobReader, path: Path, plan: _Plan, meta: CommitMeta | None
 ) -> Iterator[_Item]:
     """After a rewritten history: the branch's tree made equal to the new tip's (paths
     the rewrite dropped are removals at the tip's time)."""
     if meta is None:
         c = next(gitcli.log(path, ["-1", plan.tip]))
         meta = CommitMeta(c.sha, c.committed, c.author, c.message, True)
-    stored = branch_files(known.session, plan.repo, plan.branch)
+    stored = branch_files(known.archive.session, plan.repo, plan.branch)
     for p, blob in gitcli.ls_tree(path, plan.tip):
         if not is_mirror_path(p):
             continue
@@ -269,7 +287,7 @@ def _reconcile(
             yield _added(known, blobs, plan.name, meta, p, blob)
     for p in sorted(stored):
         yield _Deleted(meta, p)
-    yield _Done(meta)
+    yield _Done(meta, reconciled=True)
 
 
 def _size(item: _Item) -> int:
@@ -332,7 +350,7 @@ def _store_all(
                     writer.deleted(tx, item.meta, item.path)
                 else:
                     writer.finish_commit(tx, item.meta)
-                    summary.commits += 1
+                    summary.commits += not item.reconciled
         if progress.report:
             progress.report(summary.commits, summary.files, where)
 

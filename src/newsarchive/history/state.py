@@ -144,11 +144,11 @@ class Writer:
                 self._event(tx, cid, article, version, path, "restored")
                 self.restored += 1
                 return
-        seen = self._has_events(tx, article)
-        if not seen:
+        last = self._last_version(tx, article)
+        if last is None:
             kind: str | None = "added"
-        elif new_content or (prev is not None and prev[0] != blob and prev[1] == article):
-            kind = "changed"
+        elif new_content or (last != version and prev is not None and prev[0] != blob):
+            kind = "changed"  # new content, or back to an earlier version (a revert)
         else:
             kind = None  # a move, or a merge bringing content already recorded
         if kind:
@@ -189,15 +189,16 @@ class Writer:
         )
         return True
 
-    def _has_events(self, tx: Session, article: int) -> bool:
-        return (
-            tx.one(
-                "SELECT 1 FROM history_events e JOIN history_commits c ON c.id=e.commit_id"
-                " WHERE e.article_id=? AND c.repo_id=? LIMIT 1",
-                (article, self.repo),
-            )
-            is not None
+    def _last_version(self, tx: Session, article: int) -> int | None:
+        """The version of the article's last event in this repository (None: no event
+        yet; 0: the event had no version)."""
+        row = tx.one(
+            "SELECT e.version_id FROM history_events e JOIN history_commits c"
+            " ON c.id=e.commit_id WHERE e.article_id=? AND c.repo_id=?"
+            " ORDER BY e.id DESC LIMIT 1",
+            (article, self.repo),
         )
+        return None if row is None else int(row[0] or 0)
 
     def _event(
         self, tx: Session, cid: int, article: int, version: int | None, path: str, kind: str
