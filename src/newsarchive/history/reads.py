@@ -54,3 +54,14 @@ def version_sources(events: list[HistoryEvent]) -> dict[int, HistoryEvent]:
         if e.version_id is not None and e.kind in ("added", "changed", "restored"):
             first.setdefault(e.version_id, e)
     return first
+
+
+def history_counts(archive: Archive) -> dict[int, tuple[int, int]]:
+    """{article id: (events, last event id)} of every article with a history, in one
+    query (the static site's page keys: a removal re-renders the page)."""
+    if not archive.session.table_exists("history_events"):
+        return {}
+    rows = archive.session.all(
+        "SELECT article_id, count(*), max(id) FROM history_events GROUP BY article_id"
+    )
+    return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}

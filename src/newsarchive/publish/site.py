@@ -22,6 +22,7 @@ import jinja2
 
 from newsarchive import __version__, i18n
 from newsarchive.archive import Archive
+from newsarchive.history.reads import article_history, history_counts
 from newsarchive.model import ArticleRecord
 from newsarchive.publish import feeds, scriptmap, searchindex, spellings
 from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
@@ -146,6 +147,7 @@ class SiteBuilder:
     # -- pages ---------------------------------------------------------------------
 
     def article_pages(self, entries: list[Entry], rel: Related, by_id: dict[int, Entry]) -> None:
+        history_marks = history_counts(self.archive)
         for e in entries:
             story = rel.story_of.get(e.id)
             dups = rel.duplicates.get(e.id, [])
@@ -157,6 +159,7 @@ class SiteBuilder:
                 e.last_capture,
                 (story.id, story.label) if story else None,
                 [(d.id, d.similarity, d.id in by_id) for d in dups],
+                history_marks.get(e.id),
             )
             if self.out.fresh(e.path, key):
                 continue
@@ -204,6 +207,7 @@ class SiteBuilder:
                 for d in dups
             ],
             versions=version_history(self.archive, e.id) if e.version_count > 1 else [],
+            history=article_history(self.archive, e.id),
             captures=self.archive.captures(e.id),
         )
 

@@ -24,6 +24,7 @@ from newsarchive.archive import Archive, CaptureRow, VersionRow
 from newsarchive.collect import add_source, fetch_once
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.extract.sanitize import sanitize_html
+from newsarchive.history.reads import article_history
 from newsarchive.ingest import import_paths
 from newsarchive.web import components, queries
 from newsarchive.web.cache import ResultCache, shown_of
@@ -259,6 +260,8 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     data["html"] = sanitize_html(record.html)
     data["versions"] = [version_json(v) for v in archive.versions(article_id)]
     data["captures"] = [capture_json(c) for c in archive.captures(article_id)]
+    # What mirror repositories' commits did to it (added, changed, removed, restored).
+    data["history"] = [e.to_json() for e in article_history(archive, article_id)]
     return data
 
 

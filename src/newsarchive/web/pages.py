@@ -19,6 +19,7 @@ from markupsafe import Markup
 from newsarchive import i18n
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
+from newsarchive.history.reads import article_history, version_sources
 from newsarchive.model import MIRROR_FORMATS
 from newsarchive.search import MAX_TERMS
 from newsarchive.web import components, queries
@@ -203,6 +204,7 @@ def article_page(
         return error_page(request, 404, f"No article with id {article_id}.")
     display = display_for(request)
     versions = archive.versions(article_id)
+    history = article_history(archive, article_id)
     comparison = None
     if len(versions) > 1 or old is not None or new is not None:
         try:
@@ -226,6 +228,8 @@ def article_page(
             "versions": versions,
             "captures": archive.captures(article_id),
             "comparison": comparison,
+            "history": history,
+            "sources": version_sources(history),
             "story": components.story_of(archive, article_id),
         },
     )
