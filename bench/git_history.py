@@ -51,7 +51,8 @@ def build(limit: int | None, commits: int, repo: Path, subset: Path) -> dict[str
     out = fi.stdin
     files: list[tuple[str, str, int, int | None]] = []  # name, day, mark, edited mark
     mark = 0
-    sub = tarfile.open(subset, "w:gz", compresslevel=1) if limit else None
+    # Closed below, once the loop has added every member.
+    sub = tarfile.open(subset, "w:gz", compresslevel=1) if limit else None  # noqa: SIM115
     with tarfile.open(TARBALL) as tar:
         for n, member in enumerate(tar):
             if limit is not None and n >= limit:
@@ -83,6 +84,7 @@ def build(limit: int | None, commits: int, repo: Path, subset: Path) -> dict[str
     days = sorted(by_day)
     per_day = max(1, math.ceil(commits / len(days)))
     where: dict[int, str] = {}
+    edited_now: set[int] = set()
     # Scheduled work by day: moves after 14 days, edits after 2, deletions after 3.
     later: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for i, (_, day, _, edited) in enumerate(files):
@@ -109,12 +111,12 @@ def build(limit: int | None, commits: int, repo: Path, subset: Path) -> dict[str
                     if what == "move" and where[i].startswith("_posts/"):
                         new = f"archived/{files[i][1]}/{files[i][0]}"
                         ops.append(f"D {_quote(where[i])}")
-                        blob = files[i][3] if files[i][3] and i in _edited else files[i][2]
+                        blob = files[i][3] if files[i][3] and i in edited_now else files[i][2]
                         ops.append(f"M 100644 :{blob} {_quote(new)}")
                         where[i] = new
                     elif what == "edit":
                         ops.append(f"M 100644 :{files[i][3]} {_quote(where[i])}")
-                        _edited.add(i)
+                        edited_now.add(i)
                     elif what == "delete":
                         ops.append(f"D {_quote(where.pop(i))}")
             if not ops:
@@ -132,9 +134,6 @@ def build(limit: int | None, commits: int, repo: Path, subset: Path) -> dict[str
         raise SystemExit("git fast-import failed")
     subprocess.run(["git", "-C", str(repo), "symbolic-ref", "HEAD", "refs/heads/main"], check=True)
     return {"files": len(files), "commits": made, "days": len(all_days)}
-
-
-_edited: set[int] = set()
 
 
 def timed_import(path: Path, db: Path) -> dict[str, float]:
