@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -233,3 +238,48 @@ def test_interrupted_import_resumes(
             g, w = got.find(url), want.find(url)
             assert g is not None and w is not None
             assert (g.gone_at, g.version_count) == (w.gone_at, w.version_count)
+
+
+_KILLER = """
+import os, signal, sys
+from pathlib import Path
+from newsarchive.components import open_archive
+from newsarchive.history import import_repository, state
+
+finish = state.Writer.finish_commit
+calls = []
+
+def finish_or_die(self, tx, meta):
+    calls.append(meta.sha)
+    if len(calls) == 3:  # in the middle of a transaction, like a power cut
+        os.kill(os.getpid(), signal.SIGKILL)
+    finish(self, tx, meta)
+
+state.Writer.finish_commit = finish_or_die
+with open_archive(sys.argv[1]) as archive:
+    import_repository(archive, Path(sys.argv[2]), workers=1, batch_size=2)
+"""
+
+
+def test_sigkilled_import_resumes(
+    db_address: str,
+    new_db_address: Callable[[str], str],
+    mirror: tuple[Repo, dict[str, str]],
+) -> None:
+    r, _ = mirror
+    src = Path(__file__).resolve().parents[2] / "src"
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLER, db_address, str(r.root)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        timeout=300,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    resumed = run(db_address, r.root, batch_size=2)
+    assert 0 < int(resumed["commits"]) < 5  # type: ignore[call-overload]
+    clean = new_db_address("clean")
+    run(clean, r.root)
+    with open_archive(db_address, readonly=True) as got, open_archive(clean, readonly=True) as want:
+        assert got.counts() == want.counts()
+        for url in (A_URL, B_URL):
+            assert events(got, url) == events(want, url)
