@@ -66,6 +66,8 @@ def test_api_and_web_page(
         page = client.get(f"/articles/{a}").text
         assert "History in mirror repositories" in page and "removed from the mirror" in page
         assert shas["edit"][:10] in page
+        assert '<a href="#history">removed from the mirror</a> waimei' in page
+        assert "removed at source" not in page  # the mirror took it down, not the outlet
         v1, v2 = (e["version_id"] for e in data["history"][:2])
         assert f"?from={v1}&amp;to={v2}#diff" in page  # the diff of that commit's change
         page_b = client.get(f"/articles/{b}").text
@@ -86,3 +88,4 @@ def test_static_site_article_page(
     (page,) = [p for p in pages if shas["delete"][:10] in p]
     assert "History in mirror repositories" in page and "removed from the mirror" in page
     assert shas["add"][:10] in page and shas["edit"][:10] in page
+    assert "（removed from the mirror：2022-02-06）" in page and "原文已删除" not in page

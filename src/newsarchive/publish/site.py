@@ -179,6 +179,8 @@ class SiteBuilder:
                 return root + local if local else None
 
         body, left_out = sanitize_body(rec.html, image_src)
+        history = article_history(self.archive, e.id)
+        removed = bool(history) and history[-1].kind == "removed"
         share = self._absolute(e.path) or safe_href(rec.url)
         self._page(
             e.path,
@@ -195,7 +197,9 @@ class SiteBuilder:
             story=story,
             body=body,
             images_left_out=left_out,
-            gone=rec.gone_at.date().isoformat() if rec.gone_at else None,
+            # Removed from a mirror (its history says so) is not "deleted at the source".
+            gone=rec.gone_at.date().isoformat() if rec.gone_at and not removed else None,
+            removed=rec.gone_at.date().isoformat() if rec.gone_at and removed else None,
             canonical=self._absolute(e.path) or safe_href(rec.url),
             share_url=share,
             duplicates=[
@@ -207,7 +211,7 @@ class SiteBuilder:
                 for d in dups
             ],
             versions=version_history(self.archive, e.id) if e.version_count > 1 else [],
-            history=article_history(self.archive, e.id),
+            history=history,
             captures=self.archive.captures(e.id),
         )
 
