@@ -82,7 +82,8 @@ def build(limit: int | None, commits: int, repo: Path, subset: Path) -> dict[str
     for i, (_, day, _, _) in enumerate(files):
         by_day[day].append(i)
     days = sorted(by_day)
-    per_day = max(1, math.ceil(commits / len(days)))
+    # Files per commit such that the days' commits add up to about `commits`.
+    per_commit = max(1, len(files) // commits)
     where: dict[int, str] = {}
     edited_now: set[int] = set()
     # Scheduled work by day: moves after 14 days, edits after 2, deletions after 3.
@@ -98,7 +99,8 @@ def build(limit: int | None, commits: int, repo: Path, subset: Path) -> dict[str
     made = 0
     for day in all_days:
         todo = by_day.get(day, [])
-        chunks = [todo[k::per_day] for k in range(per_day)] if todo else [[]]
+        parts = max(1, math.ceil(len(todo) / per_commit))
+        chunks = [todo[k::parts] for k in range(parts)] if todo else [[]]
         for k, chunk in enumerate(chunks):
             ops: list[str] = []
             for i in chunk:
