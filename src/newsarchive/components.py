@@ -17,6 +17,7 @@ from newsarchive.archive.schema import SCHEMA as ARCHIVE_SCHEMA
 from newsarchive.collect.schema import SCHEMA as COLLECT_SCHEMA
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
 from newsarchive.entities.schema import SCHEMA as ENTITIES_SCHEMA
+from newsarchive.history.schema import SCHEMA as HISTORY_SCHEMA
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
 from newsarchive.vectors.schema import SCHEMA as VECTORS_SCHEMA
 
@@ -27,6 +28,7 @@ SCHEMAS: tuple[Schema, ...] = (
     COLLECT_SCHEMA,
     VECTORS_SCHEMA,
     ENTITIES_SCHEMA,
+    HISTORY_SCHEMA,
 )
 
 
@@ -37,10 +39,11 @@ def default_hooks() -> list[ArchiveHook]:
     # should not pay for the indexers' libraries.
     from newsarchive.dedup.index import DedupHook
     from newsarchive.entities.index import EntitiesHook
+    from newsarchive.history.state import HistoryHook
     from newsarchive.search.index import SearchIndexHook
     from newsarchive.vectors.index import VectorHook
 
-    return [SearchIndexHook(), DedupHook(), VectorHook(), EntitiesHook()]
+    return [SearchIndexHook(), DedupHook(), VectorHook(), EntitiesHook(), HistoryHook()]
 
 
 def open_archive(

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from newsarchive import __version__, i18n
 from newsarchive.archive import Archive
 from newsarchive.dedup.coverage import StoryMember, coverage
+from newsarchive.history.reads import article_history, history_counts
 from newsarchive.model import ArticleRecord
 from newsarchive.publish import feeds, scriptmap, searchindex, spellings
 from newsarchive.publish.catalog import Entry, Selection, load_entries, outlet_slug
@@ -160,6 +161,7 @@ class SiteBuilder:
             self.options.on_progress(step, done, total)
 
     def article_pages(self, entries: list[Entry], rel: Related, by_id: dict[int, Entry]) -> None:
+        history_marks = history_counts(self.archive)
         self._progress("articles", 0, len(entries))
         for done, e in enumerate(entries, 1):
             if done % 50 == 0 or done == len(entries):
@@ -174,6 +176,7 @@ class SiteBuilder:
                 e.last_capture,
                 (story.id, story.label) if story else None,
                 [(d.id, d.similarity, d.id in by_id) for d in dups],
+                history_marks.get(e.id),
             )
             if self.out.fresh(e.path, key):
                 continue
@@ -193,6 +196,8 @@ class SiteBuilder:
                 return root + local if local else None
 
         body, left_out = sanitize_body(rec.html, image_src)
+        history = article_history(self.archive, e.id)
+        removed = bool(history) and history[-1].kind == "removed"
         share = self._absolute(e.path) or safe_href(rec.url)
         self._page(
             e.path,
@@ -209,7 +214,9 @@ class SiteBuilder:
             story=story,
             body=body,
             images_left_out=left_out,
-            gone=rec.gone_at.date().isoformat() if rec.gone_at else None,
+            # Removed from a mirror (its history says so) is not "deleted at the source".
+            gone=rec.gone_at.date().isoformat() if rec.gone_at and not removed else None,
+            removed=rec.gone_at.date().isoformat() if rec.gone_at and removed else None,
             canonical=self._absolute(e.path) or safe_href(rec.url),
             share_url=share,
             duplicates=[
@@ -221,6 +228,7 @@ class SiteBuilder:
                 for d in dups
             ],
             versions=version_history(self.archive, e.id) if e.version_count > 1 else [],
+            history=history,
             captures=self.archive.captures(e.id),
         )
 

@@ -25,6 +25,7 @@ from newsarchive.collect import add_source, fetch_once
 from newsarchive.diff import diff_html, diff_stats, diff_texts
 from newsarchive.entities.queries import article_entities, article_figures
 from newsarchive.extract.sanitize import sanitize_html
+from newsarchive.history.reads import article_history
 from newsarchive.ingest import import_paths
 from newsarchive.search import DEFAULT_MODE, Mode
 from newsarchive.search.fusion import semantic_ready
@@ -307,6 +308,8 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     )
     data["entities"] = article_entities(archive.session, article_id)
     data["figures"] = article_figures(archive.session, article_id)
+    # What mirror repositories' commits did to it (added, changed, removed, restored).
+    data["history"] = [e.to_json() for e in article_history(archive, article_id)]
     return data
 
 

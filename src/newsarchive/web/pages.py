@@ -20,6 +20,7 @@ from newsarchive import i18n
 from newsarchive.archive import Archive
 from newsarchive.diff import diff_html, diff_stats
 from newsarchive.entities.queries import article_entities
+from newsarchive.history.reads import article_history, version_sources
 from newsarchive.i18n import N_
 from newsarchive.model import MIRROR_FORMATS
 from newsarchive.search import DEFAULT_MODE, MAX_TERMS, MODES
@@ -265,6 +266,7 @@ def article_page(
     display = display_for(request)
     versions = archive.versions(article_id)
     captures = archive.captures(article_id)
+    history = article_history(archive, article_id)
     comparison = None
     if len(versions) > 1 or old is not None or new is not None:
         try:
@@ -291,6 +293,8 @@ def article_page(
                 record.url, [(c["format"], c["location"]) for c in reversed(captures)]
             ),
             "comparison": comparison,
+            "history": history,
+            "sources": version_sources(history),
             "story": components.story_of(archive, article_id),
             "similar": _similar_or_none(archive, article_id),
             "entities": article_entities(archive.session, article_id),

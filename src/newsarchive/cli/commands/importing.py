@@ -15,9 +15,11 @@ from newsarchive.cli.common import (
     JsonOption,
     console,
     err_console,
+    fail,
     open_archive,
     print_json,
 )
+from newsarchive.history import GitError, HistorySummary, import_repository, is_repository
 from newsarchive.ingest import ImportSummary, import_paths
 
 
@@ -26,7 +28,10 @@ def register(app: typer.Typer) -> None:
     def import_command(
         paths: Annotated[
             list[Path],
-            typer.Argument(help="Mirror files, folders, or .tar.xz/.tar.gz/.zip archives."),
+            typer.Argument(
+                help="Mirror files, folders, .tar.xz/.tar.gz/.zip archives, or git"
+                " repositories (their whole history; again: only the new commits)."
+            ),
         ],
         db: DbOption = None,
         json_out: JsonOption = False,
@@ -40,14 +45,22 @@ def register(app: typer.Typer) -> None:
         Files that cannot be read are recorded (see `newsarchive errors`) and the import
         goes on. Exit status 1 when it imported nothing and some files failed.
         """
+        repos = [p for p in paths if is_repository(p)]
+        paths = [p for p in paths if p not in repos]
+        summary: ImportSummary | None = None
         with open_archive(db) as archive:
+            histories = [_import_history(archive, r, json_out, workers) for r in repos]
             if json_out:
-                summary = import_paths(archive, paths, workers=workers)
-                print_json(summary.to_json())
-            else:
+                # One object per input: a repository's history, or the files' import.
+                out = [h.to_json() for h in histories]
+                if paths or not histories:
+                    summary = import_paths(archive, paths, workers=workers)
+                    out.append(summary.to_json())
+                print_json(out[0] if len(out) == 1 else out)
+            elif paths or not histories:
                 summary = _import_with_progress(archive, paths, workers)
                 _print_summary(summary)
-        if failed(summary):
+        if summary is not None and failed(summary):
             err_console.print(
                 f"[bold red]error:[/] nothing imported: {summary.errors} file(s) could not be"
                 " read (see `newsarchive errors`)",
@@ -92,11 +105,51 @@ def _import_with_progress(
         return import_paths(archive, paths, on_file=on_file, on_read=on_read, workers=workers)
 
 
-def _print_summary(summary: ImportSummary) -> None:
-    table = Table(title="import summary", show_header=False)
+def _import_history(
+    archive: Archive, repo: Path, quiet: bool, workers: int | None
+) -> HistorySummary:
+    """One repository's history, with a progress line of commits and files."""
+    try:
+        if quiet:
+            return import_repository(archive, repo, workers=workers)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]importing history[/] {task.fields[commits]} commits,"),
+            TextColumn("{task.completed} files"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("[dim]{task.fields[where]}", justify="left"),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("history", total=None, rate="", where="", commits=0)
+
+            def on_progress(commits: int, files: int, where: str) -> None:
+                progress.update(task, completed=files, commits=f"{commits:,}")
+                t = progress.tasks[0]
+                speed = f"{t.speed:,.0f} files/s" if t.speed else ""
+                progress.update(task, rate=speed, where=where.split("\n")[0][-60:])
+
+            summary = import_repository(archive, repo, on_progress=on_progress, workers=workers)
+    except GitError as exc:
+        fail(str(exc))
+    _print_summary(summary, title=f"history of {repo} ({summary.branch})")
+    return summary
+
+
+def _print_summary(summary: ImportSummary, title: str = "import summary") -> None:
+    table = Table(title=title, show_header=False)
     table.add_column("what")
     table.add_column("count", justify="right")
+    extra: tuple[tuple[str, int], ...] = ()
+    if isinstance(summary, HistorySummary):
+        extra = (
+            ("commits read", summary.commits),
+            ("removed from the mirror", summary.removed),
+            ("restored", summary.restored),
+        )
     for label, value in (
+        *extra,
         ("files read", summary.files),
         ("new articles", summary.articles),
         ("new versions", summary.new_versions),
@@ -105,5 +158,9 @@ def _print_summary(summary: ImportSummary) -> None:
     ):
         table.add_row(label, f"{value:,}")
     console.print(table)
+    if isinstance(summary, HistorySummary) and summary.rewritten:
+        console.print(
+            "The branch's history was rewritten since the last import: nothing stored was lost."
+        )
     if summary.errors:
         console.print(f"{summary.errors} file(s) could not be read: see `newsarchive errors`.")

@@ -11,6 +11,7 @@ from rich.table import Table
 from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_archive, print_json
 from newsarchive.dedup import duplicates_of, representative_of, story_of
 from newsarchive.entities.queries import article_entities, article_figures
+from newsarchive.history.reads import article_history
 from newsarchive.vectors import (
     ModelMissingError,
     SimilarArticle,
@@ -53,7 +54,10 @@ def register(app: typer.Typer) -> None:
                         for row in archive.versions(record.id)
                     ],
                     "captures": archive.captures(record.id),
+                    "history": [e.to_json() for e in article_history(archive, record.id)],
                 }
+            events = article_history(archive, record.id)
+            removal = events[-1] if events and events[-1].kind == "removed" else None
             dups = duplicates_of(archive, record.id)
             story = story_of(archive, record.id)
             related = {
@@ -100,6 +104,14 @@ def register(app: typer.Typer) -> None:
                 ),
             ):
                 meta.add_row(label, escape(value))
+            if removal is not None:
+                meta.add_row(
+                    "removed",
+                    escape(
+                        f"from the mirror {removal.repository}/{removal.path} at "
+                        f"{removal.committed} (commit {removal.short}: {removal.subject})"
+                    ),
+                )
             for image in record.images:
                 meta.add_row("image", escape(f"{image.url}  {image.caption or ''}"))
             for role, stamp in record.timestamps.items():
@@ -162,3 +174,18 @@ def _print_history(history: dict[str, Any]) -> None:
     for c in history["captures"]:
         table.add_row(str(c["version_id"]), c["format"], escape(c["location"]), c["observed"])
     console.print(table)
+    if history["history"]:
+        table = Table(title="history in mirror repositories")
+        for col in ("committed", "event", "version", "commit", "where"):
+            table.add_column(col)
+        for e in history["history"]:
+            table.add_row(
+                e["committed"],
+                e["kind"],
+                str(e["version_id"] or ""),
+                escape(
+                    f"{e['commit'][:10]} {e['message'].splitlines()[0] if e['message'] else ''}"
+                ),
+                escape(f"{e['repository']}/{e['path']}"),
+            )
+        console.print(table)
