@@ -92,6 +92,17 @@ def main() -> None:
                 db,
                 "中国",
             ],
+            "newsarchive search --mode lexical": [
+                sys.executable,
+                "-m",
+                "newsarchive",
+                "search",
+                "--db",
+                db,
+                "--mode",
+                "lexical",
+                "中国",
+            ],
             "newsarchive show": [sys.executable, "-m", "newsarchive", "show", "--db", db, "1"],
         }
         for argv in commands.values():  # warm-up: bytecode written, files cached

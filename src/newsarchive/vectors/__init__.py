@@ -6,10 +6,40 @@ The embeddings are derived data, kept in step by `VectorHook` inside the archive
 transactions and rebuilt by `reindex_vectors` (`newsarchive reindex`).
 """
 
-from newsarchive.vectors.index import VectorHook, reindex_vectors
-from newsarchive.vectors.model import MODEL_ID, ModelMissingError
-from newsarchive.vectors.query import VectorsOutdatedError, semantic_hits
-from newsarchive.vectors.similar import SimilarArticle, more_like_this, similar_articles
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from newsarchive.vectors.index import VectorHook, reindex_vectors
+    from newsarchive.vectors.model import MODEL_ID, ModelMissingError
+    from newsarchive.vectors.query import VectorsOutdatedError, semantic_hits
+    from newsarchive.vectors.similar import SimilarArticle, more_like_this, similar_articles
+
+# Imported on first use (PEP 562): the composition root imports `vectors.schema`, and
+# every command (a lexical search, `--version`) must not pay for numpy and the model.
+_WHERE: dict[str, str] = {
+    "VectorHook": "newsarchive.vectors.index",
+    "reindex_vectors": "newsarchive.vectors.index",
+    "MODEL_ID": "newsarchive.vectors.model",
+    "ModelMissingError": "newsarchive.vectors.model",
+    "VectorsOutdatedError": "newsarchive.vectors.query",
+    "semantic_hits": "newsarchive.vectors.query",
+    "SimilarArticle": "newsarchive.vectors.similar",
+    "more_like_this": "newsarchive.vectors.similar",
+    "similar_articles": "newsarchive.vectors.similar",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "MODEL_ID",
