@@ -63,14 +63,14 @@ def test_api_and_web_page(
         assert data["gone_status"] == 410
         assert [e["kind"] for e in data["history"]] == ["added", "changed", "removed"]
         assert data["history"][1]["message"] == "edit A's body"
-        page = client.get(f"/articles/{a}").text
+        page = client.get(f"/articles/{a}", headers={"Accept-Language": "en"}).text
         assert "History in mirror repositories" in page and "removed from the mirror" in page
         assert shas["edit"][:10] in page
         assert '<a href="#history">removed from the mirror</a> waimei' in page
         assert "removed at source" not in page  # the mirror took it down, not the outlet
         v1, v2 = (e["version_id"] for e in data["history"][:2])
         assert f"?from={v1}&amp;to={v2}#diff" in page  # the diff of that commit's change
-        page_b = client.get(f"/articles/{b}").text
+        page_b = client.get(f"/articles/{b}", headers={"Accept-Language": "en"}).text
         assert "soften B&#39;s headline" in page_b and "removed from the mirror" not in page_b
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from newsarchive.entities.queries import entity_page, figures, list_entities
+from newsarchive.web import schemas
 from newsarchive.web.chart import timeline_svg
 from newsarchive.web.pages import Reader, error_page, page
 
@@ -41,17 +42,30 @@ def _entity_or_404(archive: Any, name: str) -> dict[str, Any]:
     return found
 
 
-@api_router.get("/entities", summary="Entities (people, organisations, places) by article count")
+@api_router.get(
+    "/entities",
+    summary="Entities (people, organisations, places) by article count",
+    response_model=schemas.Entities,
+)
 def api_entities(archive: Reader, q: Text = None, limit: Limit = 100) -> dict[str, Any]:
     return {"entities": list_entities(archive.session, q or None, limit)}
 
 
-@api_router.get("/entities/{name}", summary="One entity: aliases, articles, timeline, outlets")
+@api_router.get(
+    "/entities/{name}",
+    summary="One entity: aliases, articles, timeline, outlets",
+    response_model=schemas.EntityDetail,
+    responses={404: {"model": schemas.Error, "description": "No article names it"}},
+)
 def api_entity(archive: Reader, name: str) -> dict[str, Any]:
     return _entity_or_404(archive, name[:200])
 
 
-@api_router.get("/figures", summary="Figures the articles cite, with their sentence")
+@api_router.get(
+    "/figures",
+    summary="Figures the articles cite, with their sentence",
+    response_model=schemas.Figures,
+)
 def api_figures(
     archive: Reader, q: Text = None, entity: Text = None, limit: Limit = 200
 ) -> dict[str, Any]:

@@ -405,3 +405,131 @@ class ErrorBody(BaseModel):
 class Error(BaseModel):
     model_config = _model({"error": {"status": 404, "message": "no article with id 999"}})
     error: ErrorBody
+
+
+# -- entities and figures (newsarchive.entities) ---------------------------------------
+
+_ENTITY = {
+    "id": "huawei",
+    "name": "华为",
+    "kind": "org",
+    "aliases": ["華為", "Huawei", "华为技术有限公司"],
+    "en": "Huawei",
+}
+_FIGURE = {
+    "text": "1387亿元",
+    "value": 138700000000.0,
+    "unit": "CNY",
+    "what": "大基金一期",
+    "sentence": "大基金一期募资1387亿元。",
+}
+
+
+class EntityRef(BaseModel):
+    model_config = _model(_ENTITY)
+    id: str
+    name: str
+    kind: str = Field(description="person, org, place or other")
+    aliases: list[str]
+    en: str | None
+
+
+class EntityCount(EntityRef):
+    article_count: int
+
+
+class Entities(BaseModel):
+    model_config = _model({"entities": [{**_ENTITY, "article_count": 17}]})
+    entities: list[EntityCount]
+
+
+class Figure(BaseModel):
+    model_config = _model(_FIGURE)
+    text: str = Field(description="As written")
+    value: float | None = Field(description="Normalised: 15.9% is 0.159, 1387亿元 1.387e11")
+    unit: str | None = Field(description="CNY, USD, nm, ratio …")
+    what: str = Field(description="What the figure measures, from its sentence")
+    sentence: str
+
+
+class CitedFigure(Figure):
+    article_id: int
+    outlet: str | None
+    published: str | None
+    title: str
+
+
+class Figures(BaseModel):
+    model_config = _model(
+        {
+            "figures": [
+                {
+                    **_FIGURE,
+                    "article_id": 2,
+                    "outlet": "美国之音",
+                    "published": "2022-10-07T14:00:00+00:00",
+                    "title": "美国扩大对华芯片出口管制",
+                }
+            ]
+        }
+    )
+    figures: list[CitedFigure]
+
+
+class EntityArticle(BaseModel):
+    id: int
+    title: str
+    outlet: str | None
+    published: str | None
+    mentions: int
+
+
+class PeriodCount(BaseModel):
+    period: str = Field(description="YYYY-MM")
+    count: int
+
+
+class OutletCount(BaseModel):
+    outlet: str | None
+    count: int
+
+
+class CoEntity(EntityRef):
+    count: int = Field(description="Articles naming both")
+
+
+class EntityDetail(EntityRef):
+    model_config = _model(
+        {
+            **_ENTITY,
+            "article_count": 17,
+            "articles": [
+                {
+                    "id": 2,
+                    "title": "美国扩大对华芯片出口管制",
+                    "outlet": "美国之音",
+                    "published": "2022-10-07T14:00:00+00:00",
+                    "mentions": 4,
+                }
+            ],
+            "timeline": [{"period": "2022-10", "count": 3}],
+            "outlets": [{"outlet": "美国之音", "count": 5}],
+            "cooccurring": [
+                {
+                    "id": "smic",
+                    "name": "中芯国际",
+                    "kind": "org",
+                    "aliases": ["SMIC"],
+                    "en": "SMIC",
+                    "count": 6,
+                }
+            ],
+            "figures": [],
+        }
+    )
+    article_count: int
+    articles: list[EntityArticle]
+    timeline: list[PeriodCount]
+    outlets: list[OutletCount]
+    cooccurring: list[CoEntity]
+    figures: list[CitedFigure]
