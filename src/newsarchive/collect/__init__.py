@@ -5,8 +5,9 @@ The only code in newsarchive that touches the network.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsarchive.lazy import exports
 
 if TYPE_CHECKING:
     from newsarchive.collect.feeds import FeedError, FeedItem, listing_links, parse_feed
@@ -54,13 +55,7 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _WHERE)
 
 
 __all__ = [

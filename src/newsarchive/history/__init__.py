@@ -14,7 +14,9 @@ pull in the importer (and with it `newsarchive.ingest` and its pools).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from newsarchive.lazy import exports
 
 if TYPE_CHECKING:
     from newsarchive.history.gitcli import GitError, is_repository
@@ -22,14 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = ["GitError", "HistorySummary", "import_repository", "is_repository"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in ("GitError", "is_repository"):
-        from newsarchive.history import gitcli
-
-        return getattr(gitcli, name)
-    if name in ("HistorySummary", "import_repository"):
-        from newsarchive.history import importer
-
-        return getattr(importer, name)
-    raise AttributeError(name)
+__getattr__ = exports(
+    __name__,
+    {
+        "GitError": "newsarchive.history.gitcli",
+        "is_repository": "newsarchive.history.gitcli",
+        "HistorySummary": "newsarchive.history.importer",
+        "import_repository": "newsarchive.history.importer",
+    },
+)
