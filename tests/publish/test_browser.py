@@ -107,6 +107,7 @@ def test_offline_search_follow_and_switch(
     # The QR code drawn by qr.js is exactly segno's (same version, level L, mask 0).
     share = page.locator(".qr").get_attribute("data-qr")  # type: ignore[attr-defined]
     assert share and share.startswith("https://mirror.example.org/news/a/")
+    page.wait_for_selector(".qr svg", timeout=10_000)  # type: ignore[attr-defined]  # drawn by script after load
     assert page.locator(".qr svg").count() == 1  # type: ignore[attr-defined]
     for text in (
         share,
