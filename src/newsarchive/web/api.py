@@ -32,7 +32,7 @@ from newsarchive.search.fusion import semantic_ready
 from newsarchive.web import components, queries, schemas
 from newsarchive.web.cache import ResultCache, shown_of
 from newsarchive.web.params import SQL_INT_MAX, date_range, query_text
-from newsarchive.web.render import marked, source_link
+from newsarchive.web.render import article_source_url, marked
 from newsarchive.web.security import require_token
 from newsarchive.web.state import ReadPool, Writer
 
@@ -303,9 +303,7 @@ def api_article(archive: Reader, article_id: ArticleId) -> dict[str, Any]:
     data["captures"] = [capture_json(c) for c in captures]
     # The canonical `url` is the archive's key (always https); `source_url` is where
     # the article was fetched from, scheme included, for links.
-    data["source_url"] = source_link(
-        record.url, [(c["format"], c["location"]) for c in reversed(captures)]
-    )
+    data["source_url"] = article_source_url(record.url, captures)
     data["entities"] = article_entities(archive.session, article_id)
     data["figures"] = article_figures(archive.session, article_id)
     # What mirror repositories' commits did to it (added, changed, removed, restored).

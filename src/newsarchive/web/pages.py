@@ -40,12 +40,12 @@ from newsarchive.web.render import (
     SCRIPTS,
     Display,
     article_body,
+    article_source_url,
     diff_fragment,
     fmt_date,
     marked,
     parse_script,
     safe_href,
-    source_link,
     zone_label,
 )
 from newsarchive.web.security import (
@@ -289,9 +289,7 @@ def article_page(
             "body": article_body(display.text(record.html)),
             "versions": versions,
             "captures": captures,
-            "source_url": source_link(
-                record.url, [(c["format"], c["location"]) for c in reversed(captures)]
-            ),
+            "source_url": article_source_url(record.url, captures),
             "comparison": comparison,
             "history": history,
             "sources": version_sources(history),

@@ -10,7 +10,7 @@ conversion happens before sanitizing, so what is sanitized is exactly what is se
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Literal
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import nh3
 from markupsafe import Markup
 
+from newsarchive.archive import CaptureRow
 from newsarchive.extract.sanitize import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
@@ -165,3 +166,9 @@ def source_link(canonical: str, locations: Iterable[tuple[str, str]]) -> str:
         if href and href != canonical and canonical_url(href) == canonical:
             return href
     return canonical
+
+
+def article_source_url(canonical: str, captures: Sequence[CaptureRow]) -> str:
+    """`source_link` for an article's captures as `Archive.captures` lists them (oldest
+    first): the one place the article page and the API's `source_url` come from."""
+    return source_link(canonical, [(c["format"], c["location"]) for c in reversed(captures)])
