@@ -13,7 +13,6 @@ F8: a token of spaces enabled writes.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from newsarchive.dedup.story_pass import stories_stale
 from newsarchive.web import create_app
 from newsarchive.web.security import TokenError
 from newsarchive.web.state import ReadPool
+from tests.browser import free_port
 from tests.web.conftest import ENGLISH, TestClient, build_sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,13 +99,6 @@ def import_cli(db: Path, folder: Path) -> subprocess.CompletedProcess[bytes]:
         timeout=300,
         check=False,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager
