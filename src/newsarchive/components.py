@@ -18,6 +18,7 @@ from newsarchive.collect.schema import SCHEMA as COLLECT_SCHEMA
 from newsarchive.dedup.schema import SCHEMA as DEDUP_SCHEMA
 from newsarchive.entities.schema import SCHEMA as ENTITIES_SCHEMA
 from newsarchive.history.schema import SCHEMA as HISTORY_SCHEMA
+from newsarchive.names.schema import SCHEMA as NAMES_SCHEMA
 from newsarchive.search.schema import SCHEMA as SEARCH_SCHEMA
 from newsarchive.vectors.schema import SCHEMA as VECTORS_SCHEMA
 
@@ -29,6 +30,7 @@ SCHEMAS: tuple[Schema, ...] = (
     VECTORS_SCHEMA,
     ENTITIES_SCHEMA,
     HISTORY_SCHEMA,
+    NAMES_SCHEMA,
 )
 
 
@@ -40,10 +42,18 @@ def default_hooks() -> list[ArchiveHook]:
     from newsarchive.dedup.index import DedupHook
     from newsarchive.entities.index import EntitiesHook
     from newsarchive.history.state import HistoryHook
+    from newsarchive.names.grown import NamesHook
     from newsarchive.search.index import SearchIndexHook
     from newsarchive.vectors.index import VectorHook
 
-    return [SearchIndexHook(), DedupHook(), VectorHook(), EntitiesHook(), HistoryHook()]
+    return [
+        SearchIndexHook(),
+        DedupHook(),
+        VectorHook(),
+        EntitiesHook(),
+        HistoryHook(),
+        NamesHook(),
+    ]
 
 
 def open_archive(

@@ -133,11 +133,12 @@ def import_paths(
     if n <= 1:
         hooks = archive.hooks
         _store_all(archive, ([_parse(i, hooks) for i in b] for b in batches), summary, on_file)
-        return summary
-    ctx = worker_context(["newsarchive.readers", *hook_modules(archive.hooks)])
-    # The workers prepare for this archive's own hooks (none, for a bare import).
-    with ctx.Pool(n, initializer=init_worker, initargs=(archive.hooks,)) as pool:
-        _store_all(archive, _parse_in_pool(pool, batches), summary, on_file)
+    else:
+        ctx = worker_context(["newsarchive.readers", *hook_modules(archive.hooks)])
+        # The workers prepare for this archive's own hooks (none, for a bare import).
+        with ctx.Pool(n, initializer=init_worker, initargs=(archive.hooks,)) as pool:
+            _store_all(archive, _parse_in_pool(pool, batches), summary, on_file)
+    archive.settle()
     return summary
 
 

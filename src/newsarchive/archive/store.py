@@ -75,7 +75,8 @@ class ArchiveHook(Protocol):
     # Optional: `before_commit(tx)`, called as the archive's transaction is about to
     # commit (a hook may defer writes to it), and `on_rollback(tx)` when it rolls back.
     # `prepare(draft)` or `prepare_many(drafts)` fill `draft.derived` ahead of storing,
-    # in the importer's parse workers (see `prepare_drafts`).
+    # in the importer's parse workers (see `prepare_drafts`). `settle(archive)`, called
+    # by `Archive.settle` after a run of writes, recomputes what spans many articles.
 
 
 # Keys of what `prepare_draft` precomputes for `Archive.ingest` itself.
@@ -273,6 +274,17 @@ class Archive:
             method = getattr(hook, name, None)
             if method is not None:
                 method(self.session)
+
+    def settle(self) -> None:
+        """A run of writes ended (an import, a fetch pass, a history import): each hook
+        that keeps data spanning many articles recomputes it now (optional hook method
+        `settle(archive)`), once per run rather than once per transaction."""
+        if self.readonly:
+            return
+        for hook in self.hooks:
+            method = getattr(hook, "settle", None)
+            if method is not None:
+                method(self)
 
     def generation(self) -> Any:
         """Changes whenever anyone has committed to the archive since the last call on

@@ -112,6 +112,7 @@ def run_pass(
             run.extraction = pool
             _run(run, gates)
         run.leases.release()
+        archive.settle()
     except BaseException:
         # Hand back what we hold, if the database still answers; else the leases lapse.
         with contextlib.suppress(Exception):

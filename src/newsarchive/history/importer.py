@@ -175,6 +175,7 @@ def import_repository(
     if limit is None or summary.commits < limit:
         with archive.transaction() as tx:
             set_ref(tx, rid, branch, tip)
+    archive.settle()
     return summary
 
 

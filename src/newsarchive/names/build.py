@@ -10,6 +10,7 @@ them (`names.grouping`) and writes `aliases.tsv`. The shipped table was built fr
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from importlib.resources import files
@@ -26,7 +27,15 @@ HEADER = (
 
 
 def build(texts: Iterable[str]) -> list[Entity]:
-    counts, spellings = count_pairs(texts)
+    return entities_from(*count_pairs(texts))
+
+
+def entities_from(
+    counts: Counter[tuple[str, str]], spellings: dict[str, Counter[str]]
+) -> list[Entity]:
+    """Entities from (run, latin key) counts and each key's spellings: trimmed, grouped,
+    bare surnames added where they are unambiguous (the shipped table's recipe, which
+    an archive's own pairs follow too: `names.grown`)."""
     entities = group(trim(counts), spellings)
     extra = surnames(entities)
     by_id = {e.id: e for e in entities}

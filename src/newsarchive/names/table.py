@@ -13,6 +13,7 @@ aliases to that entity (and may correct its kind, name or en when not empty).
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -87,6 +88,9 @@ class AliasTable:
         for form in forms:
             self._by_form.setdefault(form_key(form), entity.id)
 
+    def copy(self) -> AliasTable:
+        return AliasTable(dict(self._by_id), dict(self._by_form))
+
     def resolve(self, name: str) -> Entity | None:
         """The entity `name` is a form of (any script; Latin case-insensitive)."""
         entity_id = self._by_form.get(form_key(name))
@@ -109,9 +113,24 @@ class AliasTable:
         return len(self._by_id)
 
 
-def shipped_rows() -> Iterator[Entity]:
-    """The rows of the package's tables, `aliases.tsv` then `extra.tsv`."""
+def shipped_texts() -> Iterator[tuple[str, str]]:
+    """(table name, contents) of the package's tables, `aliases.tsv` then `extra.tsv`."""
     for table in TABLES:
         resource = files("newsarchive.names").joinpath(table)
         if resource.is_file():
-            yield from parse_rows(resource.read_text("utf-8"), table)
+            yield table, resource.read_text("utf-8")
+
+
+def shipped_fingerprint() -> int:
+    """Changes when the shipped tables change (an upgrade, an edit of extra.tsv): what an
+    archive's growth was computed against (`names.grown`)."""
+    digest = hashlib.sha256()
+    for name, text in shipped_texts():
+        digest.update(name.encode() + b"\0" + text.encode("utf-8"))
+    return int.from_bytes(digest.digest()[:7], "big")
+
+
+def shipped_rows() -> Iterator[Entity]:
+    """The rows of the package's tables, `aliases.tsv` then `extra.tsv`."""
+    for table, text in shipped_texts():
+        yield from parse_rows(text, table)

@@ -50,6 +50,7 @@ from newsarchive.text.segment import fold
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
+    from newsarchive.names import AliasTable
 
 # Loose matching (a phrase starting or ending inside an indexed word, see `query`) costs
 # a substring check per candidate (0.3-1 ms each on 50,000 articles: fetch + fold). It
@@ -207,6 +208,14 @@ def _doc(title_text: tuple[str, str]) -> str:
     return title_text[0] + "\n" + title_text[1]
 
 
+def _aliases(archive: Archive) -> AliasTable:
+    """The alias table queries on `archive` expand names with: the shipped table and
+    the names grown from the archive's own articles (`names.grown`)."""
+    from newsarchive.names import alias_table
+
+    return alias_table(archive)
+
+
 def search(
     archive: Archive,
     query: str,
@@ -248,7 +257,7 @@ def search(
     t0 = time.perf_counter()
     if mode not in MODES:
         raise QueryError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
-    parsed = parse_query(query, expand=expand)
+    parsed = parse_query(query, expand=expand, aliases=_aliases(archive) if expand else None)
     conn = archive.session
     near, notice = _semantic(archive, query, mode, offset + limit, semantic, wait_for_model)
     if near is None:
@@ -548,7 +557,7 @@ def timeline(
     `BUDGET_SECONDS`) the counts are those of the matches read by then."""
     if interval not in ("day", "week", "month"):
         raise QueryError(f"unknown interval {interval!r}: use day, week or month")
-    parsed = parse_query(query)
+    parsed = parse_query(query, aliases=_aliases(archive))
     conn = archive.session
     where, params = filters(outlet, since, until, None, None)
     where += " AND v.published_ts IS NOT NULL"

@@ -30,10 +30,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from newsarchive.text.regional import regional_spellings
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 from newsarchive.text.variants import spellings
+
+if TYPE_CHECKING:
+    from newsarchive.names import AliasTable
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
 _LEXEME = re.compile(r'"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+)|(?P<bad>")')
@@ -189,7 +193,14 @@ class ParsedQuery:
         return not any(t.needs_check and t.needle in folded_doc for t in self.excluded)
 
 
-def _make_terms(text: str, *, quoted: bool, negated: bool, expand: bool = True) -> list[Term]:
+def _make_terms(
+    text: str,
+    *,
+    quoted: bool,
+    negated: bool,
+    expand: bool = True,
+    aliases: AliasTable | None = None,
+) -> list[Term]:
     """The term as typed, then one term per other form a document may hold for it:
     another spelling (`variants.spellings`: 想像力 also finds 想象力), another region's
     word (`regional`: 芯片 also finds 晶片) and, for a name, its other forms (the alias
@@ -202,7 +213,7 @@ def _make_terms(text: str, *, quoted: bool, negated: bool, expand: bool = True) 
         forms += [(s, "variant") for s in spellings(folded)[1:]]
         if not quoted:
             forms += [(r, "variant") for s in spellings(folded) for r in regional_spellings(s)[1:]]
-            forms += [(fold(a), "alias") for a in aliases_of(text)]
+            forms += [(fold(a), "alias") for a in aliases_of(text, aliases)]
     terms: list[Term] = []
     seen: set[str] = set()
     for form, reason in forms:
@@ -266,12 +277,14 @@ AMBIGUOUS_LATIN = frozenset(
 )
 
 
-def aliases_of(text: str) -> list[str]:
-    """The other forms of the name `text`, when the alias table knows it, in a stable
-    order (Latin names last); acronyms that are English words are left out."""
-    from newsarchive.names import alias_table
+def aliases_of(text: str, table: AliasTable | None = None) -> list[str]:
+    """The other forms of the name `text`, when the alias table (default: the shipped
+    one) knows it, in a stable order (Latin names last); acronyms that are English words
+    are left out."""
+    if table is None:
+        from newsarchive.names import alias_table
 
-    table = alias_table()
+        table = alias_table()
     if text not in table:
         return []
     forms = [f for f in table.forms(text) if fold(f).strip() not in AMBIGUOUS_LATIN]
@@ -293,14 +306,17 @@ def _make_term(text: str, folded: str, *, quoted: bool, negated: bool) -> Term |
     return Term(text, tokens, quoted, negated, needle=needle, typed=typed, form=folded.strip())
 
 
-def parse_query(query: str, *, expand: bool = True) -> ParsedQuery:
+def parse_query(
+    query: str, *, expand: bool = True, aliases: AliasTable | None = None
+) -> ParsedQuery:
     """Parse `query`; raises `QueryError` with a reason the user can act on. `expand`
     False searches each term as typed only (no spellings, regional words or aliases:
-    the benchmark's peer, and the regional table's own counts)."""
+    the benchmark's peer, and the regional table's own counts). `aliases`: the table
+    names are expanded with (the archive's grown table; default the shipped one)."""
     text = query.translate(_QUOTES).strip()
     if not text:
         raise QueryError("empty query: type at least one word")
-    items, ignored = _items(query, text, expand)
+    items, ignored = _items(query, text, expand, aliases)
     clauses: list[list[Term]] = []
     excluded: list[Term] = []
     pending_or = False
@@ -331,7 +347,9 @@ def parse_query(query: str, *, expand: bool = True) -> ParsedQuery:
     return ParsedQuery(query, _distinct_clauses(clauses), _distinct(excluded), ignored)
 
 
-def _items(query: str, text: str, expand: bool = True) -> tuple[list[Term | str], str]:
+def _items(
+    query: str, text: str, expand: bool = True, aliases: AliasTable | None = None
+) -> tuple[list[Term | str], str]:
     """The terms and "OR" keywords of `text`, and the part of it past MAX_TERMS
     different words (ignored). Each different word is segmented once however often it
     is typed (segmentation and spelling variants cost ~0.05 ms a word)."""
@@ -367,7 +385,9 @@ def _items(query: str, text: str, expand: bool = True) -> tuple[list[Term | str]
                 if items and items[-1] == "OR":
                     items.pop()
                 return items, text[begin:].strip()
-            terms = made[lexeme] = _make_terms(raw, quoted=quoted, negated=negated, expand=expand)
+            terms = made[lexeme] = _make_terms(
+                raw, quoted=quoted, negated=negated, expand=expand, aliases=aliases
+            )
         for i, term in enumerate(terms):
             if i and not negated:
                 items.append("OR")

@@ -8,6 +8,7 @@ from rich.progress import Progress
 
 from newsarchive.cli.common import DbOption, console, fail, open_archive
 from newsarchive.entities.index import reindex_entities
+from newsarchive.names.grown import reindex_names
 from newsarchive.search import reindex
 from newsarchive.vectors import ModelMissingError, reindex_vectors
 
@@ -15,9 +16,9 @@ from newsarchive.vectors import ModelMissingError, reindex_vectors
 def register(app: typer.Typer) -> None:
     @app.command("reindex")
     def reindex_cmd(db: DbOption = None) -> None:
-        """Rebuild the search index, the entities and figures, and the vectors (after
-        upgrading the segmenter, the entity lexicon or the embedding model, or to
-        verify them)."""
+        """Rebuild the search index, the entities and figures, the names grown from the
+        articles, and the vectors (after upgrading the segmenter, the entity lexicon or
+        the embedding model, or to verify them)."""
         with open_archive(db, create=False) as archive, Progress(console=console) as progress:
             task = progress.add_task("indexing", total=None)
 
@@ -31,6 +32,9 @@ def register(app: typer.Typer) -> None:
                 progress.update(entities, completed=done, total=total)
 
             reindex_entities(archive, on_progress=on_entities)
+            names = progress.add_task("names", total=None)
+            n_names = reindex_names(archive)
+            progress.update(names, completed=1, total=1)
             vectors = progress.add_task("embedding", total=None)
 
             def on_vectors(done: int, total: int) -> None:
@@ -42,4 +46,4 @@ def register(app: typer.Typer) -> None:
                 progress.stop()
                 console.print(f"indexed {n} articles")
                 fail(f"vectors not rebuilt: {exc}", code=1)
-        console.print(f"indexed {n} articles, embedded {n_vectors}")
+        console.print(f"indexed {n} articles, embedded {n_vectors}, grew {n_names} names")
