@@ -165,11 +165,23 @@ def beyond(shipped: AliasTable, entities: Iterable[Entity]) -> list[Entity]:
     return rows
 
 
+# Archives known to have the names tables (a read-only archive opened by an older
+# newsarchive's migrations may not): asked once per archive, not once per search.
+_with_tables: set[str] = set()
+
+
+def _has_tables(archive: Archive) -> bool:
+    key = str(archive.address)
+    if key not in _with_tables and archive.session.table_exists("name_state"):
+        _with_tables.add(key)
+    return key in _with_tables
+
+
 def grown_entities(archive: Archive) -> Iterator[Entity]:
     """The entities last grown from `archive` (none before its first growth, or in an
     archive made before the names layer existed)."""
     session = archive.session
-    if not session.table_exists("name_grown"):
+    if not _has_tables(archive):
         return
     for id_, kind, name, en, aliases in session.all(
         "SELECT id, kind, name, en, aliases FROM name_grown ORDER BY id"
@@ -179,10 +191,9 @@ def grown_entities(archive: Archive) -> Iterator[Entity]:
 
 def grown_generation(archive: Archive) -> int:
     """The pairs generation the stored growth was computed from (0: none yet)."""
-    session = archive.session
-    if not session.table_exists("name_state"):
+    if not _has_tables(archive):
         return 0
-    return int(session.scalar("SELECT value FROM name_state WHERE key='grown'") or 0)
+    return int(archive.session.scalar("SELECT value FROM name_state WHERE key='grown'") or 0)
 
 
 def reindex_names(archive: Archive) -> int:
