@@ -88,3 +88,18 @@ def test_a_read_only_archive_reads_the_stored_growth(db_address: str) -> None:
     with open_archive(db_address, readonly=True) as reader:
         assert "Zhipu" in alias_table(reader)
         assert "智谱" in alias_table(reader).forms("Zhipu")
+
+
+def test_two_grown_entities_adding_to_one_known_entity_make_one_row() -> None:
+    from newsarchive.names.grown import beyond
+    from newsarchive.names.table import Entity
+
+    shipped = alias_table()
+    huawei = shipped.resolve("华为")
+    assert huawei is not None
+    grown = [
+        Entity("a", "华为", "org", "Huawei", ("华为", "Huawei", "华为公司")),
+        Entity("b", "華為", "org", None, ("華為", "华为终端公司")),
+    ]
+    rows = beyond(shipped, grown)
+    assert [(r.id, set(r.aliases)) for r in rows] == [(huawei.id, {"华为公司", "华为终端公司"})]

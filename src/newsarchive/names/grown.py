@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from newsarchive.archive import Session
@@ -151,18 +152,23 @@ def beyond(shipped: AliasTable, entities: Iterable[Entity]) -> list[Entity]:
     known entity under its id (its name, kind and English stay the shipped ones), and
     each entity sharing no form with a known one whole, its id prefixed ``archive:``.
     Only the difference is stored, so a search loads a few rows, not a second table."""
-    rows: list[Entity] = []
+    rows: dict[str, Entity] = {}
     for entity in entities:
         forms = [f for f in dict.fromkeys((entity.name, entity.en or "", *entity.aliases)) if f]
         new = tuple(f for f in forms if f not in shipped)
         if not new:
             continue
         known = next((k for k in map(shipped.resolve, forms) if k is not None), None)
-        if known is not None:
-            rows.append(Entity(known.id, "", "other", None, new))
+        if known is None:
+            row = Entity(f"archive:{entity.id}", entity.name, entity.kind, entity.en, new)
         else:
-            rows.append(Entity(f"archive:{entity.id}", entity.name, entity.kind, entity.en, new))
-    return rows
+            row = Entity(known.id, "", "other", None, new)
+        # Two grown entities may add forms to one known entity: one row for it.
+        if row.id in rows:
+            merged = tuple(dict.fromkeys((*rows[row.id].aliases, *row.aliases)))
+            row = replace(rows[row.id], aliases=merged)
+        rows[row.id] = row
+    return list(rows.values())
 
 
 # Archives known to have the names tables (a read-only archive opened by an older
