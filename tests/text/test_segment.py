@@ -62,3 +62,42 @@ def test_joined_and_list_forms_agree() -> None:
     assert segment_joined(folded) == " ".join(segment_folded(folded))
     assert segment_folded(folded)[-3:] == ["asml", "1000", "亿元"]
     assert segment_folded("") == []
+
+
+def test_the_dictionary_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Importing rjieba builds its default Jieba (the dictionary, ~0.13 s); a second
+    # Jieba() of our own loaded it again at every start of a search (issue #20).
+    import rjieba
+
+    from newsarchive.text import segment
+
+    built: list[int] = []
+    original = rjieba.Jieba
+    monkeypatch.setattr(rjieba, "Jieba", lambda: built.append(1) or original())
+    segment._segmenter.cache_clear()
+    try:
+        assert segment_for_index("中芯国际的芯片") == ["中", "芯", "国际", "的", "芯片"]
+        assert built == []
+    finally:
+        segment._segmenter.cache_clear()
+
+
+def test_the_segmenter_cuts_like_a_fresh_jieba() -> None:
+    # The shared instance is the standard dictionary, unchanged: index compatibility.
+    import json
+    from pathlib import Path
+
+    import rjieba
+
+    from newsarchive.text.segment import _segmenter
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    articles = [
+        *json.loads((data / "vectors_articles.json").read_text("utf-8"))["articles"],
+        *json.loads((data / "dedup" / "articles.json").read_text("utf-8")),
+    ]
+    fresh = rjieba.Jieba()
+    texts = [fold(a["title"] + "\n" + a["text"]) for a in articles]
+    assert sum(map(len, texts)) > 10_000
+    for text in texts:
+        assert _segmenter().cut(text, False) == fresh.cut(text, False)
