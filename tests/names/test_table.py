@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsarchive.names import AliasTable, Entity, TableError, alias_table, form_key
-from newsarchive.names.table import parse_rows
+from newsarchive.names.table import form_keys, parse_rows, shipped_rows
 
 # The issue's examples (#15 item 2): each group is one entity, whatever form is asked.
 GROUPS = [
@@ -71,3 +71,22 @@ def test_alias_table_of_an_archive_answers(archive: object) -> None:
 
     assert isinstance(archive, Archive)
     assert alias_table(archive).resolve("華為") == alias_table().resolve("Huawei")
+
+
+def test_batch_keys_equal_one_at_a_time_on_every_shipped_form() -> None:
+    # The shipped table is folded in one batch at load (start-up, issue #20): the keys
+    # must be exactly those of folding each form alone.
+    forms = [f for e in shipped_rows() for f in (e.name, e.en or "", *e.aliases) if f]
+    assert len(forms) > 5000
+    assert form_keys(forms) == {f: form_key(f) for f in forms}
+    # Forms a batch cannot hold (a newline) are folded alone, with the same result.
+    assert form_keys(["華為\nX", "Huawei"]) == {"華為\nX": form_key("華為\nX"), "Huawei": "huawei"}
+
+
+def test_a_table_built_in_one_batch_equals_one_built_row_by_row() -> None:
+    rows = list(shipped_rows())
+    one_by_one, batch = AliasTable(), AliasTable()
+    for entity in rows:
+        one_by_one.add(entity)
+    batch.extend(rows)
+    assert batch == one_by_one

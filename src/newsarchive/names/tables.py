@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 @cache
 def _shipped() -> AliasTable:
     table = AliasTable()
-    for entity in shipped_rows():
-        table.add(entity)
+    table.extend(shipped_rows())
     return table
 
 
