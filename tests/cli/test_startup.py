@@ -91,5 +91,15 @@ def test_search_loads_nothing_it_does_not_use(small_db: str) -> None:
 
 def test_show_loads_nothing_it_does_not_use(small_db: str) -> None:
     modules = imported("show", "--db", small_db, "1")
-    # numpy: `show` lists near-duplicates, which are measured with it.
-    assert not [lib for lib in NOT_FOR_READING if lib in modules]
+    assert [m for m in modules if m.startswith("newsarchive.cli.commands.")] == [
+        "newsarchive.cli.commands.show"
+    ]
+    # Duplicates and the story are read from their stored links: no numpy, no vectors.
+    assert not [lib for lib in (*NOT_FOR_READING, "numpy") if lib in modules]
+    # (Every command opens the archive through the composition root: schemas only.)
+    assert [m for m in modules if m.startswith("newsarchive.vectors.")] == [
+        "newsarchive.vectors.schema"
+    ]
+    # The meaning of an article is --similar's work only.
+    modules = imported("show", "--db", small_db, "--similar", "--json", "1")
+    assert "numpy" in modules and "newsarchive.vectors.query" in modules
