@@ -73,10 +73,21 @@ def test_the_dictionary_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
     built: list[int] = []
     original = rjieba.Jieba
-    monkeypatch.setattr(rjieba, "Jieba", lambda: built.append(1) or original())
+
+    def counting() -> object:
+        built.append(1)
+        return original()
+
+    monkeypatch.setattr(rjieba, "Jieba", counting)
     segment._segmenter.cache_clear()
     try:
-        assert segment_for_index("中芯国际的芯片") == ["中", "芯", "国际", "的", "芯片"]
+        assert segment._segmenter().cut("中芯国际的芯片", False) == [
+            "中",
+            "芯",
+            "国际",
+            "的",
+            "芯片",
+        ]
         assert built == []
     finally:
         segment._segmenter.cache_clear()
