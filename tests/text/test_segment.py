@@ -112,3 +112,14 @@ def test_the_segmenter_cuts_like_a_fresh_jieba() -> None:
     assert sum(map(len, texts)) > 10_000
     for text in texts:
         assert _segmenter().cut(text, False) == fresh.cut(text, False)
+
+
+@pytest.mark.parametrize("lib", ["rjieba", "PyStemmer", "opencc", "typer", "numpy"])
+def test_installed_version_reads_what_importlib_metadata_reads(lib: str) -> None:
+    # The segmenter's identity (stored with the index) must not change with how it is
+    # read: a different string would make every index look outdated.
+    from importlib.metadata import version
+
+    from newsarchive.text.segment import installed_version
+
+    assert installed_version(lib) == version(lib)
