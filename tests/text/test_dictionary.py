@@ -64,7 +64,7 @@ def test_the_copy_holds_jiebas_words_and_total(cache: Path) -> None:
     assert db is not None and db.parent == cache
     source = dictionary._dictionary_file()
     assert source is not None
-    found, total = dictionary._words_in("中芯国际的芯片", db)  # type: ignore[misc]
+    found, total = dictionary._words_in("中芯国际的芯片", db)
     assert found["国际"] > 0 and found["芯片"] > 0 and "中芯国际" not in found
     freq = {}
     for line in source.read_text("utf-8").splitlines():
@@ -96,3 +96,25 @@ def test_no_cache_means_the_whole_dictionary(
         assert segment.segment_for_index("中芯国际的芯片") == ["中", "芯", "国际", "的", "芯片"]
     finally:
         dictionary._words_db.cache_clear()
+
+
+def test_the_package_imported_later_reuses_the_extension(cache: Path) -> None:
+    # In a fresh process: cut a query (extension loaded alone), then import rjieba as
+    # the indexer does. An extension initialises once per process: this must not fail.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from newsarchive.text import dictionary, segment;"
+        "assert segment.segment_for_index('中芯国际的芯片') == ['中', '芯', '国际', '的', '芯片'];"
+        "import sys; assert 'rjieba' not in sys.modules;"
+        "assert segment._segmenter().cut('中国人', False);"
+        "import rjieba; assert rjieba.Jieba is sys.modules['rjieba.rjieba'].Jieba"
+    )
+    env = {**os.environ, "NEWSARCHIVE_CACHE_DIR": str(cache)}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src")
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]

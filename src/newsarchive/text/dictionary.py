@@ -28,6 +28,7 @@ import os
 import sqlite3
 import sys
 import tempfile
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,19 @@ def _words_db() -> Path | None:
 def _jieba_class() -> Any:
     """rjieba's `Jieba` class, without the dictionary the package builds at import
     (`rjieba/__init__.py` makes a default instance). The extension module is loaded on
-    its own and registered under its name, so a later `import rjieba` reuses it."""
+    its own and registered under its name, so a later `import rjieba` reuses it (an
+    extension initialises once per process). Under a lock: the web server's threads may
+    ask at once."""
+    with LOADING:
+        return _load_jieba_class()
+
+
+# Held while rjieba's extension or package is being imported (here and by
+# `segment._segmenter`), so that one never sees the other's half-loaded module.
+LOADING = threading.Lock()
+
+
+def _load_jieba_class() -> Any:
     loaded = sys.modules.get("rjieba.rjieba")
     if loaded is None:
         spec = importlib.util.find_spec("rjieba")  # finds, does not import

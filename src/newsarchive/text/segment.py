@@ -115,7 +115,10 @@ def _segmenter() -> Any:
     already builds its default `Jieba()` (the standard dictionary, ~0.13 s); its
     module-level `cut` is that instance's. A `rjieba.Jieba()` of our own loaded the same
     dictionary a second time at every start (same output: one constructor, one file)."""
-    import rjieba
+    from newsarchive.text.dictionary import LOADING
+
+    with LOADING:
+        import rjieba
 
     return rjieba
 
