@@ -150,7 +150,7 @@ def _load_jieba_class() -> Any:
     return loaded.Jieba
 
 
-def _words_in(text: str, db: Path) -> tuple[dict[str, int], int] | None:
+def _words_in(text: str, db: Path) -> tuple[dict[str, int], int]:
     """The dictionary words that occur in `text` with their frequencies, and the
     dictionary's total frequency."""
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
