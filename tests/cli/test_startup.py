@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,18 @@ from newsarchive.cli import COMMANDS, app, unmapped_modules
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "data" / "readers" / "seeds"
 # Libraries of other commands (fetch, serve, import, stories): never loaded by a search.
-NOT_FOR_READING = ("psycopg", "httpx", "fastapi", "trafilatura", "jinja2", "scipy", "datasketch")
+# pydantic: the web API's models; typer 0.29 also coerced every CLI option through it
+# (pyproject pins typer below it).
+NOT_FOR_READING = (
+    "psycopg",
+    "httpx",
+    "fastapi",
+    "trafilatura",
+    "jinja2",
+    "scipy",
+    "datasketch",
+    "pydantic",
+)
 
 
 # Runs the command and lists, at exit, every module it had loaded.
@@ -28,8 +42,19 @@ main()
 """
 
 
+# The cache where a query's dictionary words are looked up (text/dictionary.py): one
+# per test run, built by the first search.
+_CACHE = tempfile.mkdtemp(prefix="newsarchive-startup-cache-")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_cache() -> Iterator[None]:
+    yield
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
+
 def imported(*args: str) -> set[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NEWSARCHIVE_CACHE_DIR": _CACHE}
     result = subprocess.run(
         [sys.executable, "-c", _PROBE, *args],
         env=env,
@@ -74,6 +99,7 @@ def test_version_loads_no_command() -> None:
     modules = imported("--version")
     assert not [m for m in modules if m.startswith("newsarchive.cli.commands.")]
     assert "numpy" not in modules and "newsarchive.components" not in modules
+    assert "pydantic" not in modules
 
 
 def test_search_loads_nothing_it_does_not_use(small_db: str) -> None:
@@ -84,6 +110,9 @@ def test_search_loads_nothing_it_does_not_use(small_db: str) -> None:
         "newsarchive.cli.commands.search"
     ]
     assert not [lib for lib in (*NOT_FOR_READING, "numpy") if lib in modules]
+    # A query is cut with the words it holds: jieba's whole dictionary (the `rjieba`
+    # package builds it at import, 0.13 s) is not loaded.
+    assert "rjieba.rjieba" in modules and "rjieba" not in modules
     # The default (hybrid) also ranks by meaning: numpy and the model are its work.
     modules = imported("search", "--db", small_db, "中国")
     assert not [lib for lib in NOT_FOR_READING if lib in modules]
@@ -91,5 +120,15 @@ def test_search_loads_nothing_it_does_not_use(small_db: str) -> None:
 
 def test_show_loads_nothing_it_does_not_use(small_db: str) -> None:
     modules = imported("show", "--db", small_db, "1")
-    # numpy: `show` lists near-duplicates, which are measured with it.
-    assert not [lib for lib in NOT_FOR_READING if lib in modules]
+    assert [m for m in modules if m.startswith("newsarchive.cli.commands.")] == [
+        "newsarchive.cli.commands.show"
+    ]
+    # Duplicates and the story are read from their stored links: no numpy, no vectors.
+    assert not [lib for lib in (*NOT_FOR_READING, "numpy") if lib in modules]
+    # (Every command opens the archive through the composition root: schemas only.)
+    assert [m for m in modules if m.startswith("newsarchive.vectors.")] == [
+        "newsarchive.vectors.schema"
+    ]
+    # The meaning of an article is --similar's work only.
+    modules = imported("show", "--db", small_db, "--similar", "--json", "1")
+    assert "numpy" in modules and "newsarchive.vectors.query" in modules

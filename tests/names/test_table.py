@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from newsarchive.names import AliasTable, Entity, TableError, alias_table, form_key
-from newsarchive.names.table import parse_rows
+from newsarchive.names.table import TABLES, form_keys, parse_rows, shipped_rows
 
 # The issue's examples (#15 item 2): each group is one entity, whatever form is asked.
 GROUPS = [
@@ -71,3 +75,79 @@ def test_alias_table_of_an_archive_answers(archive: object) -> None:
 
     assert isinstance(archive, Archive)
     assert alias_table(archive).resolve("華為") == alias_table().resolve("Huawei")
+
+
+def test_batch_keys_equal_one_at_a_time_on_every_shipped_form() -> None:
+    # The shipped table is folded in one batch at load (start-up, issue #20): the keys
+    # must be exactly those of folding each form alone.
+    forms = [f for e in shipped_rows() for f in (e.name, e.en or "", *e.aliases) if f]
+    assert len(forms) > 5000
+    assert form_keys(forms) == {f: form_key(f) for f in forms}
+    # Forms a batch cannot hold (a newline) are folded alone, with the same result.
+    assert form_keys(["華為\nX", "Huawei"]) == {"華為\nX": form_key("華為\nX"), "Huawei": "huawei"}
+
+
+def test_a_table_built_in_one_batch_equals_one_built_row_by_row() -> None:
+    rows = list(shipped_rows())
+    one_by_one, batch = AliasTable(), AliasTable()
+    for entity in rows:
+        one_by_one.add(entity)
+    batch.extend(rows)
+    assert batch == one_by_one
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The package's tables copied to a folder of their own, and an empty cache."""
+    from newsarchive.names import tables
+
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for name in TABLES:
+        shutil.copy(Path(tables.__file__).parent / name, folder / name)
+    monkeypatch.setattr(tables, "_HERE", folder)
+    monkeypatch.setenv("NEWSARCHIVE_CACHE_DIR", str(tmp_path / "cache"))
+    tables._shipped.cache_clear()
+    yield folder
+    tables._shipped.cache_clear()
+
+
+def test_the_cached_table_is_the_built_one(shipped_copy: Path, tmp_path: Path) -> None:
+    from newsarchive.names import tables
+
+    built = tables._shipped()
+    assert list((tmp_path / "cache").glob("aliases-*.marshal"))
+    tables._shipped.cache_clear()
+    loaded = tables._shipped()
+    assert loaded is not built and loaded == built
+    one_by_one = AliasTable()
+    for entity in shipped_rows():
+        one_by_one.add(entity)
+    assert loaded == one_by_one
+
+
+def test_an_edited_table_is_read_again(shipped_copy: Path) -> None:
+    # The TSV stays the source of truth: a row added by hand is there at the next start.
+    from newsarchive.names import tables
+
+    assert tables._shipped().resolve("甲乙丙公司") is None
+    extra = shipped_copy / "extra.tsv"
+    extra.write_text(
+        extra.read_text("utf-8") + "jiayibing\torg\t甲乙丙公司\tJiayibing\t甲乙丙\n", "utf-8"
+    )
+    tables._shipped.cache_clear()
+    found = tables._shipped().resolve("甲乙丙")
+    assert found is not None and found.id == "jiayibing"
+
+
+def test_without_a_cache_the_table_is_built(
+    shipped_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsarchive.names import tables
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+    monkeypatch.setenv("NEWSARCHIVE_CACHE_DIR", str(blocker / "cache"))
+    found = tables._shipped().resolve("華為")
+    assert found is not None and found.id == "huawei"
+    assert not (blocker / "cache").exists()

@@ -62,3 +62,64 @@ def test_joined_and_list_forms_agree() -> None:
     assert segment_joined(folded) == " ".join(segment_folded(folded))
     assert segment_folded(folded)[-3:] == ["asml", "1000", "亿元"]
     assert segment_folded("") == []
+
+
+def test_the_dictionary_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Importing rjieba builds its default Jieba (the dictionary, ~0.13 s); a second
+    # Jieba() of our own loaded it again at every start of a search (issue #20).
+    import rjieba
+
+    from newsarchive.text import segment
+
+    built: list[int] = []
+    original = rjieba.Jieba
+
+    def counting() -> object:
+        built.append(1)
+        return original()
+
+    monkeypatch.setattr(rjieba, "Jieba", counting)
+    segment._segmenter.cache_clear()
+    try:
+        assert segment._segmenter().cut("中芯国际的芯片", False) == [
+            "中",
+            "芯",
+            "国际",
+            "的",
+            "芯片",
+        ]
+        assert built == []
+    finally:
+        segment._segmenter.cache_clear()
+
+
+def test_the_segmenter_cuts_like_a_fresh_jieba() -> None:
+    # The shared instance is the standard dictionary, unchanged: index compatibility.
+    import json
+    from pathlib import Path
+
+    import rjieba
+
+    from newsarchive.text.segment import _segmenter
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    articles = [
+        *json.loads((data / "vectors_articles.json").read_text("utf-8"))["articles"],
+        *json.loads((data / "dedup" / "articles.json").read_text("utf-8")),
+    ]
+    fresh = rjieba.Jieba()
+    texts = [fold(a["title"] + "\n" + a["text"]) for a in articles]
+    assert sum(map(len, texts)) > 10_000
+    for text in texts:
+        assert _segmenter().cut(text, False) == fresh.cut(text, False)
+
+
+@pytest.mark.parametrize("lib", ["rjieba", "PyStemmer", "opencc", "typer", "numpy"])
+def test_installed_version_reads_what_importlib_metadata_reads(lib: str) -> None:
+    # The segmenter's identity (stored with the index) must not change with how it is
+    # read: a different string would make every index look outdated.
+    from importlib.metadata import version
+
+    from newsarchive.text.segment import installed_version
+
+    assert installed_version(lib) == version(lib)

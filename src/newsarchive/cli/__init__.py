@@ -11,7 +11,6 @@ tests/cli/test_startup.py names such modules).
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -65,6 +64,8 @@ def _module_group(module_name: str) -> TyperGroup:
 
 def unmapped_modules() -> list[str]:
     """Command modules that `COMMANDS` does not know (imported at every start)."""
+    import pkgutil  # only to list commands (help, an unknown name): not at every start
+
     known = set(COMMANDS.values())
     return sorted(m.name for m in pkgutil.iter_modules(commands.__path__) if m.name not in known)
 

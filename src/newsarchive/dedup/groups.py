@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from newsarchive.archive.session import Row, Session
-from newsarchive.dedup.fingerprint import fingerprint, overlap
-from newsarchive.dedup.index import matching_text
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
@@ -79,6 +77,11 @@ def _similarity(conn: Session, a: int, b: int, cache: dict[int, object]) -> floa
     ).fetchone()
     if row:
         return float(row[0])
+    # numpy and the MinHash index only now: `show` lists duplicates through their stored
+    # links, and importing numpy cost it 0.1 s at every start (issue #20).
+    from newsarchive.dedup.fingerprint import fingerprint, overlap
+    from newsarchive.dedup.index import matching_text
+
     fps = []
     for aid in (a, b):
         if aid not in cache:

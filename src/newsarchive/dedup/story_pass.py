@@ -37,8 +37,6 @@ from importlib import resources
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from newsarchive.archive.session import Row, Session
 from newsarchive.dedup import postgres, sqlite
 from newsarchive.dedup.story_ids import assign_ids, previous_members
@@ -46,6 +44,7 @@ from newsarchive.text.normalize import fold_for_matching
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 
 if TYPE_CHECKING:
+    import numpy as np
     from scipy import sparse
 
     from newsarchive.archive import Archive
@@ -145,6 +144,9 @@ def _load(conn: Session) -> tuple[list[_Doc], list[list[str]]]:
 
 def _tfidf(terms: list[list[str]]) -> sparse.csr_matrix:
     # scipy costs ~0.5 s to import: only the story pass needs it, not every import job.
+    # numpy too is imported by the pass only: `show` reads a story (`story_of`) and
+    # must not pay 0.1 s for it at every start (issue #20).
+    import numpy as np
     from scipy import sparse
 
     vocab: dict[str, int] = {}
@@ -173,6 +175,8 @@ def _tfidf(terms: list[list[str]]) -> sparse.csr_matrix:
 
 def _cluster(docs: list[_Doc], x: sparse.csr_matrix) -> list[list[int]]:
     """Time-ordered average-link clustering; returns clusters as lists of doc indexes."""
+    import numpy as np
+
     order = sorted(range(len(docs)), key=lambda i: docs[i].ts)
     ts = np.array([docs[i].ts for i in order])
     xo = x[order].tocsr()
@@ -217,6 +221,8 @@ def _best_cluster(
     last: np.ndarray,
 ) -> int:
     """The active cluster with the best average similarity, if >= JOIN_MIN, else -1."""
+    import numpy as np
+
     active = (last[clusters] >= now - ACTIVE_DAYS * _DAY) & (
         first[clusters] >= now - SPAN_DAYS * _DAY
     )
@@ -281,6 +287,8 @@ def _cores(members: list[int], x: sparse.csr_matrix) -> list[list[int]]:
     India beside an Indian police death). Here each group grows from the medoid (the
     member most like all others), taking the member most like the group while it is
     like the group on average and like the medoid itself; the rest start new groups."""
+    import numpy as np
+
     if len(members) < 2:
         return [members]
     sims = (x[members] @ x[members].T).toarray()

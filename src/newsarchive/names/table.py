@@ -44,6 +44,27 @@ def form_key(form: str) -> str:
     return to_simplified(text).lower()
 
 
+def form_keys(forms: Iterable[str]) -> dict[str, str]:
+    """`form_key` of many forms at once: one NFKC and one OpenCC call over the forms
+    joined by newlines instead of two calls a form. The shipped table's 9,700 forms
+    one at a time cost 0.1 s at every start of a search; this 0.04 s. Same keys:
+    neither step joins across a newline (no OpenCC phrase and no NFKC composition holds
+    one); tests/names/test_table.py compares the two on every shipped form."""
+    distinct = list(dict.fromkeys(forms))
+    if any("\n" in f for f in distinct):  # cannot be batched by lines: one at a time
+        return {f: form_key(f) for f in distinct}
+    texts = [t.strip() for t in unicodedata.normalize("NFKC", "\n".join(distinct)).split("\n")]
+    if len(texts) != len(distinct):  # defensive: a form that NFKC split into lines
+        return {f: form_key(f) for f in distinct}
+    keys = {f: latin_key(t) for f, t in zip(distinct, texts, strict=True) if t.isascii()}
+    chinese = [(f, t) for f, t in zip(distinct, texts, strict=True) if not t.isascii()]
+    folded = to_simplified("\n".join(t for _, t in chinese)).lower().split("\n")
+    if len(folded) != len(chinese):
+        return {f: form_key(f) for f in distinct}
+    keys.update(zip((f for f, _ in chinese), folded, strict=True))
+    return keys
+
+
 class TableError(ValueError):
     """A malformed row in an alias table; names the table, the line and the reason."""
 
@@ -73,6 +94,18 @@ class AliasTable:
         """Add `entity`, or merge it into the known entity with its id (its forms are
         added; its non-empty name, kind and en win). A form already claimed by another
         entity stays with the first one: a form resolves to one entity."""
+        self._merge(entity, {})
+
+    def extend(self, entities: Iterable[Entity]) -> None:
+        """`add` each of `entities` in turn, their forms' keys computed in one batch
+        (`form_keys`)."""
+        entities = list(entities)
+        keys = form_keys(f for e in entities for f in (e.name, e.en or "", *e.aliases) if f)
+        for entity in entities:
+            self._merge(entity, keys)
+
+    def _merge(self, entity: Entity, keys: dict[str, str]) -> None:
+        """`add`, with the keys of (some of) the forms known in advance."""
         known = self._by_id.get(entity.id)
         if known is not None:
             entity = replace(
@@ -82,11 +115,13 @@ class AliasTable:
                 en=entity.en or known.en,
                 aliases=tuple(dict.fromkeys([*known.aliases, *entity.aliases])),
             )
-        forms = [f for f in (entity.name, entity.en or "", *entity.aliases) if f]
-        entity = replace(entity, aliases=tuple(dict.fromkeys(forms)))
+        forms = tuple(dict.fromkeys(f for f in (entity.name, entity.en, *entity.aliases) if f))
+        if forms != entity.aliases:
+            entity = Entity(entity.id, entity.name, entity.kind, entity.en, forms)
         self._by_id[entity.id] = entity
         for form in forms:
-            self._by_form.setdefault(form_key(form), entity.id)
+            key = keys.get(form)
+            self._by_form.setdefault(form_key(form) if key is None else key, entity.id)
 
     def copy(self) -> AliasTable:
         return AliasTable(dict(self._by_id), dict(self._by_form))

@@ -13,7 +13,6 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from newsarchive.cli.common import (
@@ -24,6 +23,7 @@ from newsarchive.cli.common import (
     fail,
     open_archive,
     print_json,
+    progress_bar,
 )
 from newsarchive.collect import (
     FetchSettings,
@@ -208,15 +208,7 @@ def register(app: typer.Typer) -> None:
             host_rate=host_rate,
         )
         with open_archive(db) as archive, _stop_on_signals() as stop:
-            progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-                transient=True,
-                disable=as_json or not err_console.is_terminal,
-            )
+            progress = progress_bar(json_out=as_json)
             # The sources to read are known now: the bar counts from the first second
             # (pages join the total as feeds list them).
             task = progress.add_task(

@@ -3,23 +3,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from newsarchive.archive import ArchiveError
-from newsarchive.cli.common import JsonOption, console, err_console, fail, print_json
+from newsarchive.cli.common import JsonOption, console, fail, print_json, progress_bar
 from newsarchive.transfer import CopyReport, copy_archive
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 _ADDRESS = "an archive file, or a postgresql:// URL"
 
@@ -45,17 +39,8 @@ def register(app: typer.Typer) -> None:
         when the backends differ. Interrupted, it resumes where it stopped when run
         again; run again when done, it adds only what the source gained since.
         """
-        with Progress(
-            TextColumn("[bold]{task.description:<24}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-            # Not into logs and pipes: a bar there is only noise.
-            disable=json_out or not err_console.is_terminal,
+        with progress_bar(
+            "[bold]{task.description:<24}", json_out=json_out, rate=True, remaining=True
         ) as progress:
             tasks: dict[str, TaskID] = {}
 

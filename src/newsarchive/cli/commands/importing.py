@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from newsarchive.archive import Archive
@@ -18,6 +18,7 @@ from newsarchive.cli.common import (
     fail,
     open_archive,
     print_json,
+    progress_display,
 )
 from newsarchive.history import GitError, HistorySummary, import_repository, is_repository
 from newsarchive.ingest import ImportSummary, import_paths
@@ -81,14 +82,12 @@ def _import_with_progress(
     # Two real counts from the first second: files read (the reading thread runs a
     # batch ahead) and files stored; the spinner's "0 files" for the first batch's
     # ~5 s looked like a hang.
-    with Progress(
+    with progress_display(
         SpinnerColumn(),
         TextColumn("[bold]importing[/] {task.fields[read]:,} read · {task.completed:,} stored"),
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         TextColumn("[dim]{task.fields[where]}", justify="left"),
-        console=err_console,
-        transient=True,
         refresh_per_second=4,
     ) as progress:
         task = progress.add_task("import", total=None, rate="", where="", read=0)
@@ -112,15 +111,13 @@ def _import_history(
     try:
         if quiet:
             return import_repository(archive, repo, workers=workers)
-        with Progress(
+        with progress_display(
             SpinnerColumn(),
             TextColumn("[bold]importing history[/] {task.fields[commits]} commits,"),
             TextColumn("{task.completed} files"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             TextColumn("[dim]{task.fields[where]}", justify="left"),
-            console=err_console,
-            transient=True,
         ) as progress:
             task = progress.add_task("history", total=None, rate="", where="", commits=0)
 

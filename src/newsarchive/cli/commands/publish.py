@@ -12,10 +12,10 @@ from newsarchive.cli.common import (
     DbOption,
     JsonOption,
     console,
-    err_console,
     fail,
     open_archive,
     print_json,
+    progress_bar,
 )
 
 
@@ -64,23 +64,7 @@ def register(app: typer.Typer) -> None:
             base_url=base_url,
             images=images,
         )
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        progress = Progress(
-            TextColumn("[bold]publishing[/] {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=json_out or not err_console.is_terminal,
-        )
+        progress = progress_bar("[bold]publishing[/] {task.description}", json_out=json_out)
         task = progress.add_task("reading the archive", total=None)
 
         def on_progress(step: str, done: int, total: int) -> None:

@@ -4,9 +4,8 @@ articles."""
 from __future__ import annotations
 
 import typer
-from rich.progress import Progress
 
-from newsarchive.cli.common import DbOption, console, fail, open_archive
+from newsarchive.cli.common import DbOption, console, fail, open_archive, progress_bar
 from newsarchive.entities.index import reindex_entities
 from newsarchive.names.grown import reindex_names
 from newsarchive.search import reindex
@@ -19,7 +18,7 @@ def register(app: typer.Typer) -> None:
         """Rebuild the search index, the entities and figures, the names grown from the
         articles, and the vectors (after upgrading the segmenter, the entity lexicon or
         the embedding model, or to verify them)."""
-        with open_archive(db, create=False) as archive, Progress(console=console) as progress:
+        with open_archive(db, create=False) as archive, progress_bar() as progress:
             task = progress.add_task("indexing", total=None)
 
             def on_progress(done: int, total: int) -> None:

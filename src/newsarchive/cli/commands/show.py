@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -12,12 +12,9 @@ from newsarchive.cli.common import DbOption, JsonOption, console, fail, open_arc
 from newsarchive.dedup import duplicates_of, representative_of, story_of
 from newsarchive.entities.queries import article_entities, article_figures
 from newsarchive.history.reads import article_history
-from newsarchive.vectors import (
-    ModelMissingError,
-    SimilarArticle,
-    VectorsOutdatedError,
-    more_like_this,
-)
+
+if TYPE_CHECKING:
+    from newsarchive.vectors import SimilarArticle
 
 # Articles `show --similar` lists.
 SIMILAR_LIMIT = 10
@@ -69,6 +66,14 @@ def register(app: typer.Typer) -> None:
             }
             alike: list[SimilarArticle] = []
             if similar:
+                # Only here: the vectors bring numpy (and the model), which a plain
+                # `show` does not need (start-up, issue #20).
+                from newsarchive.vectors import (
+                    ModelMissingError,
+                    VectorsOutdatedError,
+                    more_like_this,
+                )
+
                 try:
                     alike = more_like_this(archive, record.id, SIMILAR_LIMIT)
                 except (ModelMissingError, VectorsOutdatedError) as exc:
