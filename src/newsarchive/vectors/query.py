@@ -49,15 +49,19 @@ class _Matrix:
     row_of: dict[int, int] = field(default_factory=dict)
 
     def put(self, article_ids: list[int], vecs: npt.NDArray[np.float32]) -> None:
-        for aid, vec in zip(article_ids, vecs, strict=True):
-            row = self.row_of.get(aid)
-            if row is None:
-                if self.n == len(self.ids):
-                    self._grow()
-                row = self.row_of[aid] = self.n
-                self.ids[row] = aid
-                self.n += 1
-            self.mat[row] = vec
+        """Set the rows of `article_ids` (distinct ids), adding the new ones. Vectorised:
+        a row-by-row loop took 0.57 s of a 1.5 s load of the 51k archive."""
+        row_of = self.row_of
+        rows = [row_of.get(aid, -1) for aid in article_ids]
+        new = [i for i, row in enumerate(rows) if row < 0]
+        if new:
+            self.reserve(self.n + len(new))
+            first = self.n
+            for offset, i in enumerate(new):
+                rows[i] = row_of[article_ids[i]] = first + offset
+            self.ids[first : first + len(new)] = [article_ids[i] for i in new]
+            self.n += len(new)
+        self.mat[rows] = vecs
 
     def reserve(self, rows: int) -> None:
         """Room for `rows` rows (a full load allocates once, not by doublings that
