@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -137,3 +138,21 @@ def test_a_cache_that_cannot_be_written_loads_the_package(
     model = snapshot.load_model(threads=1)
     assert model.encode(["chip export controls"]).shape == (1, 512)
     assert not (blocker.parent / "newsarchive").exists()
+
+
+def test_without_a_home_the_model_loads_and_searches_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from newsarchive.vectors import matrix_cache
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", no_home)
+    model = snapshot.load_model(threads=1)
+    assert model.encode(["chip export controls"]).shape == (1, 512)
+    ids = np.arange(10, dtype=np.int64)
+    monkeypatch.setattr(matrix_cache, "MIN_ROWS", 1)
+    archive = SimpleNamespace(address="postgresql://localhost/archive")
+    matrix_cache.save(archive, "1", 10, ids, np.zeros((10, 512), np.float32))  # type: ignore[arg-type]

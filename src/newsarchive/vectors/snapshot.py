@@ -52,7 +52,14 @@ class SnapshotError(RuntimeError):
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    """`$XDG_CACHE_HOME/newsarchive`, else `~/.cache/newsarchive`; OSError when there is
+    neither (a service user without a home): callers then do without a cache."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError as exc:  # no $HOME and no passwd entry
+            raise OSError(f"no cache directory: {exc}") from None
     return Path(base) / "newsarchive"
 
 
