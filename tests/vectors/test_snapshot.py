@@ -155,4 +155,4 @@ def test_without_a_home_the_model_loads_and_searches_go_on(
     ids = np.arange(10, dtype=np.int64)
     monkeypatch.setattr(matrix_cache, "MIN_ROWS", 1)
     archive = SimpleNamespace(address="postgresql://localhost/archive")
-    matrix_cache.save(archive, "1", 10, ids, np.zeros((10, 512), np.float32))  # type: ignore[arg-type]
+    matrix_cache.save(archive, "1", 10, ids, np.zeros((10, 512), np.float32))
