@@ -10,7 +10,7 @@ pieces as a marisa trie (`vectors/tokenizer.py`).
 
 Where: `$XDG_CACHE_HOME/newsarchive` (else `~/.cache/newsarchive`), one directory per
 package version and weight/tokenizer files (their size and mtime), so an upgrade or
-reinstall gets a fresh one and the stale ones are removed. Built by the first process
+reinstall gets a fresh one; snapshots unused for 30 days are removed. Built by the first process
 that needs the model, in a private temporary directory renamed into place (atomic:
 concurrent importer workers never see half a snapshot; the loser discards its copy),
 and only after the snapshot's embeddings of probe sentences were checked equal to the
@@ -28,6 +28,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,9 @@ def load_model(threads: int) -> Any:
         return _package_model(USE, threads)
     if (target / _MANIFEST).is_file():
         try:
-            return _from_snapshot(USE, target, threads)
+            model = _from_snapshot(USE, target, threads)
+            _mark_used(target)
+            return model
         except Exception as exc:  # corrupt or foreign: made again below
             log.warning(
                 "the embedding model's snapshot %s is unusable (%s): rebuilding", target, exc
@@ -246,8 +249,33 @@ def _discard(target: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
+# A snapshot unused this long is removed by the next one written (another virtualenv
+# with another install of the package shares the cache: removing its snapshot at once
+# would make the two rebuild in turn).
+STALE_SECONDS = 30 * 86400
+
+
+def _mark_used(target: Path) -> None:
+    """Touch the manifest (at most daily) so that `_remove_stale` sees the snapshot
+    in use."""
+    manifest = target / _MANIFEST
+    try:
+        if time.time() - manifest.stat().st_mtime > 86400:
+            os.utime(manifest)
+    except OSError:
+        pass
+
+
 def _remove_stale(current: Path) -> None:
-    """Snapshots of other package versions (an upgrade left them)."""
+    """Snapshots of other installs of the package not used for `STALE_SECONDS` (an
+    upgrade left them)."""
+    now = time.time()
     for other in current.parent.glob(f"{_PREFIX}*"):
-        if other != current and other.is_dir():
+        if other == current or not other.is_dir():
+            continue
+        try:
+            unused = now - (other / _MANIFEST).stat().st_mtime
+        except OSError:
+            continue  # being written, or broken: its own loader deals with it
+        if unused > STALE_SECONDS:
             shutil.rmtree(other, ignore_errors=True)
