@@ -101,7 +101,8 @@ def load(
             return None
         ids_path, mat_path = _data(pointer, str(meta["token"]))
         ids = np.load(ids_path, allow_pickle=False)
-        mat = np.load(mat_path, mmap_mode="c", allow_pickle=False)
+        # A plain ndarray over the mapping (an np.memmap's results stay memmaps).
+        mat = np.asarray(np.load(mat_path, mmap_mode="c", allow_pickle=False))
         if ids.shape != (n,) or mat.shape != (n, DIM) or mat.dtype != np.float32:
             return None
         # Rows are cached in seq order: the last rows up to `seq` are the last ids.

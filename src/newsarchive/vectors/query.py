@@ -53,7 +53,7 @@ class _Matrix:
 
     def put(self, article_ids: list[int], vecs: npt.NDArray[np.float32]) -> None:
         """Set the rows of `article_ids` (distinct ids), adding the new ones. Vectorised:
-        a row-by-row loop took 0.57 s of a 1.5 s load of the 51k archive."""
+        50,000 rows in steps of 5,000 took 58-77 ms row by row, 31-33 ms so."""
         row_of = self.row_of
         rows = [row_of.get(aid, -1) for aid in article_ids]
         new = [i for i, row in enumerate(rows) if row < 0]
@@ -175,11 +175,12 @@ def vector_matrix(archive: Archive) -> _Matrix:
                     f" uses {MODEL_ID}: run `newsarchive reindex`"
                 )
             cached = _Matrix(epoch, 0)
-            cached.reserve(int(archive.session.scalar("SELECT count(*) FROM vectors") or 0))
             on_disk = matrix_cache.load(archive, epoch)
             if on_disk is not None:
                 ids, mat, cached.seq = on_disk
                 cached.adopt(ids, mat)
+            else:
+                cached.reserve(int(archive.session.scalar("SELECT count(*) FROM vectors") or 0))
         if seq > cached.seq:
             before = cached.n
             loaded = _load_after(archive, cached, cached.seq, seq)
