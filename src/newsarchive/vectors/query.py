@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from newsarchive.vectors import matrix_cache
 from newsarchive.vectors.model import DIM, MODEL_ID, dequantise, embed_one
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 # Longest query embedded (characters): the model reads a sentence, not a document.
 MAX_QUERY_CHARS = 500
 _LOAD_BATCH = 5000
+# Rows read from the database past which the matrix is written to the disk cache.
+_RESAVE_ROWS = 1000
 
 
 class VectorsOutdatedError(RuntimeError):
@@ -49,15 +52,26 @@ class _Matrix:
     row_of: dict[int, int] = field(default_factory=dict)
 
     def put(self, article_ids: list[int], vecs: npt.NDArray[np.float32]) -> None:
-        for aid, vec in zip(article_ids, vecs, strict=True):
-            row = self.row_of.get(aid)
-            if row is None:
-                if self.n == len(self.ids):
-                    self._grow()
-                row = self.row_of[aid] = self.n
-                self.ids[row] = aid
-                self.n += 1
-            self.mat[row] = vec
+        """Set the rows of `article_ids` (distinct ids), adding the new ones. Vectorised:
+        50,000 rows in steps of 5,000 took 58-77 ms row by row, 31-33 ms so."""
+        row_of = self.row_of
+        rows = [row_of.get(aid, -1) for aid in article_ids]
+        new = [i for i, row in enumerate(rows) if row < 0]
+        if new:
+            self.reserve(self.n + len(new))
+            first = self.n
+            for offset, i in enumerate(new):
+                rows[i] = row_of[article_ids[i]] = first + offset
+            self.ids[first : first + len(new)] = [article_ids[i] for i in new]
+            self.n += len(new)
+        self.mat[rows] = vecs
+
+    def adopt(self, ids: npt.NDArray[np.int64], mat: npt.NDArray[np.float32]) -> None:
+        """Take `ids` and their rows (distinct ids) as the contents of an empty matrix,
+        without copying them."""
+        assert self.n == 0
+        self.ids, self.mat, self.n = ids.astype(np.int64, copy=False), mat, len(ids)
+        self.row_of = dict(zip(ids.tolist(), range(self.n), strict=True))
 
     def reserve(self, rows: int) -> None:
         """Room for `rows` rows (a full load allocates once, not by doublings that
@@ -117,16 +131,20 @@ def _generation(archive: Archive) -> tuple[str, int]:
     return str(epoch), int(seq or 0)
 
 
-def _load_after(archive: Archive, matrix: _Matrix, after: int) -> None:
+def _load_after(archive: Archive, matrix: _Matrix, after: int, upto: int) -> int:
+    """Load the rows with `after` < seq <= `upto` (in seq order); returns how many."""
     conn = archive.session
+    loaded = 0
     while True:
         rows = conn.execute(
-            "SELECT seq, article_id, vec FROM vectors WHERE seq > ? ORDER BY seq LIMIT ?",
-            (after, _LOAD_BATCH),
+            "SELECT seq, article_id, vec FROM vectors WHERE seq > ? AND seq <= ?"
+            " ORDER BY seq LIMIT ?",
+            (after, upto, _LOAD_BATCH),
         ).fetchall()
         if not rows:
-            return
+            return loaded
         matrix.put([int(r[1]) for r in rows], dequantise([bytes(r[2]) for r in rows]))
+        loaded += len(rows)
         after = int(rows[-1][0])
 
 
@@ -157,9 +175,22 @@ def vector_matrix(archive: Archive) -> _Matrix:
                     f" uses {MODEL_ID}: run `newsarchive reindex`"
                 )
             cached = _Matrix(epoch, 0)
-            cached.reserve(int(archive.session.scalar("SELECT count(*) FROM vectors") or 0))
+            on_disk = matrix_cache.load(archive, epoch)
+            if on_disk is not None:
+                ids, mat, cached.seq = on_disk
+                cached.adopt(ids, mat)
+            else:
+                cached.reserve(int(archive.session.scalar("SELECT count(*) FROM vectors") or 0))
         if seq > cached.seq:
-            _load_after(archive, cached, cached.seq)
+            before = cached.n
+            loaded = _load_after(archive, cached, cached.seq, seq)
+            # Rows are in seq order, each article once (a rewrite removed its row up to
+            # the cache's seq, which the cache's checks refuse): worth keeping when the
+            # database gave much of the matrix.
+            if before == 0 or loaded > max(_RESAVE_ROWS, before // 10):
+                matrix_cache.save(
+                    archive, epoch, seq, cached.ids[: cached.n], cached.mat[: cached.n]
+                )
         cached.seq = seq
         _cache[key] = cached
         return cached
