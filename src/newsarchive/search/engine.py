@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.archive.session import Session
@@ -43,7 +44,7 @@ from newsarchive.search.fusion import (
 from newsarchive.search.highlight import SNIPPET_CHARS, Highlighter
 from newsarchive.search.query import ParsedQuery, QueryError, parse_query
 from newsarchive.search.ranked import RankState
-from newsarchive.search.sql import RECENT_FIRST, filters, latest
+from newsarchive.search.sql import RECENT_FIRST, aware, filters, latest
 from newsarchive.search.why import reasons
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import fold
@@ -61,6 +62,10 @@ LOOSE_BELOW = 100
 # 50,000 articles that is 2.9 vs 15.7 ms for 709 matches, while for the usual handful
 # of matches the plain join is faster (0.09 vs 0.12 ms median).
 MANY_MATCHES = 300
+# From this many matches on, a timeline reads dates and outlets from the doc values
+# (`docvalues`: arrays read once per process) instead of joining each match to its
+# article and version (~3 us a match, and Python per row besides).
+DOC_VALUES_FROM = 1000
 CHECK_LIMIT = 300
 _SPACE = re.compile(r"\s+")
 # An article id above every real one (`after_or_among` then means "among these ids").
@@ -502,8 +507,10 @@ def plain_lead(text: str, width: int = SNIPPET_CHARS) -> str:
     return html.escape(text[:width]) + ("…" if len(text) > width else "")
 
 
-def _period(ts: float, interval: Interval) -> str:
-    d = datetime.fromtimestamp(ts, UTC)
+@lru_cache(maxsize=1 << 16)
+def _period(day: int, interval: Interval) -> str:
+    """The period of a UTC day (days since 1970-01-01), formatted once per process."""
+    d = datetime.fromtimestamp(day * 86400.0, UTC)
     if interval == "day":
         return d.strftime("%Y-%m-%d")
     if interval == "week":
@@ -545,32 +552,102 @@ def timeline(
     """How many matching articles were published per day / ISO week / month (UTC),
     optionally per outlet, in period order. Articles without a publication date are
     not counted (they have no place on a time axis). Past `budget_seconds` (default
-    `BUDGET_SECONDS`) the counts are those of the matches read by then."""
+    `BUDGET_SECONDS`) the counts are those of the matches read by then.
+
+    From `DOC_VALUES_FROM` matches on, the matches' dates and outlets are read from
+    the archive's doc values (`docvalues`) instead of a join per match."""
     if interval not in ("day", "week", "month"):
         raise QueryError(f"unknown interval {interval!r}: use day, week or month")
     parsed = parse_query(query)
     conn = archive.session
-    where, params = filters(outlet, since, until, None, None)
-    where += " AND v.published_ts IS NOT NULL"
-    source, source_params = matched(conn, backend(conn).strict_expr(parsed), scored=False)
-    sql = f"SELECT a.id, 0 AS score, v.published_ts, a.outlet {source}{where}"
+    expr = backend(conn).strict_expr(parsed)
     with _snapshot(conn), budget(conn, _seconds(budget_seconds)) as clock:
-        rows = _rows_in_time(conn, sql, [*source_params, *params], query, clock)
-        # The same rule as `search`: fragment (loose) matching only when few match as typed.
-        if parsed.needs_check and len(rows) < LOOSE_BELOW and not clock.spent:
-            select = "a.id, 0 AS score, v.published_ts, a.outlet"
-            rows, _ = _with_fragments(conn, parsed, select, where, params, rows, query, clock)
+        try:
+            with clock.guard():
+                everywhere = count_matches(conn, expr, query)
+        except OutOfTime:
+            return []
+        if everywhere >= DOC_VALUES_FROM:
+            days = _days_from_values(conn, expr, query, clock, outlet, since, until)
+        else:
+            days = _days_joined(conn, parsed, expr, query, clock, outlet, since, until)
     counts: Counter[tuple[str, str | None]] = Counter()
-    # A period is a function of the UTC day: format each day once, not each article
-    # (strftime for 22,000 matches of 美国 was half the timeline's time).
-    periods: dict[int, str] = {}
-    for _, _, ts, out in rows:
-        day = int(ts // 86400)
-        period = periods.get(day)
-        if period is None:
-            period = periods[day] = _period(day * 86400.0, interval)
-        counts[period, out if by_outlet else None] += 1
+    # A period is a function of the UTC day: each distinct day is formatted once.
+    for (day, out), n in days.items():
+        counts[_period(day, interval), out if by_outlet else None] += n
     return [
         TimelineBucket(period, out, n)
         for (period, out), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
     ]
+
+
+# A day (days since 1970-01-01 UTC) and an outlet -> matches published that day.
+Days = dict[tuple[int, str | None], int]
+
+
+def _days_joined(
+    conn: Session,
+    parsed: ParsedQuery,
+    expr: Any,
+    query: str,
+    clock: Budget,
+    outlet: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Days:
+    """Few matches: each joined to its article and latest version (no doc values to
+    read, and the fragment form when few match as typed, as `search` does)."""
+    where, params = filters(outlet, since, until, None, None)
+    where += " AND v.published_ts IS NOT NULL"
+    source, source_params = matched(conn, expr, scored=False)
+    select = "a.id, 0 AS score, v.published_ts, a.outlet"
+    sql = f"SELECT {select} {source}{where}"
+    rows = _rows_in_time(conn, sql, [*source_params, *params], query, clock)
+    if parsed.needs_check and len(rows) < LOOSE_BELOW and not clock.spent:
+        rows, _ = _with_fragments(conn, parsed, select, where, params, rows, query, clock)
+    days: Counter[tuple[int, str | None]] = Counter()
+    for _, _, ts, out in rows:
+        days[int(ts // 86400), out] += 1
+    return dict(days)
+
+
+def _days_from_values(
+    conn: Session,
+    expr: Any,
+    query: str,
+    clock: Budget,
+    outlet: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Days:
+    """Many matches: their ids from the index alone, dates and outlets from the doc
+    values, counted by numpy (no per-match join, no per-match Python)."""
+    # numpy on first use: a CLI start-up that never draws a timeline does not pay for it.
+    import numpy as np
+
+    from newsarchive.search import docvalues
+
+    index = backend(conn)
+    with clock.paused(conn):
+        values = docvalues.doc_values(conn, index.database_key(conn))
+    source, source_params = index.matches(expr, scored=False)
+    rows = _rows_in_time(conn, f"SELECT f.id FROM {source}", source_params, query, clock)
+    at = values.rows_of([r[0] for r in rows])
+    published, outlets = values.published[at], values.outlet[at]
+    keep = ~np.isnan(published)
+    if outlet:
+        keep &= outlets == values.outlet_code(outlet)
+    if since:
+        keep &= published >= aware(since).timestamp()
+    if until:
+        keep &= published < aware(until).timestamp()
+    # One integer per (day, outlet): a 1-D unique is a plain sort (axis=0 sorts rows
+    # as records: 12 ms for 22,000).
+    width = max(1, len(values.outlets))
+    day = np.floor(published[keep] / 86400).astype(np.int64)
+    found, n = np.unique(day * width + outlets[keep], return_counts=True)
+    days, codes = np.divmod(found, width)
+    return {
+        (d, values.outlets[o]): k
+        for d, o, k in zip(days.tolist(), codes.tolist(), n.tolist(), strict=True)
+    }
