@@ -180,9 +180,15 @@ def _with_fragments(
     try:
         with clock.guard():
             loose = run(conn, loose_sql, [*source_params, *params], query)
+            # Articles that cannot hold the fragment are left out before their text is
+            # read (SQLite's trigram index: `英国政府发言人也` checked 300, 115 ms).
+            possible = backend(conn).fragment_candidates(conn, parsed)
     except OutOfTime:
         return strict_rows, False
-    extra = [r for r in loose if r[0] not in strict_ids][:CHECK_LIMIT]
+    extra = [r for r in loose if r[0] not in strict_ids]
+    if possible is not None:
+        extra = [r for r in extra if r[0] in possible]
+    extra = extra[:CHECK_LIMIT]
     accepted: list[Any] = []
     for i in range(0, len(extra), 100):
         try:
