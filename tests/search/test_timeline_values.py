@@ -97,4 +97,3 @@ def test_a_common_word_is_not_joined_per_match(
     finally:
         driver(archive.session).set_trace_callback(None)
     assert seen and not [s for s in seen if "search_fts" in s and "versions" in s], seen
-

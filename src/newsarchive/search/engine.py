@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.archive.session import Session
-from newsarchive.search import ranked
+from newsarchive.search import ranked, rankings
 from newsarchive.search.backends import backend, count_matches, matched, run
 from newsarchive.search.budget import Budget, OutOfTime, budget
 from newsarchive.search.fusion import (
@@ -271,18 +271,24 @@ def search(
     depth = offset + limit + ranked.SPARE_ROWS
     known = previous.state if previous is not None and previous.query == query else None
     with _snapshot(conn):
+        remembered = None
+        if known is None and mode != "semantic":
+            remembered = rankings.get(conn, key)
         with budget(conn, _seconds(budget_seconds)) as clock:
             try:
                 with clock.guard():
                     rows: list[Any] = []
-                    state = ranked.update(conn, known, key, depth) if known is not None else None
-                    updated = state is not None
+                    start = known or remembered
+                    state = ranked.update(conn, start, key, depth) if start is not None else None
+                    updated = state is not None and known is not None
                     if mode == "semantic":  # the lexical ranking is not needed
                         state, total = None, 0
                     elif state is None:
                         state, rows, total = _rank(conn, parsed, key, depth, query, clock)
                     else:
                         rows, total = list(state.rows), state.total
+                    if state is not None and state is not remembered:
+                        rankings.put(conn, key, state)
             except OutOfTime:
                 # Ranking would take too long: the latest matches, unranked, instead.
                 clock.extend(FALLBACK_SECONDS)
