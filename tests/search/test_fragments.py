@@ -111,4 +111,18 @@ def test_an_index_filled_before_the_trigrams_checks_every_candidate_until_reinde
 
 def test_trigrams_of_a_needle_are_those_of_its_cjk_characters() -> None:
     assert fts._trigrams("英国政府") == ["国政府", "英国政"]
-    assert fts.cjk_text(("美国 ai 芯片", "15.9 % 预计 2025 年", "美 国 芯 片 预 计 年")) == "美国芯片预计年"
+    assert (
+        fts.cjk_text(("美国 ai 芯片", "15.9 % 预计 2025 年", "美 国 芯 片 预 计 年"))
+        == "美国芯片预计年"
+    )
+
+
+def test_whitespace_is_dropped_as_the_pattern_dropped_it() -> None:
+    import re
+    import sys
+
+    from newsarchive.search.engine import _unspaced
+
+    text = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() or c < 0x3100)
+    assert _unspaced(text) == re.sub(r"\s+", "", text)
+    assert _unspaced(" 英国\u3000政府\n发言人\t也 ") == "英国政府发言人也"
