@@ -58,6 +58,11 @@ class Backend(Protocol):
 
     def after_or_among(self, n_ids: int) -> str: ...
 
+    def fragment_candidates(self, conn: Session, parsed: ParsedQuery) -> set[int] | None:
+        """A superset of the articles whose text passes `parsed.accepts`, or None
+        when the backend cannot narrow them (then every loose match is checked)."""
+        ...
+
     def count_matches(self, conn: Session, expr: Any) -> int: ...
 
     def rank_everything(self, conn: Session, expr: Any, depth: int) -> list[tuple[int, float]]:

@@ -67,6 +67,28 @@ class Budget:
         return 1
 
     @contextmanager
+    def paused(self, conn: Session) -> Iterator[None]:
+        """Statements in the block run without the budget (work whose cost is bounded
+        and shared by later searches, such as reading the doc values once), and the
+        time they take is not charged to it."""
+        if self.deadline is None:
+            yield
+            return
+        started = time.perf_counter()
+        if self.pg is not None:
+            conn.execute("SELECT set_config('statement_timeout', '0', false)")
+        else:
+            sqlite_backend.driver(conn).set_progress_handler(None, 0)
+        try:
+            yield
+        finally:
+            self.deadline += time.perf_counter() - started
+            if self.pg is not None:
+                _statement_timeout(self.pg, max(0.0, self.deadline - time.perf_counter()))
+            else:
+                sqlite_backend.driver(conn).set_progress_handler(self._handler, PROGRESS_STEPS)
+
+    @contextmanager
     def guard(self) -> Iterator[None]:
         """Raise `OutOfTime` for a statement this budget stopped."""
         savepoint = self.pg is not None and self.pg.in_transaction

@@ -366,6 +366,11 @@ def begin_snapshot(conn: Session) -> None:
     conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off")
 
 
+def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
+    """No trigram index here (see the module docstring): every loose match is checked."""
+    return None
+
+
 def database_key(conn: Session) -> str:
     return str(conn.name) + "#" + str(conn.scalar("SELECT current_database()"))
 

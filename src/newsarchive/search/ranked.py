@@ -169,6 +169,8 @@ def update(conn: Session, state: RankState, key: tuple[Any, ...], depth: int) ->
     full ranking can say (see the module docstring). `depth`: rows the caller needs."""
     if state.total < UPDATE_FROM or state.key != key:
         return None
+    if not state.complete and len(state.rows) < depth:
+        return None  # ranked for a shallower page than this one needs
     if time.monotonic() - state.ranked_at > MAX_MERGE_AGE:
         return None
     if FORMAT_FILTER in key[1]:
@@ -176,6 +178,8 @@ def update(conn: Session, state: RankState, key: tuple[Any, ...], depth: int) ->
     max_article, max_version, removed = marks(conn)
     if removed != state.removals:
         return None  # a match may have gone (and ids can be reused)
+    if max_article < state.max_article or max_version < state.max_version:
+        return None  # ranked in a later snapshot than this one (another connection)
     if max_version == state.max_version and max_article == state.max_article:
         return state
     revised = _revised(conn, state, max_version)

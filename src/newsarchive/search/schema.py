@@ -44,6 +44,18 @@ MIGRATIONS: list[str] = [
     """
     DELETE FROM search_meta WHERE key = 'segmenter' AND value = '1';
     """,
+    # 3: the CJK characters of each article in order, as trigrams (`search.sqlite`,
+    # "fragments"): narrows the candidates of a phrase that cuts words in half before
+    # their text is read and checked. Postings only (detail='none'). An index that
+    # already holds articles fills it at the next `reindex` (until then fragments are
+    # checked as before); an empty one is complete from the start.
+    """
+    CREATE VIRTUAL TABLE search_tri USING fts5(
+        cjk, content='', detail='none', tokenize='trigram'
+    );
+    INSERT INTO search_meta(key, value)
+        SELECT 'trigrams', 'complete' WHERE NOT EXISTS (SELECT 1 FROM search_docs);
+    """,
 ]
 
 

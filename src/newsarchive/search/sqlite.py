@@ -7,6 +7,7 @@ ranking inside FTS5, and the index writes, which a contentless table makes speci
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,9 @@ from newsarchive.search.meta import check_segmenter, claim_index
 from newsarchive.search.query import ParsedQuery
 from newsarchive.search.sql import BODY_WEIGHT, TITLE_WEIGHT
 from newsarchive.search.tokens import IndexRow, index_row
+from newsarchive.text.segment import CJK_CLASS
+
+_CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 
 # The matches (``f``, from `matches`) joined to their articles and latest versions.
 # CROSS JOIN, not JOIN: it makes SQLite keep the matches as the outer loop. With a plain
@@ -85,6 +89,53 @@ def rank_everything(conn: Session, expr: str, depth: int) -> list[tuple[int, flo
     return [(r[0], r[1]) for r in rows]
 
 
+def cjk_text(row: IndexRow) -> str:
+    """The article's CJK characters in order (title, then body), everything else left
+    out: its CJK tokens joined. What `search_tri` indexes as trigrams."""
+    return "".join(_CJK_RUN.findall(row[0] + " " + row[1]))
+
+
+def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
+    """The articles that may pass `parsed.accepts` (a superset), from the trigram index,
+    or None when it cannot say (no trigram of three CJK characters in some clause's
+    checked needles, or an index that `reindex` has not filled yet).
+
+    A needle found in an article's folded text keeps its CJK characters contiguous once
+    everything else is left out of both (removing characters from a text and from a
+    substring of it alike leaves a substring), so the article holds every trigram of
+    the needle's CJK characters. Extra trigrams (characters that were apart) only let
+    more candidates through to the check."""
+    clauses = []
+    for clause in parsed.clauses:
+        forms: list[str] = []
+        for term in clause:
+            if not (term.needs_check or term.alternative):
+                forms = []  # this clause is satisfied without a substring: no filter
+                break
+            grams = _trigrams("".join(_CJK_RUN.findall(term.needle)))
+            if not grams:
+                forms = []
+                break
+            forms.append("(" + " AND ".join(f'"{g}"' for g in grams) + ")")
+        if forms:
+            clauses.append("(" + " OR ".join(forms) + ")")
+    if not clauses or not trigrams_complete(conn):
+        return None
+    rows = conn.execute(
+        "SELECT rowid FROM search_tri WHERE search_tri MATCH ?", [" AND ".join(clauses)]
+    )
+    return {r[0] for r in rows}
+
+
+def trigrams_complete(conn: Session) -> bool:
+    """Whether `search_tri` holds every indexed article (see `schema`, migration 3)."""
+    return conn.scalar("SELECT value FROM search_meta WHERE key = 'trigrams'") == "complete"
+
+
+def _trigrams(cjk: str) -> list[str]:
+    return sorted({cjk[i : i + 3] for i in range(len(cjk) - 2)})
+
+
 def begin_snapshot(conn: Session) -> None:
     """A read transaction: WAL gives it one snapshot from its first read on."""
     conn.execute("BEGIN")
@@ -101,6 +152,11 @@ _INSERT_SQL = "INSERT INTO search_fts(rowid, title, body, chars) VALUES(?,?,?,?)
 _DELETE_SQL = (
     "INSERT INTO search_fts(search_fts, rowid, title, body, chars) VALUES('delete',?,?,?,?)"
 )
+_TRI_INSERT_SQL = "INSERT INTO search_tri(rowid, cjk) VALUES(?,?)"
+_TRI_DELETE_SQL = "INSERT INTO search_tri(search_tri, rowid, cjk) VALUES('delete',?,?)"
+
+# One pending write: (rowid, statement, its parameters after the rowid).
+_Op = tuple[int, str, tuple[str, ...]]
 
 
 class Writer:
@@ -121,21 +177,29 @@ class Writer:
     def __init__(self, conn: Session, *, deferred: bool) -> None:
         self.tx = conn
         self.deferred = deferred
-        self._ops: list[tuple[int, str, IndexRow] | None] = []
-        self._inserted: dict[int, int] = {}  # rowid -> its pending insert in _ops
+        self._ops: list[_Op | None] = []
+        self._inserted: dict[int, int] = {}  # rowid -> its pending inserts in _ops (2)
         # The index's segmenter is recorded (or checked) once a transaction, not on
         # every insert: a lookup per article (0.003 ms of the writer's ~0.5 ms a file).
         self._claimed = False
+        self._complete: bool | None = None  # the trigram index holds every row
+
+    def _trigrams_complete(self) -> bool:
+        if self._complete is None:
+            self._complete = trigrams_complete(self.tx)
+        return self._complete
 
     def add(self, article_id: int, version_id: int, row: IndexRow) -> None:
         if not self._claimed:
             claim_index(self.tx)
             self._claimed = True
+        ops = [(article_id, _INSERT_SQL, row), (article_id, _TRI_INSERT_SQL, (cjk_text(row),))]
         if self.deferred:
             self._inserted[article_id] = len(self._ops)
-            self._ops.append((article_id, _INSERT_SQL, row))
+            self._ops += ops
         else:
-            self.tx.execute(_INSERT_SQL, (article_id, *row))
+            for rowid, sql, params in ops:
+                self.tx.execute(sql, (rowid, *params))
         self.tx.execute(
             "INSERT OR REPLACE INTO search_docs(article_id, version_id) VALUES(?,?)",
             (article_id, version_id),
@@ -157,10 +221,16 @@ class Writer:
         # Only an exact delete needs the same segmenter; new articles can always be added.
         check_segmenter(self.tx)
         row = index_row(old[0], old[1])
+        ops: list[_Op] = [(article_id, _DELETE_SQL, row)]
+        if self._trigrams_complete():
+            # (Before `reindex` has filled it, the trigram index may not hold this row,
+            # and a contentless delete of a row that is not there corrupts the index.)
+            ops.append((article_id, _TRI_DELETE_SQL, (cjk_text(row),)))
         if self.deferred:
-            self._ops.append((article_id, _DELETE_SQL, row))
+            self._ops += ops
         else:
-            self.tx.execute(_DELETE_SQL, (article_id, *row))
+            for rowid, sql, params in ops:
+                self.tx.execute(sql, (rowid, *params))
         self.tx.execute("DELETE FROM search_docs WHERE article_id=?", (article_id,))
 
     def _cancel_insert(self, rowid: int) -> bool:
@@ -170,14 +240,14 @@ class Writer:
         at = self._inserted.pop(rowid, None)
         if at is None:
             return False
-        self._ops[at] = None
+        self._ops[at] = self._ops[at + 1] = None
         return True
 
     def flush(self) -> None:
         # By rowid; sorted() is stable, so one row's delete stays before its insert.
         ops = sorted((op for op in self._ops if op is not None), key=lambda op: op[0])
-        for rowid, sql, row in ops:
-            self.tx.execute(sql, (rowid, *row))
+        for rowid, sql, params in ops:
+            self.tx.execute(sql, (rowid, *params))
         self._ops.clear()
         self._inserted.clear()
 
@@ -189,9 +259,16 @@ def writer(conn: Session, *, deferred: bool = True) -> Writer:
 def clear(conn: Session) -> None:
     """Empty the index (a rebuild follows in the same transaction)."""
     conn.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+    conn.execute("INSERT INTO search_tri(search_tri) VALUES('delete-all')")
     conn.execute("DELETE FROM search_docs")
+    # Complete again once the rebuild in the same transaction has refilled it.
+    conn.execute(
+        "INSERT INTO search_meta(key, value) VALUES('trigrams', 'complete')"
+        " ON CONFLICT(key) DO NOTHING"
+    )
 
 
 def optimize(conn: Session) -> None:
     """Merge the index into one segment (after a rebuild)."""
     conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
+    conn.execute("INSERT INTO search_tri(search_tri) VALUES('optimize')")

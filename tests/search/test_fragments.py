@@ -1,0 +1,128 @@
+"""A phrase that cuts words in half (issue #15 item 6): its loose candidates are
+narrowed by the trigram index (SQLite) before their text is read and checked, and
+the answers are the same as checking every candidate."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from newsarchive.archive import Archive
+from newsarchive.model import Capture
+from newsarchive.search import reindex, search, timeline
+from newsarchive.search import sqlite as fts
+from newsarchive.search.backends import backend
+from newsarchive.search.query import parse_query
+from tests.search.test_search import CNA_HUAWEI, CNA_RETAIL, ETT_SMIC, VOA_CHIPS, _ingest
+
+# Fragments that start or end inside a word (as typed and quoted, both scripts), some
+# held by an article, some whose characters are all there but not in this order.
+FRAGMENTS = [
+    '"导体产业投资热钱涌"',
+    "導體產業投資熱錢湧",
+    '"货，带动台积电、联发"',
+    '"体产业投资涌"',  # 体, 产业投资, 涌 all there; not contiguous
+    "国政府发言人也",
+    '"产业导体"',
+    '"导体产业投资" OR "券发挥功"',
+    '"导体产业投资" -"热钱涌"',
+    '芯片 "导体产业投"',
+]
+
+
+@pytest.fixture
+def ids(archive: Archive) -> dict[str, int]:
+    return {
+        "huawei": _ingest(archive, CNA_HUAWEI),
+        "smic": _ingest(archive, ETT_SMIC),
+        "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
+        "retail": _ingest(archive, CNA_RETAIL),
+    }
+
+
+def answers(archive: Archive) -> list[tuple[list[int], int, object]]:
+    out: list[tuple[list[int], int, object]] = []
+    for query in FRAGMENTS:
+        page = search(archive, query)
+        out.append(([h.id for h in page.hits], page.total, timeline(archive, query)))
+    return out
+
+
+def test_narrowed_fragments_answer_what_checking_every_candidate_does(
+    archive: Archive, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    narrowed = answers(archive)
+    assert narrowed[0][1] == 1 and narrowed[3][1] == 0  # not trivially empty
+    monkeypatch.setattr(fts, "fragment_candidates", lambda conn, parsed: None)
+    assert answers(archive) == narrowed
+
+
+def test_a_fragment_no_article_holds_reads_no_article_text(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    if archive.dialect != "sqlite":
+        pytest.skip("the trigram index is SQLite's")
+    from newsarchive.archive.sqlite import driver
+
+    seen: list[str] = []
+    driver(archive.session).set_trace_callback(seen.append)
+    try:
+        assert search(archive, '"体产业投资涌"').total == 0
+    finally:
+        driver(archive.session).set_trace_callback(None)
+    assert not [s for s in seen if "v.text" in s], seen
+
+
+def test_the_trigram_index_follows_versions_and_removals(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    revised = dataclasses.replace(VOA_CHIPS, text=VOA_CHIPS.text + "晶圆代工厂扩产计划搁浅。")
+    archive.ingest(revised, Capture(raw=b"v2", format="feedx", location="v2"))
+    assert {h.id for h in search(archive, '"圆代工厂扩产计"').hits} == {ids["chips"]}
+    archive.remove_article(ids["chips"])
+    assert search(archive, '"圆代工厂扩产计"').total == 0
+    assert search(archive, '"导体产业投资热钱涌"').total == 0
+    again = _ingest(archive, dataclasses.replace(VOA_CHIPS, url="https://x.test/again"))
+    assert {h.id for h in search(archive, '"导体产业投资热钱涌"').hits} == {again}
+
+
+def test_an_index_filled_before_the_trigrams_checks_every_candidate_until_reindex(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    parsed = parse_query('"体产业投资涌"')
+    index = backend(archive.session)
+    if archive.dialect != "sqlite":
+        assert index.fragment_candidates(archive.session, parsed) is None
+        return
+    assert index.fragment_candidates(archive.session, parsed) == set()
+    # An archive indexed before the trigram table existed (the migration left it empty).
+    with archive.transaction() as tx:
+        tx.execute("DELETE FROM search_meta WHERE key = 'trigrams'")
+        tx.execute("INSERT INTO search_tri(search_tri) VALUES('delete-all')")
+    assert index.fragment_candidates(archive.session, parsed) is None
+    assert search(archive, '"导体产业投资热钱涌"').total == 1  # checked as before
+    reindex(archive)
+    assert index.fragment_candidates(archive.session, parsed) == set()
+    assert index.fragment_candidates(archive.session, parse_query('"导体产业投资热钱涌"')) == {
+        ids["chips"]
+    }
+
+
+def test_trigrams_of_a_needle_are_those_of_its_cjk_characters() -> None:
+    assert fts._trigrams("英国政府") == ["国政府", "英国政"]
+    assert (
+        fts.cjk_text(("美国 ai 芯片", "15.9 % 预计 2025 年", "美 国 芯 片 预 计 年"))
+        == "美国芯片预计年"
+    )
+
+
+def test_whitespace_is_dropped_as_the_pattern_dropped_it() -> None:
+    import re
+    import sys
+
+    from newsarchive.search.engine import _unspaced
+
+    text = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() or c < 0x3100)
+    assert _unspaced(text) == re.sub(r"\s+", "", text)
+    assert _unspaced(" 英国\u3000政府\n发言人\t也 ") == "英国政府发言人也"
