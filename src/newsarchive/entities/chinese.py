@@ -14,6 +14,7 @@ from functools import cache
 
 import rjieba
 
+from newsarchive.entities.concepts import mined_concept, plain_tagger
 from newsarchive.entities.lexicon import Lexicon, lexicon
 from newsarchive.entities.mention import Mention
 from newsarchive.entities.words import (
@@ -38,6 +39,11 @@ from newsarchive.text.script import to_simplified
 
 _SUFFIX_ENDS = frozenset(s[-1] for s in ORG_SUFFIXES)
 _MAX_MERGE_TOKENS = 6
+_MIN_START_ENTITIES = 3
+# A lone character naming an administrative unit ends a place's name (马里科帕县).
+_COMMITTEES = frozenset({"市委", "省委", "县委", "区委"})
+_PLACE_ENDS = frozenset("县郡州省市区")
+_PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
 
 
 @cache
@@ -58,17 +64,59 @@ def _known_words() -> frozenset[str]:
     return frozenset(to_simplified(form) for form, _ in lexicon().forms())
 
 
+@cache
+def _org_starts() -> frozenset[str]:
+    """Common words that begin organisation names: the first word (jieba's standard
+    dictionary) of the known organisations' names, when it begins those of two
+    entities or more (国家 of 国家统计局 and 国家集成电路产业投资基金)."""
+    plain = plain_tagger()
+    seen: dict[str, set[str]] = {}
+    for form, entity in lexicon().forms():
+        folded = to_simplified(form)
+        if entity.kind != "org" or len(folded) < 4 or not CJK.match(folded):
+            continue
+        tokens = plain.tag(folded, False)
+        first, tag = tokens[0]
+        if len(tokens) >= 2 and len(first) > 1 and tag not in PROPER_TAGS:
+            seen.setdefault(first, set()).add(entity.id)
+    return frozenset(w for w, ids in seen.items() if len(ids) >= _MIN_START_ENTITIES)
+
+
+def _leading_title(word: str) -> str:
+    title = next((t for t in TITLES if word.startswith(t)), "")
+    return title if len(word) - len(title) >= 2 else ""
+
+
+def _is_concept(word: str) -> bool:
+    lex = lexicon()
+    known = lex.resolve(word)
+    return known is not None and mined_concept(known, lex, word)
+
+
+def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """市委书记 after 南昌 is 市委 + 书记: the dictionary's role word hides the end of
+    the party committee's name (南昌市委)."""
+    out: list[tuple[str, str]] = []
+    for word, tag in tokens:
+        head = word[:2]
+        if head in _COMMITTEES and len(word) > 2 and out and out[-1][1] == "ns":
+            out += [(head, "n"), (word[2:], "n")]
+        else:
+            out.append((word, tag))
+    return out
+
+
 def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
     """The first token of a long organisation name ending at token `i` (a registered
     suffix), or None when the tokens before it are no name."""
     word = tokens[i][0]
     if word[-1] not in _SUFFIX_ENDS:
         return None
-    if len(word) >= 4 and (tokens[i][1] == "nt" or word in _known_words()):
-        return None  # a whole name already (战略与国际研究中心)
     suffix = next((s for s in ORG_SUFFIXES if word.endswith(s)), None)
     if suffix is None:
         return None
+    if word != suffix and len(word) >= 4 and word in _known_words():
+        return None  # a whole name already (战略与国际研究中心)
     start = i
     while start > 0 and i - start < _MAX_MERGE_TOKENS:
         prev_word, prev_tag = tokens[start - 1]
@@ -78,11 +126,23 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         if not (prev_tag in NOUNISH_TAGS or piece) or not CJK.match(prev_word):
             break
         start -= 1
-    # Trim leading common nouns: 制造商长江存储... starts at 长江.
-    while start < i and tokens[start][1] not in PROPER_TAGS and len(tokens[start][0]) > 1:
+    # Trim leading common nouns: 制造商长江存储... starts at 长江; but not the words
+    # known names start with (国家, 国际, 全国: learned from the alias table).
+    starts = _org_starts()
+    while (
+        start < i
+        and tokens[start][1] not in PROPER_TAGS
+        and len(tokens[start][0]) > 1
+        and tokens[start][0] not in starts
+    ):
+        start += 1
+    # ... and leading concepts of the mined table (非政府组织美国亚洲协会 starts at 美国).
+    while start < i and _is_concept(tokens[start][0]):
         start += 1
     if start == i:
         return None
+    if suffix == "政府" and tokens[start][1] != "ns":
+        return None  # 拜登政府 is 拜登's administration: the person is the entity
     if suffix in GENERIC_SUFFIXES and word == suffix:
         inner = tokens[start:i]
         if (
@@ -124,8 +184,27 @@ def _surname_run(
     return mention, last + 1
 
 
+def _place_before(tokens: list[tuple[str, str]], i: int) -> int | None:
+    """The first token of a place name ending at token `i`, a lone 县/郡/州/省/市/区
+    (马里科/帕/县, 殷/山/郡): the 2-4 characters before it, made of proper names and the
+    single characters of an unknown word, starting with a name-like token."""
+    start, size = i, 0
+    while start > 0:
+        word, tag = tokens[start - 1]
+        if not CJK.match(word) or size + len(word) > 4:
+            break
+        if not (tag in PROPER_TAGS or (len(word) == 1 and tag not in FUNCTION_TAGS | {"a"})):
+            break
+        start, size = start - 1, size + len(word)
+    if size < 2 or tokens[start][1] not in _PLACE_STEM_TAGS:
+        return None
+    if tokens[start][1] == "ns" and size - len(tokens[start][0]) >= 2:
+        start += 1  # 朝鲜殷山郡: 殷山郡 in 朝鲜
+    return start
+
+
 def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
-    tokens = [(w, t) for w, t in name_tagger().tag(text, False)]
+    tokens = _split_committees(name_tagger().tag(text, False))
     offsets = []
     pos = 0
     for word, _ in tokens:
@@ -144,6 +223,14 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             out.append(Mention(form, "person", offsets[i], offsets[j] + len(tokens[j][0]), False))
             i = j + 1
             continue
+        if len(word) == 1 and word in _PLACE_ENDS and i:
+            start = _place_before(tokens, i)
+            if start is not None:
+                out[:] = [m for m in out if m.end <= offsets[start]]
+                form = "".join(w for w, _ in tokens[start : i + 1])
+                out.append(Mention(form, "place", offsets[start], offsets[i] + 1, False))
+                i += 1
+                continue
         if tag in SKIP_TAGS:
             i += 1  # punctuation, numbers, function words and verbs start no name
             continue
@@ -175,8 +262,18 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             continue
         if len(word) >= 2 and CJK.match(word):
             known = lex.resolve(word)
-            if known is not None:
-                out.append(Mention(word, known.kind, offsets[i], offsets[i] + len(word), False))
+            if known is not None and mined_concept(known, lex, word):
+                pass
+            elif known is not None:
+                # The mined table keeps some roles on names (主席曼佛瑞德): the name
+                # starts after the role.
+                title = _leading_title(word) if known.kind == "person" else ""
+                start = offsets[i] + len(title)
+                out.append(
+                    Mention(
+                        word[len(title) :], known.kind, start, start + len(word) - len(title), False
+                    )
+                )
             elif word in NOT_NAMES:
                 pass
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
@@ -188,6 +285,9 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                         tokens[i - 1][0] + word, "person", offsets[i - 1], offsets[i] + 2, False
                     )
                 )
+            elif word[-1] in _PLACE_ENDS and len(word) >= 3 and tag in _PLACE_STEM_TAGS:
+                # 爱知县 tagged as a person: an administrative unit ends a place.
+                out.append(Mention(word, "place", offsets[i], offsets[i] + len(word), False))
             elif tag in ("nrfg", "ns", "nt") or (
                 tag == "nr" and len(word) == 3 and word[0] in SURNAMES
             ):

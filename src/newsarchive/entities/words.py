@@ -28,24 +28,53 @@ NOT_NAMES = _words(
     " 大国 大跃进 奈米 对华 封锁 已达成 新政府 明星 显微镜 曝光 本国 比达 民主联盟 海外"
     " 祖国 纳米 美国化 美国大学 许可证 远非 通讯 集成电路 高科技"
 )
+# Endings of concepts, indices, policies and diseases: a form of the mined alias table
+# ending so (居民消费价格指数 beside CPI, 武汉肺炎 beside COVID-19) is no name.
+CONCEPT_ENDINGS = ("指数", "外资", "政策", "关系", "肺炎", "病毒", "疫情", "计划", "性", "率")
+# jieba's tags of common words: a mined form the standard dictionary lists so (外交政策
+# 'n', 可能性 'n') is a concept or role, not a name.
+COMMON_TAGS = _words("n vn v a ad an d l i")
 # Suffixes that make the tokens before them an organisation's name (longest first).
+# Besides companies and institutes: courts, party committees (济南市委), governments
+# named with their place (美国政府), associations, bureaux and working groups.
 ORG_SUFFIXES = (
     "股份有限公司",
     "有限责任公司",
     "有限公司",
+    "人民法院",
+    "领导小组",
     "研究中心",
     "研究院",
     "研究所",
     "委员会",
+    "联合会",
     "通讯社",
     "电视台",
     "基金会",
     "交易所",
+    "检察院",
+    "检察厅",
+    "办事处",
+    "管理局",
+    "财政局",
+    "公安局",
+    "工作组",
+    "常委会",
     "集团",
     "大学",
     "学院",
     "银行",
     "电台",
+    "法院",
+    "协会",
+    "公会",
+    "诊所",
+    "医院",
+    "市委",
+    "省委",
+    "县委",
+    "区委",
+    "政府",
     "公司",
 )
 # A plain 公司 or 集团 after only a place and common nouns is a description

@@ -1,0 +1,82 @@
+"""The recogniser's general rules, one case each (round 3 of issue #16): affixes of
+organisations and places, boundaries learned from the alias table, concepts of the mined
+table, and foreign names found from their bracketed Latin spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsarchive.entities.chinese import _org_starts
+from newsarchive.entities.recognize import recognize
+
+
+def found(text: str) -> dict[str, tuple[str, bool]]:
+    return {f.entity.name: (f.entity.kind, f.weak) for f in recognize("", text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("他曾任南昌市委书记。", "南昌市委", "org"),
+        ("黑龙江省人大常委会主任表示", "黑龙江省人大常委会", "org"),
+        ("发回河南省禹州市人民法院重新审理", "河南省禹州市人民法院", "org"),
+        ("中医师公会全国联合会发表声明", "中医师公会全国联合会", "org"),
+        ("美国政府周二表示", "美国政府", "org"),
+        ("马里科帕县开出近7.4万张选票", "马里科帕县", "place"),
+        ("爱知县知事表示", "爱知县", "place"),
+    ],
+)
+def test_affixes_end_names(text: str, name: str, kind: str) -> None:
+    assert found(text).get(name) == (kind, False)
+
+
+def test_place_in_a_place_is_two_places() -> None:
+    assert set(found("朝鲜殷山郡有居民涂鸦")) >= {"朝鲜", "殷山郡"}
+
+
+def test_no_place_from_pronouns() -> None:
+    assert found("全市居民和该州官员都说") == {}
+
+
+def test_name_starts_learned_from_the_alias_table() -> None:
+    starts = _org_starts()
+    assert {"国家", "国际"} <= starts
+    assert "制造商" not in starts and "公司" not in starts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "居民消费价格指数（CPI）按年上升",
+        "美国的外交政策有可能性",
+        "华为首席财务官孟晚舟",
+        "2019冠状病毒疾病（COVID-19）疫情",
+    ],
+)
+def test_concepts_of_the_mined_table_are_not_names(text: str) -> None:
+    names = found(text)
+    for concept in ("居民消费价格指数", "外交政策", "可能性", "华为首席财务官", "武汉肺炎"):
+        assert concept not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "piece"),
+    [
+        ("大都会总经理范维格南（Brodie Van Wagenen）在影片中说", "范维格南", "范维格"),
+        ("全队在史密斯（Dominic Smith）和韩密尔顿（Billy Hamilton）带领下", "韩密尔顿", "密尔顿"),
+        ("MLB主席曼佛瑞德（Rob Manfred）否认", "曼佛瑞德", "主席曼佛瑞德"),
+    ],
+)
+def test_foreign_name_before_its_latin_spelling(text: str, name: str, piece: str) -> None:
+    names = found(text)
+    assert names.get(name) == ("person", False)
+    assert piece not in names
+
+
+def test_latin_name_of_two_words_is_strong() -> None:
+    assert found("内华达州州务卿Barbara Cegavske称").get("Barbara Cegavske") == ("person", False)
+
+
+def test_a_persons_government_is_the_person() -> None:
+    names = found("拜登政府周二宣布")
+    assert "拜登" in names and "拜登政府" not in names
