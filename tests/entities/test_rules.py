@@ -80,3 +80,21 @@ def test_latin_name_of_two_words_is_strong() -> None:
 def test_a_persons_government_is_the_person() -> None:
     names = found("拜登政府周二宣布")
     assert "拜登" in names and "拜登政府" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("现任部长韩长赋已66岁", "韩长赋"),
+        ("中央社记者邱国强北京1日电", "邱国强"),
+        ("副总经理谢广军主持。", "谢广军"),
+        ("总统蔡英文曾在国会", "蔡英文"),
+    ],
+)
+def test_name_after_a_role(text: str, name: str) -> None:
+    assert found(text).get(name) == ("person", False)
+
+
+@pytest.mark.parametrize("text", ["王教授说", "部长王表示"])
+def test_no_name_from_a_surname_and_a_role_or_verb(text: str) -> None:
+    assert not [n for n, (kind, _) in found(text).items() if kind == "person"]

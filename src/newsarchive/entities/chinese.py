@@ -41,6 +41,7 @@ _SUFFIX_ENDS = frozenset(s[-1] for s in ORG_SUFFIXES)
 _MAX_MERGE_TOKENS = 6
 _MIN_START_ENTITIES = 3
 # A lone character naming an administrative unit ends a place's name (马里科帕县).
+_TITLE_ENDS = tuple(TITLES)  # 副总经理 ends with 总经理
 _COMMITTEES = frozenset({"市委", "省委", "县委", "区委"})
 _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
@@ -203,6 +204,31 @@ def _place_before(tokens: list[tuple[str, str]], i: int) -> int | None:
     return start
 
 
+def _is_role(word: str) -> bool:
+    return len(word) >= 2 and (word.endswith(ROLE_ENDINGS) or word.endswith(_TITLE_ENDS))
+
+
+def _name_after_role(
+    tokens: list[tuple[str, str]], offsets: list[int], i: int
+) -> tuple[Mention, int] | None:
+    """A person's name right after a role (部长韩长赋, 记者邱国强, 董事长谢广军), whatever
+    the dictionary made of its characters (韩/长/赋 as adjective and verb, 邱/国强 as
+    a noun): the surname at token `i` and one or two characters after it."""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
+    if len(nxt[0]) == 2 and CJK.match(nxt[0]) and nxt[0] not in AFTER_NAME:
+        if _is_role(nxt[0]) or nxt[1] in ("v", "vn", "p", "c", "m", "q"):
+            return None  # 王教授, 李表示
+        last = i + 1
+    elif len(nxt[0]) == 1 and CJK.match(nxt[0]) and nxt[1] not in ("x", "m", "uj"):
+        third = tokens[i + 2][0] if i + 2 < len(tokens) else ""
+        two_more = len(third) == 1 and CJK.match(third) and third not in NOT_THIRD
+        last = i + 2 if two_more else i + 1
+    else:
+        return None
+    name = "".join(w for w, _ in tokens[i : last + 1])
+    return Mention(name, "person", offsets[i], offsets[i] + len(name), False), last + 1
+
+
 def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
     tokens = _split_committees(name_tagger().tag(text, False))
     offsets = []
@@ -230,6 +256,12 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 form = "".join(w for w, _ in tokens[start : i + 1])
                 out.append(Mention(form, "place", offsets[start], offsets[i] + 1, False))
                 i += 1
+                continue
+        if len(word) == 1 and word in SURNAMES and i and _is_role(tokens[i - 1][0]):
+            role_found = _name_after_role(tokens, offsets, i)
+            if role_found is not None:
+                out.append(role_found[0])
+                i = role_found[1]
                 continue
         if tag in SKIP_TAGS:
             i += 1  # punctuation, numbers, function words and verbs start no name

@@ -86,6 +86,7 @@ SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
     "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
     "顾毛郝龚邵万钱严覃武戴莫孔向汤温苗柯詹邢洪翁甘包祝左裴骆鲍欧阳岳施牛季庞"
+    "赖易翟乔聂褚尚萧葛柴宁单常童凌霍卓麦关殷伍倪俞滕"
 )
 # What follows a person's name in news prose: speech verbs, a date, a bracket.
 AFTER_NAME = _words(
