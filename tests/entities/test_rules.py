@@ -98,3 +98,18 @@ def test_name_after_a_role(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", ["王教授说", "部长王表示"])
 def test_no_name_from_a_surname_and_a_role_or_verb(text: str) -> None:
     assert not [n for n, (kind, _) in found(text).items() if kind == "person"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("据信报报道，港府", "信报"), ("据《中国新闻周刊》微信公众号报道，", "中国新闻周刊")],
+)
+def test_a_cited_source_is_an_outlet(text: str, name: str) -> None:
+    assert found(text).get(name) == ("org", False)
+
+
+@pytest.mark.parametrize(
+    "text", ["据美国媒体报道，", "据知情人士透露，", "据调查报道，", "据当地消息，"]
+)
+def test_no_outlet_from_a_generic_source(text: str) -> None:
+    assert not [n for n, (kind, _) in found(text).items() if kind == "org"]

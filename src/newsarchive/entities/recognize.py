@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from newsarchive.entities.chinese import name_tagger, tagged_mentions
 from newsarchive.entities.latin import latin_mentions
 from newsarchive.entities.lexicon import Entity, Lexicon, fold, lexicon
+from newsarchive.entities.media import media_mentions
 from newsarchive.text.script import to_simplified
 
 
@@ -84,6 +85,9 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     folded = folded.replace("•", "·").replace("・", "·")
     cjk = tagged_mentions(folded, lex)
     latin, bracketed = latin_mentions(folded, lex, cjk)
+    sources = media_mentions(folded)
+    taken = {(m.start, m.end) for m in sources}
+    cjk = [m for m in cjk if not any(s <= m.start and m.end <= e for s, e in taken)]
     counts: Counter[str] = Counter()
     strong: set[str] = set()
     entities: dict[str, Entity] = {}
@@ -95,7 +99,7 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
             mention.form, mention.kind, mention.weak = short[mention.form], "person", False
             mention.guess = False
     cjk = [m for m in cjk if not m.guess]
-    for mention in cjk + latin:
+    for mention in cjk + latin + sources:
         if mention.kind == "place" and lex.resolve(mention.form) is None:
             mention.form = _place_stem(mention.form)
         entity = lex.entity(mention.form, mention.kind)
