@@ -113,3 +113,10 @@ def test_a_cited_source_is_an_outlet(text: str, name: str) -> None:
 )
 def test_no_outlet_from_a_generic_source(text: str) -> None:
     assert not [n for n, (kind, _) in found(text).items() if kind == "org"]
+
+
+def test_a_role_mined_into_a_name_is_cut_and_its_place_kept() -> None:
+    names = found("苏丹总理哈姆杜克表示")
+    assert names.get("哈姆杜克") == ("person", False)
+    assert names.get("苏丹") == ("place", False)
+    assert "苏丹总理哈姆杜克" not in names

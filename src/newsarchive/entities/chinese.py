@@ -84,8 +84,25 @@ def _org_starts() -> frozenset[str]:
 
 
 def _leading_title(word: str) -> str:
-    title = next((t for t in TITLES if word.startswith(t)), "")
-    return title if len(word) - len(title) >= 2 else ""
+    """The role a mined name starts with, place and all (苏丹总理 of 苏丹总理哈姆杜克,
+    主席 of 主席曼佛瑞德), when two characters or more remain."""
+    for cut in range(len(word) - 2, 1, -1):
+        if word[:cut].endswith(_TITLE_ENDS):
+            return word[:cut]
+    return ""
+
+
+def _place_of_role(title: str, lex: Lexicon) -> str:
+    """苏丹 of 苏丹总理, when the words before the role are a known place."""
+    for end in _TITLE_ENDS:
+        place = title.removesuffix(end)
+        if place != title and len(place) >= 2:
+            known = lex.resolve(place)
+            if known is not None:
+                return place if known.kind == "place" else ""
+            tokens = plain_tagger().tag(place, False)
+            return place if len(tokens) == 1 and tokens[0][1] == "ns" else ""
+    return ""
 
 
 def _is_concept(word: str) -> bool:
@@ -298,9 +315,12 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 pass
             elif known is not None:
                 # The mined table keeps some roles on names (主席曼佛瑞德): the name
-                # starts after the role.
+                # starts after the role; a place before the role is named too (苏丹).
                 title = _leading_title(word) if known.kind == "person" else ""
                 start = offsets[i] + len(title)
+                place = _place_of_role(title, lex)
+                if place:
+                    out.append(Mention(place, "place", offsets[i], offsets[i] + len(place), False))
                 out.append(
                     Mention(
                         word[len(title) :], known.kind, start, start + len(word) - len(title), False
