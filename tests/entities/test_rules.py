@@ -120,3 +120,13 @@ def test_a_role_mined_into_a_name_is_cut_and_its_place_kept() -> None:
     assert names.get("哈姆杜克") == ("person", False)
     assert names.get("苏丹") == ("place", False)
     assert "苏丹总理哈姆杜克" not in names
+
+
+@pytest.mark.parametrize("text", ["中美关系紧张", "要加大力度"])
+def test_a_dictionary_name_made_of_a_verb_or_direction_and_a_noun_is_none(text: str) -> None:
+    assert found(text) == {}
+
+
+@pytest.mark.parametrize(("text", "name"), [("美国众议院议长", "美国众议院"), ("联想集团", "联想")])
+def test_a_dictionary_name_of_a_place_or_suffix_stays(text: str, name: str) -> None:
+    assert any(n.startswith(name) for n in found(text))

@@ -42,6 +42,7 @@ _MAX_MERGE_TOKENS = 6
 _MIN_START_ENTITIES = 3
 # A lone character naming an administrative unit ends a place's name (马里科帕县).
 _TITLE_ENDS = tuple(TITLES)  # 副总经理 ends with 总经理
+_NOT_HEAD_TAGS = frozenset({"f", "v", "vn", "h", "d", "a", "ad"})
 _COMMITTEES = frozenset({"市委", "省委", "县委", "区委"})
 _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
@@ -103,6 +104,22 @@ def _place_of_role(title: str, lex: Lexicon) -> str:
             tokens = plain_tagger().tag(place, False)
             return place if len(tokens) == 1 and tokens[0][1] == "ns" else ""
     return ""
+
+
+def _names_something(word: str) -> bool:
+    """Whether a dictionary 'place' or 'organisation' of 3+ characters is a name: not
+    when it is a verb, a direction or an adverb and a common noun (中美关系, 加大力度:
+    jieba tags them nt and ns). A place and a noun stays whole (美国众议院), and so
+    does a registered organisation suffix (联想集团)."""
+    plain = plain_tagger()
+    for cut in range(len(word) - 2, 1, -1):  # both parts of two characters or more
+        first, rest = word[:cut], word[cut:]
+        if not (plain.has_word(first) and plain.has_word(rest)) or rest in ORG_SUFFIXES:
+            continue
+        if plain.tag(rest, False)[0][1] != "n":
+            return True
+        return plain.tag(first, False)[0][1] not in _NOT_HEAD_TAGS
+    return True
 
 
 def _is_concept(word: str) -> bool:
@@ -347,7 +364,10 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 # out: kept as weak, the outlet statistics let in the common words
                 # among them (祝福, 东西, 第一夫人), precision 0.60 -> 0.67 on the
                 # held-out sample for 0.03 of recall (bench/entities.py).
-                out.append(Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), False))
+                if tag not in ("ns", "nt") or len(word) < 3 or _names_something(word):
+                    out.append(
+                        Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), False)
+                    )
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
