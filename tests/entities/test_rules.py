@@ -130,3 +130,12 @@ def test_a_dictionary_name_made_of_a_verb_or_direction_and_a_noun_is_none(text: 
 @pytest.mark.parametrize(("text", "name"), [("美国众议院议长", "美国众议院"), ("联想集团", "联想")])
 def test_a_dictionary_name_of_a_place_or_suffix_stays(text: str, name: str) -> None:
     assert any(n.startswith(name) for n in found(text))
+
+
+def test_a_bare_latin_surname_alone_is_no_one() -> None:
+    assert found("Judge said the ruling stands") == {}
+
+
+def test_a_bare_latin_surname_beside_the_full_name_is_that_person() -> None:
+    names = found("洋基队的贾吉（Aaron Judge）表示，Judge说")
+    assert names.get("贾吉") == ("person", False)

@@ -89,7 +89,10 @@ def latin_mentions(
         if known is not None and mined_concept(known, lex):
             continue
         if known is not None:
-            out.append(Mention(form, known.kind, match.start(), match.end(), False))
+            # A bare surname (Judge, Smith: the mined table adds a person's last Latin
+            # word) is that person only beside another form of the name (`guess`).
+            bare = known.kind == "person" and " " not in form and " " in (known.en or "")
+            out.append(Mention(form, known.kind, match.start(), match.end(), False, bare))
             continue
         # In Chinese prose a capitalised Latin word is nearly always a name (Nokia,
         # TikTok, CNN); which ones are, the outlet statistics decide (weak). Two or

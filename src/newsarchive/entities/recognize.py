@@ -99,6 +99,9 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
             mention.form, mention.kind, mention.weak = short[mention.form], "person", False
             mention.guess = False
     cjk = [m for m in cjk if not m.guess]
+    named = {lex.entity(m.form, m.kind).id for m in cjk + sources}
+    named |= {lex.entity(m.form, m.kind).id for m in latin if not m.guess}
+    latin = [m for m in latin if not m.guess or lex.entity(m.form, m.kind).id in named]
     for mention in cjk + latin + sources:
         if mention.kind == "place" and lex.resolve(mention.form) is None:
             mention.form = _place_stem(mention.form)
