@@ -9,7 +9,10 @@ and what the entities hook costs an import. Peers run in the same process and ru
   written after seeing its errors, so it is a development set. `entities_heldout.json`:
   8 more such files, labelled after the rules were written; its numbers decided two
   on/off choices (the shared table's forms as tagger words: in; weak dictionary words
-  left to the outlet statistics: out) and no rule was written from its errors. Scored per article as sets of
+  left to the outlet statistics: out) and no rule was written from its errors.
+  `entities_heldout2.json`: 16 more articles from all three mirror tarballs, picked at
+  random by `bench/entities_pick.py --seed 20261207 --count 16` (at most 2 an outlet) and
+  labelled and committed before any rule was changed for round 3. Scored per article as sets of
   entities: a prediction is right when it resolves to a labelled entity (any listed
   alternative). Peers: jieba.posseg alone (HMM on, its default; tags nr/nrfg/nrt/ns/nt/
   nz, words of 2+ characters); ours without the archive statistics; ours with them,
@@ -319,12 +322,16 @@ def main() -> None:
         name: json.loads((DATA / file).read_text(encoding="utf-8"))
         for name, file in (
             ("dev sample (rules were tuned on its errors)", "entities_sample.json"),
-            ("held-out sample (labelled after the rules were written)", "entities_heldout.json"),
-            ("both", ""),
+            ("held-out 1 (8, labelled after the rules were written)", "entities_heldout.json"),
+            (
+                "held-out 2 (16 picked at random, labelled before any tuning)",
+                "entities_heldout2.json",
+            ),
         )
-        if file
     }
-    samples["both samples"] = [a for s in samples.values() for a in s]
+    held_out = [a for name, s in samples.items() if name.startswith("held-out") for a in s]
+    samples["held-out 1 + 2 (24 articles)"] = held_out
+    samples["all samples"] = [a for s in list(samples.values())[:3] for a in s]
     for name, sample in samples.items():
         entities_report(sample, args.background, name)
     aliases_report()

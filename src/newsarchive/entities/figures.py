@@ -22,7 +22,7 @@ from typing import Any
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_DIGITS}]+(?:点[零〇一二三四五六七八九]+)?)"
-_MAG = r"(?P<mag>万亿|萬億|千亿|千億|百亿|百億|亿|億|千万|千萬|百万|百萬|万|萬)?"
+_MAG = r"(?P<mag>万亿|萬億|千亿|千億|百亿|百億|亿|億|千万|千萬|百万|百萬|万|萬|兆)?"
 _UNIT = (
     r"(?P<unit>美元|美金|欧元|歐元|日元|日圓|港元|港币|港幣|新台币|新台幣|台币|台幣|英镑|英鎊"
     r"|韩元|韓元|人民币|人民幣|澳门币|澳門幣|澳门元|澳門元|新元|新币|新幣|亿元|元|%|个百分点|個百分點"
@@ -33,6 +33,8 @@ _FIGURE = re.compile(
     # 2514亿5500万元: a 亿 amount with its 万 remainder is one figure.
     rf"|(?:{_NUM}\s?{_MAG}(?:(?P<rest>\d+(?:\.\d+)?)(?P<rest_mag>万|萬))?{_UNIT})"
 )
+# The first number of a range or pair written before a figure (2至2.5倍, 14和12纳米).
+_RANGE_START = re.compile(r"(\d+(?:\.\d+)?)\s?(?:至|到|和|与|、|~|-|－)\s?$")
 # 成 after a numeral is a share only when not a word of its own (一成不变, 八成功).
 _CHENG_WORDS = set("为立功本员果绩长熟交品就型都年了不")
 _SENTENCE_END = re.compile(r"[。！？!?\n；;]")
@@ -101,6 +103,9 @@ def _local_yuan(text: str) -> str:
 
 
 _MAGNITUDES = {
+    # 兆 before money is 10^12 in Taiwan's and Japan's usage (新台币47.5兆元); it never
+    # scales a share or a node (_normalise), where it would be 10^6.
+    "兆": 1e12,
     "万亿": 1e12,
     "萬億": 1e12,
     "千亿": 1e11,
@@ -231,17 +236,28 @@ def extract_figures(text: str) -> list[Figure]:
                 found = (found[0] + float(match.group("rest")) * 1e4 * scale / 1e8, found[1])
         if found is None:
             continue
-        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
-        end_match = _SENTENCE_END.search(text, match.end())
-        end = end_match.end() if end_match else len(text)
-        sentence = text[start:end].strip()
-        out.append(
-            Figure(
-                text=text[match.start() : match.end()].strip(),
-                value=float(f"{found[0]:.12g}"),
-                unit=found[1],
-                what=_what(text[start : match.start()], text[match.end() : match.end() + 40]),
-                sentence=sentence[:400],
-            )
-        )
+        first = _RANGE_START.search(matchable, max(0, match.start() - 16), match.start())
+        figures = [(found, match.start())]
+        if first is not None and not match.group("pct_word"):
+            # 2至2.5倍, 14和12纳米: the first number of a range or pair shares the unit.
+            shared = _normalise(float(first.group(1)), match.group("mag"), unit, here)
+            if shared is not None:
+                figures.insert(0, (shared, first.start()))
+        for (value_, unit_), begin in figures:
+            out.append(_figure(text, begin, match.start(), match.end(), value_, unit_))
     return out
+
+
+def _figure(text: str, begin: int, number_at: int, end_at: int, value: float, unit: str) -> Figure:
+    """The figure written from `begin` to `end_at`, its (last) number at `number_at`."""
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, begin)), default=0)
+    end_match = _SENTENCE_END.search(text, end_at)
+    end = end_match.end() if end_match else len(text)
+    sentence = text[start:end].strip()
+    return Figure(
+        text=text[begin:end_at].strip(),
+        value=float(f"{value:.12g}"),
+        unit=unit,
+        what=_what(text[start:begin], text[end_at : end_at + 40]),
+        sentence=sentence[:400],
+    )

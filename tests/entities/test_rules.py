@@ -1,0 +1,141 @@
+"""The recogniser's general rules, one case each (round 3 of issue #16): affixes of
+organisations and places, boundaries learned from the alias table, concepts of the mined
+table, and foreign names found from their bracketed Latin spelling."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsarchive.entities.chinese import _org_starts
+from newsarchive.entities.recognize import recognize
+
+
+def found(text: str) -> dict[str, tuple[str, bool]]:
+    return {f.entity.name: (f.entity.kind, f.weak) for f in recognize("", text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("他曾任南昌市委书记。", "南昌市委", "org"),
+        ("黑龙江省人大常委会主任表示", "黑龙江省人大常委会", "org"),
+        ("发回河南省禹州市人民法院重新审理", "河南省禹州市人民法院", "org"),
+        ("中医师公会全国联合会发表声明", "中医师公会全国联合会", "org"),
+        ("美国政府周二表示", "美国政府", "org"),
+        ("马里科帕县开出近7.4万张选票", "马里科帕县", "place"),
+        ("爱知县知事表示", "爱知县", "place"),
+    ],
+)
+def test_affixes_end_names(text: str, name: str, kind: str) -> None:
+    assert found(text).get(name) == (kind, False)
+
+
+def test_place_in_a_place_is_two_places() -> None:
+    assert set(found("朝鲜殷山郡有居民涂鸦")) >= {"朝鲜", "殷山郡"}
+
+
+def test_no_place_from_pronouns() -> None:
+    assert found("全市居民和该州官员都说") == {}
+
+
+def test_name_starts_learned_from_the_alias_table() -> None:
+    starts = _org_starts()
+    assert {"国家", "国际"} <= starts
+    assert "制造商" not in starts and "公司" not in starts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "居民消费价格指数（CPI）按年上升",
+        "美国的外交政策有可能性",
+        "华为首席财务官孟晚舟",
+        "2019冠状病毒疾病（COVID-19）疫情",
+    ],
+)
+def test_concepts_of_the_mined_table_are_not_names(text: str) -> None:
+    names = found(text)
+    for concept in ("居民消费价格指数", "外交政策", "可能性", "华为首席财务官", "武汉肺炎"):
+        assert concept not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "piece"),
+    [
+        ("大都会总经理范维格南（Brodie Van Wagenen）在影片中说", "范维格南", "范维格"),
+        ("全队在史密斯（Dominic Smith）和韩密尔顿（Billy Hamilton）带领下", "韩密尔顿", "密尔顿"),
+        ("MLB主席曼佛瑞德（Rob Manfred）否认", "曼佛瑞德", "主席曼佛瑞德"),
+    ],
+)
+def test_foreign_name_before_its_latin_spelling(text: str, name: str, piece: str) -> None:
+    names = found(text)
+    assert names.get(name) == ("person", False)
+    assert piece not in names
+
+
+def test_latin_name_of_two_words_is_strong() -> None:
+    assert found("内华达州州务卿Barbara Cegavske称").get("Barbara Cegavske") == ("person", False)
+
+
+def test_a_persons_government_is_the_person() -> None:
+    names = found("拜登政府周二宣布")
+    assert "拜登" in names and "拜登政府" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("现任部长韩长赋已66岁", "韩长赋"),
+        ("中央社记者邱国强北京1日电", "邱国强"),
+        ("副总经理谢广军主持。", "谢广军"),
+        ("总统蔡英文曾在国会", "蔡英文"),
+    ],
+)
+def test_name_after_a_role(text: str, name: str) -> None:
+    assert found(text).get(name) == ("person", False)
+
+
+@pytest.mark.parametrize("text", ["王教授说", "部长王表示"])
+def test_no_name_from_a_surname_and_a_role_or_verb(text: str) -> None:
+    assert not [n for n, (kind, _) in found(text).items() if kind == "person"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("据信报报道，港府", "信报"), ("据《中国新闻周刊》微信公众号报道，", "中国新闻周刊")],
+)
+def test_a_cited_source_is_an_outlet(text: str, name: str) -> None:
+    assert found(text).get(name) == ("org", False)
+
+
+@pytest.mark.parametrize(
+    "text", ["据美国媒体报道，", "据知情人士透露，", "据调查报道，", "据当地消息，"]
+)
+def test_no_outlet_from_a_generic_source(text: str) -> None:
+    assert not [n for n, (kind, _) in found(text).items() if kind == "org"]
+
+
+def test_a_role_mined_into_a_name_is_cut_and_its_place_kept() -> None:
+    names = found("苏丹总理哈姆杜克表示")
+    assert names.get("哈姆杜克") == ("person", False)
+    assert names.get("苏丹") == ("place", False)
+    assert "苏丹总理哈姆杜克" not in names
+
+
+@pytest.mark.parametrize("text", ["中美关系紧张", "要加大力度"])
+def test_a_dictionary_name_made_of_a_verb_or_direction_and_a_noun_is_none(text: str) -> None:
+    assert found(text) == {}
+
+
+@pytest.mark.parametrize(("text", "name"), [("美国众议院议长", "美国众议院"), ("联想集团", "联想")])
+def test_a_dictionary_name_of_a_place_or_suffix_stays(text: str, name: str) -> None:
+    assert any(n.startswith(name) for n in found(text))
+
+
+def test_a_bare_latin_surname_alone_is_no_one() -> None:
+    assert found("Judge said the ruling stands") == {}
+
+
+def test_a_bare_latin_surname_beside_the_full_name_is_that_person() -> None:
+    names = found("洋基队的贾吉（Aaron Judge）表示，Judge说")
+    assert names.get("贾吉") == ("person", False)
