@@ -29,11 +29,12 @@ import contextlib
 import itertools
 import json
 import random
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 from newsarchive.components import open_archive
 from newsarchive.dedup import story_pass
@@ -50,11 +51,29 @@ Stories = list[list[int]]  # member article ids, in time order
 def old_method() -> Iterator[None]:
     saved = (story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores)
     story_pass.JOIN_MIN, story_pass.MAX_DF = 0.12, 0.05
-    story_pass._cores = lambda members, x: [members]  # type: ignore[assignment]
+    story_pass._cores = lambda members, x, apart=None: [members]
     try:
         yield
     finally:
         story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores = saved
+
+
+@contextlib.contextmanager
+def cores_method() -> Iterator[None]:
+    """Session 4's method: cores, but figures and title numbers not consulted."""
+    saved = story_pass._apart
+    story_pass._apart = lambda members: np.zeros((len(members),) * 2, dtype=bool)
+    try:
+        yield
+    finally:
+        story_pass._apart = saved
+
+
+METHODS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
+    "before": old_method,
+    "cores": cores_method,
+    "after": contextlib.nullcontext,
+}
 
 
 def cluster(
@@ -113,7 +132,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--db", default="/work/bench-archive/jekyll.db")
+    ap.add_argument("--db", default="/work/bench-archive/jekyll-full.db")
+    ap.add_argument(
+        "--methods", default="before,cores,after", help="comma-separated: " + ", ".join(METHODS)
+    )
     args = ap.parse_args()
     archive = open_archive(args.db, readonly=True)
     t = time.perf_counter()
@@ -124,8 +146,12 @@ def main() -> None:
         found = (archive.find(u) for u in urls)
         return sorted({r.id for r in found if r is not None})
 
-    labels_by_url: dict[str, str] = json.loads(PURITY.read_text("utf-8"))["labels"]
+    judgements = json.loads(PURITY.read_text("utf-8"))
+    labels_by_url: dict[str, str] = judgements["labels"]
     label = {r.id: key for url, key in labels_by_url.items() if (r := archive.find(url))}
+    # Members judged in session 8 for its own sample; the others were judged before
+    # that session changed the clustering (its held-out figure, "p(old)").
+    added = {r.id for url in judgements.get("added_session8", []) if (r := archive.find(url))}
     by_key: dict[str, list[int]] = {}
     for aid, key in label.items():
         by_key.setdefault(key, []).append(aid)
@@ -136,20 +162,24 @@ def main() -> None:
     )
     print(
         f"{'method':8} {'stories':>8} {'members':>8} {'pass s':>7} {'purity':>7} {'(mean/story)':>12}"
-        f" {'judged':>6} {'unlab.':>6} {'recall':>7} {'(mean/event)':>12} {'recall(labels)':>14}"
+        f" {'judged':>6} {'unlab.':>6} {'p(old)':>7} {'n':>5} {'recall':>7} {'(mean/event)':>12}"
+        f" {'recall(labels)':>14}"
     )
-    for name in ("before", "after"):
-        with old_method() if name == "before" else contextlib.nullcontext():
+    held_out = {a: k for a, k in label.items() if a not in added}
+    for name in args.methods.split(","):
+        with METHODS[name]():
             stories, took, ts = cluster(docs, terms)
-        p, p_story, n_judged, n_unlabelled = purity(sample(stories, ts), label)
+        judged = sample(stories, ts)
+        p, p_story, n_judged, n_unlabelled = purity(judged, label)
+        p_old, _, n_old, _ = purity(judged, held_out)
         r, r_event = pair_recall(stories, events)
         r_labels, _ = pair_recall(stories, judged_events)
         print(
             f"{name:8} {len(stories):8d} {sum(map(len, stories)):8d} {took:7.1f} {p:7.3f} {p_story:12.3f}"
-            f" {n_judged:6d} {n_unlabelled:6d} {r:7.3f} {r_event:12.3f} {r_labels:14.3f}"
+            f" {n_judged:6d} {n_unlabelled:6d} {p_old:7.3f} {n_old:5d} {r:7.3f} {r_event:12.3f} {r_labels:14.3f}"
         )
     archive.close()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
