@@ -1,12 +1,15 @@
 """Story purity and recall, the old clustering as the peer, on the 51k jekyll archive.
 
-    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll.db]
+    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll-full.db] [--methods before,cores,after]
 
-Both methods cluster the same snapshot in this process (read only: nothing is written
-to the archive):
-- before: the clustering as it was (average link >= 0.12 in time order, words in more
-  than 5% of articles weigh nothing, no cores);
-- after: `newsarchive.dedup.story_pass` as it is.
+The methods cluster the same snapshot in this process (read only: nothing is written
+to the archive; `--methods` picks some):
+- before: the clustering before session 4 (average link >= 0.12 in time order, words in
+  more than 5% of articles weigh nothing, no cores);
+- cores: session 4's (cores grown from the medoid), figures and title numbers not
+  consulted;
+- after: `newsarchive.dedup.story_pass` as it is (session 8: members on other days
+  with other figures, or one outlet's titles with other numbers, are not alike).
 
 Purity: bench/data/story_purity.json holds hand-judged event keys of story members
 (how they were judged is in its `about`). Each method's stories are sampled by the rule
@@ -15,6 +18,8 @@ at most 10 members of each); a story's purity is the share of its judged members
 about its main event (the most frequent key); reported over all judged members and
 as a mean over stories. Members without a label are counted and left out (a changed
 method samples stories nobody judged: label them before trusting the figure).
+p(old): the same over members judged before session 8 changed the clustering only
+(held out: labels its author did not write for this method's sample).
 
 Recall, two ways: pairs of articles of one event (bench/data/stories.json: 23 events
 labelled from title patterns, independent of either method's stories) that end up in
