@@ -1,12 +1,15 @@
 """Story purity and recall, the old clustering as the peer, on the 51k jekyll archive.
 
-    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll.db]
+    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll-full.db] [--methods before,cores,after]
 
-Both methods cluster the same snapshot in this process (read only: nothing is written
-to the archive):
-- before: the clustering as it was (average link >= 0.12 in time order, words in more
-  than 5% of articles weigh nothing, no cores);
-- after: `newsarchive.dedup.story_pass` as it is.
+The methods cluster the same snapshot in this process (read only: nothing is written
+to the archive; `--methods` picks some):
+- before: the clustering before session 4 (average link >= 0.12 in time order, words in
+  more than 5% of articles weigh nothing, no cores);
+- cores: session 4's (cores grown from the medoid), figures and title numbers not
+  consulted;
+- after: `newsarchive.dedup.story_pass` as it is (session 8: members on other days
+  with other figures, or one outlet's titles with other numbers, are not alike).
 
 Purity: bench/data/story_purity.json holds hand-judged event keys of story members
 (how they were judged is in its `about`). Each method's stories are sampled by the rule
@@ -15,6 +18,8 @@ at most 10 members of each); a story's purity is the share of its judged members
 about its main event (the most frequent key); reported over all judged members and
 as a mean over stories. Members without a label are counted and left out (a changed
 method samples stories nobody judged: label them before trusting the figure).
+p(old): the same over members judged before session 8 changed the clustering only
+(held out: labels its author did not write for this method's sample).
 
 Recall, two ways: pairs of articles of one event (bench/data/stories.json: 23 events
 labelled from title patterns, independent of either method's stories) that end up in
@@ -29,11 +34,12 @@ import contextlib
 import itertools
 import json
 import random
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import numpy as np
 
 from newsarchive.components import open_archive
 from newsarchive.dedup import story_pass
@@ -50,11 +56,29 @@ Stories = list[list[int]]  # member article ids, in time order
 def old_method() -> Iterator[None]:
     saved = (story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores)
     story_pass.JOIN_MIN, story_pass.MAX_DF = 0.12, 0.05
-    story_pass._cores = lambda members, x: [members]  # type: ignore[assignment]
+    story_pass._cores = lambda members, x, apart=None: [members]
     try:
         yield
     finally:
         story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores = saved
+
+
+@contextlib.contextmanager
+def cores_method() -> Iterator[None]:
+    """Session 4's method: cores, but figures and title numbers not consulted."""
+    saved = story_pass._apart
+    story_pass._apart = lambda members: np.zeros((len(members),) * 2, dtype=bool)
+    try:
+        yield
+    finally:
+        story_pass._apart = saved
+
+
+METHODS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
+    "before": old_method,
+    "cores": cores_method,
+    "after": contextlib.nullcontext,
+}
 
 
 def cluster(
@@ -113,7 +137,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--db", default="/work/bench-archive/jekyll.db")
+    ap.add_argument("--db", default="/work/bench-archive/jekyll-full.db")
+    ap.add_argument(
+        "--methods", default="before,cores,after", help="comma-separated: " + ", ".join(METHODS)
+    )
     args = ap.parse_args()
     archive = open_archive(args.db, readonly=True)
     t = time.perf_counter()
@@ -124,8 +151,12 @@ def main() -> None:
         found = (archive.find(u) for u in urls)
         return sorted({r.id for r in found if r is not None})
 
-    labels_by_url: dict[str, str] = json.loads(PURITY.read_text("utf-8"))["labels"]
+    judgements = json.loads(PURITY.read_text("utf-8"))
+    labels_by_url: dict[str, str] = judgements["labels"]
     label = {r.id: key for url, key in labels_by_url.items() if (r := archive.find(url))}
+    # Members judged in session 8 for its own sample; the others were judged before
+    # that session changed the clustering (its held-out figure, "p(old)").
+    added = {r.id for url in judgements.get("added_session8", []) if (r := archive.find(url))}
     by_key: dict[str, list[int]] = {}
     for aid, key in label.items():
         by_key.setdefault(key, []).append(aid)
@@ -136,20 +167,24 @@ def main() -> None:
     )
     print(
         f"{'method':8} {'stories':>8} {'members':>8} {'pass s':>7} {'purity':>7} {'(mean/story)':>12}"
-        f" {'judged':>6} {'unlab.':>6} {'recall':>7} {'(mean/event)':>12} {'recall(labels)':>14}"
+        f" {'judged':>6} {'unlab.':>6} {'p(old)':>7} {'n':>5} {'recall':>7} {'(mean/event)':>12}"
+        f" {'recall(labels)':>14}"
     )
-    for name in ("before", "after"):
-        with old_method() if name == "before" else contextlib.nullcontext():
+    held_out = {a: k for a, k in label.items() if a not in added}
+    for name in args.methods.split(","):
+        with METHODS[name]():
             stories, took, ts = cluster(docs, terms)
-        p, p_story, n_judged, n_unlabelled = purity(sample(stories, ts), label)
+        judged = sample(stories, ts)
+        p, p_story, n_judged, n_unlabelled = purity(judged, label)
+        p_old, _, n_old, _ = purity(judged, held_out)
         r, r_event = pair_recall(stories, events)
         r_labels, _ = pair_recall(stories, judged_events)
         print(
             f"{name:8} {len(stories):8d} {sum(map(len, stories)):8d} {took:7.1f} {p:7.3f} {p_story:12.3f}"
-            f" {n_judged:6d} {n_unlabelled:6d} {r:7.3f} {r_event:12.3f} {r_labels:14.3f}"
+            f" {n_judged:6d} {n_unlabelled:6d} {p_old:7.3f} {n_old:5d} {r:7.3f} {r_event:12.3f} {r_labels:14.3f}"
         )
     archive.close()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from newsarchive.dedup.coverage import coverage
 
@@ -58,3 +59,50 @@ def test_a_longer_story_is_charted_per_day_and_no_dates_means_no_timeline() -> N
     assert [(p.period, p.count) for p in c.timeline] == [("2020-07-30", 1), ("2020-08-04", 2)]
     empty = coverage([M(1, "a", None)])
     assert empty.first_report is None and empty.timeline == [] and empty.outlets == []
+
+
+def _render(env: Any, template: str, **ctx: Any) -> str:
+    return str(env.from_string(template).render(**ctx))
+
+
+def test_both_story_pages_render_the_one_coverage_block() -> None:
+    """The first report / outlets-when block is written once: the web app's page and the
+    static site's import it, each with its own names, times and links."""
+    from importlib import resources
+
+    from newsarchive import i18n
+    from newsarchive.publish.site import _environment
+    from newsarchive.web.pages import templates
+
+    web_dir = resources.files("newsarchive.web").joinpath("templates")
+    pub_dir = resources.files("newsarchive.publish").joinpath("templates")
+    for folder in (web_dir, pub_dir):
+        page = folder.joinpath("story.html").read_text("utf-8")
+        assert 'id="outlets-when"' not in page and "story_coverage(" in page
+    c = coverage([M(3, "BBC", T0, "标题<一>"), M(5, "德国之声", T0 + timedelta(hours=2))])
+    call = "{{ story_coverage(coverage, chart, name, when, href) }}"
+    web = _render(
+        templates.env,
+        '{% from "_story_coverage.html" import story_coverage with context %}'
+        "{% macro when(at) %}{{ at|date(time=True) }}{% endmacro %}"
+        "{% macro href(i) %}/articles/{{ i }}{% endmacro %}" + call,
+        coverage=c,
+        chart="<svg/>",
+        name=lambda s: f"[{s}]",
+        **i18n.template_functions("en"),
+    )
+    static = _render(
+        _environment(),
+        '{% from "web/_story_coverage.html" import story_coverage with context %}'
+        '{% macro when(at) %}{{ at.strftime("%Y-%m-%d %H:%M UTC") }}{% endmacro %}'
+        "{% macro href(i) %}../a/{{ i }}.html{% endmacro %}" + call,
+        coverage=c,
+        chart="<svg/>",
+        name=lambda s: s,
+    )
+    for html in (web, static):
+        assert html.count('id="first-report"') == html.count('id="outlets-when"') == 1
+        assert "First report" in html and "Which outlets covered it when" in html
+    assert '<a href="/articles/3">[标题&lt;一&gt;]</a>' in web and "[德国之声]" in web
+    assert '<a href="../a/5.html">2020-07-30 14:14 UTC</a>' in static
+    assert "标题&lt;一&gt;" in static and "2.0 h" in static

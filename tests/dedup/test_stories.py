@@ -184,3 +184,79 @@ def test_story_ids_are_the_same_at_every_rebuild(
     assert sorted(s.id for s in first) == list(range(1, n + 1))
     assert rebuild_stories(archive) == n >= 2
     assert stories(archive) == first
+
+
+def test_one_outlets_daily_reports_with_other_numbers_are_other_stories() -> None:
+    """A daily report repeats yesterday's words with today's numbers: one outlet's
+    editions of different days are other occurrences even though their words are
+    alike, so two outlets' reports of two days come out as two stories; numbers
+    that do not differ, or other outlets' counts, do not split."""
+    from scipy import sparse
+
+    from newsarchive.dedup.story_pass import _apart, _cores, _Doc, title_numbers
+
+    day = 86400.0
+
+    def doc(i: int, outlet: str, at: float, title: str) -> _Doc:
+        return _Doc(i, outlet, at, title, i, numbers=title_numbers(title))
+
+    docs = [
+        doc(0, "联合早报", 0, "中国大陆新增10起确诊 均为境外输入"),
+        doc(1, "中央社", 3600, "中國12日新增１０例武漢肺炎 皆境外移入"),
+        doc(2, "联合早报", day, "中国大陆新增12起确诊 均为境外输入"),
+        doc(3, "中央社", day + 3600, "中國13日新增12例武漢肺炎 皆境外移入"),
+    ]
+    # every pair as alike as same-event reports often are (cosine 0.25)
+    rows = np.full((4, 5), 0.0)
+    rows[:, 0] = 0.5
+    rows[np.arange(4), np.arange(1, 5)] = np.sqrt(0.75)
+    x = sparse.csr_matrix(rows)
+    assert _cores([0, 1, 2, 3], x) == [[0, 1, 2, 3]]  # words alone: one story
+    apart = _apart(docs)
+    assert apart.tolist() == [
+        [False, False, True, False],
+        [False, False, False, True],
+        [True, False, False, False],
+        [False, True, False, False],
+    ]
+    assert sorted(_cores([0, 1, 2, 3], x, apart)) == [[0, 1], [2, 3]]
+    # the next day's report with the same number is the same occurrence followed up
+    docs[2] = doc(2, "联合早报", day, "中国大陆新增10起确诊 均为境外输入")
+    # and another outlet's other count is not another occurrence (6 / 8 arrested)
+    docs[3] = doc(3, "德国之声", day + 3600, "中國新增12例武漢肺炎")
+    assert not _apart(docs).any()
+
+
+def test_cited_figures_tell_daily_reports_apart(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    """The figures the entities component stored for each article are read with the
+    story snapshot (both backends); two reports a day apart citing other figures are
+    not one story, the same figures are."""
+    from newsarchive.dedup.story_pass import _apart, _load
+
+    ids = [ingest(a).article_id for a in articles[:3]]
+    with archive.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO entity_figures(article_id, seq, text, value, unit, what, sentence)"
+            " VALUES(?,?,?,?,?,?,?)",
+            [
+                (ids[0], 0, "3%", 0.03, "ratio", "", ""),
+                (ids[0], 1, "1,434亿美元", 1.434e11, "USD", "", ""),
+                (ids[1], 0, "1%", 0.01, "ratio", "", ""),
+                (ids[1], 1, "20亿美元", 2.0e9, "USD", "", ""),
+                (ids[2], 0, "3%", 0.03, "ratio", "", ""),
+                (ids[2], 1, "1434亿美元", 1.434e11, "USD", "", ""),
+            ],
+        )
+    docs, _ = _load(archive.session)
+    by_id = {d.id: d for d in docs}
+    assert by_id[ids[0]].figures == {(0.03, "ratio"), (1.434e11, "USD")} == by_id[ids[2]].figures
+    day = 86400.0
+    members = [by_id[i] for i in ids]
+    for k, d in enumerate(members):
+        d.ts, d.numbers = k * day, frozenset()
+    apart = _apart(members)
+    assert apart[0, 1] and apart[1, 2] and not apart[0, 2]
+    members[1].ts = 3600.0  # the same day: the figures may differ
+    assert not _apart(members)[0, 1]

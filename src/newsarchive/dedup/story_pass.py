@@ -29,7 +29,9 @@ import os
 import re
 import time
 import tomllib
+import unicodedata
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -63,7 +65,19 @@ LEAD_TOKENS = 60
 # biggest events (特朗普, 拜登, 新冠) weighed nothing and their articles fell apart.
 MAX_DF = 0.3
 MIN_DF_CUTOFF = 5
+# A report of one kind on another day with other numbers is another occurrence: a daily
+# market close, case count or oil price report repeats yesterday's words with today's
+# figures, which bag-of-words likeness cannot tell apart. Two members this many hours
+# apart are not alike when both cite figures (the entities component's, at least
+# FIGURES_MIN each) and share none, or when one outlet's two titles both hold numbers
+# and share none (its daily report; across outlets a count differs with the source:
+# 6 arrested / 8 arrested). Measured on bench/stories.py (docs/dedup.md).
+FIGURES_APART_HOURS = 12.0
+FIGURES_MIN = 2
+TITLE_NUMBERS_APART_HOURS = 18.0
 _DAY = 86400.0
+# A number, unless it is a date (12日, 9月, 2020年): the date says when, not what.
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?![\d.])(?![日号號月年])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +109,14 @@ class _Doc:
     ts: float
     title: str
     rep: int  # representative of its duplicate group (itself if none)
+    figures: frozenset[tuple[float, str]] = frozenset()  # (value, unit) it cites
+    numbers: frozenset[str] = frozenset()  # digit runs in its title
+
+
+def title_numbers(title: str) -> frozenset[str]:
+    """The numbers written in a title, dates left out (full-width digits folded):
+    12日新增１９例 -> {"19"}."""
+    return frozenset(_NUMBER.findall(unicodedata.normalize("NFKC", title)))
 
 
 @cache
@@ -126,8 +148,20 @@ def story_terms(text: str) -> list[str]:
     return out
 
 
+def _figures(conn: Session) -> dict[int, frozenset[tuple[float, str]]]:
+    """Each article's cited figures, where the entities component stores them."""
+    if not conn.table_exists("entity_figures"):
+        return {}
+    found: dict[int, set[tuple[float, str]]] = defaultdict(set)
+    for aid, value, unit in conn.execute("SELECT article_id, value, unit FROM entity_figures"):
+        # rounded: the same figure parsed from 1,434亿 and 1434亿 is one value
+        found[aid].add((float(f"{value:.6g}"), unit))
+    return {aid: frozenset(f) for aid, f in found.items()}
+
+
 def _load(conn: Session) -> tuple[list[_Doc], list[list[str]]]:
     reps = {r[0]: r[1] for r in conn.execute("SELECT article_id, group_id FROM dedup_members")}
+    figures = _figures(conn)
     docs: list[_Doc] = []
     terms: list[list[str]] = []
     rows = conn.execute(
@@ -137,7 +171,17 @@ def _load(conn: Session) -> tuple[list[_Doc], list[list[str]]]:
     )
     for aid, outlet, first_seen, title, lead, pts in rows:
         ts = pts if pts is not None else datetime.fromisoformat(first_seen).timestamp()
-        docs.append(_Doc(aid, outlet, ts, title, reps.get(aid, aid)))
+        docs.append(
+            _Doc(
+                aid,
+                outlet,
+                ts,
+                title,
+                reps.get(aid, aid),
+                figures.get(aid, frozenset()),
+                title_numbers(title),
+            )
+        )
         terms.append(story_terms(title) * TITLE_WEIGHT + story_terms(lead)[:LEAD_TOKENS])
     return docs, terms
 
@@ -272,15 +316,48 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
     if lead:
         x = _tfidf([terms[k] for k in lead])
         for candidate in _cluster([docs[k] for k in lead], x):
-            for core in _cores(candidate, x):
+            apart = _apart([docs[lead[c]] for c in candidate]) if len(candidate) > 1 else None
+            for core in _cores(candidate, x, apart):
                 members = [lead[c] for c in core]
                 members += [f for m in members for f in followers.get(m, [])]
                 out.append(members)
     return out
 
 
-def _cores(members: list[int], x: sparse.csr_matrix) -> list[list[int]]:
-    """Cut a candidate cluster (rows of `x`) into groups that hold together.
+def _disjoint(sets: Sequence[frozenset[object]]) -> np.ndarray:
+    """n x n: True where both sets are non-empty and share nothing."""
+    # Pairwise over the members that have a set: candidates are small (at most about a
+    # hundred members on the 50k archive), and building a sparse incidence matrix for
+    # each of ~19,000 candidates cost more (16 s CPU) than the comparisons.
+    out = np.zeros((len(sets), len(sets)), dtype=bool)
+    having = [i for i, s in enumerate(sets) if s]
+    for k, i in enumerate(having):
+        for j in having[k + 1 :]:
+            if sets[i].isdisjoint(sets[j]):
+                out[i, j] = out[j, i] = True
+    return out
+
+
+def _apart(members: list[_Doc]) -> np.ndarray:
+    """n x n: True for two members that are other occurrences of one kind of report
+    (another day, other numbers: see FIGURES_APART_HOURS)."""
+    hours = np.array([d.ts for d in members]) / 3600.0
+    gap = np.abs(hours[:, None] - hours[None, :])
+    figures = [d.figures if len(d.figures) >= FIGURES_MIN else frozenset() for d in members]
+    apart = (gap > FIGURES_APART_HOURS) & _disjoint(figures)
+    outlets = np.array([d.outlet or "" for d in members])
+    one_outlet = (outlets[:, None] == outlets[None, :]) & (outlets[:, None] != "")
+    apart |= (
+        (gap > TITLE_NUMBERS_APART_HOURS) & one_outlet & _disjoint([d.numbers for d in members])
+    )
+    return apart
+
+
+def _cores(
+    members: list[int], x: sparse.csr_matrix, apart: np.ndarray | None = None
+) -> list[list[int]]:
+    """Cut a candidate cluster (rows of `x`) into groups that hold together; `apart`
+    (n x n over `members`) marks pairs that are never alike (other occurrences).
 
     Time-ordered average link chains: an article joins on its average to a cluster that
     is still small, and a later one joins on its likeness to that article (locusts in
@@ -292,6 +369,8 @@ def _cores(members: list[int], x: sparse.csr_matrix) -> list[list[int]]:
     if len(members) < 2:
         return [members]
     sims = (x[members] @ x[members].T).toarray()
+    if apart is not None:
+        sims[apart] = 0.0
     np.fill_diagonal(sims, 0.0)
     left = list(range(len(members)))
     out = []

@@ -81,9 +81,20 @@ class PublishError(Exception):
     """The output folder cannot be used (the message says why)."""
 
 
+# The web app's templates this site renders too (as "web/<name>").
+SHARED_TEMPLATES = ("_story_coverage.html",)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("newsarchive.publish", "templates"),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("newsarchive.publish", "templates"),
+                # Blocks shared with the web app's pages (the story page's coverage):
+                # one template, so the two sites stay in step.
+                jinja2.PrefixLoader({"web": jinja2.PackageLoader("newsarchive.web", "templates")}),
+            ]
+        ),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -100,6 +111,11 @@ def _code_stamp() -> str:
         for f in sorted(pkg.joinpath(sub).iterdir(), key=lambda p: p.name):
             if f.is_file():
                 h.update(f.name.encode() + f.read_bytes())
+    for name in SHARED_TEMPLATES:
+        h.update(
+            name.encode()
+            + resources.files("newsarchive.web").joinpath("templates", name).read_bytes()
+        )
     return h.hexdigest()[:16]
 
 
