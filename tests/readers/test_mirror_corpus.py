@@ -185,14 +185,11 @@ def test_corpus_has_no_junk_shapes_and_round_trips(shared: Path) -> None:
     assert counts["header lines"] <= 50
     assert counts["related-links box"] <= 3
     assert counts["traditional not zh-Hant"] <= 4
+    # Every field of every article comes back in every format (before: 9 texts, whose
+    # chart labels the sanitizer dropped from the HTML, and 2 times in an hour Paris
+    # clocks showed twice, differed in each format).
     lost = {k: n for k, n in counts.items() if ": " in k}
-    known = {
-        f"{fmt}: {field}": n
-        for fmt in MIRROR_WRITERS
-        for field, n in (("text", 9), ("published", 2))
-    }
-    worse = {k: n for k, n in lost.items() if n > known.get(k, 0)}
-    assert not worse, f"round trip differs: {lost}"
+    assert not lost, f"round trip differs: {lost}"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from newsarchive.readers.tree import (
     collapse_pretty_whitespace,
     content,
     drop,
+    keep_only_allowed_tags,
     parse_fragment,
     squeeze_text,
     tree_text,
@@ -158,6 +159,7 @@ def clean_body(
     # longer marks: as <div>s, reading the stored HTML again gives the same lines.
     for el in root.iter(*_UNWRAPPED_BLOCKS):
         el.tag = "div"
+    keep_only_allowed_tags(root)
     # The root is the parsed document's <body>: serialise it in one call and drop its
     # own tags (one C call instead of one per child).
     raw_html = etree.tostring(root, encoding="unicode", method="html", with_tail=False)
