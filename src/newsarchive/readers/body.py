@@ -301,11 +301,15 @@ def _drop_link_lists(root: etree._Element) -> None:
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
     total = len(_WS.sub("", content(root)))
-    for box in list(root.iter("ul", "ol", "div", "aside", "section")):
+    for box in list(root.iter("ul", "ol", "div", "aside", "section", "p")):
         if box is root or not _attached(box, root):
             continue
         links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
         if not links or any(True for _ in box.iter("img")):
+            continue
+        # A paragraph is a box only when written as one: its heading, then a link a
+        # line (`<p>延伸阅读<br><a>…</a><br><a>…</a></p>` on 新唐人 pages).
+        if box.tag == "p" and (len(links) < 2 or box.find("br") is None):
             continue
         text = _WS.sub("", content(box))
         linked = sum(len(_WS.sub("", content(a))) for a in links)
