@@ -22,6 +22,7 @@ from newsarchive.readers.tree import (
     collapse_pretty_whitespace,
     content,
     drop,
+    keep_only_allowed_tags,
     parse_fragment,
     squeeze_text,
     tree_text,
@@ -158,6 +159,7 @@ def clean_body(
     # longer marks: as <div>s, reading the stored HTML again gives the same lines.
     for el in root.iter(*_UNWRAPPED_BLOCKS):
         el.tag = "div"
+    keep_only_allowed_tags(root)
     # The root is the parsed document's <body>: serialise it in one call and drop its
     # own tags (one C call instead of one per child).
     raw_html = etree.tostring(root, encoding="unicode", method="html", with_tail=False)
@@ -299,11 +301,15 @@ def _drop_link_lists(root: etree._Element) -> None:
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
     total = len(_WS.sub("", content(root)))
-    for box in list(root.iter("ul", "ol", "div", "aside", "section")):
+    for box in list(root.iter("ul", "ol", "div", "aside", "section", "p")):
         if box is root or not _attached(box, root):
             continue
         links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
         if not links or any(True for _ in box.iter("img")):
+            continue
+        # A paragraph is a box only when written as one: its heading, then a link a
+        # line (`<p>延伸阅读<br><a>…</a><br><a>…</a></p>` on 新唐人 pages).
+        if box.tag == "p" and (len(links) < 2 or box.find("br") is None):
             continue
         text = _WS.sub("", content(box))
         linked = sum(len(_WS.sub("", content(a))) for a in links)

@@ -67,9 +67,16 @@ def parse_date(value: str) -> datetime | None:
     if m:
         day, month, year, hour, minute = (int(g) for g in m.groups())
         try:
-            return datetime(year, month, day, hour, minute, tzinfo=_PARIS)
+            local = datetime(year, month, day, hour, minute, tzinfo=_PARIS)
         except ValueError:
             return None
+        # Kept as the fixed offset the clock showed, not as a zone: an hour that occurs
+        # twice (the autumn change, 02:00-03:00) never equals itself read back from
+        # "+02:00" (Python compares such times across zones as unequal), so a zone would
+        # make an exported date differ from the stored one. The first of the two hours
+        # is taken (fold=0), as the page does not say which it meant.
+        offset = local.utcoffset()
+        return local.replace(tzinfo=timezone(offset)) if offset is not None else local
     try:
         d = parsedate_to_datetime(s)
     except (TypeError, ValueError, IndexError):

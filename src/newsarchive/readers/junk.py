@@ -27,6 +27,7 @@ from importlib import resources
 
 from lxml import etree
 
+from newsarchive.readers.dates import parse_date
 from newsarchive.readers.tree import drop
 
 PROFILE_FILE = "mirror_junk.json"
@@ -108,14 +109,15 @@ def block_lines(el: etree._Element) -> list[str]:
 
 
 def drop_edge_junk(root: etree._Element, outlet: str | None, title: str = "") -> str | None:
-    """Remove measured boilerplate blocks from both ends of the body. At the start, a
-    measured line (a page's "1 小时前" / date line) within the first few blocks ends
-    the page's header: the short lines before it (the title repeated, the byline) go
-    with it. Returns the byline's name when the header had one."""
+    """Remove a page header and measured boilerplate blocks from both ends of the body.
+    At the start, a time line (a date, "1 小时前", "最近更新： 38 分钟前", or a line the
+    profile measured) within the first few blocks ends the page's header: the short
+    lines and headings before it (the title repeated, the byline) go with it. Returns
+    the byline's name when the header had one."""
     junk = profile_for(outlet)
-    if junk is NO_JUNK:
-        return None
     byline = _drop_header(root, junk, " ".join(title.split()))
+    if junk is NO_JUNK:
+        return byline
     for from_end in (True, False):
         removed = 0
         for _ in range(MAX_EDGE_BLOCKS):
@@ -134,46 +136,105 @@ def drop_edge_junk(root: etree._Element, outlet: str | None, title: str = "") ->
 
 _HEADER_LINE_CHARS = 40
 _NAME_CHARS = 12
+_TIME_LINE_CHARS = 24
 _SENTENCE = re.compile(r"[。！？!?；;]")
+_HEADINGS = frozenset({"h1", "h2", "h3"})
+# A page header's time, relative ("38 分钟前", "1 小時前") after an optional label
+# ("最近更新：", "更新"): pages print it instead of a date for recent articles.
+_RELATIVE_TIME = re.compile(r"^\d+\s*(?:秒|分钟|分鐘|小时|小時|天)前$")
+_TIME_LABEL = re.compile(r"^[^\d\s:：]{1,6}\s*[:：]?\s*(?=\d)")
+
+
+def is_time_line(line: str) -> bool:
+    """A short line that is nothing but a time: a date `parse_date` reads, or a
+    relative time, optionally after a short label."""
+    s = " ".join(line.split())
+    if not s or len(s) > _TIME_LINE_CHARS:
+        return False
+    for candidate in (s, _TIME_LABEL.sub("", s, count=1)):
+        if _RELATIVE_TIME.match(candidate) or parse_date(candidate) is not None:
+            return True
+    return False
+
+
+def _ends_header(lines: list[str], junk: OutletJunk) -> bool:
+    return bool(lines) and all(junk.line_is_junk(line) or is_time_line(line) for line in lines)
 
 
 def _drop_header(root: etree._Element, junk: OutletJunk, title: str) -> str | None:
-    blocks = _first_blocks(root, MAX_EDGE_BLOCKS)
+    units = _first_units(root, MAX_EDGE_BLOCKS + 1)
     header: list[etree._Element] = []
-    for el in blocks:
+    end = None
+    for n, el in enumerate(units[:MAX_EDGE_BLOCKS]):
         lines = block_lines(el)
         header.append(el)
-        if lines and all(junk.line_is_junk(line) for line in lines):
+        if _ends_header(lines, junk):
+            end = n
             break
+        if el.tag in _HEADINGS:
+            continue  # the page's headline, worded as the page had it
         if not lines or any(
             line != title and (len(line) > _HEADER_LINE_CHARS or _SENTENCE.search(line))
             for line in lines
         ):
             return None
-    else:
+    if end is None:
         return None
-    if len(header) == 1:
+    if len(header) == 1 and not all(is_time_line(line) for line in block_lines(header[0])):
         return None  # a lone measured line: the edge pass handles it
-    names = [line for el in header[:-1] for line in block_lines(el) if line != title]
+    # "2020年11月20日" then "最近更新： 2020年11月22日": the header's times go together.
+    for el in units[end + 1 :]:
+        if not _ends_header(block_lines(el), junk):
+            break
+        header.append(el)
+    names = [
+        line
+        for el in header[:end]
+        if el.tag not in _HEADINGS
+        for line in block_lines(el)
+        if line != title
+    ]
     for el in header:
         drop(el)
     first = names[0] if names else None
     return first if first and len(first) <= _NAME_CHARS and not _DIGITS.search(first) else None
 
 
-def _first_blocks(root: etree._Element, n: int) -> list[etree._Element]:
+def _first_units(root: etree._Element, n: int) -> list[etree._Element]:
+    """The body's first `n` text units before its first image, in order: blocks
+    without blocks inside, and blocks whose own loose text sits beside their inner
+    blocks (`<div><time>2021年1月11日</time><div>最近更新 …</div></div>` is one unit:
+    dropping only the inner block would leave the loose date behind)."""
     out: list[etree._Element] = []
+    inside: etree._Element | None = None
     for el in root.iter(*_BLOCKS):
-        if el is root or any(c.tag in _BLOCK_SET for c in el.iterchildren()):
+        if el is root:
+            continue
+        if inside is not None and any(anc is inside for anc in el.iterancestors()):
+            continue
+        has_blocks = any(c.tag in _BLOCK_SET for c in el.iterchildren())
+        if has_blocks and not _loose_text(el):
             continue
         if not _visible_inside(el):
             continue
         if el.find(".//img") is not None:
             break
         out.append(el)
+        inside = el
         if len(out) >= n:
             break
     return out
+
+
+def _loose_text(el: etree._Element) -> bool:
+    """Text in `el` outside its block children (its own text, inline children, tails)."""
+    if (el.text or "").strip():
+        return True
+    return any(
+        (c.tail or "").strip()
+        or (isinstance(c.tag, str) and c.tag not in _BLOCK_SET and "".join(c.itertext()).strip())
+        for c in el.iterchildren()
+    )
 
 
 def _edge_block(root: etree._Element, from_end: bool) -> etree._Element | None:

@@ -8,7 +8,7 @@ import re
 from lxml import etree
 
 from newsarchive.extract import sanitize as _sanitize_module
-from newsarchive.extract.sanitize import unfinished_parse
+from newsarchive.extract.sanitize import ALLOWED_TAGS, DROP_WITH_CONTENT, unfinished_parse
 from newsarchive.readers.errors import UnreadableError
 
 _WS = re.compile(r"\s+")
@@ -62,6 +62,25 @@ def content(el: etree._Element) -> str:
 def squeeze_text(el: etree._Element) -> str:
     """The element's text on one line, whitespace runs collapsed."""
     return _WS.sub(" ", content(el)).strip()
+
+
+def keep_only_allowed_tags(root: etree._Element) -> None:
+    """Make the tree what the sanitizer will keep of it, so that `tree_text` reads the
+    text the stored HTML shows: elements the sanitizer removes with their content go
+    here too, and every other tag it does not allow is unwrapped (its text and children
+    stay). Unwrapping first matters: the sanitizer (ammonia) silently drops the
+    *content* of SVG and MathML names it meets outside <svg> (`<tspan>`, `<text>`,
+    `<g>`, `<mi>` …), which chart graphics leave in article HTML. The text then showed
+    a chart's headline the stored HTML no longer had, and an export read back lost it."""
+    tags = {el.tag for el in root.iter() if isinstance(el.tag, str)}
+    doomed = tags & DROP_WITH_CONTENT
+    if doomed:
+        for el in list(root.iter(*doomed)):
+            if el is not root:
+                drop(el)
+    foreign = tags - ALLOWED_TAGS - DROP_WITH_CONTENT - {root.tag}
+    if foreign:
+        etree.strip_tags(root, *foreign)
 
 
 # Tags that start a new line in plain text: the same list `html_to_text` uses.

@@ -21,6 +21,9 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 # Enough characters to tell the scripts apart (OpenCC converts the sample twice: ~0.3 ms
 # for 1,000 characters, on every imported article).
 _SAMPLE = 1000
+# A line is Japanese when kana are this share of its kana and Han characters (Japanese
+# prose writes its particles and endings in kana; Chinese has none).
+_JA_LINE_KANA = 0.2
 # Fewer Han characters than this and a text with Latin letters is not a Chinese article.
 _MIN_HAN = 4
 
@@ -34,7 +37,7 @@ def article_lang(title: str, text: str, fallback: str | None = None) -> str | No
     han = len(_HAN.findall(sample))
     latin = len(_LATIN.findall(sample))
     if han >= _MIN_HAN or (han and not latin):
-        if len(_KANA.findall(sample)) > max(20, han // 10):
+        if len(_KANA.findall(sample)) > max(20, han // 10) and _mostly_japanese(sample):
             return "ja"
         script = detect_script(sample, sample=len(sample))
         if script == "traditional":
@@ -45,3 +48,19 @@ def article_lang(title: str, text: str, fallback: str | None = None) -> str | No
     if latin >= 20:
         return "en"
     return None
+
+
+def _mostly_japanese(sample: str) -> bool:
+    """Japanese lines hold most of the sample's kana and Han characters. Counting kana
+    in the whole sample is not enough: a Chinese article that quotes a Japanese post
+    (an embedded Instagram caption in a CNA story) has dozens of kana in one or two
+    lines, and its Chinese lines still hold most of the text."""
+    japanese = chinese = 0
+    for line in sample.split("\n"):
+        kana = len(_KANA.findall(line))
+        cjk = kana + len(_HAN.findall(line))
+        if kana >= _JA_LINE_KANA * cjk:
+            japanese += cjk
+        else:
+            chinese += cjk
+    return japanese > chinese
