@@ -295,7 +295,12 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
     declared_lang = root.get("lang") or None
     meta_date = dates.published_from_metadata(root, declared_lang)
     raw_author = metadata.find_author(root, "")
-    doc, pics = _article_tree(root, html, url, metadata.title_element(root, title))
+    title_el = metadata.title_element(root, title)
+    # Read before pruning: the date line may sit in a header box the pruning drops.
+    header_date = (
+        None if meta_date is not None else dates.date_under_headline(title_el, declared_lang)
+    )
+    doc, pics = _article_tree(root, html, url, title_el)
     if doc is None or doc.body is None or not _SPACE.sub("", doc.text or ""):
         raise ExtractionError("no article text found")
     article = convert_to_html(doc.body)
@@ -319,7 +324,9 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
     if meta_date is not None:
         published = meta_date
         stamps["published"] = Timestamp(meta_date, "html:metadata")
-    if published is None and (found := dates.published_from_content(text, url, html, lang)):
+    if published is None and (
+        found := dates.published_from_content(text, url, html, lang, header_date)
+    ):
         published = found[0]
         stamps["published"] = Timestamp(found[0], found[1])
     return Draft(
