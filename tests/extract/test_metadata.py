@@ -171,3 +171,51 @@ def test_site_suffix_learned_from_many_titles_of_one_site() -> None:
         "标题二",
         "标题三",
     ]
+
+
+_PROSE = "<p>" + "The council met on Monday and agreed the budget, after a long debate. " * 4
+
+
+def _dated_page(head: str, header: str) -> bytes:
+    return (
+        f"<html><head>{head}<title>Budget</title></head><body><h1>Budget</h1>"
+        f"<div class='flex gap-xs'><span>By Jane Doe</span><p>{header}</p></div>{_PROSE}</p>"
+        "<ul><li>Other story, March 3, 2019</li></ul></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("January 31, 2024", "2024-01-31"),
+        ("Last updated: Nov. 13, 2025", "2025-11-13"),
+        ("21 November 2018", "2018-11-21"),
+        ("2023-04-26", "2023-04-26"),
+    ],
+)
+def test_the_date_line_under_the_headline_dates_a_page_without_metadata(
+    header: str, expected: str
+) -> None:
+    """wcxb-dev: 13 pages show their date only as a line beside the byline (htmldate's
+    fast mode found none of them)."""
+    published = extract_page(_dated_page("", header)).published
+    assert published is not None and published.date().isoformat() == expected
+
+
+def test_meta_dates_with_english_month_names_are_read() -> None:
+    """A `<meta>` date comes before JSON-LD's (which held a first-published day that
+    the page's own label and the wcxb truth do not give)."""
+    head = (
+        '<meta name="date" content="November 25, 2025">'
+        '<script type="application/ld+json">{"datePublished": "2024-08-29"}</script>'
+    )
+    published = extract_page(_dated_page(head, "")).published
+    assert published is not None and published.date().isoformat() == "2025-11-25"
+
+
+def test_json_ld_dates_must_be_iso() -> None:
+    """schema.org asks for ISO 8601: "Jun 24, 2025" there was a template filled with the
+    CMS item's time, while readers saw (and the labels say) the date line's day."""
+    head = '<script type="application/ld+json">{"datePublished": "Jun 24, 2025"}</script>'
+    published = extract_page(_dated_page(head, "August 25, 2024")).published
+    assert published is not None and published.date().isoformat() == "2024-08-25"

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+import lxml.etree
 from lxml.html import HtmlElement
 
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -25,6 +26,7 @@ _META_KEYS = (
     "pubdate",
     "publishdate",
     "publish-date",
+    "published",
     "publication_date",
     "sailthru.date",
     "dc.date.issued",
@@ -55,6 +57,31 @@ _DATELINE = re.compile(
 _URL = re.compile(r"(?<!\d)((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
+_MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# "November 2, 2022", "Nov. 21 2018", "21 November 2018", "2 Nov, 2022".
+_EN_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})"
+    rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH},?\s+((?:19|20)\d{{2}}))\b",
+    re.IGNORECASE,
+)
+
+
+def parse_english(text: str, lang: str | None = None) -> datetime | None:
+    """A date written with an English month name (no time: midnight in the page's zone)."""
+    m = _EN_DATE.search(text)
+    if not m:
+        return None
+    month, day, year = (m[1], m[2], m[3]) if m[1] else (m[5], m[4], m[6])
+    return _build(year, str(_MONTHS[month[:3].lower()]), day, tz=_zone(lang))
+
+
 def _zone(lang: str | None) -> timezone:
     return CHINA_TZ if (lang or "").startswith("zh") else UTC
 
@@ -79,9 +106,11 @@ def _build(
     return value
 
 
-def parse_iso(text: str, lang: str | None = None) -> datetime | None:
+def parse_iso(text: str, lang: str | None = None, *, english: bool = True) -> datetime | None:
     """An ISO 8601 (or RFC 2822) instant with the source's own offset kept: `+05:30`,
-    `-0500`, `+08`, `GMT+0800`; a zoneless one gets the page language's zone."""
+    `-0500`, `+08`, `GMT+0800`; a zoneless one gets the page language's zone. With
+    `english`, a date with an English month name too (`<meta name="date"
+    content="November 25, 2025">`)."""
     if _RFC2822.match(text):
         try:
             value = parsedate_to_datetime(text.strip())
@@ -100,7 +129,7 @@ def parse_iso(text: str, lang: str | None = None) -> datetime | None:
             )
     m = _ISO.search(text)
     if not m:
-        return parse_chinese(text, lang)
+        return parse_chinese(text, lang) or (parse_english(text, lang) if english else None)
     tz = _zone(lang)
     if m[7]:
         off = m[7].removeprefix("GMT").removeprefix("UTC").strip()
@@ -140,7 +169,10 @@ def _from_meta(root: HtmlElement, lang: str | None) -> datetime | None:
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', script.text)
-        if m and (value := parse_iso(m[1], lang)):
+        # schema.org dates are ISO 8601; "Jun 24, 2025" there came from a site template
+        # filled with the CMS item's own time, not the date readers see (4 of 4 wcxb
+        # pages written so were wrong).
+        if m and (value := parse_iso(m[1], lang, english=False)):
             return value
     for el in root.iter("time"):
         if el.get("datetime") and (value := parse_iso(el.get("datetime", ""), lang)):
@@ -161,13 +193,63 @@ def published_from_metadata(root: HtmlElement, lang: str | None) -> datetime | N
     return _from_meta(root, lang)
 
 
+# Text after the headline searched for its date line: bylines, share bars and a
+# standfirst fit (the same reach as the article's anchor in density.MAX_TITLE_GAP).
+HEADER_REACH_CHARS = 1500
+# A date line is short: "Nov 21, 2018", "Last updated: November 13, 2025",
+# "By Jane Doe · Dec 17, 2025"; a longer text holding a date is prose about that day.
+DATE_LINE_MAX_CHARS = 60
+# (a bounded look: the 400 text nodes after the headline hold far more than the reach)
+_FOLLOWING_TEXT = lxml.etree.XPath("following::text()[position() <= 400]")
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "title", "option"})
+
+
+def date_under_headline(title_el: HtmlElement | None, lang: str | None) -> datetime | None:
+    """The first short line under the headline that is a date: where pages with no
+    machine-readable date show it to readers (`<p>January 31, 2024</p>` beside the
+    byline)."""
+    if title_el is None:
+        return None
+    seen = 0
+    for node in _FOLLOWING_TEXT(title_el):
+        parent = node.getparent()
+        if parent is not None and parent.tag in _NOT_TEXT:
+            continue
+        text = " ".join(str(node).split())
+        if not text:
+            continue
+        if len(text) <= DATE_LINE_MAX_CHARS and (
+            (value := parse_english(text, lang)) or (value := _iso_date_line(text, lang))
+        ):
+            return value
+        seen += len(text)
+        if seen > HEADER_REACH_CHARS:
+            return None
+    return None
+
+
+_ISO_DAY = re.compile(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+
+
+def _iso_date_line(text: str, lang: str | None) -> datetime | None:
+    m = _ISO_DAY.search(text)
+    return _build(m[1], m[2], m[3], tz=_zone(lang)) if m else None
+
+
 def published_from_content(
-    lead_text: str, url: str | None, html: str, lang: str | None
+    lead_text: str,
+    url: str | None,
+    html: str,
+    lang: str | None,
+    header: datetime | None = None,
 ) -> tuple[datetime, str] | None:
-    """From the article's dateline, then the URL, then htmldate's search of the page;
-    with the Timestamp source it was read from."""
+    """From the article's dateline, then the date line under the headline (`header`,
+    see `date_under_headline`), then the URL, then htmldate's search of the page; with
+    the Timestamp source it was read from."""
     if (value := _from_text(lead_text, lang)) is not None:
         return value, "body:dateline"
+    if header is not None:
+        return header, "html:date-line"
     if url and (m := _URL.search(url)) and (value := _build(m[1], m[2], m[3], tz=_zone(lang))):
         return value, "url"
     try:
