@@ -107,18 +107,18 @@ def shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         shutil.copy(Path(tables.__file__).parent / name, folder / name)
     monkeypatch.setattr(tables, "_HERE", folder)
     monkeypatch.setenv("NEWSARCHIVE_CACHE_DIR", str(tmp_path / "cache"))
-    tables._shipped.cache_clear()
+    tables.shipped_table.cache_clear()
     yield folder
-    tables._shipped.cache_clear()
+    tables.shipped_table.cache_clear()
 
 
 def test_the_cached_table_is_the_built_one(shipped_copy: Path, tmp_path: Path) -> None:
     from newsarchive.names import tables
 
-    built = tables._shipped()
+    built = tables.shipped_table()
     assert list((tmp_path / "cache").glob("aliases-*.marshal"))
-    tables._shipped.cache_clear()
-    loaded = tables._shipped()
+    tables.shipped_table.cache_clear()
+    loaded = tables.shipped_table()
     assert loaded is not built and loaded == built
     one_by_one = AliasTable()
     for entity in shipped_rows():
@@ -130,13 +130,13 @@ def test_an_edited_table_is_read_again(shipped_copy: Path) -> None:
     # The TSV stays the source of truth: a row added by hand is there at the next start.
     from newsarchive.names import tables
 
-    assert tables._shipped().resolve("甲乙丙公司") is None
+    assert tables.shipped_table().resolve("甲乙丙公司") is None
     extra = shipped_copy / "extra.tsv"
     extra.write_text(
         extra.read_text("utf-8") + "jiayibing\torg\t甲乙丙公司\tJiayibing\t甲乙丙\n", "utf-8"
     )
-    tables._shipped.cache_clear()
-    found = tables._shipped().resolve("甲乙丙")
+    tables.shipped_table.cache_clear()
+    found = tables.shipped_table().resolve("甲乙丙")
     assert found is not None and found.id == "jiayibing"
 
 
@@ -148,6 +148,6 @@ def test_without_a_cache_the_table_is_built(
     blocker = tmp_path / "blocker"
     blocker.write_text("a file, not a folder")
     monkeypatch.setenv("NEWSARCHIVE_CACHE_DIR", str(blocker / "cache"))
-    found = tables._shipped().resolve("華為")
+    found = tables.shipped_table().resolve("華為")
     assert found is not None and found.id == "huawei"
     assert not (blocker / "cache").exists()

@@ -326,6 +326,8 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
 
 def _disjoint(sets: Sequence[frozenset[object]]) -> np.ndarray:
     """n x n: True where both sets are non-empty and share nothing."""
+    import numpy as np
+
     # Pairwise over the members that have a set: candidates are small (at most about a
     # hundred members on the 50k archive), and building a sparse incidence matrix for
     # each of ~19,000 candidates cost more (16 s CPU) than the comparisons.
@@ -341,6 +343,8 @@ def _disjoint(sets: Sequence[frozenset[object]]) -> np.ndarray:
 def _apart(members: list[_Doc]) -> np.ndarray:
     """n x n: True for two members that are other occurrences of one kind of report
     (another day, other numbers: see FIGURES_APART_HOURS)."""
+    import numpy as np
+
     hours = np.array([d.ts for d in members]) / 3600.0
     gap = np.abs(hours[:, None] - hours[None, :])
     figures = [d.figures if len(d.figures) >= FIGURES_MIN else frozenset() for d in members]
