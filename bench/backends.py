@@ -1,14 +1,18 @@
 """SQLite against PostgreSQL in one run: import, search latency, web throughput, copy.
 
     PYTHONPATH=src .venv/bin/python bench/backends.py [--tarball PATH] [--limit N]
-        [--duration 20] [--clients 8] [--skip import,search,web,copy]
+        [--duration 20] [--clients 8] [--skip import,search,web,copy] [--without HOOKS]
 
 Starts a throwaway PostgreSQL cluster (tests/pgcluster.py, durable settings: fsync on,
 as a real deployment), then for each backend on the same machine in the same run:
 
-1. imports the Jekyll tarball (51,570 files) with every hook (search, dedup), as
-   `newsarchive import` does: files/s and the PostgreSQL/SQLite ratio (targets:
-   PostgreSQL >= 0.5x SQLite and >= 400 files/s);
+1. imports the Jekyll tarball (51,570 files) with every hook (search, dedup, vectors,
+   entities, history; `--without VectorHook` leaves one out), as `newsarchive import`
+   does: files/s and the PostgreSQL/SQLite ratio (targets: PostgreSQL >= 0.5x SQLite
+   and >= 400 files/s), and where the CPU went per file: the writing process's main
+   thread, the parse workers (the hooks' preparation: segmenting, embedding,
+   recognising entities) and the PostgreSQL server. On a busy machine files/s follows
+   the load; the CPU figures much less;
 2. times `search()` in-process over the web benchmark's query log (typical words, both
    scripts, filters, second pages): p50/p99 per backend (target p99 <= 25 ms);
 3. serves each archive with `newsarchive serve --workers 2` and drives /api/search from
@@ -23,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from tests.pgcluster import Cluster  # noqa: E402
 
+from proctree import TreeMonitor  # noqa: E402
 from web import (  # noqa: E402
     LOG_SIZE,
     client_main,
@@ -46,7 +53,19 @@ from web import (  # noqa: E402
     wait_ready,
 )
 
-DEFAULT_TARBALL = ROOT.parent / "shared/corpus/mirrors/jekyll-waimei.tar.xz"
+
+def _shared() -> Path:
+    """`$NEWSARCHIVE_SHARED`, or the nearest ``shared`` folder beside a parent of the
+    repository (a worktree in /work/wt/NAME finds /work/shared as /work/main does)."""
+    if os.environ.get("NEWSARCHIVE_SHARED"):
+        return Path(os.environ["NEWSARCHIVE_SHARED"])
+    for parent in ROOT.parents:
+        if (parent / "shared").is_dir():
+            return parent / "shared"
+    return ROOT.parent / "shared"
+
+
+DEFAULT_TARBALL = _shared() / "corpus/mirrors/jekyll-waimei.tar.xz"
 
 
 def limited(tarball: Path, limit: int | None, into: Path) -> Path:
@@ -58,14 +77,55 @@ def limited(tarball: Path, limit: int | None, into: Path) -> Path:
     return import_module("import").limited_copy(tarball, limit, into)  # type: ignore[no-any-return]
 
 
-def run_import(address: str, tarball: Path) -> tuple[int, float]:
-    from newsarchive.components import open_archive
+@dataclass
+class Imported:
+    files: int
+    seconds: float
+    # CPU seconds: the importing process's main thread (the one writer), its parse
+    # workers, and the database server's processes (PostgreSQL; SQLite's work is in
+    # the writer).
+    writer_cpu: float
+    workers_cpu: float
+    server_cpu: float
+
+    def line(self, name: str) -> str:
+        per = 1000 / max(1, self.files)
+        return (
+            f"import {name}: {self.files} files in {self.seconds:.1f} s ="
+            f" {self.files / self.seconds:.0f} files/s; CPU ms/file: writer"
+            f" {self.writer_cpu * per:.2f}, workers {self.workers_cpu * per:.2f},"
+            f" server {self.server_cpu * per:.2f}"
+        )
+
+
+def run_import(
+    address: str, tarball: Path, server: TreeMonitor | None, without: set[str]
+) -> Imported:
+    """Import `tarball` with every hook but those named in `without` (class names)."""
+    from newsarchive.components import default_hooks, open_archive
     from newsarchive.ingest import import_paths
 
-    started = time.perf_counter()
-    with open_archive(address) as archive:
-        summary = import_paths(archive, [tarball])
-    return summary.files, time.perf_counter() - started
+    hooks = [h for h in default_hooks() if type(h).__name__ not in without]
+    with TreeMonitor() as workers:
+        workers.sample()
+        workers_before = workers.cpu_seconds
+        if server is not None:
+            server.sample()
+        server_before = server.cpu_seconds if server is not None else 0.0
+        started, writer_before = time.perf_counter(), time.thread_time()
+        with open_archive(address, hooks=hooks) as archive:
+            summary = import_paths(archive, [tarball])
+            writer = time.thread_time() - writer_before
+            if server is not None:
+                server.sample()  # while the writer's server process is still there
+        seconds = time.perf_counter() - started
+    return Imported(
+        summary.files,
+        seconds,
+        writer,
+        workers.cpu_seconds - workers_before,
+        server.cpu_seconds - server_before if server is not None else 0.0,
+    )
 
 
 def search_latency(address: str, n: int) -> list[float]:
@@ -146,6 +206,12 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--skip", default="", help="comma-separated: import,search,web,copy")
     ap.add_argument("--sqlite", type=Path, default=None, help="reuse this SQLite archive")
+    ap.add_argument(
+        "--without",
+        default="",
+        help="import without these hooks (class names, comma-separated; say VectorHook"
+        " to see the embedding's share)",
+    )
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     _ = client_main, LOG_SIZE, statistics  # the web benchmark's client, run in a child
@@ -157,13 +223,17 @@ def main() -> None:
         pg_db = cluster.url("archive")
         if "import" not in skip:
             figures = {}
+            without = set(filter(None, args.without.split(",")))
+            if without:
+                print(f"import without the hooks {', '.join(sorted(without))}", flush=True)
+            postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
             for name, address in (("sqlite", sqlite_db), ("postgres", pg_db)):
                 if name == "sqlite" and args.sqlite:
                     continue
-                files, seconds = run_import(address, tarball)
-                figures[name] = files / seconds
-                print(f"import {name}: {files} files in {seconds:.1f} s = {files / seconds:.0f} files/s",
-                      flush=True)  # fmt: skip
+                server = TreeMonitor(root=postmaster) if name == "postgres" else None
+                done = run_import(address, tarball, server, without)
+                figures[name] = done.files / done.seconds
+                print(done.line(name) + f" (load {os.getloadavg()[0]:.1f})", flush=True)
             if len(figures) == 2:
                 print(f"import postgres/sqlite: {figures['postgres'] / figures['sqlite']:.2f}x"
                       " (target >= 0.5x and >= 400 files/s)", flush=True)  # fmt: skip

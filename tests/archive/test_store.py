@@ -173,3 +173,53 @@ def test_opening_never_touches_the_file_outside_sqlite(
     monkeypatch.setattr(io, "open", guarded)
     with open_archive(p) as writer, open_archive(p, readonly=True) as reader:
         assert reader.counts() == writer.counts()
+
+
+def test_pipelined_batch_reads_answers_and_counts_as_usual(archive: Archive) -> None:
+    # An import batch runs pipelined (PostgreSQL's pipeline mode): statements whose
+    # answers are not read go out without waiting. What is read must still be right:
+    # an ingest's ids, a row count (psycopg's cursor would say -1 before the answer).
+    with archive.transaction() as tx, tx.pipelined():
+        first = archive.ingest(draft(), cap(b"v1", "a.md"))
+        assert archive.record_error("bad.md", "unreadable", b"?") is True
+        assert archive.record_error("bad.md", "unreadable", b"?") is False
+        again = archive.ingest(draft("改过的正文。"), cap(b"v2", "a.md"))
+        gone = tx.execute("DELETE FROM import_errors WHERE location = ?", ("bad.md",))
+        assert gone.rowcount == 1
+        assert tx.scalar("SELECT count(*) FROM versions") == 2
+    assert again.outcome is IngestOutcome.NEW_VERSION
+    assert again.article_id == first.article_id and again.version_id != first.version_id
+    assert archive.counts() == {"articles": 1, "versions": 2, "captures": 2, "errors": 0}
+
+
+def test_a_failed_statement_in_a_pipelined_batch_rolls_the_batch_back(archive: Archive) -> None:
+    # (The driver's own error: sqlite3's or psycopg's.)
+    with (
+        pytest.raises(Exception, match="no_such_table"),
+        archive.transaction() as tx,
+        tx.pipelined(),
+    ):
+        archive.ingest(draft(), cap(b"v1", "a.md"))
+        tx.execute("DELETE FROM no_such_table")
+        archive.ingest(draft("其他正文。", "https://www.rfa.org/a/2.html"), cap(b"2", "b.md"))
+    assert archive.counts() == {"articles": 0, "versions": 0, "captures": 0, "errors": 0}
+    archive.ingest(draft(), cap(b"v1", "a.md"))  # the connection is usable again
+    assert archive.counts()["articles"] == 1
+
+
+def test_text_with_nul_is_stored_with_every_hook(archive: Archive) -> None:
+    # PostgreSQL text cannot hold NUL (SQLite's can): it is stored as U+FFFD, in the
+    # archive's columns and in the hooks' rows alike (entity figures' sentences, sent
+    # as arrays; the search index, written in one executemany).
+    text = "华为的营收\x00下滑了30%。"
+    r = archive.ingest(draft(text), cap(b"nul", "a.md"))
+    sentence = archive.session.scalar("SELECT sentence FROM entity_figures")
+    expected = "\ufffd" if archive.dialect == "postgres" else "\x00"
+    assert sentence is not None and expected in sentence
+    assert (
+        archive.session.scalar("SELECT count(*) FROM entity_mentions WHERE entity_id = 'huawei'")
+        == 1
+    )
+    assert archive.session.scalar("SELECT count(*) FROM search_docs") == 1
+    rec = archive.article(r.article_id)
+    assert rec is not None and expected in rec.text

@@ -82,3 +82,32 @@ def test_weak_names_count_once_two_outlets_name_them(archive: Archive) -> None:
     ingest(archive, draft("QXRT公布了财报。", "https://b.example/2", "法广"))
     (found,) = list_entities(archive.session, "qxrt")
     assert found["article_count"] == 2 and found["name"] == "QXRT"
+
+
+def test_stored_rows_read_back_exactly(archive: Archive) -> None:
+    # PostgreSQL receives an article's rows as JSON: floats must come back to the same
+    # double, an infinite one too, and NUL as U+FFFD (as in every other column there).
+    from newsarchive.entities.index import store_rows
+
+    mentions = [("huawei", "华为", "org", 2, 0), ("zte", "中兴", "org", 1, 1)]
+    figures = [
+        ("三成", 0.1 + 0.2, "ratio", "营收", "营收\x00增长三成"),
+        ("无穷", float("inf"), "", "", ""),
+    ]
+    with archive.transaction() as tx:
+        store_rows(tx, 7, (mentions, figures))
+    assert [
+        tuple(r)
+        for r in archive.session.all(
+            "SELECT entity_id, name, kind, mentions, weak FROM entity_mentions ORDER BY 1"
+        )
+    ] == mentions
+    got = archive.session.all("SELECT seq, text, value, sentence FROM entity_figures ORDER BY 1")
+    nul = "\ufffd" if archive.dialect == "postgres" else "\x00"
+    assert [tuple(r) for r in got] == [
+        (0, "三成", 0.1 + 0.2, f"营收{nul}增长三成"),
+        (1, "无穷", float("inf"), ""),
+    ]
+    with archive.transaction() as tx:
+        store_rows(tx, 7, ([], []))
+    assert archive.session.scalar("SELECT count(*) FROM entity_figures") == 0

@@ -279,6 +279,28 @@ def test_index_built_by_another_segmenter_is_refused_until_reindex(
     assert found(archive, "新聞稿") == {ids["retail"]}
 
 
+def test_a_batch_that_revises_articles_indexes_each_latest_version_once(
+    archive: Archive, ids: dict[str, int]
+) -> None:
+    # An import batch is one transaction: an article stored and revised twice in it,
+    # and an older article revised, each keep exactly one index row, of their latest
+    # version (PostgreSQL deletes replaced rows at the end of the transaction).
+    new = Draft(title="新文章", text="初稿提到鸭嘴兽。", html="", url="https://d.org/1")
+    with archive.transaction() as tx, tx.pipelined():
+        fresh = _ingest(archive, new)
+        _ingest(archive, Draft(**{**_fields(new), "text": "二稿提到袋鼠。"}))
+        _ingest(archive, Draft(**{**_fields(new), "text": "三稿提到考拉。"}))
+        _ingest(archive, Draft(**{**_fields(CNA_RETAIL), "text": "改寫後提到企鵝。"}))
+    assert found(archive, "考拉") == {fresh}
+    assert found(archive, "鸭嘴兽") == found(archive, "袋鼠") == set()
+    assert found(archive, "企鹅") == {ids["retail"]}
+    assert ids["retail"] not in found(archive, "百货公司")  # its first version's body
+    rows = archive.session.all("SELECT article_id, version_id FROM search_docs")
+    assert len(rows) == len({r[0] for r in rows}) == 5
+    latest = dict(archive.session.all("SELECT id, latest_version_id FROM articles"))
+    assert {r[0]: r[1] for r in rows} == latest
+
+
 def test_many_matches_take_the_fts_only_ranking_path(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:

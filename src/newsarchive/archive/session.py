@@ -18,6 +18,7 @@ statement that differs is chosen by `Session.dialect` in the component's adapter
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -109,6 +110,15 @@ class Session:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    @contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """Within this block, statements may be sent before the answers to earlier ones
+        have come back (PostgreSQL's pipeline mode; SQLite, in-process, has no round
+        trips to save). Reading a result waits for it, so code reads the same either
+        way; a failed statement may raise only at a later read, or at the block's end.
+        For bulk writes inside a transaction (an import batch)."""
+        yield
 
     def limit_cache(self, kib: int) -> None:
         """Bound this connection's page cache where the backend keeps one per connection

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from newsarchive.archive.session import Session
+from newsarchive.entities import postgres
 from newsarchive.entities.figures import extract_figures
 from newsarchive.entities.recognize import recognize
 from newsarchive.model import Draft
@@ -40,8 +41,11 @@ def article_rows(title: str, text: str) -> Rows:
 
 
 def store_rows(tx: Session, article_id: int, rows: Rows) -> None:
-    forget(tx, article_id)
     mentions, figures = rows
+    if tx.dialect == "postgres":
+        postgres.store_rows(tx, article_id, mentions, figures)
+        return
+    forget(tx, article_id)
     if mentions:
         tx.executemany(
             "INSERT INTO entity_mentions(article_id, entity_id, name, kind, mentions, weak)"
@@ -57,6 +61,9 @@ def store_rows(tx: Session, article_id: int, rows: Rows) -> None:
 
 
 def forget(tx: Session, article_id: int) -> None:
+    if tx.dialect == "postgres":
+        postgres.forget(tx, article_id)
+        return
     tx.execute("DELETE FROM entity_mentions WHERE article_id=?", (article_id,))
     tx.execute("DELETE FROM entity_figures WHERE article_id=?", (article_id,))
 
