@@ -14,7 +14,11 @@ from newsarchive.search import reindex, search, timeline
 from newsarchive.search import sqlite as fts
 from newsarchive.search.backends import backend
 from newsarchive.search.query import parse_query
-from tests.search.test_search import CNA_HUAWEI, CNA_RETAIL, ETT_SMIC, VOA_CHIPS, _ingest
+from tests.search.test_search import (
+    VOA_CHIPS,
+    _ingest,
+    ingest_samples,
+)
 
 # Fragments that start or end inside a word (as typed and quoted, both scripts), some
 # held by an article, some whose characters are all there but not in this order.
@@ -33,12 +37,7 @@ FRAGMENTS = [
 
 @pytest.fixture
 def ids(archive: Archive) -> dict[str, int]:
-    return {
-        "huawei": _ingest(archive, CNA_HUAWEI),
-        "smic": _ingest(archive, ETT_SMIC),
-        "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
-        "retail": _ingest(archive, CNA_RETAIL),
-    }
+    return ingest_samples(archive)
 
 
 def answers(archive: Archive) -> list[tuple[list[int], int, object]]:

@@ -19,17 +19,14 @@ from newsarchive.archive import Archive
 from newsarchive.search import MAX_TERMS, budget, search, timeline
 from newsarchive.search.engine import SearchPage
 from newsarchive.search.query import parse_query
-from tests.search.test_search import CNA_HUAWEI, CNA_RETAIL, ETT_SMIC, VOA_CHIPS, _ingest
+from tests.search.test_search import (
+    ingest_samples,
+)
 
 
 @pytest.fixture
 def ids(archive: Archive) -> dict[str, int]:
-    return {
-        "huawei": _ingest(archive, CNA_HUAWEI),
-        "smic": _ingest(archive, ETT_SMIC),
-        "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
-        "retail": _ingest(archive, CNA_RETAIL),
-    }
+    return ingest_samples(archive)
 
 
 def same(a: SearchPage, b: SearchPage) -> bool:

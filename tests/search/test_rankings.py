@@ -11,7 +11,11 @@ import pytest
 
 from newsarchive.archive import Archive
 from newsarchive.search import engine, ranked, rankings, search
-from tests.search.test_search import CNA_HUAWEI, CNA_RETAIL, ETT_SMIC, VOA_CHIPS, _ingest
+from tests.search.test_search import (
+    ETT_SMIC,
+    _ingest,
+    ingest_samples,
+)
 
 
 @pytest.fixture
@@ -20,12 +24,7 @@ def ids(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     monkeypatch.setattr(ranked, "UPDATE_FROM", 1)
     monkeypatch.setattr(rankings, "KEEP_FROM", 1)
     rankings.clear()
-    return {
-        "huawei": _ingest(archive, CNA_HUAWEI),
-        "smic": _ingest(archive, ETT_SMIC),
-        "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
-        "retail": _ingest(archive, CNA_RETAIL),
-    }
+    return ingest_samples(archive)
 
 
 @pytest.fixture

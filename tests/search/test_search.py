@@ -73,14 +73,19 @@ def _ingest(archive: Archive, draft: Draft, fmt: str = "jekyll") -> int:
     return archive.ingest(draft, cap).article_id
 
 
-@pytest.fixture
-def ids(archive: Archive) -> dict[str, int]:
+def ingest_samples(archive: Archive) -> dict[str, int]:
+    """The four sample articles (shared by the search tests), by name."""
     return {
         "huawei": _ingest(archive, CNA_HUAWEI),
         "smic": _ingest(archive, ETT_SMIC),
         "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
         "retail": _ingest(archive, CNA_RETAIL),
     }
+
+
+@pytest.fixture
+def ids(archive: Archive) -> dict[str, int]:
+    return ingest_samples(archive)
 
 
 def found(archive: Archive, query: str, **kw: object) -> set[int]:

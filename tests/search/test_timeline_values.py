@@ -14,7 +14,13 @@ import pytest
 from newsarchive.archive import Archive
 from newsarchive.model import Capture
 from newsarchive.search import engine, timeline
-from tests.search.test_search import CNA_HUAWEI, CNA_RETAIL, ETT_SMIC, VOA_CHIPS, _ingest
+from tests.search.test_search import (
+    CNA_RETAIL,
+    ETT_SMIC,
+    VOA_CHIPS,
+    _ingest,
+    ingest_samples,
+)
 
 QUERIES = ["美国", "中芯国际 OR 华为", "疫情 OR 华为", "芯片 -华为", '"美国技术"']
 SHAPES: list[dict[str, Any]] = [
@@ -29,12 +35,7 @@ SHAPES: list[dict[str, Any]] = [
 
 @pytest.fixture
 def ids(archive: Archive) -> dict[str, int]:
-    return {
-        "huawei": _ingest(archive, CNA_HUAWEI),
-        "smic": _ingest(archive, ETT_SMIC),
-        "chips": _ingest(archive, VOA_CHIPS, fmt="feedx"),
-        "retail": _ingest(archive, CNA_RETAIL),
-    }
+    return ingest_samples(archive)
 
 
 def both_ways(archive: Archive, query: str, **shape: Any) -> tuple[list[Any], list[Any]]:
