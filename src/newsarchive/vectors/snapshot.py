@@ -163,10 +163,13 @@ def _tokenizer(target: Path, manifest: dict[str, Any]) -> Any:
     trie.mmap(str(target / "pieces.marisa"))
     with (target / "normalizer.pickle").open("rb") as f:
         normalizer = pickle.load(f)
+    # memoryviews over the mapped arrays: indexing one gives the same Python int and
+    # float as the list `.tolist()` made, without making 2 x 128,000 objects first
+    # (~20 ms of a hybrid search's start-up).
     return TrieTokenizer(
         trie,
-        np.load(target / "key_piece.npy").tolist(),
-        np.load(target / "key_score.npy").tolist(),
+        memoryview(np.load(target / "key_piece.npy", mmap_mode="r")),
+        memoryview(np.load(target / "key_score.npy", mmap_mode="r")),
         float(manifest["unk_score"]),
         int(manifest["max_len"]),
         normalizer,
