@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import threadpoolctl
+
 import newsarchive
+from newsarchive.vectors import query, snapshot
 
 _PROBE = (
     "import json, os, newsarchive.vectors.model, threadpoolctl;"
@@ -43,3 +47,28 @@ def test_numpy_loaded_for_vectors_starts_one_blas_thread() -> None:
 def test_a_users_choice_is_kept() -> None:
     value, _ = _probe(OPENBLAS_NUM_THREADS="2")
     assert value == "2"
+
+
+def test_the_model_and_the_vector_product_share_one_threadpool_controller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Making a controller inspects every loaded library: once a process is enough."""
+    made: list[object] = []
+
+    class Counting(threadpoolctl.ThreadpoolController):
+        def __init__(self) -> None:
+            made.append(self)
+            super().__init__()
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Counting)
+    monkeypatch.setattr(query, "_controller", None, raising=False)  # (its old own one)
+    snapshot.blas_controller.cache_clear()
+    try:
+        limit = snapshot._threadpool_limit()
+        with limit(limits=1, user_api="blas"), query._one_blas_thread():
+            pass
+        with query._one_blas_thread():
+            pass
+    finally:
+        snapshot.blas_controller.cache_clear()
+    assert len(made) == 1

@@ -29,6 +29,7 @@ import pickle
 import shutil
 import tempfile
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -147,11 +148,19 @@ def _array(target: Path, name: str) -> Any:
 
 
 def _threadpool_limit() -> Any:
+    controller = blas_controller()
+    return None if controller is None else controller.limit
+
+
+@cache
+def blas_controller() -> Any:
+    """One threadpoolctl controller for the process (the model's and `query`'s limits):
+    making one inspects every loaded library, ~5 ms each. None without threadpoolctl."""
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:
         return None
-    return ThreadpoolController().limit
+    return ThreadpoolController()
 
 
 def _tokenizer(target: Path, manifest: dict[str, Any]) -> Any:
