@@ -8,9 +8,10 @@ Prints, per command, the median wall time and CPU time (user + system of the chi
 `--runs` runs, and each minus `python -c pass`; the target (issue #20) is <= 0.5 s wall
 for `search` and `show`. Also lists the heavy modules each command imports.
 
-A search keeps two things in the user's cache directory, built on first use
+A search keeps three things in the user's cache directory, built on first use
 (text/dictionary.py: jieba's words for cutting a query; names/tables.py: the built
-alias table). The bench uses a cache of its own: the warm-up run builds it and the
+alias table; text/script.py: OpenCC's characters and phrases for converting a query
+to traditional). The bench uses a cache of its own: the warm-up run builds it and the
 first line reports that run (the cost a user pays once).
 """
 

@@ -96,6 +96,9 @@ def test_the_trie_tokenizer_gives_the_package_ids(
     for text in TEXTS:
         assert fast.encode(text) == pure.encode(text), text
     assert fast.encode(TEXTS[:3]) == pure.encode(TEXTS[:3])
+    # Each piece's id and score are read from the mapped arrays, not copied into
+    # 2 x 128,000 Python objects at load (~0.1 s CPU of a hybrid search's start-up).
+    assert isinstance(fast._piece, memoryview) and isinstance(fast._score, memoryview)
 
 
 def test_a_broken_snapshot_is_rebuilt(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from newsarchive.search.query import ParsedQuery, Term
-from newsarchive.text.script import _converter, to_traditional
+from newsarchive.text.script import convert, to_traditional
 
 REASONS = ("word", "variant", "alias", "meaning")
 _SPACE = re.compile(r"\s+")
@@ -34,7 +34,7 @@ def _writings(term: Term) -> frozenset[str]:
 def _writings_of(form: str) -> frozenset[str]:
     """The form as simplified, traditional, Taiwan and Hong Kong texts write it
     (OpenCC's s2t writes 華爲, Taiwan's press 華為); once per form, not per hit."""
-    tw, hk = (str(_converter(c).convert(form)) for c in ("s2tw", "s2hk"))
+    tw, hk = (convert(c, form) for c in ("s2tw", "s2hk"))
     return frozenset({form, to_traditional(form), tw, hk, _SPACE.sub("", form)})
 
 

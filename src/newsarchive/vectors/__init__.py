@@ -8,9 +8,19 @@ transactions and rebuilt by `reindex_vectors` (`newsarchive reindex`).
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING
 
 from newsarchive.lazy import exports
+
+# OpenBLAS starts a thread per core when numpy loads, and they spin waiting for work:
+# 50 ms of CPU and ~0.1 s of wall time of a one-shot hybrid `newsarchive search` on 2
+# busy cores (bench/startup.py), for threads nothing uses: every BLAS call here (the
+# model's encode, `query`'s product) runs limited to one thread, and the story pass's
+# products are sparse (no BLAS). Before numpy is imported, unless the user chose.
+if "numpy" not in sys.modules:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 if TYPE_CHECKING:
     from newsarchive.vectors.index import VectorHook, reindex_vectors

@@ -18,13 +18,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from newsarchive.vectors import matrix_cache
 from newsarchive.vectors.model import DIM, MODEL_ID, dequantise, embed_one
+from newsarchive.vectors.snapshot import blas_controller
 
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
@@ -104,20 +105,13 @@ class _Matrix:
 def _one_blas_thread() -> contextlib.AbstractContextManager[object]:
     """BLAS limited to one thread for the product: on 2 busy cores its own threads
     only wait for each other (51k rows, 200 queries, load ~13: p99 44 -> 29 ms)."""
-    global _controller
-    if _controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # without it, BLAS keeps its default
-            return contextlib.nullcontext()
-        _controller = ThreadpoolController()
-    limited: contextlib.AbstractContextManager[object] = _controller.limit(
-        limits=1, user_api="blas"
-    )
+    controller = blas_controller()
+    if controller is None:  # without threadpoolctl, BLAS keeps its default
+        return contextlib.nullcontext()
+    limited: contextlib.AbstractContextManager[object] = controller.limit(limits=1, user_api="blas")
     return limited
 
 
-_controller: Any = None
 _lock = threading.RLock()
 _cache: dict[str, _Matrix] = {}
 
