@@ -207,3 +207,31 @@ def test_rankings_of_fewer_matches_are_kept_on_postgres(
     assert len(full) == 1
     assert [h.id for h in again.hits] == [h.id for h in first.hits]
     rankings.clear()
+
+
+def test_the_next_page_comes_from_the_kept_ranking(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranking on PostgreSQL scores every match whatever the LIMIT: the first page's
+    ranking keeps the next page's rows too, and the second page is not ranked again."""
+    from newsarchive.search import rankings
+
+    monkeypatch.setattr(ranked, "POSTGRES_UPDATE_FROM", 10)
+    monkeypatch.setattr(engine, "MANY_MATCHES", 10)
+    rankings.clear()
+    fresh = search(archive, "经济", limit=5, offset=5, expand=False)
+    rankings.clear()
+    full: list[Any] = []
+    real = engine._rank
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        full.append(args[2])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_rank", counted)
+    search(archive, "经济", limit=5, expand=False)
+    second = search(archive, "经济", limit=5, offset=5, expand=False)
+    assert len(full) == 1
+    assert [h.id for h in second.hits] == [h.id for h in fresh.hits]
+    assert second.total == fresh.total > 10
+    rankings.clear()

@@ -296,7 +296,9 @@ def search(
                     if mode == "semantic":  # the lexical ranking is not needed
                         state, total = None, 0
                     elif state is None:
-                        state, rows, total = _rank(conn, parsed, key, depth, query, clock)
+                        state, rows, total = _rank(
+                            conn, parsed, key, depth, query, clock, ahead=limit
+                        )
                     else:
                         rows, total = list(state.rows), state.total
                     if state is not None and state is not remembered:
@@ -457,9 +459,12 @@ def _rank(
     depth: int,
     query: str,
     clock: Budget,
+    ahead: int = 0,
 ) -> tuple[RankState | None, list[Any], int]:
     """A full ranking: (state to update later or None, the best `depth` rows (id, score,
-    ...) in order, total). Fragment matches come back whole (the page is cut later)."""
+    ...) in order, total). Fragment matches come back whole (the page is cut later).
+    `ahead`: rows more to rank where that costs nothing more (`Backend.rank_counted`),
+    so that the state serves the next page too."""
     expr, where, params = key[0], key[1], list(key[2])
     if where and not parsed.needs_check:
         # Nothing to decide on the whole archive's count (below): the filtered
@@ -470,7 +475,9 @@ def _rank(
     # The loose form is decided on the whole archive, filters or not: a filter then only
     # ever narrows the unfiltered results (and a rare filtered count of a common word no
     # longer sends it down the slow fragment path).
-    counted = None if where else ranked.rank_counted(conn, expr, depth, query)
+    # (PostgreSQL's one statement reads and scores every match whatever its LIMIT: the
+    # rows of the next page cost nothing there, and a second page was ranked afresh.)
+    counted = None if where else ranked.rank_counted(conn, expr, depth + ahead, query)
     if counted:
         everywhere = counted[1]
     elif where:
@@ -489,6 +496,7 @@ def _rank(
         return None, found, len(found)
     if not where and everywhere > MANY_MATCHES:
         best = counted[0] if counted else None
+        depth += ahead if counted else 0
         rows, total = ranked.rank_everything(conn, expr, depth, best), everywhere
     elif not where and not everywhere:
         rows, total = [], 0
