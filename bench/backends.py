@@ -2,6 +2,10 @@
 
     PYTHONPATH=src .venv/bin/python bench/backends.py [--tarball PATH] [--limit N]
         [--duration 20] [--clients 8] [--skip import,search,web,copy] [--without HOOKS]
+        [--keep DIR]
+
+`--keep DIR` keeps both imported archives in DIR (a later run with the same DIR skips
+the import: to measure search again after a change to it).
 
 Starts a throwaway PostgreSQL cluster (tests/pgcluster.py, durable settings: fsync on,
 as a real deployment), then for each backend on the same machine in the same run:
