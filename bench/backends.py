@@ -2,6 +2,10 @@
 
     PYTHONPATH=src .venv/bin/python bench/backends.py [--tarball PATH] [--limit N]
         [--duration 20] [--clients 8] [--skip import,search,web,copy] [--without HOOKS]
+        [--keep DIR]
+
+`--keep DIR` keeps both imported archives in DIR (a later run with the same DIR skips
+the import: to measure search again after a change to it).
 
 Starts a throwaway PostgreSQL cluster (tests/pgcluster.py, durable settings: fsync on,
 as a real deployment), then for each backend on the same machine in the same run:
@@ -207,6 +211,13 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated: import,search,web,copy")
     ap.add_argument("--sqlite", type=Path, default=None, help="reuse this SQLite archive")
     ap.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="keep both archives (the SQLite file and the PostgreSQL cluster) in this folder;"
+        " a later run given the same folder skips the import and measures them again",
+    )
+    ap.add_argument(
         "--without",
         default="",
         help="import without these hooks (class names, comma-separated; say VectorHook"
@@ -217,11 +228,18 @@ def main() -> None:
     _ = client_main, LOG_SIZE, statistics  # the web benchmark's client, run in a child
 
     work = Path(tempfile.mkdtemp(prefix="bench-backends-"))
-    with Cluster(fast=False) as cluster:
-        tarball = limited(args.tarball, args.limit, work)
-        sqlite_db = str(args.sqlite or work / "archive.db")
+    imported = args.keep / "imported" if args.keep else None
+    if imported is not None and imported.exists():
+        print(f"reusing the archives kept in {args.keep}: {imported.read_text()}", flush=True)
+        skip.add("import")
+        args.sqlite = args.sqlite or args.keep / "archive.db"
+    with Cluster(fast=False, keep=args.keep and args.keep / "pg") as cluster:
+        sqlite_db = str(args.sqlite or (args.keep or work) / "archive.db")
         pg_db = cluster.url("archive")
-        if "import" not in skip:
+        if imported is not None and imported.exists():
+            pass
+        elif "import" not in skip:
+            tarball = limited(args.tarball, args.limit, work)
             figures = {}
             without = set(filter(None, args.without.split(",")))
             if without:
@@ -237,6 +255,8 @@ def main() -> None:
             if len(figures) == 2:
                 print(f"import postgres/sqlite: {figures['postgres'] / figures['sqlite']:.2f}x"
                       " (target >= 0.5x and >= 400 files/s)", flush=True)  # fmt: skip
+            if imported is not None:
+                imported.write_text(f"{args.tarball.name}, --limit {args.limit}\n")
         elif args.sqlite:
             run_copy(sqlite_db, pg_db)
         if "search" not in skip:

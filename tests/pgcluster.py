@@ -47,15 +47,25 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, *, fast: bool = True, base: Path | None = None) -> None:
+    def __init__(
+        self, *, fast: bool = True, base: Path | None = None, keep: Path | None = None
+    ) -> None:
+        """`keep`: the cluster's folder, kept after `stop` and started again (without
+        initdb) by a later Cluster given the same folder: a benchmark imports once and
+        measures many times."""
         initdb, pg_ctl = find_program("initdb"), find_program("pg_ctl")
         if not initdb or not pg_ctl:
             raise ClusterUnavailable("PostgreSQL's initdb/pg_ctl are not installed")
         self.initdb, self.pg_ctl = initdb, pg_ctl
-        self.base = Path(tempfile.mkdtemp(prefix="na-pg-", dir=base))
+        self.keep = keep is not None
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            self.base = keep.resolve()
+        else:
+            self.base = Path(tempfile.mkdtemp(prefix="na-pg-", dir=base))
         self.data = self.base / "data"
         self.sock = self.base / "sock"
-        self.sock.mkdir()
+        self.sock.mkdir(exist_ok=True)
         self.port = _free_port()
         self.fast = fast
         self._as_root = os.geteuid() == 0
@@ -75,6 +85,8 @@ class Cluster:
             os.chmod(self.base, 0o755)
             shutil.chown(self.base, "nobody")
             shutil.chown(self.sock, "nobody")
+        if self.keep and (self.data / "PG_VERSION").exists():
+            return self._start()
         done = self._run(
             self.initdb,
             "-D",
@@ -90,6 +102,9 @@ class Cluster:
         )
         if done.returncode:
             raise ClusterUnavailable(f"initdb failed: {done.stderr.strip()[-500:]}")
+        return self._start()
+
+    def _start(self) -> Cluster:
         options = (
             f"-k {self.sock} -p {self.port} -c listen_addresses=127.0.0.1 "
             "-c max_connections=200 -c shared_buffers=128MB"
@@ -132,9 +147,12 @@ class Cluster:
 
     def stop(self) -> None:
         if self._started:
-            self._run(self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            # (a kept cluster shuts down cleanly: no recovery when it starts again)
+            mode = "fast" if self.keep else "immediate"
+            self._run(self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop")
             self._started = False
-        shutil.rmtree(self.base, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.base, ignore_errors=True)
 
     def __enter__(self) -> Cluster:
         return self.start()

@@ -58,6 +58,12 @@ class Backend(Protocol):
 
     def after_or_among(self, n_ids: int) -> str: ...
 
+    def filtered_first(self, expr: Any, where: str) -> str | None:
+        """A `restrict` condition that applies the filters `where` (on ``a`` and ``v``)
+        to the candidates of `expr` before their documents are read, or None where
+        filtering after matching costs nothing more."""
+        ...
+
     def fragment_candidates(self, conn: Session, parsed: ParsedQuery) -> set[int] | None:
         """A superset of the articles whose text passes `parsed.accepts`, or None
         when the backend cannot narrow them (then every loose match is checked)."""
@@ -67,6 +73,14 @@ class Backend(Protocol):
 
     def rank_everything(self, conn: Session, expr: Any, depth: int) -> list[tuple[int, float]]:
         """The best `depth` (id, score) of the whole archive, without joins."""
+        ...
+
+    def rank_counted(
+        self, conn: Session, expr: Any, depth: int
+    ) -> tuple[list[tuple[int, float]], int] | None:
+        """`rank_everything` and `count_matches` in one pass over the matches, or None
+        where counting alone costs far less than ranking (the engine then counts first
+        and ranks only when it must)."""
         ...
 
     def begin_snapshot(self, conn: Session) -> None: ...

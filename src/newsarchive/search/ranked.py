@@ -32,6 +32,7 @@ from typing import Any
 from newsarchive.archive.session import Session
 from newsarchive.search.backends import backend, count_matches, matched, run
 from newsarchive.search.meta import REMOVALS
+from newsarchive.search.query import QueryError
 from newsarchive.search.sql import FORMAT_FILTER, RECENT_FIRST, latest
 
 # An import of an overlapping mirror revises old articles at every commit (39 of 294
@@ -42,6 +43,14 @@ MAX_MERGE_AGE = 60.0  # seconds
 # ms whatever the query. Ranking fewer matches than this afresh costs no more
 # (bench/ranked.py: 华为, 1,973 matches, 7.4 ms full against 5.8 ms updated).
 UPDATE_FROM = 2000
+# On PostgreSQL a full ranking reads every match's document out of TOAST (`ts_rank`,
+# `search.postgres`): 1,850 matches of 新冠 cost 20-30 ms on 10,000 articles, ~10 us a
+# match, where FTS5 reads postings only. And ts_rank knows no collection statistics: a
+# document's score never drifts, so an updated ranking is the full one exactly. Worth
+# it from LOOSE_BELOW matches (below, the engine may add fragment matches, which it
+# never keeps): a phrase's matches cost the reading of its candidates, which can be
+# many more (新冠 from one outlet: 292 matches, 1,923 documents read).
+POSTGRES_UPDATE_FROM = 100
 # Rows kept beyond the page: TIE_ROWS let ties that straddle the page end be ordered by
 # recency, the rest may be dropped (revised articles) before a full ranking is needed.
 SPARE_ROWS = 20
@@ -99,11 +108,29 @@ def new_state(
     )
 
 
-def rank_everything(conn: Session, expr: Any, depth: int) -> list[Row]:
+def rank_counted(
+    conn: Session, expr: Any, depth: int, query: str
+) -> tuple[list[tuple[int, float]], int] | None:
+    """The backend's best `depth` (id, score) of the whole archive and the number of
+    matches from one pass over them, or None where counting alone is the cheaper first
+    step (`Backend.rank_counted`)."""
+    try:
+        return backend(conn).rank_counted(conn, expr, depth)
+    except Exception as exc:
+        if backend(conn).is_query_error(exc):
+            raise QueryError(f"cannot search for {query!r}: {exc}") from exc
+        raise
+
+
+def rank_everything(
+    conn: Session, expr: Any, depth: int, found: list[tuple[int, float]] | None = None
+) -> list[Row]:
     """The best `depth` matches of the whole archive, ranked by the index alone (FTS5's
     `rank` + LIMIT path; one pass over the matching rows on PostgreSQL) instead of
-    joining every match to its article to sort them."""
-    found = backend(conn).rank_everything(conn, expr, depth)
+    joining every match to its article to sort them. `found`: those (id, score) rows,
+    already read (`rank_counted`)."""
+    if found is None:
+        found = backend(conn).rank_everything(conn, expr, depth)
     if not found:
         return []
     when = latest(conn, "v.published_ts", [r[0] for r in found])
@@ -114,7 +141,11 @@ def rank_filtered(
     conn: Session, expr: Any, where: str, params: list[Any], depth: int, query: str
 ) -> tuple[list[Row], int]:
     """The best `depth` matches that pass the filters, and how many pass."""
-    source, source_params = matched(conn, expr, scored=True)
+    first = backend(conn).filtered_first(expr, where) if where else None
+    # (the filters stay in the outer query too: the same rows pass, at a lookup each)
+    source, source_params = matched(
+        conn, expr, scored=True, restrict=first or "", restrict_params=params if first else ()
+    )
     sql = (
         f"SELECT f.id, f.score, v.published_ts, count(*) OVER () {source}{where}"
         f" ORDER BY f.score, {RECENT_FIRST}, f.id DESC LIMIT ?"
@@ -164,10 +195,18 @@ def _revised(conn: Session, state: RankState, max_version: int) -> list[int]:
     return [i for i in found if i <= state.max_article]
 
 
+def update_from(conn: Session) -> int:
+    """The fewest matches whose ranking is worth keeping and updating on `conn`'s
+    backend (`UPDATE_FROM`, `POSTGRES_UPDATE_FROM`)."""
+    if conn.dialect == "postgres":
+        return min(UPDATE_FROM, POSTGRES_UPDATE_FROM)
+    return UPDATE_FROM
+
+
 def update(conn: Session, state: RankState, key: tuple[Any, ...], depth: int) -> RankState | None:
     """`state` brought up to date with what was committed since, or None when only a
     full ranking can say (see the module docstring). `depth`: rows the caller needs."""
-    if state.total < UPDATE_FROM or state.key != key:
+    if state.total < update_from(conn) or state.key != key:
         return None
     if not state.complete and len(state.rows) < depth:
         return None  # ranked for a shallower page than this one needs

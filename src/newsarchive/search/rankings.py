@@ -9,7 +9,8 @@ cache" of the web app, which keys its pages by the query as typed. Here a rankin
 remembered by its compiled query and filters (`engine.search`'s key), per archive,
 and `ranked.update` brings it up to date with what was committed since (exactly, or
 it answers None and the search ranks afresh). Only rankings of at least
-`KEEP_FROM` matches are kept: below that, ranking afresh costs no more.
+`KEEP_FROM` matches are kept (fewer on PostgreSQL, `ranked.update_from`): below that,
+ranking afresh costs no more.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import OrderedDict
 from typing import Any
 
 from newsarchive.archive.session import Session
+from newsarchive.search import ranked
 from newsarchive.search.backends import backend
 from newsarchive.search.ranked import UPDATE_FROM, RankState
 
@@ -54,7 +56,7 @@ def get(conn: Session, key: tuple[Any, ...]) -> RankState | None:
 
 
 def put(conn: Session, key: tuple[Any, ...], state: RankState) -> None:
-    if state.total < KEEP_FROM:
+    if state.total < min(KEEP_FROM, ranked.update_from(conn)):
         return
     with _lock:
         _kept[_database(conn), key] = state
