@@ -139,3 +139,9 @@ def test_a_bare_latin_surname_alone_is_no_one() -> None:
 def test_a_bare_latin_surname_beside_the_full_name_is_that_person() -> None:
     names = found("洋基队的贾吉（Aaron Judge）表示，Judge说")
     assert names.get("贾吉") == ("person", False)
+
+
+def test_a_dictionary_name_after_a_role_is_a_person() -> None:
+    # 巴特尔 does not start with a common surname: alone it is only a guess.
+    assert found("全国政协副主席巴特尔兼任国家民委党组书记").get("巴特尔") == ("person", False)
+    assert "巴特尔" not in found("巴特尔兼任党组书记")

@@ -368,6 +368,10 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                     out.append(
                         Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), False)
                     )
+            elif tag in ("nr", "nrt") and i and tokens[i - 1][0].endswith(_TITLE_ENDS):
+                # A dictionary name right after a role is the person holding it
+                # (副主席巴特尔), whatever its first character.
+                out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), False))
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
