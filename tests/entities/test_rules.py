@@ -145,3 +145,22 @@ def test_a_dictionary_name_after_a_role_is_a_person() -> None:
     # 巴特尔 does not start with a common surname: alone it is only a guess.
     assert found("全国政协副主席巴特尔兼任国家民委党组书记").get("巴特尔") == ("person", False)
     assert "巴特尔" not in found("巴特尔兼任党组书记")
+
+
+@pytest.mark.parametrize(
+    ("text", "committee", "place"),
+    [
+        ("任省委常委、济南市委书记。", "济南市委", "济南"),
+        ("他曾任南昌市委书记。", "南昌市委", "南昌"),
+        ("中共福建省委书记表示", "中共福建省委", "福建"),
+    ],
+)
+def test_a_party_committee_names_its_place(text: str, committee: str, place: str) -> None:
+    names = found(text)
+    assert names.get(committee) == ("org", False)
+    assert names.get(place) == ("place", False)
+
+
+def test_where_someone_is_from_is_a_place() -> None:
+    assert found("他是江苏南通人，曾在上海工作").get("南通") == ("place", False)
+    assert found("我们都是年轻人") == {}

@@ -128,6 +128,29 @@ def _is_concept(word: str) -> bool:
     return known is not None and mined_concept(known, lex, word)
 
 
+def _is_place(word: str) -> bool:
+    """A known place, or one word jieba's standard dictionary tags as a place or a
+    proper name (南通 is 'nz')."""
+    known = lexicon().resolve(word)
+    if known is not None:
+        return known.kind == "place"
+    tokens = plain_tagger().tag(word, False)
+    return len(tokens) == 1 and tokens[0][1] in ("ns", "nz")
+
+
+def _committee_places(mentions: list[Mention]) -> list[Mention]:
+    """A party committee names its place too (济南市委 names 济南, 中共福建省委 福建):
+    the committee of a city or province is that place's government."""
+    out: list[Mention] = []
+    for m in mentions:
+        if m.kind == "org" and m.form[-2:] in _COMMITTEES:
+            stem = m.form[:-2].removeprefix("中共")
+            start = m.end - 2 - len(stem)
+            if len(stem) >= 2 and _is_place(stem):
+                out.append(Mention(stem, "place", start, start + len(stem), False))
+    return out
+
+
 def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """市委书记 after 南昌 is 市委 + 书记: the dictionary's role word hides the end of
     the party committee's name (南昌市委)."""
@@ -354,6 +377,11 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                         tokens[i - 1][0] + word, "person", offsets[i - 1], offsets[i] + 2, False
                     )
                 )
+            elif tag == "n" and word[-1] == "人" and 3 <= len(word) <= 4 and _is_place(word[:-1]):
+                # 南通人, 上海人: where someone is from is a place the article names.
+                out.append(
+                    Mention(word[:-1], "place", offsets[i], offsets[i] + len(word) - 1, False)
+                )
             elif word[-1] in _PLACE_ENDS and len(word) >= 3 and tag in _PLACE_STEM_TAGS:
                 # 爱知县 tagged as a person: an administrative unit ends a place.
                 out.append(Mention(word, "place", offsets[i], offsets[i] + len(word), False))
@@ -375,4 +403,4 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
-    return out
+    return out + _committee_places(out)
