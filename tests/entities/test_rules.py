@@ -164,3 +164,9 @@ def test_a_party_committee_names_its_place(text: str, committee: str, place: str
 def test_where_someone_is_from_is_a_place() -> None:
     assert found("他是江苏南通人，曾在上海工作").get("南通") == ("place", False)
     assert found("我们都是年轻人") == {}
+
+
+def test_a_name_inside_a_document_title_is_not_named() -> None:
+    assert "海南" not in found("今年6月，《海南自由贸易港建设总体方案》出炉")
+    assert "海南" in found("《海南自由贸易港建设总体方案》在海南出炉")
+    assert "纽约时报" in found("据《纽约时报》报道")
