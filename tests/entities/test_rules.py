@@ -170,3 +170,23 @@ def test_a_name_inside_a_document_title_is_not_named() -> None:
     assert "海南" not in found("今年6月，《海南自由贸易港建设总体方案》出炉")
     assert "海南" in found("《海南自由贸易港建设总体方案》在海南出炉")
     assert "纽约时报" in found("据《纽约时报》报道")
+
+
+def test_a_kind_of_company_is_no_name() -> None:
+    names = found("TikTok的中国母公司字节跳动之前曾与微软公司谈判")
+    assert "中国母公司" not in names and "字节跳动" in names
+
+
+def test_a_national_body_is_named_without_its_country() -> None:
+    names = found("陈小江任中国国家民族事务委员会主任。")
+    assert "中国国家民族事务委员会" not in names
+    assert names.get("国家民族事务委员会") == ("org", False)
+
+
+@pytest.mark.parametrize("text", ["蓝营质询是否赞同蔡习会 陈明通称", "吵完马习会就吵蔡习会」"])
+def test_a_summit_named_by_surnames_is_no_person(text: str) -> None:
+    assert not {"蔡习会", "马习会", "蔡习", "马习"} & set(found(text))
+
+
+def test_a_region_is_its_place() -> None:
+    assert found("会见台湾地区领导人").get("台湾") == ("place", False)

@@ -22,6 +22,7 @@ from newsarchive.entities.words import (
     CJK,
     FUNCTION_TAGS,
     GENERIC_SUFFIXES,
+    NATIONAL_STARTS,
     NOT_NAMES,
     NOT_THIRD,
     NOUNISH_TAGS,
@@ -164,6 +165,13 @@ def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _kind_of_company(word: str) -> bool:
+    """母公司, 子公司, 控股公司: a common noun of jieba's standard dictionary ending in
+    公司 or 集团 is a kind of company, not a company's name."""
+    tokens = plain_tagger().tag(word, False)
+    return len(tokens) == 1 and tokens[0][1] == "n"
+
+
 def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
     """The first token of a long organisation name ending at token `i` (a registered
     suffix), or None when the tokens before it are no name."""
@@ -175,6 +183,8 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         return None
     if word != suffix and len(word) >= 4 and word in _known_words():
         return None  # a whole name already (战略与国际研究中心)
+    if word != suffix and word.startswith(NATIONAL_STARTS):
+        return None  # 中国 + 国家民族事务委员会: the country's body, named without it
     start = i
     while start > 0 and i - start < _MAX_MERGE_TOKENS:
         prev_word, prev_tag = tokens[start - 1]
@@ -201,7 +211,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         return None
     if suffix == "政府" and tokens[start][1] != "ns":
         return None  # 拜登政府 is 拜登's administration: the person is the entity
-    if suffix in GENERIC_SUFFIXES and word == suffix:
+    if suffix in GENERIC_SUFFIXES and (word == suffix or _kind_of_company(word)):
         inner = tokens[start:i]
         if (
             all(t in ("ns", "n", "vn") for _, t in inner)
@@ -230,6 +240,8 @@ def _surname_run(
         return None
     last = i + 1 if end == i + 1 or tokens[i + 2][0] in NOT_THIRD else i + 2
     name = "".join(w for w, _ in tokens[i : last + 1])
+    if len(name) == 3 and name[2] == "会":
+        return None  # 蔡习会, 马习会: a meeting of two leaders named by their surnames
     before = tokens[i - 1][0] if i else ""
     after = tokens[last + 1] if last + 1 < len(tokens) else ("", "x")
     strong = (

@@ -68,7 +68,7 @@ def _commerce_context(text: str, found: Counter[str], lex: Lexicon) -> Entity | 
 
 
 _TITLE = re.compile(r"《([^《》\n]{1,60})》")
-_PLACE_SUFFIXES = ("特别行政区", "特区", "省", "市")
+_PLACE_SUFFIXES = ("特别行政区", "特区", "地区", "省", "市")
 
 
 def _place_stem(form: str) -> str:

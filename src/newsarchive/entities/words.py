@@ -77,6 +77,9 @@ ORG_SUFFIXES = (
     "政府",
     "公司",
 )
+# A country's national bodies are named without the country (国家统计局, 全国政协):
+# 中国国家民族事务委员会 is 中国 and 国家民族事务委员会.
+NATIONAL_STARTS = ("国家", "全国")
 # A plain 公司 or 集团 after only a place and common nouns is a description
 # (美国芯片公司), not a name.
 GENERIC_SUFFIXES = frozenset({"公司", "集团"})
