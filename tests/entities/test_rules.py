@@ -190,3 +190,17 @@ def test_a_summit_named_by_surnames_is_no_person(text: str) -> None:
 
 def test_a_region_is_its_place() -> None:
     assert found("会见台湾地区领导人").get("台湾") == ("place", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("港府罕发留意通缩风险警告", "香港政府"),
+        ("陈明通列席立法院内政委员会", "立法院"),
+        ("冲绳美军再添8例", "美军"),
+        ("中国商务部、农业农村部等三部委", "农业农村部"),
+    ],
+)
+def test_institutions_the_dictionary_tags_as_common_words(text: str, name: str) -> None:
+    # lexicon.tsv rows: jieba tags 港府, 冲绳 and 行政院 'n', 立法院 'l'.
+    assert found(text).get(name, ("", True))[1] is False
