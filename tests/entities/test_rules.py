@@ -204,3 +204,8 @@ def test_a_region_is_its_place() -> None:
 def test_institutions_the_dictionary_tags_as_common_words(text: str, name: str) -> None:
     # lexicon.tsv rows: jieba tags 港府, 冲绳 and 行政院 'n', 立法院 'l'.
     assert found(text).get(name, ("", True))[1] is False
+
+
+def test_common_words_jieba_tags_as_places_are_no_names() -> None:
+    names = found("该公司上市后，风暴波及沿海城市，停电长达三天，海关表示上海也受影响")
+    assert set(names) == {"上海"}
