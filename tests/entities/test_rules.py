@@ -209,3 +209,12 @@ def test_institutions_the_dictionary_tags_as_common_words(text: str, name: str) 
 def test_common_words_jieba_tags_as_places_are_no_names() -> None:
     names = found("该公司上市后，风暴波及沿海城市，停电长达三天，海关表示上海也受影响")
     assert set(names) == {"上海"}
+
+
+@pytest.mark.parametrize("text", ["秦也认为这不对", "胡们都来了", "陈家三兄弟", "杨姓男子被捕"])
+def test_a_surname_with_a_function_word_or_family_is_no_person(text: str) -> None:
+    assert found(text) == {}
+
+
+def test_a_surname_run_stops_before_a_function_word() -> None:
+    assert "蔡伟" in found("蔡伟不愿意") and "蔡伟不" not in found("蔡伟不愿意")

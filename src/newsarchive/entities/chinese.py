@@ -20,6 +20,7 @@ from newsarchive.entities.mention import Mention
 from newsarchive.entities.words import (
     AFTER_NAME,
     CJK,
+    FAMILY_ENDS,
     FUNCTION_TAGS,
     GENERIC_SUFFIXES,
     NATIONAL_STARTS,
@@ -234,7 +235,12 @@ def _surname_run(
     token `i` (a surname): two characters when the run has two, else three. Strong
     when a role comes before it (议员刘云平) or speech, a date or punctuation after."""
     end = i
-    while end + 1 < len(tokens) and _single(tokens[end + 1]) and end - i < 3:
+    while (
+        end + 1 < len(tokens)
+        and _single(tokens[end + 1])
+        and tokens[end + 1][0] not in NOT_THIRD
+        and end - i < 3
+    ):
         end += 1
     if end == i:
         return None
@@ -380,6 +386,8 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 )
             elif word in NOT_NAMES:
                 pass
+            elif len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS:
+                pass  # 陈家, 杨姓: a family, not a person
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
                 # HMM off, 田玉龙 comes as 田/玉龙: a surname before a name is its start.
                 if out and out[-1].end == offsets[i - 1] + 1 and out[-1].start == offsets[i - 1]:

@@ -102,8 +102,11 @@ AFTER_NAME = _words(
     "与 为 也 今天 介绍 任 则 告诉 呼吁 和 回应 在 坦言 宣布 对 强调 指出 接受 提到 日前"
     " 昨天 曾 此前 称 等 表示 认为 说 说明 质询 透露"
 )
-# Characters that end a two-character name rather than being its third (彭斯将 -> 彭斯).
-NOT_THIRD = frozenset("将在是也已曾称说和与对向被把从就都还又再的了")
+# Characters that end a name rather than being part of it (彭斯将 -> 彭斯; 秦也认为 has
+# no given name: a run of single characters stops before them).
+NOT_THIRD = frozenset("将在是也已曾称说和与对向被把从就都还又再的了不们者着之第")
+# A surname and one of these is a family or a surname, not a person (陈家, 杨姓, 王氏).
+FAMILY_ENDS = frozenset("家姓氏")
 
 # jieba's part-of-speech tags, grouped by what the rules do with them.
 TAG_KIND = {"nt": "org", "ns": "place", "nr": "person", "nrfg": "person", "nz": "other"}
