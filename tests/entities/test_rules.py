@@ -232,3 +232,8 @@ def test_entities_jieba_tags_as_two_character_names(text: str, name: str, kind: 
     # jieba's dictionary tags 白宫 and 阿富汗 'nr', 卡达 'nrt': without a lexicon row
     # they are guesses and dropped.
     assert found(text).get(name) == (kind, False)
+
+
+def test_a_name_ends_before_deng() -> None:
+    names = found("拘捕了前香港众志成员周庭等多人")
+    assert names.get("周庭") == ("person", False) and "周庭等" not in names

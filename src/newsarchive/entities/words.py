@@ -104,7 +104,7 @@ AFTER_NAME = _words(
 )
 # Characters that end a name rather than being part of it (彭斯将 -> 彭斯; 秦也认为 has
 # no given name: a run of single characters stops before them).
-NOT_THIRD = frozenset("将在是也已曾称说和与对向被把从就都还又再的了不们者着之第")
+NOT_THIRD = frozenset("将在是也已曾称说和与对向被把从就都还又再的了不们者着之第等")
 # A surname and one of these is a family or a surname, not a person (陈家, 杨姓, 王氏).
 FAMILY_ENDS = frozenset("家姓氏")
 
