@@ -237,3 +237,9 @@ def test_entities_jieba_tags_as_two_character_names(text: str, name: str, kind: 
 def test_a_name_ends_before_deng() -> None:
     names = found("拘捕了前香港众志成员周庭等多人")
     assert names.get("周庭") == ("person", False) and "周庭等" not in names
+
+
+def test_a_transliterated_name_with_an_organisation_suffix_is_an_organisation() -> None:
+    names = found("据约翰斯·霍普金斯大学统计，霍普金斯大学的数据显示")
+    assert names.get("约翰斯·霍普金斯大学") == ("org", False)
+    assert found("马丁·拉塞尔表示").get("马丁·拉塞尔") == ("person", False)

@@ -320,8 +320,13 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             j = i
             while j + 2 < len(tokens) and tokens[j + 1][0] == "·" and CJK.match(tokens[j + 2][0]):
                 j += 2
+            if j + 1 < len(tokens) and tokens[j + 1][0] in ORG_SUFFIXES:
+                j += 1  # 约翰斯·霍普金斯 + 大学
             form = "".join(w for w, _ in tokens[i : j + 1])
-            out.append(Mention(form, "person", offsets[i], offsets[j] + len(tokens[j][0]), False))
+            # A transliterated name ending in a registered suffix is an organisation
+            # (约翰斯·霍普金斯大学, 乔治·华盛顿大学), not a person.
+            kind = "org" if form.endswith(ORG_SUFFIXES) else "person"
+            out.append(Mention(form, kind, offsets[i], offsets[j] + len(tokens[j][0]), False))
             i = j + 1
             continue
         if len(word) == 1 and word in _PLACE_ENDS and i:

@@ -104,7 +104,7 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     entities: dict[str, Entity] = {}
     bare_commerce = 0
     # 拉塞尔 after 马丁·拉塞尔 in one article is the same person.
-    short = {m.form.rsplit("·", 1)[1]: m.form for m in cjk if "·" in m.form}
+    short = {m.form.rsplit("·", 1)[1]: m.form for m in cjk if "·" in m.form and m.kind == "person"}
     for mention in cjk:
         if mention.form in short:
             mention.form, mention.kind, mention.weak = short[mention.form], "person", False
