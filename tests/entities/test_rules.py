@@ -139,3 +139,107 @@ def test_a_bare_latin_surname_alone_is_no_one() -> None:
 def test_a_bare_latin_surname_beside_the_full_name_is_that_person() -> None:
     names = found("洋基队的贾吉（Aaron Judge）表示，Judge说")
     assert names.get("贾吉") == ("person", False)
+
+
+def test_a_dictionary_name_after_a_role_is_a_person() -> None:
+    # 巴特尔 does not start with a common surname: alone it is only a guess.
+    assert found("全国政协副主席巴特尔兼任国家民委党组书记").get("巴特尔") == ("person", False)
+    assert "巴特尔" not in found("巴特尔兼任党组书记")
+
+
+@pytest.mark.parametrize(
+    ("text", "committee", "place"),
+    [
+        ("任省委常委、济南市委书记。", "济南市委", "济南"),
+        ("他曾任南昌市委书记。", "南昌市委", "南昌"),
+        ("中共福建省委书记表示", "中共福建省委", "福建"),
+    ],
+)
+def test_a_party_committee_names_its_place(text: str, committee: str, place: str) -> None:
+    names = found(text)
+    assert names.get(committee) == ("org", False)
+    assert names.get(place) == ("place", False)
+
+
+def test_where_someone_is_from_is_a_place() -> None:
+    assert found("他是江苏南通人，曾在上海工作").get("南通") == ("place", False)
+    assert found("我们都是年轻人") == {}
+
+
+def test_a_name_inside_a_document_title_is_not_named() -> None:
+    assert "海南" not in found("今年6月，《海南自由贸易港建设总体方案》出炉")
+    assert "海南" in found("《海南自由贸易港建设总体方案》在海南出炉")
+    assert "纽约时报" in found("据《纽约时报》报道")
+
+
+def test_a_kind_of_company_is_no_name() -> None:
+    names = found("TikTok的中国母公司字节跳动之前曾与微软公司谈判")
+    assert "中国母公司" not in names and "字节跳动" in names
+
+
+def test_a_national_body_is_named_without_its_country() -> None:
+    names = found("陈小江任中国国家民族事务委员会主任。")
+    assert "中国国家民族事务委员会" not in names
+    assert names.get("国家民族事务委员会") == ("org", False)
+
+
+@pytest.mark.parametrize("text", ["蓝营质询是否赞同蔡习会 陈明通称", "吵完马习会就吵蔡习会」"])
+def test_a_summit_named_by_surnames_is_no_person(text: str) -> None:
+    assert not {"蔡习会", "马习会", "蔡习", "马习"} & set(found(text))
+
+
+def test_a_region_is_its_place() -> None:
+    assert found("会见台湾地区领导人").get("台湾") == ("place", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("港府罕发留意通缩风险警告", "香港政府"),
+        ("陈明通列席立法院内政委员会", "立法院"),
+        ("冲绳美军再添8例", "美军"),
+        ("中国商务部、农业农村部等三部委", "农业农村部"),
+    ],
+)
+def test_institutions_the_dictionary_tags_as_common_words(text: str, name: str) -> None:
+    # lexicon.tsv rows: jieba tags 港府, 冲绳 and 行政院 'n', 立法院 'l'.
+    assert found(text).get(name, ("", True))[1] is False
+
+
+def test_common_words_jieba_tags_as_places_are_no_names() -> None:
+    names = found("该公司上市后，风暴波及沿海城市，停电长达三天，海关表示上海也受影响")
+    assert set(names) == {"上海"}
+
+
+@pytest.mark.parametrize("text", ["秦也认为这不对", "胡们都来了", "陈家三兄弟", "杨姓男子被捕"])
+def test_a_surname_with_a_function_word_or_family_is_no_person(text: str) -> None:
+    assert found(text) == {}
+
+
+def test_a_surname_run_stops_before_a_function_word() -> None:
+    assert "蔡伟" in found("蔡伟不愿意") and "蔡伟不" not in found("蔡伟不愿意")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("川普今天在白宫新闻简报室", "白宫", "org"),
+        ("阿富汗政府接纳长老大会建议", "阿富汗", "place"),
+        ("在卡达首都杜哈与塔利班展开和谈", "卡塔尔", "place"),
+    ],
+)
+def test_entities_jieba_tags_as_two_character_names(text: str, name: str, kind: str) -> None:
+    # jieba's dictionary tags 白宫 and 阿富汗 'nr', 卡达 'nrt': without a lexicon row
+    # they are guesses and dropped.
+    assert found(text).get(name) == (kind, False)
+
+
+def test_a_name_ends_before_deng() -> None:
+    names = found("拘捕了前香港众志成员周庭等多人")
+    assert names.get("周庭") == ("person", False) and "周庭等" not in names
+
+
+def test_a_transliterated_name_with_an_organisation_suffix_is_an_organisation() -> None:
+    names = found("据约翰斯·霍普金斯大学统计，霍普金斯大学的数据显示")
+    assert names.get("约翰斯·霍普金斯大学") == ("org", False)
+    assert found("马丁·拉塞尔表示").get("马丁·拉塞尔") == ("person", False)

@@ -20,8 +20,10 @@ from newsarchive.entities.mention import Mention
 from newsarchive.entities.words import (
     AFTER_NAME,
     CJK,
+    FAMILY_ENDS,
     FUNCTION_TAGS,
     GENERIC_SUFFIXES,
+    NATIONAL_STARTS,
     NOT_NAMES,
     NOT_THIRD,
     NOUNISH_TAGS,
@@ -128,6 +130,29 @@ def _is_concept(word: str) -> bool:
     return known is not None and mined_concept(known, lex, word)
 
 
+def _is_place(word: str) -> bool:
+    """A known place, or one word jieba's standard dictionary tags as a place or a
+    proper name (南通 is 'nz')."""
+    known = lexicon().resolve(word)
+    if known is not None:
+        return known.kind == "place"
+    tokens = plain_tagger().tag(word, False)
+    return len(tokens) == 1 and tokens[0][1] in ("ns", "nz")
+
+
+def _committee_places(mentions: list[Mention]) -> list[Mention]:
+    """A party committee names its place too (济南市委 names 济南, 中共福建省委 福建):
+    the committee of a city or province is that place's government."""
+    out: list[Mention] = []
+    for m in mentions:
+        if m.kind == "org" and m.form[-2:] in _COMMITTEES:
+            stem = m.form[:-2].removeprefix("中共")
+            start = m.end - 2 - len(stem)
+            if len(stem) >= 2 and _is_place(stem):
+                out.append(Mention(stem, "place", start, start + len(stem), False))
+    return out
+
+
 def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """市委书记 after 南昌 is 市委 + 书记: the dictionary's role word hides the end of
     the party committee's name (南昌市委)."""
@@ -141,6 +166,13 @@ def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _kind_of_company(word: str) -> bool:
+    """母公司, 子公司, 控股公司: a common noun of jieba's standard dictionary ending in
+    公司 or 集团 is a kind of company, not a company's name."""
+    tokens = plain_tagger().tag(word, False)
+    return len(tokens) == 1 and tokens[0][1] == "n"
+
+
 def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
     """The first token of a long organisation name ending at token `i` (a registered
     suffix), or None when the tokens before it are no name."""
@@ -152,6 +184,8 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         return None
     if word != suffix and len(word) >= 4 and word in _known_words():
         return None  # a whole name already (战略与国际研究中心)
+    if word != suffix and word.startswith(NATIONAL_STARTS):
+        return None  # 中国 + 国家民族事务委员会: the country's body, named without it
     start = i
     while start > 0 and i - start < _MAX_MERGE_TOKENS:
         prev_word, prev_tag = tokens[start - 1]
@@ -178,7 +212,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         return None
     if suffix == "政府" and tokens[start][1] != "ns":
         return None  # 拜登政府 is 拜登's administration: the person is the entity
-    if suffix in GENERIC_SUFFIXES and word == suffix:
+    if suffix in GENERIC_SUFFIXES and (word == suffix or _kind_of_company(word)):
         inner = tokens[start:i]
         if (
             all(t in ("ns", "n", "vn") for _, t in inner)
@@ -201,12 +235,19 @@ def _surname_run(
     token `i` (a surname): two characters when the run has two, else three. Strong
     when a role comes before it (议员刘云平) or speech, a date or punctuation after."""
     end = i
-    while end + 1 < len(tokens) and _single(tokens[end + 1]) and end - i < 3:
+    while (
+        end + 1 < len(tokens)
+        and _single(tokens[end + 1])
+        and tokens[end + 1][0] not in NOT_THIRD
+        and end - i < 3
+    ):
         end += 1
     if end == i:
         return None
     last = i + 1 if end == i + 1 or tokens[i + 2][0] in NOT_THIRD else i + 2
     name = "".join(w for w, _ in tokens[i : last + 1])
+    if len(name) == 3 and name[2] == "会":
+        return None  # 蔡习会, 马习会: a meeting of two leaders named by their surnames
     before = tokens[i - 1][0] if i else ""
     after = tokens[last + 1] if last + 1 < len(tokens) else ("", "x")
     strong = (
@@ -279,8 +320,13 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             j = i
             while j + 2 < len(tokens) and tokens[j + 1][0] == "·" and CJK.match(tokens[j + 2][0]):
                 j += 2
+            if j + 1 < len(tokens) and tokens[j + 1][0] in ORG_SUFFIXES:
+                j += 1  # 约翰斯·霍普金斯 + 大学
             form = "".join(w for w, _ in tokens[i : j + 1])
-            out.append(Mention(form, "person", offsets[i], offsets[j] + len(tokens[j][0]), False))
+            # A transliterated name ending in a registered suffix is an organisation
+            # (约翰斯·霍普金斯大学, 乔治·华盛顿大学), not a person.
+            kind = "org" if form.endswith(ORG_SUFFIXES) else "person"
+            out.append(Mention(form, kind, offsets[i], offsets[j] + len(tokens[j][0]), False))
             i = j + 1
             continue
         if len(word) == 1 and word in _PLACE_ENDS and i:
@@ -345,6 +391,8 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 )
             elif word in NOT_NAMES:
                 pass
+            elif len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS:
+                pass  # 陈家, 杨姓: a family, not a person
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
                 # HMM off, 田玉龙 comes as 田/玉龙: a surname before a name is its start.
                 if out and out[-1].end == offsets[i - 1] + 1 and out[-1].start == offsets[i - 1]:
@@ -353,6 +401,11 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                     Mention(
                         tokens[i - 1][0] + word, "person", offsets[i - 1], offsets[i] + 2, False
                     )
+                )
+            elif tag == "n" and word[-1] == "人" and 3 <= len(word) <= 4 and _is_place(word[:-1]):
+                # 南通人, 上海人: where someone is from is a place the article names.
+                out.append(
+                    Mention(word[:-1], "place", offsets[i], offsets[i] + len(word) - 1, False)
                 )
             elif word[-1] in _PLACE_ENDS and len(word) >= 3 and tag in _PLACE_STEM_TAGS:
                 # 爱知县 tagged as a person: an administrative unit ends a place.
@@ -368,7 +421,11 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                     out.append(
                         Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), False)
                     )
+            elif tag in ("nr", "nrt") and i and tokens[i - 1][0].endswith(_TITLE_ENDS):
+                # A dictionary name right after a role is the person holding it
+                # (副主席巴特尔), whatever its first character.
+                out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), False))
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
-    return out
+    return out + _committee_places(out)

@@ -25,6 +25,7 @@ context (商务部, place suffixes, short forms of full names).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -66,7 +67,8 @@ def _commerce_context(text: str, found: Counter[str], lex: Lexicon) -> Entity | 
     return None
 
 
-_PLACE_SUFFIXES = ("特别行政区", "特区", "省", "市")
+_TITLE = re.compile(r"《([^《》\n]{1,60})》")
+_PLACE_SUFFIXES = ("特别行政区", "特区", "地区", "省", "市")
 
 
 def _place_stem(form: str) -> str:
@@ -88,12 +90,21 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     sources = media_mentions(folded)
     taken = {(m.start, m.end) for m in sources}
     cjk = [m for m in cjk if not any(s <= m.start and m.end <= e for s, e in taken)]
+    # A name inside a title that is more than the name (海南 of 《海南自由贸易港建设总体
+    # 方案》) is part of a document's title, not named by the article; a whole title
+    # (《纽约时报》) is a publication.
+    titles = [(t.start(1), t.end(1)) for t in _TITLE.finditer(folded)]
+    cjk = [
+        m
+        for m in cjk
+        if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in titles)
+    ]
     counts: Counter[str] = Counter()
     strong: set[str] = set()
     entities: dict[str, Entity] = {}
     bare_commerce = 0
     # 拉塞尔 after 马丁·拉塞尔 in one article is the same person.
-    short = {m.form.rsplit("·", 1)[1]: m.form for m in cjk if "·" in m.form}
+    short = {m.form.rsplit("·", 1)[1]: m.form for m in cjk if "·" in m.form and m.kind == "person"}
     for mention in cjk:
         if mention.form in short:
             mention.form, mention.kind, mention.weak = short[mention.form], "person", False
