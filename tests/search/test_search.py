@@ -397,7 +397,7 @@ def _index_contents(archive: Archive) -> list[tuple[object, ...]]:
     conn = archive.session
     if archive.dialect == "postgres":
         rows = conn.execute(
-            "SELECT article_id, version_id, doc::text, lossy, tokens FROM search_docs"
+            "SELECT article_id, version_id, doc::text, lossy, tokens, grams::text FROM search_docs"
             " ORDER BY article_id"
         ).fetchall()
         return [tuple(r) for r in rows]
