@@ -95,6 +95,11 @@ class Backend(Protocol):
 
     def optimize(self, conn: Session) -> None: ...
 
+    def settle(self, conn: Session) -> None:
+        """After a run of writes (an import, a fetch pass): what keeps searches as fast
+        as after a rebuild, when it costs little."""
+        ...
+
 
 def backend(conn: Session) -> Backend:
     """The search adapter of `conn`'s dialect."""

@@ -80,6 +80,11 @@ class SearchIndexHook:
         self._writer(conn).remove(article_id)
         count_removal(conn)
 
+    def settle(self, archive: Archive) -> None:
+        """After a run of writes (`Archive.settle`): the backend's upkeep."""
+        with archive.transaction() as tx:
+            backend(tx).settle(tx)
+
 
 def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild the whole index from the stored latest versions, in one transaction.

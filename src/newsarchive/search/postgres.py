@@ -579,3 +579,13 @@ def optimize(conn: Session) -> None:
     conn.execute("SELECT gin_clean_pending_list('search_docs_doc')")
     conn.execute("SELECT gin_clean_pending_list('search_docs_grams')")
     conn.execute("ANALYZE search_docs")
+
+
+def settle(conn: Session) -> None:
+    """After an import or a fetch pass, as after a rebuild (`optimize`). Measured on
+    10,000 freshly imported Jekyll files: search p99 93.5 ms right after the import,
+    19-21 ms once the GIN indexes' pending lists were merged and the planner had
+    statistics (bench/backends.py); autovacuum gets there only later. The cost is the
+    pending entries' merge (which the next searches would otherwise pay) plus ANALYZE's
+    sample of the table."""
+    optimize(conn)

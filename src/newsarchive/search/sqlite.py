@@ -285,3 +285,8 @@ def optimize(conn: Session) -> None:
     """Merge the index into one segment (after a rebuild)."""
     conn.execute("INSERT INTO search_fts(search_fts) VALUES('optimize')")
     conn.execute("INSERT INTO search_tri(search_tri) VALUES('optimize')")
+
+
+def settle(conn: Session) -> None:
+    """Nothing: FTS5 merges its segments as it writes (automerge), and a full
+    `optimize` after every import or fetch pass would rewrite the whole index."""
