@@ -11,8 +11,7 @@ import pytest
 
 from newsarchive.archive import Archive
 from newsarchive.model import Capture
-from newsarchive.search import reindex, search, timeline
-from newsarchive.search import sqlite as fts
+from newsarchive.search import reindex, search, timeline, trigrams
 from newsarchive.search.backends import backend
 from newsarchive.search.query import parse_query
 from tests.search.test_search import (
@@ -126,9 +125,9 @@ def test_an_index_filled_before_the_trigrams_checks_every_candidate_until_reinde
 
 
 def test_trigrams_of_a_needle_are_those_of_its_cjk_characters() -> None:
-    assert fts._trigrams("英国政府") == ["国政府", "英国政"]
+    assert trigrams.trigrams("英国政府") == ["国政府", "英国政"]
     assert (
-        fts.cjk_text(("美国 ai 芯片", "15.9 % 预计 2025 年", "美 国 芯 片 预 计 年"))
+        trigrams.cjk_text(("美国 ai 芯片", "15.9 % 预计 2025 年", "美 国 芯 片 预 计 年"))
         == "美国芯片预计年"
     )
 

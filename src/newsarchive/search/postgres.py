@@ -54,9 +54,8 @@ from newsarchive.archive.session import Session
 from newsarchive.search.meta import check_segmenter, claim_index
 from newsarchive.search.query import ParsedQuery, Term
 from newsarchive.search.sql import BODY_WEIGHT, TITLE_WEIGHT
-from newsarchive.search.sqlite import _trigrams as trigrams
-from newsarchive.search.sqlite import cjk_text, trigrams_complete
 from newsarchive.search.tokens import IndexRow
+from newsarchive.search.trigrams import cjk_text, needed, trigrams, trigrams_complete
 from newsarchive.text.segment import is_cjk
 
 # Marks a CJK character lexeme (FTS5's chars column): tokens are letters, digits, "."
@@ -457,7 +456,7 @@ def begin_snapshot(conn: Session) -> None:
 
 def grams(row: IndexRow) -> str:
     """The tsvector literal of an article's trigrams: those of its CJK characters in
-    order (`sqlite.cjk_text`, what SQLite's ``search_tri`` indexes), as lexemes without
+    order (`trigrams.cjk_text`, what SQLite's ``search_tri`` indexes), as lexemes without
     positions. CJK characters need no quoting."""
     found = trigrams(cjk_text(row))
     return "'" + "' '".join(found) + "'" if found else ""
@@ -468,7 +467,7 @@ def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
     column ``grams`` (`schema`, PostgreSQL migration 2), or None when it cannot say
     (no trigram of three CJK characters in some clause's checked needles, or an
     archive opened read-only before the migration). Why every trigram of a needle's
-    CJK characters must be there: `sqlite.fragment_candidates`. A document whose
+    CJK characters must be there: `newsarchive.search.trigrams`. A document whose
     trigrams are unknown (NULL: see the migration) is always a candidate.
 
     Not pg_trgm: it keeps a trigram of multibyte characters as a three-byte hash
@@ -478,20 +477,10 @@ def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
     match on a tsvector needs no recheck: the candidates come from the index alone
     (李文亮 on the 10,000-article bench archive: 45 candidates in 2.4 ms, none left
     to check, against 55 texts read and folded in Python before)."""
-    clauses = []
-    for clause in parsed.clauses:
-        forms: list[str] = []
-        for term in clause:
-            if not (term.needs_check or term.alternative):
-                forms = []  # this clause is satisfied without a substring: no filter
-                break
-            needed = trigrams(cjk_text(("", term.needle, "")))
-            if not needed:
-                forms = []
-                break
-            forms.append("(" + " & ".join(map(lexeme, needed)) + ")")
-        if forms:
-            clauses.append("(" + " | ".join(forms) + ")")
+    clauses = [
+        "(" + " | ".join("(" + " & ".join(map(lexeme, form)) + ")" for form in forms) + ")"
+        for forms in needed(parsed)
+    ]
     if not clauses or not trigrams_complete(conn):
         return None
     rows = conn.execute(

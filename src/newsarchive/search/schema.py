@@ -60,7 +60,7 @@ MIGRATIONS: list[str] = [
 
 
 # Not CJK (`text.segment.CJK_CLASS` as this migration shipped): what a document's
-# tokens lose to leave its CJK text (`search.sqlite.cjk_text`).
+# tokens lose to leave its CJK text (`search.trigrams.cjk_text`).
 _NOT_CJK = "[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
 
 POSTGRES_TRIGRAMS = f"""

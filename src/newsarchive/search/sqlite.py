@@ -17,6 +17,7 @@ from newsarchive.search.meta import check_segmenter, claim_index
 from newsarchive.search.query import ParsedQuery
 from newsarchive.search.sql import BODY_WEIGHT, TITLE_WEIGHT
 from newsarchive.search.tokens import IndexRow, index_row
+from newsarchive.search.trigrams import cjk_text, needed, trigrams_complete
 from newsarchive.text.segment import CJK_CLASS
 
 _CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
@@ -102,12 +103,6 @@ def rank_everything(conn: Session, expr: str, depth: int) -> list[tuple[int, flo
     return [(r[0], r[1]) for r in rows]
 
 
-def cjk_text(row: IndexRow) -> str:
-    """The article's CJK characters in order (title, then body), everything else left
-    out: its CJK tokens joined. What `search_tri` indexes as trigrams."""
-    return "".join(_CJK_RUN.findall(row[0] + " " + row[1]))
-
-
 def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
     """The articles that may pass `parsed.accepts` (a superset), from the trigram index,
     or None when it cannot say (no trigram of three CJK characters in some clause's
@@ -116,37 +111,17 @@ def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
     A needle found in an article's folded text keeps its CJK characters contiguous once
     everything else is left out of both (removing characters from a text and from a
     substring of it alike leaves a substring), so the article holds every trigram of
-    the needle's CJK characters. Extra trigrams (characters that were apart) only let
-    more candidates through to the check."""
-    clauses = []
-    for clause in parsed.clauses:
-        forms: list[str] = []
-        for term in clause:
-            if not (term.needs_check or term.alternative):
-                forms = []  # this clause is satisfied without a substring: no filter
-                break
-            grams = _trigrams("".join(_CJK_RUN.findall(term.needle)))
-            if not grams:
-                forms = []
-                break
-            forms.append("(" + " AND ".join(f'"{g}"' for g in grams) + ")")
-        if forms:
-            clauses.append("(" + " OR ".join(forms) + ")")
+    the needle's CJK characters (`trigrams`)."""
+    clauses = [
+        "(" + " OR ".join("(" + " AND ".join(f'"{g}"' for g in form) + ")" for form in forms) + ")"
+        for forms in needed(parsed)
+    ]
     if not clauses or not trigrams_complete(conn):
         return None
     rows = conn.execute(
         "SELECT rowid FROM search_tri WHERE search_tri MATCH ?", [" AND ".join(clauses)]
     )
     return {r[0] for r in rows}
-
-
-def trigrams_complete(conn: Session) -> bool:
-    """Whether `search_tri` holds every indexed article (see `schema`, migration 3)."""
-    return conn.scalar("SELECT value FROM search_meta WHERE key = 'trigrams'") == "complete"
-
-
-def _trigrams(cjk: str) -> list[str]:
-    return sorted({cjk[i : i + 3] for i in range(len(cjk) - 2)})
 
 
 def begin_snapshot(conn: Session) -> None:
