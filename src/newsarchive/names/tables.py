@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import marshal
-import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -62,17 +61,10 @@ def _from_state(state: Any) -> AliasTable:
 
 def _store(path: Path, table: AliasTable) -> None:
     """Written beside `path` and renamed: a concurrent reader never sees half a file."""
-    import tempfile
+    from newsarchive.text.dictionary import written_beside
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            marshal.dump(_state(table), out)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    with written_beside(path) as tmp, open(tmp, "wb") as out:
+        marshal.dump(_state(table), out)
 
 
 @cache

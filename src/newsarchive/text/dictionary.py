@@ -29,6 +29,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,22 @@ def cache_dir() -> Path:
     return Path(base) / "newsarchive"
 
 
+@contextlib.contextmanager
+def written_beside(target: Path) -> Iterator[str]:
+    """A temporary file's path beside `target`, renamed onto it when the block ends
+    without an error and removed otherwise: a concurrent reader (or builder) of a
+    cache file never sees half of it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
 def _dictionary_file() -> Path | None:
     """jieba's dict.txt, found without importing jieba (which costs 0.1 s more)."""
     spec = importlib.util.find_spec("jieba")
@@ -64,7 +81,7 @@ def _dictionary_file() -> Path | None:
 
 def _build(source: Path, target: Path) -> None:
     """The SQLite copy of `source`: words(word, freq) and meta(total, longest).
-    Written beside `target` and renamed: concurrent builders never see half a file."""
+    Written beside `target` and renamed (`written_beside`)."""
     freq: dict[str, int] = {}
     for line in source.read_text("utf-8").splitlines():
         parts = line.split()
@@ -72,10 +89,7 @@ def _build(source: Path, target: Path) -> None:
             # A word listed twice keeps its last frequency, as jieba-rs's load_dict does
             # (and its total counts it once).
             freq[parts[0]] = int(parts[1]) if len(parts) > 1 else 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with written_beside(target) as tmp:
         conn = sqlite3.connect(tmp)
         with conn:
             conn.execute("CREATE TABLE words(word TEXT PRIMARY KEY, freq INTEGER) WITHOUT ROWID")
@@ -86,10 +100,6 @@ def _build(source: Path, target: Path) -> None:
                 [("total", sum(freq.values())), ("longest", max(map(len, freq), default=1))],
             )
         conn.close()
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 @cache

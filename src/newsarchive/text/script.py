@@ -26,7 +26,6 @@ import json
 import os
 import sqlite3
 import struct
-import tempfile
 from functools import cache
 from operator import ne
 from pathlib import Path
@@ -263,8 +262,11 @@ def _build(share: Path, target: Path) -> None:
     match can change the output;
     chars(config, ch, out): OpenCC's output for each single character any dictionary
     of `config` holds (from OpenCC itself); normalised(ch): the characters OpenCC's
-    normalisation changes; steps(config, step, dicts, longest)."""
+    normalisation changes; steps(config, step, dicts, longest). Written beside `target`
+    and renamed (`written_beside`)."""
     import opencc
+
+    from newsarchive.text.dictionary import written_beside
 
     base = json.loads((share / "s2t.json").read_text("utf-8"))
     normalised = {
@@ -308,10 +310,7 @@ def _build(share: Path, target: Path) -> None:
             long = [k for k in long if outs[k] != "".join(maps["s2t"].get(c, c) for c in k)]
         guards.append(set(long))
     chars = [(config, c, o) for config, m in maps.items() for c, o in m.items() if c != o]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=target.name, suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with written_beside(target) as tmp:
         conn = sqlite3.connect(tmp)
         with conn:
             conn.execute(
@@ -337,7 +336,3 @@ def _build(share: Path, target: Path) -> None:
                 ((c, n, d, max(map(len, guards[d]), default=1)) for c, n, d in steps),
             )
         conn.close()
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
