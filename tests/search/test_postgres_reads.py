@@ -24,6 +24,7 @@ from newsarchive.search import postgres as pg
 from newsarchive.search.query import parse_query
 from newsarchive.search.sql import RECENT_FIRST, filters
 from tests.conftest import BACKENDS
+from tests.search.test_rankings import count_full_rankings
 
 pytestmark = pytest.mark.skipif("postgres" not in BACKENDS, reason="PostgreSQL's statements")
 
@@ -193,14 +194,7 @@ def test_rankings_of_fewer_matches_are_kept_on_postgres(
 
     rankings.clear()
     monkeypatch.setattr(ranked, "POSTGRES_UPDATE_FROM", 10)
-    full: list[Any] = []
-    real = engine._rank
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        full.append(args[2])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(engine, "_rank", counted)
+    full = count_full_rankings(monkeypatch)
     first = search(archive, "经济", expand=False)
     assert 10 <= first.total < ranked.UPDATE_FROM
     again = search(archive, "经济", expand=False)
@@ -221,14 +215,7 @@ def test_the_next_page_comes_from_the_kept_ranking(
     rankings.clear()
     fresh = search(archive, "经济", limit=5, offset=5, expand=False)
     rankings.clear()
-    full: list[Any] = []
-    real = engine._rank
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        full.append(args[2])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(engine, "_rank", counted)
+    full = count_full_rankings(monkeypatch)
     search(archive, "经济", limit=5, expand=False)
     second = search(archive, "经济", limit=5, offset=5, expand=False)
     assert len(full) == 1

@@ -27,9 +27,8 @@ def ids(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return ingest_samples(archive)
 
 
-@pytest.fixture
-def full_rankings(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The full rankings the engine runs (each costs BM25 over every match)."""
+def count_full_rankings(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, the full rankings the engine runs (each scores every match)."""
     calls: list[Any] = []
     real = engine._rank
 
@@ -39,6 +38,12 @@ def full_rankings(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(engine, "_rank", counted)
     return calls
+
+
+@pytest.fixture
+def full_rankings(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The full rankings the engine runs (each costs BM25 over every match)."""
+    return count_full_rankings(monkeypatch)
 
 
 def shown(page: engine.SearchPage) -> list[tuple[int, float]]:
