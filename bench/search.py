@@ -211,12 +211,10 @@ def index_bytes(conn: sqlite3.Connection) -> int:
         )
 
 
-def span_latency(archive: Archive, article_ids: list[int]) -> None:
-    """Latency of copy-pasted spans (issue #15 item 6): 12 characters from the middle of
-    each sampled article, letters and digits only (so they cut words in half), as typed
-    and quoted; inside `search` (wall) and the process's CPU time, which the machine's
-    load inflates less."""
-    rng = random.Random(SEED)
+def pasted_spans(archive: Archive, article_ids: list[int], seed: int = SEED) -> list[str]:
+    """12 characters from the middle of each article (letters and digits only, so they
+    cut words in half), as typed and quoted: what a reader copies and pastes."""
+    rng = random.Random(seed)
     spans = []
     for article_id in article_ids:
         rec = archive.article(article_id)
@@ -225,6 +223,15 @@ def span_latency(archive: Archive, article_ids: list[int]) -> None:
             span = "".join(c for c in rec.text[at : at + 12] if c.isalnum())
             if len(span) >= 6:
                 spans += [span, f'"{span}"']
+    return spans
+
+
+def span_latency(archive: Archive, article_ids: list[int]) -> None:
+    """Latency of copy-pasted spans (issue #15 item 6): 12 characters from the middle of
+    each sampled article, letters and digits only (so they cut words in half), as typed
+    and quoted; inside `search` (wall) and the process's CPU time, which the machine's
+    load inflates less."""
+    spans = pasted_spans(archive, article_ids)
     walls, cpus = [], []
     for q in spans:
         cpu = time.process_time()

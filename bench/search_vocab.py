@@ -25,7 +25,6 @@ Peers in the same run, on the same archive and index:
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import time
@@ -40,7 +39,7 @@ from newsarchive.text.segment import fold
 from newsarchive.vectors.query import coverage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import make_queries  # bench/search.py, the known-item queries
+from search import make_queries, pasted_spans  # bench/search.py: known items, spans
 
 PAIRS = [
     ("芯片", "晶片"), ("软件", "軟體"), ("网络", "網路"), ("信息", "資訊"), ("服务器", "伺服器"),
@@ -119,15 +118,8 @@ def run(archive: Archive, query: str, mode: str, limit: int = 10):  # type: igno
 
 def known_items(archive: Archive, sample: int) -> None:
     queries = make_queries(archive, sample)
-    rng = random.Random(SEED)
-    spans = []
-    for article_id, _, _ in queries[: sample // 2]:
-        rec = archive.article(article_id)
-        if rec and len(rec.text) > 200:
-            at = rng.randrange(50, len(rec.text) - 60)
-            span = "".join(c for c in rec.text[at : at + 12] if c.isalnum())
-            if len(span) >= 6:
-                spans += [span, f'"{span}"']
+    picked = [article_id for article_id, _, _ in queries[: sample // 2]]
+    spans = pasted_spans(archive, picked, seed=SEED)
     titles = {}
     for mode in ("plain", "lexical", "hybrid", "semantic"):
         rr, took = [], []
