@@ -81,9 +81,10 @@ class SearchIndexHook:
         count_removal(conn)
 
     def settle(self, archive: Archive) -> None:
-        """After a run of writes (`Archive.settle`): the backend's upkeep."""
-        with archive.transaction() as tx:
-            backend(tx).settle(tx)
+        """After a run of writes (`Archive.settle`): the backend's upkeep, outside a
+        transaction (SQLite has none to do, and would take the writer lock for it)."""
+        conn = archive.session
+        backend(conn).settle(conn)
 
 
 def reindex(archive: Archive, on_progress: Callable[[int, int], None] | None = None) -> int:
