@@ -11,38 +11,25 @@ from __future__ import annotations
 import base64
 from functools import cache
 
-from newsarchive.text.script import to_simplified, to_traditional
-
-# CJK Extension A and the Unified Ideographs block: every character news text uses.
-CJK_FIRST, CJK_LAST = 0x3400, 0x9FFF
+from newsarchive.text.script import CJK_FIRST, CJK_LAST, single_char_map
 
 
-def _single_char_map(convert: object) -> dict[str, str]:
-    chars = [chr(cp) for cp in range(CJK_FIRST, CJK_LAST + 1)]
-    # One call with a separator: ~20x faster than one OpenCC call per character, and a
-    # newline cannot join two characters into an OpenCC phrase.
-    converted = convert("\n".join(chars)).split("\n")  # type: ignore[operator]
-    if len(converted) != len(chars):
-        raise RuntimeError("OpenCC changed the number of lines while converting characters")
-    # Only BMP targets: the browser reads the table as UTF-16 pairs, and a surrogate pair
-    # would shift every pair after it.
-    return {
-        a: b
-        for a, b in zip(chars, converted, strict=True)
-        if len(b) == 1 and a != b and ord(b) <= 0xFFFF
-    }
+def _single_char_map(config: str) -> dict[str, str]:
+    # Only single BMP targets: the browser reads the table as UTF-16 pairs, and a
+    # surrogate pair would shift every pair after it.
+    return {a: b for a, b in single_char_map(config).items() if len(b) == 1 and ord(b) <= 0xFFFF}
 
 
 @cache
 def t2s_map() -> dict[str, str]:
     """Traditional character → simplified character (only characters that change)."""
-    return _single_char_map(to_simplified)
+    return _single_char_map("t2s")
 
 
 @cache
 def s2t_map() -> dict[str, str]:
     """Simplified character → its most common traditional form (OpenCC's first choice)."""
-    return _single_char_map(to_traditional)
+    return _single_char_map("s2t")
 
 
 @cache
