@@ -9,7 +9,9 @@ among 100 distractors, and embeds a query in ~2.5 ms with one BLAS thread
 (multilingual-e5-small: 17-26 ms and 30% zh->en).
 
 One model per process, created on first use from its memory-mapped snapshot
-(`vectors/snapshot.py`; the package's own load took 3-5 s on these busy cores).
+(`vectors/snapshot.py`; the package's own load took 3-5 s on these busy cores). Texts
+are embedded by our forward pass over its weights (`vectors/fastpass.py`: the same
+vectors for about half the CPU), the package's `encode` being the fallback.
 """
 
 from __future__ import annotations
