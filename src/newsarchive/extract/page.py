@@ -219,9 +219,10 @@ def _article_tree(
             again = _run_trafilatura(_standalone(_unclassed(backup)), url)
             doc = again if _kept(again) > _kept(doc) else doc
         if _kept(doc) >= max(MIN_TEXT_CHARS, MIN_KEPT_SHARE * available):
-            if (
-                available < SMALL_WINNER_SHARE * page_chars and not _mostly_han(doc.text or "")
-            ) and (wider := _wider_article(html, url, profile, doc)):
+            share = available / max(1, page_chars)
+            if (share < WIDER_TRIED_SHARE and not _mostly_han(doc.text or "")) and (
+                wider := _wider_article(html, url, profile, doc, share)
+            ):
                 return wider, None
             return doc, pics
         # The whole page is the fallback: reparse, the parts have left the tree.
@@ -234,7 +235,13 @@ def _article_tree(
 
 # A container holding less than this share of the (pruned) page's text may be a box
 # beside the article (a summary, a caption, the first of many blocks): the whole page is
-# read too, and its article taken when it is many times longer and made of paragraphs.
+# read too, and its article taken when it holds the container's lines and is several
+# times longer. Two tiers, measured on all four sets (docs/extract.md):
+# - a small container (< 15 % of the page): 3-25x, in paragraphs of article length;
+# - a larger one (< 35 %): 4-15x, whatever the paragraphs (a guide or a service page
+#   whose sections are short: 7 pages 0.2-0.5 -> 0.55-0.97 on wcxb and magic-html
+#   "other", one 0.69 -> 0.53; the paragraph test blocked them).
+WIDER_TRIED_SHARE = 0.35
 SMALL_WINNER_SHARE = 0.15
 WIDER_MIN_RATIO = 3.0
 # ...and at most this many times: measured on the triggering pages of all four sets, a
@@ -245,6 +252,10 @@ WIDER_MAX_RATIO = 25.0
 # Mean length of the whole-page result's paragraphs: article prose, where a teaser
 # stream or a comment thread (what a short Chinese story stands beside) is short lines.
 WIDER_MEAN_PARAGRAPH = 150
+# The larger-container tier: beyond 15x a container of a third of the page, the whole
+# page was a listing around it (a magic-html page lost 0.8 at 30x).
+MODERATE_MIN_RATIO = 4.0
+MODERATE_MAX_RATIO = 15.0
 WIDER_LINE_CHARS = 20
 WIDER_CONTAINS_SHARE = 0.8
 
@@ -262,14 +273,19 @@ def _mostly_han(text: str) -> bool:
 
 
 def _wider_article(
-    html: str, url: str | None, profile: profiles.Profile | None, found: Any
+    html: str, url: str | None, profile: profiles.Profile | None, found: Any, share: float
 ) -> Any | None:
+    """trafilatura's article on the whole (pruned) page when it is the container's article
+    made longer, not another text; `share` is the container's share of the page's text."""
     root = parse_html(html)
     boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
     doc = _run_trafilatura(root, url)
     if doc is None or doc.body is None:
         return None
-    if not WIDER_MIN_RATIO * _kept(found) <= _kept(doc) <= WIDER_MAX_RATIO * _kept(found):
+    ratio = _kept(doc) / max(1, _kept(found))
+    small = share < SMALL_WINNER_SHARE and WIDER_MIN_RATIO <= ratio <= WIDER_MAX_RATIO
+    moderate = MODERATE_MIN_RATIO <= ratio <= MODERATE_MAX_RATIO
+    if not (small or moderate):
         return None
     # Wider around the same article: it holds what the container gave (a whole-page
     # pass that settled elsewhere, on another story or a comment thread, does not).
@@ -278,6 +294,8 @@ def _wider_article(
     lines = [line for line in lines if len(line) >= WIDER_LINE_CHARS]
     if not lines or sum(line in wide for line in lines) < WIDER_CONTAINS_SHARE * len(lines):
         return None
+    if moderate:
+        return doc
     sizes = [len(_SPACE.sub("", "".join(el.itertext()))) for el in doc.body]
     sizes = [n for n in sizes if n]
     if not sizes or sum(sizes) / len(sizes) < WIDER_MEAN_PARAGRAPH:
