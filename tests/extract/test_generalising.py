@@ -54,6 +54,8 @@ def _wcxb_f1(shared: Path, key: str) -> float:
         ("0336", 0.9),
         # The same, 11x, a glossary page of short sections (0.17).
         ("0005", 0.7),
+        # A 3,300-character code listing outscored the article's paragraphs (0.00).
+        ("0382", 0.9),
     ],
 )
 def test_wcxb_page_shapes(shared: Path, key: str, minimum: float) -> None:
@@ -88,6 +90,19 @@ def test_hidden_blocks_are_not_the_article_start() -> None:
     )
     text = extract_page(_page(body)).text
     assert "partner sites" not in text
+    assert "library, which will now open on Sundays" in text
+
+
+def test_a_code_listing_is_not_the_article() -> None:
+    """Code's punctuation is syntax: a long listing scored above the paragraphs around it
+    and was the whole "article"."""
+    listing = "".join(f"result.items[{i}] = fetch(url, timeout=5).json();\n" for i in range(300))
+    body = (
+        f"<h1>Budget agreed</h1><div class='post'>{PARA * 4}"
+        f"<div class='code-block'><div class='frame'><div class='scroll'><pre><code>{listing}"
+        f"</code></pre></div></div></div>{PARA * 2}</div>"
+    )
+    text = extract_page(_page(body)).text
     assert "library, which will now open on Sundays" in text
 
 
