@@ -116,6 +116,23 @@ def test_a_code_listing_is_not_the_article() -> None:
     assert "library, which will now open on Sundays" in text
 
 
+def test_a_consent_dialog_is_not_the_article() -> None:
+    """A consent manager's notice, a modal by its ARIA role, held most of a short story's
+    page: the 40 % guard kept it and it won the container (magic-html, 0.00)."""
+    notice = (
+        "<p>This Cookie Notice explains how the company and its partners, including "
+        "advertisers and vendors, use cookies and similar technologies on our services.</p>"
+    )
+    body = (
+        f"<div class='story'><h1>Budget agreed</h1>{PARA * 3}</div>"
+        f"<div id='consent-sdk'><div role='alertdialog' aria-modal='true'>"
+        f"<div class='pc-content'>{notice * 20}</div></div></div>"
+    )
+    text = extract_page(_page(body)).text
+    assert "library, which will now open on Sundays" in text
+    assert "Cookie Notice" not in text
+
+
 def test_wider_article_is_not_taken_around_a_short_item(shared: Path) -> None:
     """A short item on a page of other long items (magic-html, Turkish): the whole-page
     pass gives 30x the container's text, which is the page, not the article (0.12 before
