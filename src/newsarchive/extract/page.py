@@ -9,7 +9,9 @@ Pipeline (each step in its own module):
 5. density.best_container: the block where paragraphs with punctuation concentrate.
 6. trafilatura (fast mode) on that container only: its paragraph-level cleaning without
    the surrounding page to be fooled by; the whole page again when the container yields
-   too little (the density pass can pick a fragment of a page built from many blocks).
+   too little (the density pass can pick a fragment of a page built from many blocks),
+   and its whole-page article instead of a container that holds a minor share of the
+   page when that article is the container's made longer, or lies beside it.
 7. boilerplate.trim_paragraphs: editor lines, copyright, share prompts at the ends.
 8. images with captions from the container; language from the text.
 """
