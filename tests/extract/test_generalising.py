@@ -48,6 +48,24 @@ def _wcxb_f1(shared: Path, key: str) -> float:
         ("4705", 0.9),
         # The same with a list page's sections (0.19).
         ("4106", 0.8),
+        # A container of a fifth of the page, a service guide's first sections: the
+        # whole-page article is 6x longer in short sections, the paragraph-length test
+        # of the small-container tier refused it (0.33).
+        ("0336", 0.9),
+        # The same, 11x, a glossary page of short sections (0.17).
+        ("0005", 0.7),
+        # A 3,300-character code listing outscored the article's paragraphs (0.00).
+        ("0382", 0.9),
+        # No container by the headline; trafilatura's recall run on the whole page kept
+        # one block of 340 characters, its balanced run the 1,500-character article (0.30).
+        ("4715", 0.8),
+        # The same, 410 of 2,000 characters (0.34).
+        ("4526", 0.9),
+        # A citation box under the headline won (96 characters); trafilatura's balanced
+        # run on the whole page leaves it out and finds the 5,000-character essay (0.01).
+        ("0463", 0.85),
+        # The same with a listing's intro box beside a 38,000-character guide (0.05).
+        ("0030", 0.9),
     ],
 )
 def test_wcxb_page_shapes(shared: Path, key: str, minimum: float) -> None:
@@ -83,6 +101,36 @@ def test_hidden_blocks_are_not_the_article_start() -> None:
     text = extract_page(_page(body)).text
     assert "partner sites" not in text
     assert "library, which will now open on Sundays" in text
+
+
+def test_a_code_listing_is_not_the_article() -> None:
+    """Code's punctuation is syntax: a long listing scored above the paragraphs around it
+    and was the whole "article"."""
+    listing = "".join(f"result.items[{i}] = fetch(url, timeout=5).json();\n" for i in range(300))
+    body = (
+        f"<h1>Budget agreed</h1><div class='post'>{PARA * 4}"
+        f"<div class='code-block'><div class='frame'><div class='scroll'><pre><code>{listing}"
+        f"</code></pre></div></div></div>{PARA * 2}</div>"
+    )
+    text = extract_page(_page(body)).text
+    assert "library, which will now open on Sundays" in text
+
+
+def test_a_consent_dialog_is_not_the_article() -> None:
+    """A consent manager's notice, a modal by its ARIA role, held most of a short story's
+    page: the 40 % guard kept it and it won the container (magic-html, 0.00)."""
+    notice = (
+        "<p>This Cookie Notice explains how the company and its partners, including "
+        "advertisers and vendors, use cookies and similar technologies on our services.</p>"
+    )
+    body = (
+        f"<div class='story'><h1>Budget agreed</h1>{PARA * 3}</div>"
+        f"<div id='consent-sdk'><div role='alertdialog' aria-modal='true'>"
+        f"<div class='pc-content'>{notice * 20}</div></div></div>"
+    )
+    text = extract_page(_page(body)).text
+    assert "library, which will now open on Sundays" in text
+    assert "Cookie Notice" not in text
 
 
 def test_wider_article_is_not_taken_around_a_short_item(shared: Path) -> None:

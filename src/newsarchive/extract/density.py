@@ -178,7 +178,13 @@ def score_containers(
     scores: dict[HtmlElement, float] = {}
     prose_cache: dict[HtmlElement, bool] = {}
     link_cache: dict[HtmlElement, bool] = {}
+    # Code is not prose: its punctuation is syntax, and one listing of a few hundred lines
+    # (hundreds of `.` `,` `:`) outscored a whole article's paragraphs. The listing still
+    # belongs to the article when its paragraphs' container holds it.
+    code = {el for pre in body.iter("pre") for el in pre.iter()}
     for el in body.iter(*BLOCK_TAGS):
+        if el in code:
+            continue
         own = _SPACE.sub("", _own_text(el))
         if len(own) < MIN_BLOCK_CHARS or _inside_link(el, link_cache):
             continue

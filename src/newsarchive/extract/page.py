@@ -9,7 +9,9 @@ Pipeline (each step in its own module):
 5. density.best_container: the block where paragraphs with punctuation concentrate.
 6. trafilatura (fast mode) on that container only: its paragraph-level cleaning without
    the surrounding page to be fooled by; the whole page again when the container yields
-   too little (the density pass can pick a fragment of a page built from many blocks).
+   too little (the density pass can pick a fragment of a page built from many blocks),
+   and its whole-page article instead of a container that holds a minor share of the
+   page when that article is the container's made longer, or lies beside it.
 7. boilerplate.trim_paragraphs: editor lines, copyright, share prompts at the ends.
 8. images with captions from the container; language from the text.
 """
@@ -97,7 +99,7 @@ def _chars(el: HtmlElement) -> int:
 
 
 @cache
-def _options(fast: bool) -> Extractor:
+def _options(fast: bool, recall: bool = True) -> Extractor:
     """trafilatura's settings for our runs, built once: building them reads its
     ConfigParser (7 lookups and a date format), ~4% of extract_page's CPU when done for
     every call. Each run gets a copy with its URL, as `bare_extraction` would build it
@@ -105,7 +107,7 @@ def _options(fast: bool) -> Extractor:
     return Extractor(
         output_format="python",
         fast=fast,
-        recall=True,
+        recall=recall,
         comments=False,
         images=True,
         tables=True,
@@ -114,8 +116,10 @@ def _options(fast: bool) -> Extractor:
     )
 
 
-def _run_trafilatura(tree: HtmlElement, url: str | None, *, fast: bool = True) -> Any:
-    options = copy.copy(_options(fast))
+def _run_trafilatura(
+    tree: HtmlElement, url: str | None, *, fast: bool = True, recall: bool = True
+) -> Any:
+    options = copy.copy(_options(fast, recall))
     options.url = url
     # What Extractor.__init__ derives from the URL (used in its log messages).
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
@@ -219,9 +223,10 @@ def _article_tree(
             again = _run_trafilatura(_standalone(_unclassed(backup)), url)
             doc = again if _kept(again) > _kept(doc) else doc
         if _kept(doc) >= max(MIN_TEXT_CHARS, MIN_KEPT_SHARE * available):
-            if (
-                available < SMALL_WINNER_SHARE * page_chars and not _mostly_han(doc.text or "")
-            ) and (wider := _wider_article(html, url, profile, doc)):
+            share = available / max(1, page_chars)
+            if (share < WIDER_TRIED_SHARE and not _mostly_han(doc.text or "")) and (
+                wider := _wider_article(html, url, profile, doc, share)
+            ):
                 return wider, None
             return doc, pics
         # The whole page is the fallback: reparse, the parts have left the tree.
@@ -229,12 +234,33 @@ def _article_tree(
         boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
         chosen = None
     page_pics = images.find_images(body, url) if chosen is body else None
-    return _run_trafilatura(root, url, fast=False), page_pics
+    spare = copy.deepcopy(root) if page_pics is None else None  # trafilatura prunes its input
+    doc = _run_trafilatura(root, url, fast=False)
+    if spare is not None:
+        # Its recall-favouring run sometimes settles on one short block of a page whose
+        # article is several times longer; its balanced run, on the same page, does not.
+        # The balanced run alone lost elsewhere (articles cut to their first section).
+        balanced = _run_trafilatura(spare, url, fast=False, recall=False)
+        if _kept(balanced) >= BALANCED_MIN_RATIO * _kept(doc):
+            doc = balanced
+    return doc, page_pics
+
+
+# How many times longer trafilatura's balanced run on the whole page must be than its
+# recall run to be taken (measured: 4.5-5x on the two pages it fixed, 0.3 -> 0.9; the
+# pages where the balanced run lost had it shorter).
+BALANCED_MIN_RATIO = 3.0
 
 
 # A container holding less than this share of the (pruned) page's text may be a box
 # beside the article (a summary, a caption, the first of many blocks): the whole page is
-# read too, and its article taken when it is many times longer and made of paragraphs.
+# read too, and its article taken when it holds the container's lines and is several
+# times longer. Two tiers, measured on all four sets (docs/extract.md):
+# - a small container (< 15 % of the page): 3-25x, in paragraphs of article length;
+# - a larger one (< 35 %): 4-15x, whatever the paragraphs (a guide or a service page
+#   whose sections are short: 7 pages 0.2-0.5 -> 0.55-0.97 on wcxb and magic-html
+#   "other", one 0.69 -> 0.53; the paragraph test blocked them).
+WIDER_TRIED_SHARE = 0.35
 SMALL_WINNER_SHARE = 0.15
 WIDER_MIN_RATIO = 3.0
 # ...and at most this many times: measured on the triggering pages of all four sets, a
@@ -245,8 +271,19 @@ WIDER_MAX_RATIO = 25.0
 # Mean length of the whole-page result's paragraphs: article prose, where a teaser
 # stream or a comment thread (what a short Chinese story stands beside) is short lines.
 WIDER_MEAN_PARAGRAPH = 150
+# The larger-container tier: beyond 15x a container of a third of the page, the whole
+# page was a listing around it (a magic-html page lost 0.8 at 30x).
+MODERATE_MIN_RATIO = 4.0
+MODERATE_MAX_RATIO = 15.0
 WIDER_LINE_CHARS = 20
 WIDER_CONTAINS_SHARE = 0.8
+# A box beside the article (small container): the balanced whole-page article is taken
+# when it is this many times longer and holds less than this share of the box's lines.
+# Measured on the 71 pages of all four sets with a container < 35 % of the page: 4 pages
+# 0.01-0.22 -> 0.62-0.96, none lost; among the rest, whole-page results that held the
+# box were listings around a short item as often as the article.
+BESIDE_MIN_RATIO = 5.0
+BESIDE_MAX_CONTAINED = 0.5
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -261,28 +298,55 @@ def _mostly_han(text: str) -> bool:
     return bool(sample) and len(_HAN.findall(sample)) > 0.3 * len(sample)
 
 
-def _wider_article(
-    html: str, url: str | None, profile: profiles.Profile | None, found: Any
-) -> Any | None:
-    root = parse_html(html)
-    boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
-    doc = _run_trafilatura(root, url)
-    if doc is None or doc.body is None:
-        return None
-    if not WIDER_MIN_RATIO * _kept(found) <= _kept(doc) <= WIDER_MAX_RATIO * _kept(found):
-        return None
-    # Wider around the same article: it holds what the container gave (a whole-page
-    # pass that settled elsewhere, on another story or a comment thread, does not).
+def _contained(found: Any, doc: Any) -> float:
+    """The share of the container's lines (of some length) that `doc`'s text holds."""
     wide = _SPACE.sub("", doc.text or "")
     lines = [_SPACE.sub("", line) for line in (found.text or "").splitlines()]
     lines = [line for line in lines if len(line) >= WIDER_LINE_CHARS]
-    if not lines or sum(line in wide for line in lines) < WIDER_CONTAINS_SHARE * len(lines):
+    return sum(line in wide for line in lines) / len(lines) if lines else 0.0
+
+
+def _wider_article(
+    html: str, url: str | None, profile: profiles.Profile | None, found: Any, share: float
+) -> Any | None:
+    """trafilatura's article on the whole (pruned) page when it is the container's article
+    made longer, not another text; `share` is the container's share of the page's text."""
+    root = parse_html(html)
+    boilerplate.prune_tree(root, profile.junk_elements(root) if profile else ())
+    small = share < SMALL_WINNER_SHARE
+    spare = copy.deepcopy(root) if small else None  # trafilatura prunes its input
+    doc = _run_trafilatura(root, url)
+    if doc is not None and doc.body is not None:
+        ratio = _kept(doc) / max(1, _kept(found))
+        moderate = MODERATE_MIN_RATIO <= ratio <= MODERATE_MAX_RATIO
+        # Wider around the same article: it holds what the container gave (a whole-page
+        # pass that settled elsewhere, on another story or a comment thread, does not).
+        if (
+            (moderate or (small and WIDER_MIN_RATIO <= ratio <= WIDER_MAX_RATIO))
+            and _contained(found, doc) >= WIDER_CONTAINS_SHARE
+            and (moderate or _mean_paragraph(doc) >= WIDER_MEAN_PARAGRAPH)
+        ):
+            return doc
+    if spare is None:
         return None
+    # A box beside the article: a small container whose lines trafilatura's balanced run
+    # on the whole page leaves out (a citation, a caption, a teaser under the headline),
+    # while it finds an article many times longer elsewhere on the page.
+    other = _run_trafilatura(spare, url, fast=False, recall=False)
+    if (
+        other is not None
+        and other.body is not None
+        and _kept(other) >= BESIDE_MIN_RATIO * _kept(found)
+        and _contained(found, other) < BESIDE_MAX_CONTAINED
+    ):
+        return other
+    return None
+
+
+def _mean_paragraph(doc: Any) -> float:
     sizes = [len(_SPACE.sub("", "".join(el.itertext()))) for el in doc.body]
     sizes = [n for n in sizes if n]
-    if not sizes or sum(sizes) / len(sizes) < WIDER_MEAN_PARAGRAPH:
-        return None
-    return doc
+    return sum(sizes) / len(sizes) if sizes else 0.0
 
 
 def extract_page(raw: bytes, url: str | None = None) -> Draft:
