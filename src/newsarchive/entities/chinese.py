@@ -10,7 +10,12 @@ joined at their middle dots.
 
 from __future__ import annotations
 
-from functools import cache
+import re
+import weakref
+from bisect import bisect_left
+from functools import cache, lru_cache
+from itertools import accumulate, compress, repeat
+from operator import is_, itemgetter, not_
 
 import rjieba
 
@@ -46,8 +51,13 @@ _MIN_START_ENTITIES = 3
 _TITLE_ENDS = tuple(TITLES)  # 副总经理 ends with 总经理
 _NOT_HEAD_TAGS = frozenset({"f", "v", "vn", "h", "d", "a", "ad"})
 _COMMITTEES = frozenset({"市委", "省委", "县委", "区委"})
+_COMMITTEE = re.compile("|".join(sorted(_COMMITTEES)))
 _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
+# The tags of a word `tagged_mentions` may take as a name whatever the lexicon says.
+_NAME_TAGS = frozenset({"nr", "nrt", "nz", "nrfg", "ns", "nt"})
+# Per-word answers remembered (words of the corpus' vocabulary; a few MB each).
+_MEMO_SIZE = 200_000
 
 
 @cache
@@ -97,6 +107,8 @@ def _leading_title(word: str) -> str:
 
 def _place_of_role(title: str, lex: Lexicon) -> str:
     """苏丹 of 苏丹总理, when the words before the role are a known place."""
+    if not title:
+        return ""  # most words have no role: nothing to try
     for end in _TITLE_ENDS:
         place = title.removesuffix(end)
         if place != title and len(place) >= 2:
@@ -108,6 +120,7 @@ def _place_of_role(title: str, lex: Lexicon) -> str:
     return ""
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _names_something(word: str) -> bool:
     """Whether a dictionary 'place' or 'organisation' of 3+ characters is a name: not
     when it is a verb, a direction or an adverb and a common noun (中美关系, 加大力度:
@@ -124,12 +137,14 @@ def _names_something(word: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _is_concept(word: str) -> bool:
     lex = lexicon()
     known = lex.resolve(word)
     return known is not None and mined_concept(known, lex, word)
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _is_place(word: str) -> bool:
     """A known place, or one word jieba's standard dictionary tags as a place or a
     proper name (南通 is 'nz')."""
@@ -153,24 +168,41 @@ def _committee_places(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _split_committees(
+    text: str, tokens: list[tuple[str, str]], offsets: list[int]
+) -> list[tuple[str, str]]:
     """市委书记 after 南昌 is 市委 + 书记: the dictionary's role word hides the end of
-    the party committee's name (南昌市委)."""
+    the party committee's name (南昌市委). Only the tokens starting where the text has
+    a committee are looked at (`offsets`: where each token starts)."""
     out: list[tuple[str, str]] = []
-    for word, tag in tokens:
-        head = word[:2]
-        if head in _COMMITTEES and len(word) > 2 and out and out[-1][1] == "ns":
-            out += [(head, "n"), (word[2:], "n")]
+    done = 0
+    for match in _COMMITTEE.finditer(text):
+        k = bisect_left(offsets, match.start())
+        if k >= len(tokens) or offsets[k] != match.start():
+            continue  # inside a token
+        out += tokens[done:k]
+        word = tokens[k][0]
+        if len(word) > 2 and out and out[-1][1] == "ns":
+            out += [(word[:2], "n"), (word[2:], "n")]
         else:
-            out.append((word, tag))
+            out.append(tokens[k])
+        done = k + 1
+    out += tokens[done:]
     return out
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _kind_of_company(word: str) -> bool:
     """母公司, 子公司, 控股公司: a common noun of jieba's standard dictionary ending in
     公司 or 集团 is a kind of company, not a company's name."""
     tokens = plain_tagger().tag(word, False)
     return len(tokens) == 1 and tokens[0][1] == "n"
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _org_suffix(word: str) -> str | None:
+    """The registered suffix `word` ends with (the longest: ORG_SUFFIXES is so ordered)."""
+    return next((s for s in ORG_SUFFIXES if word.endswith(s)), None)
 
 
 def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
@@ -179,7 +211,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
     word = tokens[i][0]
     if word[-1] not in _SUFFIX_ENDS:
         return None
-    suffix = next((s for s in ORG_SUFFIXES if word.endswith(s)), None)
+    suffix = _org_suffix(word)
     if suffix is None:
         return None
     if word != suffix and len(word) >= 4 and word in _known_words():
@@ -304,16 +336,76 @@ def _name_after_role(
     return Mention(name, "person", offsets[i], offsets[i] + len(name), False), last + 1
 
 
+def _inert(word: str, tag: str, lex: Lexicon) -> bool:
+    """Whether `tagged_mentions` only steps over this token wherever it stands: it starts
+    no rule whatever its neighbours (the middle-dot rule aside, found by position) and
+    is no name. Written from the loop's branches, in their order; a single character
+    that may end a place or start a person's name always goes through the loop."""
+    if len(word) == 1 and (word in _PLACE_ENDS or word in SURNAMES):
+        return False
+    if tag in SKIP_TAGS:
+        return True
+    if tag in NOUNISH_TAGS and word.endswith(ORG_SUFFIXES):
+        return False  # _merge_org may end a long name here
+    if len(word) < 2 or not CJK.match(word):
+        return True
+    known = lex.resolve(word)
+    if known is not None:
+        return mined_concept(known, lex, word)
+    if word in NOT_NAMES or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS):
+        return True
+    if tag in _NAME_TAGS:
+        return False
+    return not (tag == "n" and word[-1] == "人" and 3 <= len(word) <= 4 and _is_place(word[:-1]))
+
+
+_DOT = re.compile("·")
+_WORD = itemgetter(0)
+# (word, tag) -> `_inert`, one table a lexicon (the answer depends on it).
+_INERT: weakref.WeakKeyDictionary[Lexicon, dict[tuple[str, str], bool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _candidates(
+    text: str, tokens: list[tuple[str, str]], offsets: list[int], lex: Lexicon
+) -> list[int]:
+    """The positions of the tokens `tagged_mentions` must look at, in order: all but the
+    inert ones (~9 in 10 tokens: punctuation, verbs, common words), which are told
+    apart by one table lookup a token instead of the loop's dozen tests. The loop does
+    nothing at the others but step over them, so skipping them changes nothing."""
+    memo = _INERT.get(lex)
+    if memo is None or len(memo) > _MEMO_SIZE:
+        memo = _INERT[lex] = {}
+    flags = list(map(memo.get, tokens))
+    if None in flags:  # words not seen yet (rare once a worker has read some articles)
+        for k in compress(range(len(tokens)), map(is_, flags, repeat(None))):
+            flags[k] = memo[tokens[k]] = _inert(*tokens[k], lex)
+    found = list(compress(range(len(tokens)), map(not_, flags)))
+    # A transliterated name starts right before a middle dot: the token before each
+    # "·" token (found from the text's dots, not by a pass over the tokens).
+    dots = {
+        k - 1
+        for k in (bisect_left(offsets, m.start()) for m in _DOT.finditer(text))
+        if 0 < k < len(tokens) and tokens[k][0] == "·"
+    }
+    return sorted(dots.union(found)) if dots else found
+
+
 def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
-    tokens = _split_committees(name_tagger().tag(text, False))
-    offsets = []
-    pos = 0
-    for word, _ in tokens:
-        offsets.append(pos)
-        pos += len(word)
+    tokens = name_tagger().tag(text, False)
+    offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
+    if any(c in text for c in _COMMITTEES):  # else no token can start with one
+        split = _split_committees(text, tokens, offsets)
+        if len(split) != len(tokens):
+            tokens = split
+            offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
     out: list[Mention] = []
     i = 0
-    while i < len(tokens):
+    for k in _candidates(text, tokens, offsets, lex):
+        if k < i:
+            continue  # taken by the name before it
+        i = k
         word, tag = tokens[i]
         # Transliterated names: 马丁·拉塞尔 (tokens around middle dots).
         if i + 2 < len(tokens) and tokens[i + 1][0] == "·" and CJK.match(word):

@@ -17,7 +17,7 @@ import importlib
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -45,9 +45,13 @@ class _AliasSource(Protocol):
     def entities(self) -> Iterable[Any]: ...
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def fold(form: str) -> str:
     """The lookup key of a written form: NFKC, simplified, Latin lower-case, spaces
-    collapsed; the middle dot of transliterated names in one spelling."""
+    collapsed; the middle dot of transliterated names in one spelling.
+
+    Memoised: the recogniser folds each mention's form (one OpenCC call each; 0.1 M
+    calls for 1,000 articles) and most forms recur."""
     text = unicodedata.normalize("NFKC", form).replace("•", "·").replace("・", "·")
     return " ".join(to_simplified(text).lower().split())
 
@@ -97,6 +101,7 @@ class Lexicon:
         self._shared = shared
         self._augmented: dict[str, Entity] = {}
         self._resolved: dict[str, Entity | None] = {}
+        self._entities: dict[tuple[str, str], Entity] = {}
         self._by_form: dict[str, Entity] = {}
         self._by_id: dict[str, Entity] = {}
         for entity in entities:
@@ -165,7 +170,20 @@ class Lexicon:
                         yield form, entity
 
     def entity(self, form: str, kind: str = "other") -> Entity:
-        """The entity `form` names: a known one, else one made from the form itself."""
+        """The entity `form` names: a known one, else one made from the form itself.
+
+        Memoised like `resolve` (an unknown form's entity costs two foldings; the
+        recogniser asks two to three times a mention)."""
+        try:
+            return self._entities[form, kind]
+        except KeyError:
+            pass
+        if len(self._entities) >= _MEMO_SIZE:
+            self._entities.clear()
+        found = self._entities[form, kind] = self._entity(form, kind)
+        return found
+
+    def _entity(self, form: str, kind: str) -> Entity:
         found = self.resolve(form)
         if found is not None:
             return found
