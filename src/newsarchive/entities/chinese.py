@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 import weakref
 from bisect import bisect_left
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate, compress, repeat
-from operator import is_, itemgetter, not_
+from operator import is_, itemgetter, not_, or_
 
 import rjieba
 
@@ -336,7 +337,62 @@ def _name_after_role(
     return Mention(name, "person", offsets[i], offsets[i] + len(name), False), last + 1
 
 
-def _inert(word: str, tag: str, lex: Lexicon) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """What the lexicon makes of a word of the text: the kind of entity it names and,
+    for a person the mined table keeps with a role (主席曼佛瑞德, 苏丹总理哈姆杜克), the
+    role cut off and the place before the role (苏丹)."""
+
+    kind: str
+    title: str
+    place: str
+
+
+_CONCEPT = _Named("", "", "")  # a mined row that is a concept: no name
+
+
+class _WordMemo:
+    """What `tagged_mentions` works out once for a word and a lexicon (the answers depend
+    on both): most words of an article recur in the next ones, and the tests below cost
+    ~10 times a table lookup. Bounded: emptied when full."""
+
+    def __init__(self) -> None:
+        self.inert: dict[tuple[str, str], bool] = {}
+        self.named: dict[str, _Named | None] = {}
+
+
+# One memo a lexicon (a test may pass one of its own).
+_MEMOS: weakref.WeakKeyDictionary[Lexicon, _WordMemo] = weakref.WeakKeyDictionary()
+
+
+def _memo(lex: Lexicon) -> _WordMemo:
+    memo = _MEMOS.get(lex)
+    if memo is None or len(memo.inert) > _MEMO_SIZE or len(memo.named) > _MEMO_SIZE:
+        memo = _MEMOS[lex] = _WordMemo()
+    return memo
+
+
+def _named(word: str, lex: Lexicon, memo: _WordMemo) -> _Named | None:
+    """The lexicon's answer for `word`: None when it does not know it, `_CONCEPT` when
+    only the mined table does and as a concept (`mined_concept`)."""
+    try:
+        return memo.named[word]
+    except KeyError:
+        pass
+    known = lex.resolve(word)
+    found: _Named | None = None
+    if known is not None and mined_concept(known, lex, word):
+        found = _CONCEPT
+    elif known is not None:
+        # The mined table keeps some roles on names (主席曼佛瑞德): the name starts
+        # after the role; a place before the role is named too (苏丹).
+        title = _leading_title(word) if known.kind == "person" else ""
+        found = _Named(known.kind, title, _place_of_role(title, lex))
+    memo.named[word] = found
+    return found
+
+
+def _inert(word: str, tag: str, lex: Lexicon, memo: _WordMemo) -> bool:
     """Whether `tagged_mentions` only steps over this token wherever it stands: it starts
     no rule whatever its neighbours (the middle-dot rule aside, found by position) and
     is no name. Written from the loop's branches, in their order; a single character
@@ -349,9 +405,9 @@ def _inert(word: str, tag: str, lex: Lexicon) -> bool:
         return False  # _merge_org may end a long name here
     if len(word) < 2 or not CJK.match(word):
         return True
-    known = lex.resolve(word)
-    if known is not None:
-        return mined_concept(known, lex, word)
+    named = _named(word, lex, memo)
+    if named is not None:
+        return named is _CONCEPT
     if word in NOT_NAMES or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS):
         return True
     if tag in _NAME_TAGS:
@@ -361,27 +417,36 @@ def _inert(word: str, tag: str, lex: Lexicon) -> bool:
 
 _DOT = re.compile("·")
 _WORD = itemgetter(0)
-# (word, tag) -> `_inert`, one table a lexicon (the answer depends on it).
-_INERT: weakref.WeakKeyDictionary[Lexicon, dict[tuple[str, str], bool]] = (
-    weakref.WeakKeyDictionary()
-)
+_TAG = itemgetter(1)
+_SINGLE_STARTS = _PLACE_ENDS | SURNAMES
 
 
 def _candidates(
-    text: str, tokens: list[tuple[str, str]], offsets: list[int], lex: Lexicon
+    text: str, tokens: list[tuple[str, str]], offsets: list[int], lex: Lexicon, memo: _WordMemo
 ) -> list[int]:
     """The positions of the tokens `tagged_mentions` must look at, in order: all but the
     inert ones (~9 in 10 tokens: punctuation, verbs, common words), which are told
     apart by one table lookup a token instead of the loop's dozen tests. The loop does
     nothing at the others but step over them, so skipping them changes nothing."""
-    memo = _INERT.get(lex)
-    if memo is None or len(memo) > _MEMO_SIZE:
-        memo = _INERT[lex] = {}
-    flags = list(map(memo.get, tokens))
-    if None in flags:  # words not seen yet (rare once a worker has read some articles)
-        for k in compress(range(len(tokens)), map(is_, flags, repeat(None))):
-            flags[k] = memo[tokens[k]] = _inert(*tokens[k], lex)
-    found = list(compress(range(len(tokens)), map(not_, flags)))
+    # Six tokens in ten have a tag that starts nothing (punctuation, verbs, numbers):
+    # inert unless a single character that may end a place or start a name. Told
+    # apart by their tags and words alone (in C); the others look their pair up.
+    looked = list(
+        compress(
+            range(len(tokens)),
+            map(
+                or_,
+                map(not_, map(SKIP_TAGS.__contains__, map(_TAG, tokens))),
+                map(_SINGLE_STARTS.__contains__, map(_WORD, tokens)),
+            ),
+        )
+    )
+    pairs = list(map(tokens.__getitem__, looked))
+    flags = list(map(memo.inert.get, pairs))
+    if None in flags:  # pairs not seen yet (fewer and fewer as a worker reads on)
+        for k in compress(range(len(pairs)), map(is_, flags, repeat(None))):
+            flags[k] = memo.inert[pairs[k]] = _inert(*pairs[k], lex, memo)
+    found = list(compress(looked, map(not_, flags)))
     # A transliterated name starts right before a middle dot: the token before each
     # "·" token (found from the text's dots, not by a pass over the tokens).
     dots = {
@@ -400,9 +465,10 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
         if len(split) != len(tokens):
             tokens = split
             offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
+    memo = _memo(lex)
     out: list[Mention] = []
     i = 0
-    for k in _candidates(text, tokens, offsets, lex):
+    for k in _candidates(text, tokens, offsets, lex, memo):
         if k < i:
             continue  # taken by the name before it
         i = k
@@ -465,20 +531,17 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             i += 1
             continue
         if len(word) >= 2 and CJK.match(word):
-            known = lex.resolve(word)
-            if known is not None and mined_concept(known, lex, word):
+            named = _named(word, lex, memo)
+            if named is _CONCEPT:
                 pass
-            elif known is not None:
-                # The mined table keeps some roles on names (主席曼佛瑞德): the name
-                # starts after the role; a place before the role is named too (苏丹).
-                title = _leading_title(word) if known.kind == "person" else ""
+            elif named is not None:
+                title, place = named.title, named.place
                 start = offsets[i] + len(title)
-                place = _place_of_role(title, lex)
                 if place:
                     out.append(Mention(place, "place", offsets[i], offsets[i] + len(place), False))
                 out.append(
                     Mention(
-                        word[len(title) :], known.kind, start, start + len(word) - len(title), False
+                        word[len(title) :], named.kind, start, start + len(word) - len(title), False
                     )
                 )
             elif word in NOT_NAMES:
