@@ -359,6 +359,7 @@ class _WordMemo:
     def __init__(self) -> None:
         self.inert: dict[tuple[str, str], bool] = {}
         self.named: dict[str, _Named | None] = {}
+        self.direct: dict[tuple[str, str], _Named] = {}  # see `_inert`
 
 
 # One memo a lexicon (a test may pass one of its own).
@@ -368,6 +369,7 @@ _MEMOS: weakref.WeakKeyDictionary[Lexicon, _WordMemo] = weakref.WeakKeyDictionar
 def _memo(lex: Lexicon) -> _WordMemo:
     memo = _MEMOS.get(lex)
     if memo is None or len(memo.inert) > _MEMO_SIZE or len(memo.named) > _MEMO_SIZE:
+        # (direct is filled with inert: it is never larger)
         memo = _MEMOS[lex] = _WordMemo()
     return memo
 
@@ -407,6 +409,11 @@ def _inert(word: str, tag: str, lex: Lexicon, memo: _WordMemo) -> bool:
         return True
     named = _named(word, lex, memo)
     if named is not None:
+        if named is not _CONCEPT:
+            # No rule before the lexicon's can start at this token (it is no single
+            # character, no registered suffix ends it, its tag starts names): unless
+            # a middle dot follows it, the loop takes the lexicon's name at once.
+            memo.direct[word, tag] = named
         return named is _CONCEPT
     if word in NOT_NAMES or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS):
         return True
@@ -457,6 +464,18 @@ def _candidates(
     return sorted(dots.union(found)) if dots else found
 
 
+def _add_named(out: list[Mention], word: str, at: int, named: _Named) -> None:
+    """The lexicon's name `word` at offset `at`: the name after its role, and the place
+    before the role when there is one (苏丹总理哈姆杜克: 苏丹, 哈姆杜克)."""
+    title, place = named.title, named.place
+    start = at + len(title)
+    if place:
+        out.append(Mention(place, "place", at, at + len(place), False))
+    out.append(
+        Mention(word[len(title) :], named.kind, start, start + len(word) - len(title), False)
+    )
+
+
 def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
     tokens = name_tagger().tag(text, False)
     offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
@@ -466,6 +485,7 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             tokens = split
             offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
     memo = _memo(lex)
+    direct = memo.direct
     out: list[Mention] = []
     i = 0
     for k in _candidates(text, tokens, offsets, lex, memo):
@@ -473,6 +493,11 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             continue  # taken by the name before it
         i = k
         word, tag = tokens[i]
+        named = direct.get(tokens[i])
+        if named is not None and not (i + 2 < len(tokens) and tokens[i + 1][0] == "·"):
+            _add_named(out, word, offsets[i], named)  # what the lexicon branch below does
+            i += 1
+            continue
         # Transliterated names: 马丁·拉塞尔 (tokens around middle dots).
         if i + 2 < len(tokens) and tokens[i + 1][0] == "·" and CJK.match(word):
             j = i
@@ -535,15 +560,7 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             if named is _CONCEPT:
                 pass
             elif named is not None:
-                title, place = named.title, named.place
-                start = offsets[i] + len(title)
-                if place:
-                    out.append(Mention(place, "place", offsets[i], offsets[i] + len(place), False))
-                out.append(
-                    Mention(
-                        word[len(title) :], named.kind, start, start + len(word) - len(title), False
-                    )
-                )
+                _add_named(out, word, offsets[i], named)
             elif word in NOT_NAMES:
                 pass
             elif len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS:
