@@ -23,6 +23,8 @@ and what the entities hook costs an import. Peers run in the same process and ru
 - Figures: the same articles' figures, labelled (value and unit must both be right).
   Peer: jionlp's money extraction, when jionlp is installed (`pip install jionlp`; it
   reads money only).
+- Prepare: CPU ms an article of `EntitiesHook.prepare` (recognition + figures, what the
+  parse workers pay) on the first `--prepare-files` files, in a fresh process and again.
 - Import: the first `--import-files` files of the tarball imported with the default
   hooks and with them minus EntitiesHook, alternating, same script (files/s and the CPU
   of importer + workers); 0 skips it.
@@ -258,6 +260,35 @@ def figures_report(sample: list[dict], name: str) -> None:
     print(f"  jionlp on money labels only  P {p:.3f}  R {r:.3f}")
 
 
+def prepare_report(files: int) -> None:
+    """CPU of `EntitiesHook.prepare` (what a parse worker spends on an article): the
+    first `files` files of the tarball parsed, then prepared once in this process as
+    a fresh worker would (its per-word tables filling up), then once more (filled)."""
+    if files <= 0 or not TARBALL.exists():
+        return
+    from newsarchive.entities.index import EntitiesHook
+    from newsarchive.readers import ReadError, parse_file
+    from newsarchive.readers.sources import iter_files
+
+    drafts = []
+    for raw in islice(iter_files(TARBALL), files):
+        parsed = parse_file(raw) if not isinstance(raw, ReadError) else raw
+        if not isinstance(parsed, ReadError):
+            drafts.append(parsed[0])
+    hook = EntitiesHook()
+    hook.prepare(drafts[0])  # loads the tagger, the lexicon and cn2an: paid once a worker
+    passes = []
+    for _ in range(2):
+        cpu = time.process_time()
+        for draft in drafts:
+            hook.prepare(draft)
+        passes.append(1000 * (time.process_time() - cpu) / len(drafts))
+    print(
+        f"prepare: EntitiesHook.prepare on the first {files} files ({len(drafts)} articles),"
+        f" CPU {passes[0]:.2f} ms an article (fresh process), {passes[1]:.2f} ms (second pass)"
+    )
+
+
 def import_report(files: int, rounds: int, with_vectors: bool = False) -> None:
     if files <= 0 or not TARBALL.exists():
         return
@@ -316,6 +347,9 @@ def main() -> None:
     ap.add_argument("--background", type=int, default=2000, help="articles for the statistics")
     ap.add_argument("--import-files", type=int, default=2000, help="0: skip the import cost")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument(
+        "--prepare-files", type=int, default=3000, help="CPU of the hook's prepare; 0: skip"
+    )
     ap.add_argument("--with-vectors", action="store_true", help="keep the vectors hook in both")
     args = ap.parse_args()
     samples = {
@@ -337,6 +371,7 @@ def main() -> None:
     aliases_report()
     for name, sample in samples.items():
         figures_report(sample, name)
+    prepare_report(args.prepare_files)
     import_report(args.import_files, args.rounds, args.with_vectors)
 
 

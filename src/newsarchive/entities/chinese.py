@@ -10,7 +10,13 @@ joined at their middle dots.
 
 from __future__ import annotations
 
-from functools import cache
+import re
+import weakref
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import accumulate, compress, repeat
+from operator import is_, itemgetter, not_, or_
 
 import rjieba
 
@@ -46,8 +52,13 @@ _MIN_START_ENTITIES = 3
 _TITLE_ENDS = tuple(TITLES)  # 副总经理 ends with 总经理
 _NOT_HEAD_TAGS = frozenset({"f", "v", "vn", "h", "d", "a", "ad"})
 _COMMITTEES = frozenset({"市委", "省委", "县委", "区委"})
+_COMMITTEE = re.compile("|".join(sorted(_COMMITTEES)))
 _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
+# The tags of a word `tagged_mentions` may take as a name whatever the lexicon says.
+_NAME_TAGS = frozenset({"nr", "nrt", "nz", "nrfg", "ns", "nt"})
+# Per-word answers remembered (words of the corpus' vocabulary; a few MB each).
+_MEMO_SIZE = 200_000
 
 
 @cache
@@ -97,6 +108,8 @@ def _leading_title(word: str) -> str:
 
 def _place_of_role(title: str, lex: Lexicon) -> str:
     """苏丹 of 苏丹总理, when the words before the role are a known place."""
+    if not title:
+        return ""  # most words have no role: nothing to try
     for end in _TITLE_ENDS:
         place = title.removesuffix(end)
         if place != title and len(place) >= 2:
@@ -108,6 +121,7 @@ def _place_of_role(title: str, lex: Lexicon) -> str:
     return ""
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _names_something(word: str) -> bool:
     """Whether a dictionary 'place' or 'organisation' of 3+ characters is a name: not
     when it is a verb, a direction or an adverb and a common noun (中美关系, 加大力度:
@@ -124,12 +138,14 @@ def _names_something(word: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _is_concept(word: str) -> bool:
     lex = lexicon()
     known = lex.resolve(word)
     return known is not None and mined_concept(known, lex, word)
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _is_place(word: str) -> bool:
     """A known place, or one word jieba's standard dictionary tags as a place or a
     proper name (南通 is 'nz')."""
@@ -153,24 +169,41 @@ def _committee_places(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def _split_committees(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _split_committees(
+    text: str, tokens: list[tuple[str, str]], offsets: list[int]
+) -> list[tuple[str, str]]:
     """市委书记 after 南昌 is 市委 + 书记: the dictionary's role word hides the end of
-    the party committee's name (南昌市委)."""
+    the party committee's name (南昌市委). Only the tokens starting where the text has
+    a committee are looked at (`offsets`: where each token starts)."""
     out: list[tuple[str, str]] = []
-    for word, tag in tokens:
-        head = word[:2]
-        if head in _COMMITTEES and len(word) > 2 and out and out[-1][1] == "ns":
-            out += [(head, "n"), (word[2:], "n")]
+    done = 0
+    for match in _COMMITTEE.finditer(text):
+        k = bisect_left(offsets, match.start())
+        if k >= len(tokens) or offsets[k] != match.start():
+            continue  # inside a token
+        out += tokens[done:k]
+        word = tokens[k][0]
+        if len(word) > 2 and out and out[-1][1] == "ns":
+            out += [(word[:2], "n"), (word[2:], "n")]
         else:
-            out.append((word, tag))
+            out.append(tokens[k])
+        done = k + 1
+    out += tokens[done:]
     return out
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
 def _kind_of_company(word: str) -> bool:
     """母公司, 子公司, 控股公司: a common noun of jieba's standard dictionary ending in
     公司 or 集团 is a kind of company, not a company's name."""
     tokens = plain_tagger().tag(word, False)
     return len(tokens) == 1 and tokens[0][1] == "n"
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _org_suffix(word: str) -> str | None:
+    """The registered suffix `word` ends with (the longest: ORG_SUFFIXES is so ordered)."""
+    return next((s for s in ORG_SUFFIXES if word.endswith(s)), None)
 
 
 def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
@@ -179,7 +212,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
     word = tokens[i][0]
     if word[-1] not in _SUFFIX_ENDS:
         return None
-    suffix = next((s for s in ORG_SUFFIXES if word.endswith(s)), None)
+    suffix = _org_suffix(word)
     if suffix is None:
         return None
     if word != suffix and len(word) >= 4 and word in _known_words():
@@ -304,17 +337,167 @@ def _name_after_role(
     return Mention(name, "person", offsets[i], offsets[i] + len(name), False), last + 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """What the lexicon makes of a word of the text: the kind of entity it names and,
+    for a person the mined table keeps with a role (主席曼佛瑞德, 苏丹总理哈姆杜克), the
+    role cut off and the place before the role (苏丹)."""
+
+    kind: str
+    title: str
+    place: str
+
+
+_CONCEPT = _Named("", "", "")  # a mined row that is a concept: no name
+
+
+class _WordMemo:
+    """What `tagged_mentions` works out once for a word and a lexicon (the answers depend
+    on both): most words of an article recur in the next ones, and the tests below cost
+    ~10 times a table lookup. Bounded: emptied when full."""
+
+    def __init__(self) -> None:
+        self.inert: dict[tuple[str, str], bool] = {}
+        self.named: dict[str, _Named | None] = {}
+        self.direct: dict[tuple[str, str], _Named] = {}  # see `_inert`
+
+
+# One memo a lexicon (a test may pass one of its own).
+_MEMOS: weakref.WeakKeyDictionary[Lexicon, _WordMemo] = weakref.WeakKeyDictionary()
+
+
+def _memo(lex: Lexicon) -> _WordMemo:
+    memo = _MEMOS.get(lex)
+    if memo is None or len(memo.inert) > _MEMO_SIZE or len(memo.named) > _MEMO_SIZE:
+        # (direct is filled with inert: it is never larger)
+        memo = _MEMOS[lex] = _WordMemo()
+    return memo
+
+
+def _named(word: str, lex: Lexicon, memo: _WordMemo) -> _Named | None:
+    """The lexicon's answer for `word`: None when it does not know it, `_CONCEPT` when
+    only the mined table does and as a concept (`mined_concept`)."""
+    try:
+        return memo.named[word]
+    except KeyError:
+        pass
+    known = lex.resolve(word)
+    found: _Named | None = None
+    if known is not None and mined_concept(known, lex, word):
+        found = _CONCEPT
+    elif known is not None:
+        # The mined table keeps some roles on names (主席曼佛瑞德): the name starts
+        # after the role; a place before the role is named too (苏丹).
+        title = _leading_title(word) if known.kind == "person" else ""
+        found = _Named(known.kind, title, _place_of_role(title, lex))
+    memo.named[word] = found
+    return found
+
+
+def _inert(word: str, tag: str, lex: Lexicon, memo: _WordMemo) -> bool:
+    """Whether `tagged_mentions` only steps over this token wherever it stands: it starts
+    no rule whatever its neighbours (the middle-dot rule aside, found by position) and
+    is no name. Written from the loop's branches, in their order; a single character
+    that may end a place or start a person's name always goes through the loop."""
+    if len(word) == 1 and (word in _PLACE_ENDS or word in SURNAMES):
+        return False
+    if tag in SKIP_TAGS:
+        return True
+    if tag in NOUNISH_TAGS and word.endswith(ORG_SUFFIXES):
+        return False  # _merge_org may end a long name here
+    if len(word) < 2 or not CJK.match(word):
+        return True
+    named = _named(word, lex, memo)
+    if named is not None:
+        if named is not _CONCEPT:
+            # No rule before the lexicon's can start at this token (it is no single
+            # character, no registered suffix ends it, its tag starts names): unless
+            # a middle dot follows it, the loop takes the lexicon's name at once.
+            memo.direct[word, tag] = named
+        return named is _CONCEPT
+    if word in NOT_NAMES or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS):
+        return True
+    if tag in _NAME_TAGS:
+        return False
+    return not (tag == "n" and word[-1] == "人" and 3 <= len(word) <= 4 and _is_place(word[:-1]))
+
+
+_DOT = re.compile("·")
+_WORD = itemgetter(0)
+_TAG = itemgetter(1)
+_SINGLE_STARTS = _PLACE_ENDS | SURNAMES
+
+
+def _candidates(
+    text: str, tokens: list[tuple[str, str]], offsets: list[int], lex: Lexicon, memo: _WordMemo
+) -> list[int]:
+    """The positions of the tokens `tagged_mentions` must look at, in order: all but the
+    inert ones (~9 in 10 tokens: punctuation, verbs, common words), which are told
+    apart by one table lookup a token instead of the loop's dozen tests. The loop does
+    nothing at the others but step over them, so skipping them changes nothing."""
+    # Six tokens in ten have a tag that starts nothing (punctuation, verbs, numbers):
+    # inert unless a single character that may end a place or start a name. Told
+    # apart by their tags and words alone (in C); the others look their pair up.
+    looked = list(
+        compress(
+            range(len(tokens)),
+            map(
+                or_,
+                map(not_, map(SKIP_TAGS.__contains__, map(_TAG, tokens))),
+                map(_SINGLE_STARTS.__contains__, map(_WORD, tokens)),
+            ),
+        )
+    )
+    pairs = list(map(tokens.__getitem__, looked))
+    flags = list(map(memo.inert.get, pairs))
+    if None in flags:  # pairs not seen yet (fewer and fewer as a worker reads on)
+        for k in compress(range(len(pairs)), map(is_, flags, repeat(None))):
+            flags[k] = memo.inert[pairs[k]] = _inert(*pairs[k], lex, memo)
+    found = list(compress(looked, map(not_, flags)))
+    # A transliterated name starts right before a middle dot: the token before each
+    # "·" token (found from the text's dots, not by a pass over the tokens).
+    dots = {
+        k - 1
+        for k in (bisect_left(offsets, m.start()) for m in _DOT.finditer(text))
+        if 0 < k < len(tokens) and tokens[k][0] == "·"
+    }
+    return sorted(dots.union(found)) if dots else found
+
+
+def _add_named(out: list[Mention], word: str, at: int, named: _Named) -> None:
+    """The lexicon's name `word` at offset `at`: the name after its role, and the place
+    before the role when there is one (苏丹总理哈姆杜克: 苏丹, 哈姆杜克)."""
+    title, place = named.title, named.place
+    start = at + len(title)
+    if place:
+        out.append(Mention(place, "place", at, at + len(place), False))
+    out.append(
+        Mention(word[len(title) :], named.kind, start, start + len(word) - len(title), False)
+    )
+
+
 def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
-    tokens = _split_committees(name_tagger().tag(text, False))
-    offsets = []
-    pos = 0
-    for word, _ in tokens:
-        offsets.append(pos)
-        pos += len(word)
+    tokens = name_tagger().tag(text, False)
+    offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
+    if any(c in text for c in _COMMITTEES):  # else no token can start with one
+        split = _split_committees(text, tokens, offsets)
+        if len(split) != len(tokens):
+            tokens = split
+            offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
+    memo = _memo(lex)
+    direct = memo.direct
     out: list[Mention] = []
     i = 0
-    while i < len(tokens):
+    for k in _candidates(text, tokens, offsets, lex, memo):
+        if k < i:
+            continue  # taken by the name before it
+        i = k
         word, tag = tokens[i]
+        named = direct.get(tokens[i])
+        if named is not None and not (i + 2 < len(tokens) and tokens[i + 1][0] == "·"):
+            _add_named(out, word, offsets[i], named)  # what the lexicon branch below does
+            i += 1
+            continue
         # Transliterated names: 马丁·拉塞尔 (tokens around middle dots).
         if i + 2 < len(tokens) and tokens[i + 1][0] == "·" and CJK.match(word):
             j = i
@@ -373,22 +556,11 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             i += 1
             continue
         if len(word) >= 2 and CJK.match(word):
-            known = lex.resolve(word)
-            if known is not None and mined_concept(known, lex, word):
+            named = _named(word, lex, memo)
+            if named is _CONCEPT:
                 pass
-            elif known is not None:
-                # The mined table keeps some roles on names (主席曼佛瑞德): the name
-                # starts after the role; a place before the role is named too (苏丹).
-                title = _leading_title(word) if known.kind == "person" else ""
-                start = offsets[i] + len(title)
-                place = _place_of_role(title, lex)
-                if place:
-                    out.append(Mention(place, "place", offsets[i], offsets[i] + len(place), False))
-                out.append(
-                    Mention(
-                        word[len(title) :], known.kind, start, start + len(word) - len(title), False
-                    )
-                )
+            elif named is not None:
+                _add_named(out, word, offsets[i], named)
             elif word in NOT_NAMES:
                 pass
             elif len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS:

@@ -9,6 +9,8 @@ entity when its name looks like one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import rjieba
 
 from newsarchive.entities.lexicon import Entity, Lexicon
@@ -32,12 +34,24 @@ def mined_concept(entity: Entity, lex: Lexicon, form: str = "") -> bool:
         return False
     if entity.en and entity.en.islower():
         return True  # possibilities, not a name
-    for word in {to_simplified(entity.name), form} - {""}:
+    for word in {_simplified(entity.name), form} - {""}:
         if word.endswith(CONCEPT_ENDINGS):
             return True
         if entity.kind != "person" and word.endswith(ROLE_ENDINGS):
             return True
     if not form or not form[0] >= "\u3400":
         return False
+    return _common_word(form)
+
+
+# The recogniser asks about the same names in article after article: a name's folding
+# and the standard dictionary's word for a form are remembered (both depend on the
+# text alone), which took a tagger call and an OpenCC call off each lookup.
+_simplified = lru_cache(maxsize=100_000)(to_simplified)
+
+
+@lru_cache(maxsize=100_000)
+def _common_word(form: str) -> bool:
+    """Whether jieba's standard dictionary has `form` as one common word."""
     tokens = plain_tagger().tag(form, False)
     return len(tokens) == 1 and tokens[0][1] in COMMON_TAGS

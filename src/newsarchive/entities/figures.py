@@ -16,6 +16,7 @@ this module on the same labels.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -124,6 +125,13 @@ _MAGNITUDES = {
 
 
 _HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# The full-width characters whose half-width form `_FIGURE` and `_RANGE_START` can see:
+# digits, ％．～－ｎｍ and the ideographic space; and a ， before a digit (1，234 reads as
+# 1,234). A text without any is matched as it is: translating it (~0.17 ms an article,
+# nearly every Chinese text has full-width punctuation; the two searches ~0.02 ms)
+# would change nothing the patterns match.
+_SEEN_HALFWIDTH = re.compile("[\uff10-\uff19\uff05\uff0e\uff5e\uff0d\uff4e\uff4d\u3000]")
+_COMMA_DIGIT = re.compile(r"\uff0c\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +216,10 @@ def extract_figures(text: str) -> list[Figure]:
     """Every figure in `text`, in order."""
     # Full-width digits and signs matched as ASCII, one character for one, so offsets
     # (and the sentence shown, in its own punctuation) stay those of `text`.
-    matchable = text.translate(_HALFWIDTH)
+    seen = _SEEN_HALFWIDTH.search(text) or _COMMA_DIGIT.search(text)
+    matchable = text.translate(_HALFWIDTH) if seen else text
     yuan = _local_yuan(text)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
     out: list[Figure] = []
     for match in _FIGURE.finditer(matchable):
         if match.group("pct_word"):
@@ -244,13 +254,19 @@ def extract_figures(text: str) -> list[Figure]:
             if shared is not None:
                 figures.insert(0, (shared, first.start()))
         for (value_, unit_), begin in figures:
-            out.append(_figure(text, begin, match.start(), match.end(), value_, unit_))
+            out.append(_figure(text, ends, begin, match.start(), match.end(), value_, unit_))
     return out
 
 
-def _figure(text: str, begin: int, number_at: int, end_at: int, value: float, unit: str) -> Figure:
-    """The figure written from `begin` to `end_at`, its (last) number at `number_at`."""
-    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, begin)), default=0)
+def _figure(
+    text: str, ends: list[int], begin: int, number_at: int, end_at: int, value: float, unit: str
+) -> Figure:
+    """The figure written from `begin` to `end_at`, its (last) number at `number_at`;
+    `ends`: where the text's sentences end (after each `_SENTENCE_END`), in order."""
+    # The last sentence end at or before `begin` (one character each: those matched
+    # in text[:begin]), found without scanning the text from its start per figure.
+    before = bisect_right(ends, begin)
+    start = ends[before - 1] if before else 0
     end_match = _SENTENCE_END.search(text, end_at)
     end = end_match.end() if end_match else len(text)
     sentence = text[start:end].strip()

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from newsarchive.entities.chinese import name_tagger, tagged_mentions
 from newsarchive.entities.latin import latin_mentions
 from newsarchive.entities.lexicon import Entity, Lexicon, fold, lexicon
 from newsarchive.entities.media import media_mentions
+from newsarchive.entities.mention import Mention
 from newsarchive.text.script import to_simplified
 
 
@@ -80,6 +82,20 @@ def _place_stem(form: str) -> str:
     return form
 
 
+def _inside_title(mention: Mention, titles: list[tuple[int, int]]) -> bool:
+    """Whether `mention` lies inside one of `titles` (spans in text order, apart: 《》
+    stand between two) without being all of it. Only the last title starting at or
+    before the mention can hold it: the ones before it end before that one starts."""
+    k = bisect_right(titles, (mention.start, _AFTER_ANY)) - 1
+    if k < 0:
+        return False
+    start, end = titles[k]
+    return mention.end <= end and (mention.start, mention.end) != (start, end)
+
+
+_AFTER_ANY = 1 << 62  # sorts after any end offset
+
+
 def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     """The entities an article names, most mentioned first."""
     lex = lex or lexicon()
@@ -88,17 +104,15 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     cjk = tagged_mentions(folded, lex)
     latin, bracketed = latin_mentions(folded, lex, cjk)
     sources = media_mentions(folded)
-    taken = {(m.start, m.end) for m in sources}
-    cjk = [m for m in cjk if not any(s <= m.start and m.end <= e for s, e in taken)]
+    if sources:
+        taken = {(m.start, m.end) for m in sources}
+        cjk = [m for m in cjk if not any(s <= m.start and m.end <= e for s, e in taken)]
     # A name inside a title that is more than the name (海南 of 《海南自由贸易港建设总体
     # 方案》) is part of a document's title, not named by the article; a whole title
     # (《纽约时报》) is a publication.
     titles = [(t.start(1), t.end(1)) for t in _TITLE.finditer(folded)]
-    cjk = [
-        m
-        for m in cjk
-        if not any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for s, e in titles)
-    ]
+    if titles:
+        cjk = [m for m in cjk if not _inside_title(m, titles)]
     counts: Counter[str] = Counter()
     strong: set[str] = set()
     entities: dict[str, Entity] = {}
