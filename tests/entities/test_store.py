@@ -111,3 +111,18 @@ def test_stored_rows_read_back_exactly(archive: Archive) -> None:
     with archive.transaction() as tx:
         store_rows(tx, 7, ([], []))
     assert archive.session.scalar("SELECT count(*) FROM entity_figures") == 0
+
+
+def test_a_huge_text_is_read_for_entities_up_to_its_first_max_text_characters() -> None:
+    """A dump near the importer's size limit must not take a parse worker's memory with
+    it: names and figures come from its first `MAX_TEXT` characters."""
+    from newsarchive.entities.index import MAX_TEXT, article_rows
+
+    filler = "今天天气很好，大家都出门散步。" * (MAX_TEXT // 15)
+    head = "华为发布新款手机，售价5999元。"
+    tail = "台积电表示营收增长15.9%。"
+    mentions, figs = article_rows("新闻", head + filler + tail)
+    names = {m[1] for m in mentions}
+    assert "华为" in names
+    assert "台积电" not in names
+    assert [f[0] for f in figs] == ["5999元"]

@@ -28,7 +28,16 @@ FigureRow = tuple[str, float, str, str, str]
 Rows = tuple[list[MentionRow], list[FigureRow]]
 
 
+# Characters of an article's text read for entities and figures. The longest article of
+# the 51k Jekyll archive has 50,488; a file near the importer's 4 MiB limit (a dump, a
+# book) holds ~1.9 M, and recognising all of it took a parse worker from 166 to 364 MiB
+# (bench/import_memory.py's worst case, whose target is 500 MB a process). What such a
+# text names is named in its first 200,000 characters too.
+MAX_TEXT = 200_000
+
+
 def article_rows(title: str, text: str) -> Rows:
+    text = text[:MAX_TEXT]
     mentions = [
         (f.entity.id, f.entity.name, f.entity.kind, f.mentions, int(f.weak))
         for f in recognize(title, text)
