@@ -33,3 +33,24 @@ def test_versions_text_is_compressed_with_lz4_and_reads_back_the_same(pg_url: st
             (stored.version_id,),
         )
     assert (row[0], row[1], row[2]) == (html, text, "lz4")
+
+
+def test_settle_gathers_no_statistics_on_the_grams_column(pg_url: str) -> None:
+    """`grams` is only ever searched through its GIN index; its statistics were most
+    of ANALYZE's cost after each import (search schema, PostgreSQL migration 3)."""
+    with open_archive(pg_url) as archive:
+        for i in range(3):
+            text = f"美国商务部宣布新的芯片出口管制措施{i}。"
+            archive.ingest(
+                Draft(title=f"管制{i}", text=text, html="", url=f"https://f.org/s{i}"),
+                Capture(raw=text.encode(), format="jekyll", location=f"https://f.org/s{i}"),
+            )
+        archive.settle()
+        analysed = dict(
+            archive.session.all(
+                "SELECT attname, count(*) FROM pg_stats WHERE tablename = 'search_docs'"
+                " GROUP BY attname"
+            )
+        )
+    assert "doc" in analysed
+    assert "grams" not in analysed
