@@ -1,6 +1,8 @@
-"""PostgreSQL's trigram column (`search.schema`, PostgreSQL migration 2): the migration
-fills an existing archive's trigrams from its documents exactly as the writer does
-from the text, and a document whose trigrams are unknown is always a candidate."""
+"""PostgreSQL's ``grams`` column (`search.schema`, PostgreSQL migration 2): the writer
+stores the bigrams of an article's CJK trigrams, the migration filled an existing
+archive's trigrams from its documents (the trigrams the writer's bigrams come from),
+both kinds of document narrow fragments alike, and a document whose grams are unknown
+is always a candidate."""
 
 from __future__ import annotations
 
@@ -54,15 +56,48 @@ def _remigrate(archive: Archive) -> None:
     conn.execute(POSTGRES_TRIGRAMS)
 
 
-def test_the_migration_fills_the_trigrams_the_writer_writes(archive: Archive) -> None:
+NEEDLES = ['"文亮医"', '"亮医生"', '"片禁令"', '"体产业投资涌"', '"天天气很好"', '"今天 芯片"']
+
+
+def _lexemes(grams: str | None) -> set[str]:
+    return {g.strip("'") for g in (grams or "").split()}
+
+
+def _candidates(archive: Archive) -> list[set[int] | None]:
+    return [pg.fragment_candidates(archive.session, parse_query(q)) for q in NEEDLES]
+
+
+def test_the_writer_stores_bigrams_of_the_trigrams_the_migration_fills(
+    archive: Archive,
+) -> None:
     written = _grams(archive)
     assert archive.session.scalar("SELECT count(*) FROM search_docs WHERE lossy") == 1
     assert all(g is not None for g in written.values())
     assert sum(1 for g in written.values() if g == "") == 1  # Brief 一二
+    assert all(len(g) == 2 for text in written.values() for g in _lexemes(text))
+    narrowed = _candidates(archive)
     _remigrate(archive)
-    assert _grams(archive) == written
+    migrated = _grams(archive)
+    assert all(len(g) == 3 for text in migrated.values() for g in _lexemes(text))
+    for article, trigrams in migrated.items():
+        found = _lexemes(trigrams)
+        assert _lexemes(written[article]) == {g[:2] for g in found} | {g[1:] for g in found}
     assert pg.trigrams_complete(archive.session)
+    # Trigram documents (migrated, not reindexed) narrow as the bigram ones did.
+    assert _candidates(archive) == narrowed
     assert {h.title for h in search(archive, '"文亮医"').hits} == {"每日广播稿"}
+
+
+def test_bigram_and_trigram_documents_are_narrowed_together(archive: Archive) -> None:
+    """An upgraded archive holds the migration's trigrams until it is reindexed, and
+    bigrams for what it stores since: a fragment finds its articles among both."""
+    _remigrate(archive)  # every document holds trigrams now
+    broadcast = int(archive.session.scalar("SELECT id FROM articles WHERE url LIKE '%f.org/a'"))
+    newer = _ingest(archive, "悼念", "人们悼念李文亮医生。", "https://f.org/e")  # bigrams
+    assert len(next(iter(_lexemes(_grams(archive)[newer])))) == 2
+    found = pg.fragment_candidates(archive.session, parse_query('"文亮医"'))
+    assert found == {broadcast, newer}
+    assert {h.title for h in search(archive, '"文亮医"').hits} == {"每日广播稿", "悼念"}
 
 
 def test_a_token_kept_as_a_digest_leaves_its_trigrams_unknown(archive: Archive) -> None:

@@ -25,9 +25,10 @@ one GIN scan; a second one, the query's words OR-ed, ranks.
 Why not `pg_trgm`: a trigram index cannot serve two-character words (华为, 芯片: most
 Chinese words), which then took 0.7-1.2 s on 20,000 articles; word lexemes answer them
 in milliseconds, and the marked characters serve what trigrams would (single
-characters, fragments of words) exactly. Trigrams do serve one thing: the substring
-check of a fragment (`fragment_candidates`), from a second tsvector, ``grams``, of
-each article's CJK trigrams (SQLite's ``search_tri``), not pg_trgm's.
+characters, fragments of words) exactly. Character n-grams do serve one thing: the
+substring check of a fragment (`fragment_candidates`), from a second tsvector,
+``grams``, of each article's CJK bigrams (where SQLite's ``search_tri`` keeps
+trigrams: see `grams`), not pg_trgm's trigrams.
 
 Ranking is `ts_rank` of the query's words with the title weighted TITLE_WEIGHT times
 the body (see NORMALIZATION). It reads every match's document (FTS5's BM25 reads only
@@ -55,7 +56,7 @@ from newsarchive.search.meta import check_segmenter, claim_index
 from newsarchive.search.query import ParsedQuery, Term
 from newsarchive.search.sql import BODY_WEIGHT, TITLE_WEIGHT
 from newsarchive.search.tokens import IndexRow
-from newsarchive.search.trigrams import cjk_text, needed, trigrams, trigrams_complete
+from newsarchive.search.trigrams import cjk_text, needed, trigrams_complete
 from newsarchive.text.segment import is_cjk
 
 # Marks a CJK character lexeme (FTS5's chars column): tokens are letters, digits, "."
@@ -455,20 +456,50 @@ def begin_snapshot(conn: Session) -> None:
 
 
 def grams(row: IndexRow) -> str:
-    """The tsvector literal of an article's trigrams: those of its CJK characters in
-    order (`trigrams.cjk_text`, what SQLite's ``search_tri`` indexes), as lexemes without
-    positions. CJK characters need no quoting."""
-    found = trigrams(cjk_text(row))
-    return "'" + "' '".join(found) + "'" if found else ""
+    """The tsvector literal of an article's ``grams``: the bigrams of its trigrams
+    (`trigrams.trigrams` of `trigrams.cjk_text`, what SQLite's ``search_tri``
+    indexes), as lexemes without positions. CJK characters need no quoting.
+
+    Bigrams, not the trigrams themselves, because of what the GIN index pays per
+    distinct key: 3,000 corpus articles hold 1.1 million distinct trigrams (70% in one
+    article only) but 350,000 bigrams, most of them common. Storing the trigrams and
+    their index was the largest part of storing an article on PostgreSQL (2.1-2.3 ms of
+    server CPU, ~100 KB of WAL an article, a 64 MB index); bigrams cost 1.4 ms, 60 KB,
+    22 MB, and the index grows with the vocabulary, which saturates, rather than with
+    the articles. Narrowing hardly suffers: the needles of 400 random spans of 3-10
+    characters kept 7.9 candidates on average against 6.8 by trigrams (6.7 really
+    hold them); the text check decides either way (`fragment_candidates`).
+
+    Bigrams of the trigrams, so an article of fewer than three CJK characters has none,
+    as it has no trigram: it cannot hold a needle of three (shorter ones are never
+    narrowed, `trigrams.needed`). With three or more, every bigram of the text lies in
+    one of its trigrams: they are taken from the text directly, unsorted (the tsvector
+    sorts its lexemes), 0.25 ms an article in the importer's one writing process,
+    where the sorted trigrams took 0.39 and the bigrams of those 0.77."""
+    cjk = cjk_text(row)
+    if len(cjk) < 3:
+        return ""
+    return "'" + "' '".join({cjk[i : i + 2] for i in range(len(cjk) - 1)}) + "'"
+
+
+def _bigrams(grams3: list[str]) -> list[str]:
+    """The distinct bigrams of the trigrams `grams3` (each trigram's two), sorted."""
+    return sorted({t[:2] for t in grams3} | {t[1:] for t in grams3})
 
 
 def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
-    """The articles that may pass `parsed.accepts` (a superset), from the trigram
-    column ``grams`` (`schema`, PostgreSQL migration 2), or None when it cannot say
-    (no trigram of three CJK characters in some clause's checked needles, or an
-    archive opened read-only before the migration). Why every trigram of a needle's
-    CJK characters must be there: `newsarchive.search.trigrams`. A document whose
-    trigrams are unknown (NULL: see the migration) is always a candidate.
+    """The articles that may pass `parsed.accepts` (a superset), from the column
+    ``grams`` (`schema`, PostgreSQL migration 2), or None when it cannot say (no
+    trigram of three CJK characters in some clause's checked needles, or an archive
+    opened read-only before the migration). Why every trigram of a needle's CJK
+    characters must be there: `newsarchive.search.trigrams`; then so must each
+    trigram's bigrams. A document whose grams are unknown (NULL: see the migration) is
+    always a candidate.
+
+    A document holds bigrams (`grams`) or, filled by migration 2 and not reindexed
+    since, trigrams: each needle is asked both ways in one tsquery. The two never mix
+    up, a bigram and a trigram lexeme are never equal, so each document answers the
+    form it holds.
 
     Not pg_trgm: it keeps a trigram of multibyte characters as a three-byte hash
     (show_trgm('李文亮医生') begins '0xa29c9b'), so its index cannot decide and each
@@ -478,7 +509,13 @@ def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
     (李文亮 on the 10,000-article bench archive: 45 candidates in 2.4 ms, none left
     to check, against 55 texts read and folded in Python before)."""
     clauses = [
-        "(" + " | ".join("(" + " & ".join(map(lexeme, form)) + ")" for form in forms) + ")"
+        "("
+        + " | ".join(
+            f"({' & '.join(map(lexeme, each))})"
+            for form in forms
+            for each in (_bigrams(form), form)
+        )
+        + ")"
         for forms in needed(parsed)
     ]
     if not clauses or not trigrams_complete(conn):
