@@ -49,7 +49,11 @@ _SUFFIX_ENDS = frozenset(s[-1] for s in ORG_SUFFIXES)
 _MAX_MERGE_TOKENS = 6
 _MIN_START_ENTITIES = 3
 # A lone character naming an administrative unit ends a place's name (马里科帕县).
-_TITLE_ENDS = tuple(TITLES)  # 副总经理 ends with 总经理
+# Longest first, then in code-point order: 美国副部长 ends with 副部长 and with 部长,
+# and `_place_of_role` answers from the first that fits (美国, not 美国副). In the
+# frozenset's own order, which changes with each process's hash seed, two parse workers
+# could recognise the same article differently.
+_TITLE_ENDS = tuple(sorted(TITLES, key=lambda w: (-len(w), w)))  # 副总经理 ends with 总经理
 _NOT_HEAD_TAGS = frozenset({"f", "v", "vn", "h", "d", "a", "ad"})
 _COMMITTEES = frozenset({"市委", "省委", "县委", "区委"})
 _COMMITTEE = re.compile("|".join(sorted(_COMMITTEES)))
