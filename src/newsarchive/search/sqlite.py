@@ -7,7 +7,6 @@ ranking inside FTS5, and the index writes, which a contentless table makes speci
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -18,9 +17,6 @@ from newsarchive.search.query import ParsedQuery
 from newsarchive.search.sql import BODY_WEIGHT, TITLE_WEIGHT
 from newsarchive.search.tokens import IndexRow, index_row
 from newsarchive.search.trigrams import cjk_text, needed, trigrams_complete
-from newsarchive.text.segment import CJK_CLASS
-
-_CJK_RUN = re.compile(f"[{CJK_CLASS}]+")
 
 # The matches (``f``, from `matches`) joined to their articles and latest versions.
 # CROSS JOIN, not JOIN: it makes SQLite keep the matches as the outer loop. With a plain
