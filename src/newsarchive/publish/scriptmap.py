@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from functools import cache
 
-from newsarchive.text.script import CJK_FIRST, CJK_LAST, single_char_map
+from newsarchive.text.script import CJK_FIRST, CJK_LAST, detect_script, single_char_map
 
 
 def _single_char_map(config: str) -> dict[str, str]:
@@ -58,13 +58,9 @@ def traditional_bitmap() -> str:
 
 
 def page_script(text: str, sample: int = 400) -> str:
-    """`zh-Hant`, `zh-Hans` or `zh` for a page's lang attribute: which table changes
-    more characters of the sample (like `text.script.detect_script`, without running
-    OpenCC twice per page)."""
-    t2s, s2t = t2s_map(), s2t_map()
-    head = text[:sample]
-    trad = sum(1 for c in head if c in t2s)
-    simp = sum(1 for c in head if c in s2t)
-    if trad == simp:
-        return "zh"
-    return "zh-Hant" if trad > simp else "zh-Hans"
+    """`zh-Hant`, `zh-Hans` or `zh` for a page's lang attribute (`detect_script` on the
+    sample, which counts characters the same way the tables above are made)."""
+    return _LANG_TAGS[detect_script(text, sample)]
+
+
+_LANG_TAGS = {"traditional": "zh-Hant", "simplified": "zh-Hans", "unknown": "zh"}
