@@ -1,13 +1,15 @@
 """Import benchmark: the Jekyll tarball (51,570 files) into a fresh archive.
 
     PYTHONPATH=src python bench/import.py [--tarball PATH] [--workers N] [--limit N]
-                                          [--keep PATH]
+                                          [--keep PATH] [--hooks search,dedup,...]
 
 Prints one figure per line: the floor (only streaming and decompressing the tarball),
 the import (seconds, files/s, ratio to the floor) and peak RSS of the importing
 process and of its parsing workers. Targets on the 2-core dev machine: >= 1,000
 files/s and peak RSS <= 1 GiB. `--keep PATH` leaves the archive there (other stages
-build their 51k-article benchmark archives this way).
+build their 51k-article benchmark archives this way). `--hooks` keeps only the named
+default hooks (by component: search, dedup, vectors, entities, history, names), to price
+one configuration, e.g. issue #15's "import with the vector hook" without the entities.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import time
 from itertools import islice
 from pathlib import Path
 
-from newsarchive.components import open_archive
+from newsarchive.archive import ArchiveHook
+from newsarchive.components import default_hooks, open_archive
 from newsarchive.ingest import default_workers, import_paths
 from proctree import TreeMonitor
 
@@ -58,6 +61,22 @@ def limited_copy(tarball: Path, limit: int, into: Path) -> Path:
     return out
 
 
+def component(hook: ArchiveHook) -> str:
+    """A hook's component: `newsarchive.search.index` -> search."""
+    return type(hook).__module__.split(".")[1]
+
+
+def chosen_hooks(names: str) -> list[ArchiveHook]:
+    """The default hooks of the components in `names` (comma-separated)."""
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    hooks = default_hooks()
+    unknown = wanted - {component(h) for h in hooks}
+    if unknown:
+        known = ", ".join(component(h) for h in hooks)
+        sys.exit(f"--hooks: no such hook {', '.join(sorted(unknown))} (known: {known})")
+    return [h for h in hooks if component(h) in wanted]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--tarball", type=Path, default=DEFAULT_TARBALL)
@@ -68,6 +87,11 @@ def main() -> None:
         "--no-hooks",
         action="store_true",
         help="import without the archive hooks (search indexing), to see their share",
+    )
+    ap.add_argument(
+        "--hooks",
+        default=None,
+        help="only these default hooks, comma-separated (search,dedup,vectors,entities,...)",
     )
     args = ap.parse_args()
     if not args.tarball.exists():
@@ -80,7 +104,10 @@ def main() -> None:
         print(f"floor: stream+decompress only      {floor_s:8.1f} s  ({floor_files:,} files)")
 
         db = Path(tmp) / "bench.db"
-        archive = open_archive(db, hooks=[] if args.no_hooks else None)
+        hooks_wanted = [] if args.no_hooks else None
+        if args.hooks is not None and not args.no_hooks:
+            hooks_wanted = chosen_hooks(args.hooks)
+        archive = open_archive(db, hooks=hooks_wanted)
         hooks = ", ".join(type(h).__name__ for h in archive.hooks) or "none"
         print(f"archive hooks: {hooks}")
         cpu_self0 = _cpu(resource.RUSAGE_SELF)

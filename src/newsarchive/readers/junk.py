@@ -240,16 +240,17 @@ def _loose_text(el: etree._Element) -> bool:
 def _edge_block(root: etree._Element, from_end: bool) -> etree._Element | None:
     """The innermost block holding the body's last (first) line, when nothing visible
     (text or image) lies beyond it; None when loose text or an image is the edge."""
+    # Visibility (all of a block's text) is tested from the edge inwards only until the
+    # first visible leaf: testing every leaf made this pass quadratic in the body's
+    # blocks, and it runs up to `MAX_EDGE_BLOCKS` times at each end.
     leaves = [
         el
         for el in root.iter(*_BLOCKS)
-        if el is not root
-        and not any(c.tag in _BLOCK_SET for c in el.iterchildren())
-        and _visible_inside(el)
+        if el is not root and not any(c.tag in _BLOCK_SET for c in el.iterchildren())
     ]
-    if not leaves:
+    leaf = next(filter(_visible_inside, reversed(leaves) if from_end else leaves), None)
+    if leaf is None:
         return None
-    leaf = leaves[-1] if from_end else leaves[0]
     node = leaf
     while node is not root:
         parent = node.getparent()
