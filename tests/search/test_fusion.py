@@ -79,7 +79,10 @@ def test_modes(archive: Archive, ids: list[int]) -> None:
     assert lexical.hits == [] and lexical.mode == "lexical"
     hybrid = search(archive, "export controls", mode="hybrid", semantic=meaning)
     assert [h.id for h in hybrid.hits] == [chips, taiwan]
-    assert all(h.why == ("meaning",) for h in hybrid.hits) and hybrid.total == 2
+    # Found by meaning; the translation's words (出口, search.english) are marked where
+    # the text holds them, though not all of them: meaning found these, not the words.
+    assert all(h.why[-1] == "meaning" and "word" not in h.why for h in hybrid.hits)
+    assert hybrid.total == 2
     semantic = search(archive, "export controls", mode="semantic", semantic=meaning)
     assert [h.id for h in semantic.hits] == [chips, taiwan, retail]
 

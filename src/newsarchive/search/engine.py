@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -31,6 +31,7 @@ from newsarchive.archive.session import Session
 from newsarchive.search import ranked, rankings
 from newsarchive.search.backends import backend, count_matches, matched, run
 from newsarchive.search.budget import Budget, OutOfTime, budget
+from newsarchive.search.english import translated_query
 from newsarchive.search.fusion import (
     MODES,
     SEMANTIC_DEPTH,
@@ -271,7 +272,10 @@ def search(
     t0 = time.perf_counter()
     if mode not in MODES:
         raise QueryError(f"unknown search mode {mode!r}: use {', '.join(MODES)}")
-    parsed = parse_query(query, expand=expand, aliases=_aliases(archive) if expand else None)
+    aliases = _aliases(archive) if expand else None
+    parsed = parse_query(query, expand=expand, aliases=aliases)
+    # An English query's Chinese words (`search.english`): a third ranking, hybrid only.
+    translated = translated_query(query, aliases) if mode == "hybrid" and expand else None
     conn = archive.session
     near, notice = _semantic(archive, query, mode, offset + limit, semantic, wait_for_model)
     if near is None:
@@ -303,17 +307,24 @@ def search(
                         rows, total = list(state.rows), state.total
                     if state is not None and state is not remembered:
                         rankings.put(conn, key, state)
+                    in_words, shown = _translated_rows(
+                        conn, translated, aliases, where, params, depth, clock
+                    )
             except OutOfTime:
                 # Ranking would take too long: the latest matches, unranked, instead.
                 clock.extend(FALLBACK_SECONDS)
                 state, updated = None, False
                 rows = _newest(conn, expr, where, params, depth, clock)
                 total = len(rows)
+                in_words, shown = [], None
         meant: set[int] = set()
-        if near is not None:
-            near = _passing(conn, near, where, params)
+        if near is not None or in_words:
+            near = _passing(conn, near or [], where, params)
             meant = {i for i, _ in near}
-            rows, total = _fused(conn, expr, rows, total, near, mode, query)
+            rows, total = _fused(conn, expr, rows, total, near, mode, query, in_words)
+        if shown is not None:
+            # The page marks (and explains) the translations beside the typed words.
+            parsed = replace(parsed, clauses=[*parsed.clauses, *shown.clauses])
         # The page's own rows are read whatever the budget (a lookup per hit); only
         # their snippets are skipped once it is spent.
         page = [(r[0], r[1]) for r in rows[offset : offset + limit]]
@@ -321,7 +332,7 @@ def search(
             assert previous is not None
             hits = _reused_hits(conn, parsed, previous.hits, page, clock)
         else:
-            hits = _hits(conn, parsed, page, clock, meant)
+            hits = _hits(conn, parsed, page, clock, meant, set(in_words))
     took = (time.perf_counter() - t0) * 1000
     complete = not clock.spent
     return SearchPage(query, hits, total, took, state, complete, parsed.ignored, mode, notice)
@@ -363,6 +374,30 @@ def _passing(
     return [(i, c) for i, c in near if i in passing]
 
 
+def _translated_rows(
+    conn: Session,
+    translated: str | None,
+    aliases: AliasTable | None,
+    where: str,
+    params: list[Any],
+    depth: int,
+    clock: Budget,
+) -> tuple[list[int], ParsedQuery | None]:
+    """The ids an English query's Chinese words find, best first, and the query whose
+    terms the page highlights (the typed words and the translations), or ([], None)."""
+    if translated is None:
+        return [], None
+    try:
+        words = parse_query(translated, aliases=aliases)
+    except QueryError:
+        return [], None
+    for term in words.positive_terms():
+        term.reason = "translation"
+    key = (backend(conn).strict_expr(words), where, tuple(params))
+    _, rows, _ = _rank(conn, words, key, depth, translated, clock)
+    return [r[0] for r in rows], words
+
+
 def _fused(
     conn: Session,
     expr: Any,
@@ -371,13 +406,15 @@ def _fused(
     near: list[tuple[int, float]],
     mode: str,
     query: str,
+    in_words: Sequence[int] = (),
 ) -> tuple[list[tuple[int, float]], int]:
     """The rows of a semantic or hybrid search, (id, score: lower is better), and the
-    total: the lexical matches plus the semantic hits that are not among them (asked
-    of the index when the lexical rows do not list every match)."""
+    total: the lexical matches plus the semantic hits (and an English query's
+    translated matches) that are not among them (asked of the index when the lexical
+    rows do not list every match)."""
     if mode == "semantic":
         return [(i, -c) for i, c in near], len(near)
-    fused = fuse([r[0] for r in rows], near, query=query)
+    fused = fuse([r[0] for r in rows], near, query=query, translated=in_words)
     listed = {r[0] for r in rows}
     unlisted = [i for i, _ in fused if i not in listed]
     if unlisted and total > len(rows):
@@ -519,6 +556,7 @@ def _hits(
     page: list[tuple[int, float]],
     clock: Budget,
     meant: set[int] | frozenset[int] = frozenset(),
+    translated: set[int] | frozenset[int] = frozenset(),
 ) -> list[SearchHit]:
     if not page:
         return []
@@ -539,7 +577,9 @@ def _hits(
         _, url, title, outlet, published, text, version_id = rows[article_id]
         # Out of time: the lead as it is, unhighlighted (a snippet can cost milliseconds).
         highlighted = clock.left()
-        because = reasons(parsed, title, text, semantic=article_id in meant)
+        because = reasons(
+            parsed, title, text, semantic=article_id in meant, translated=article_id in translated
+        )
         hits.append(
             SearchHit(
                 id=article_id,

@@ -44,6 +44,9 @@ K = 60
 # (semantic weight, cosine floor) for a query with Chinese characters, and without.
 HAN_WEIGHT, HAN_MIN_COSINE = 0.0, 0.35
 LATIN_WEIGHT, LATIN_MIN_COSINE = 0.5, 0.25
+# An English query's translation into Chinese words (`search.english`): a ranking by
+# words, as sure as the typed words' own.
+TRANSLATED_WEIGHT = 1.0
 # Han ideographs (unified, extension A, compatibility, the supplementary planes).
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 # Semantic hits fetched at least (more when the page asks deeper).
@@ -131,11 +134,14 @@ def fuse(
     weight: float | None = None,
     min_cosine: float | None = None,
     k: int = K,
+    translated: Sequence[int] = (),
 ) -> list[tuple[int, float]]:
     """(article_id, fused score) best first: each id scores weight / (k + rank) per
     ranking it is in (lexical weight 1, ranks from 1). Ties keep the lexical order,
-    then the semantic one (so at weight 0 meaning's hits follow all of the words').
-    `weight` and `min_cosine` default to `fusion_params(query)`."""
+    then the translated one, then the semantic one (so at weight 0 meaning's hits
+    follow all of the words'). `translated`: the ids an English query's Chinese words
+    find (weight `TRANSLATED_WEIGHT`). `weight` and `min_cosine` default to
+    `fusion_params(query)`."""
     default_weight, default_floor = fusion_params(query)
     weight = default_weight if weight is None else weight
     min_cosine = default_floor if min_cosine is None else min_cosine
@@ -143,6 +149,9 @@ def fuse(
     order: dict[int, int] = {}
     for rank, article_id in enumerate(lexical, 1):
         scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (k + rank)
+        order.setdefault(article_id, len(order))
+    for rank, article_id in enumerate(translated, 1):
+        scores[article_id] = scores.get(article_id, 0.0) + TRANSLATED_WEIGHT / (k + rank)
         order.setdefault(article_id, len(order))
     kept = [(i, c) for i, c in semantic if c >= min_cosine]
     for rank, (article_id, _) in enumerate(kept, 1):

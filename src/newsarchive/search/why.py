@@ -1,5 +1,6 @@
 """Why a hit matched: the word as typed, another spelling or region's word (variant),
-another form of a name (alias), or its meaning (the semantic ranking).
+another form of a name (alias), an English query's Chinese words (translation:
+`search.english`), or its meaning (the semantic ranking).
 
 Read from the hit's own text: for each clause of the query, the forms (`Term.form`)
 the title and text hold, as written in simplified or traditional script. A plain
@@ -16,7 +17,7 @@ from functools import lru_cache
 from newsarchive.search.query import ParsedQuery, Term
 from newsarchive.text.script import convert, to_traditional
 
-REASONS = ("word", "variant", "alias", "meaning")
+REASONS = ("word", "variant", "alias", "translation", "meaning")
 _SPACE = re.compile(r"\s+")
 
 
@@ -38,10 +39,19 @@ def _writings_of(form: str) -> frozenset[str]:
     return frozenset({form, to_traditional(form), tw, hk, _SPACE.sub("", form)})
 
 
-def reasons(parsed: ParsedQuery, title: str, text: str, *, semantic: bool = False) -> Reasons:
+def reasons(
+    parsed: ParsedQuery,
+    title: str,
+    text: str,
+    *,
+    semantic: bool = False,
+    translated: bool = False,
+) -> Reasons:
     """The reasons `title` + `text` match `parsed` (plus "meaning" when the semantic
     ranking found it). A clause none of whose forms is seen literally (a fragment
-    match, a rare variant character) counts as "word"."""
+    match, a rare variant character) counts as "word", unless another ranking found
+    the hit (`semantic`, or `translated`: an English query's Chinese words) or the
+    clause is a translation's (its words need not all be there)."""
     doc = (title + "\n" + text).lower()
     squeezed: str | None = None
     why: set[str] = set()
@@ -58,7 +68,8 @@ def reasons(parsed: ParsedQuery, title: str, text: str, *, semantic: bool = Fals
                 why.add(term.reason)
                 if term.form not in matched:
                     matched.append(term.form)
-        if not found and not semantic:
+        of_translation = all(t.reason == "translation" for t in clause)
+        if not found and not (semantic or translated or of_translation):
             why.add("word")
     if semantic:
         why.add("meaning")
