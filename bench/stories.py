@@ -1,6 +1,6 @@
 """Story purity and recall, the old clustering as the peer, on the 51k jekyll archive.
 
-    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll-full.db] [--methods before,cores,after]
+    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll-full.db] [--methods before,cores,s8,after]
 
 The methods cluster the same snapshot in this process (read only: nothing is written
 to the archive; `--methods` picks some):
@@ -8,8 +8,10 @@ to the archive; `--methods` picks some):
   more than 5% of articles weigh nothing, no cores);
 - cores: session 4's (cores grown from the medoid), figures and title numbers not
   consulted;
-- after: `newsarchive.dedup.story_pass` as it is (session 8: members on other days
-  with other figures, or one outlet's titles with other numbers, are not alike).
+- s8: session 8's (members on other days with other figures, or one outlet's titles
+  with other numbers, are not alike), entities not consulted;
+- after: `newsarchive.dedup.story_pass` as it is (session 12: also members more than
+  12 hours apart that name no entity in common).
 
 Purity: bench/data/story_purity.json holds hand-judged event keys of story members
 (how they were judged is in its `about`). Each method's stories are sampled by the rule
@@ -18,8 +20,12 @@ at most 10 members of each); a story's purity is the share of its judged members
 about its main event (the most frequent key); reported over all judged members and
 as a mean over stories. Members without a label are counted and left out (a changed
 method samples stories nobody judged: label them before trusting the figure).
-p(old): the same over members judged before session 8 changed the clustering only
-(held out: labels its author did not write for this method's sample).
+p(old): the same over members judged before the latest change (those not listed in
+`added_session12`: held out, labels not written for the latest method's sample).
+
+proxy: purity over every labelled article in the stories that hold at least two of them
+(needs no new judging, so variants can be compared before their own sample is judged;
+labels written for one method's sample favour that method a little).
 
 Recall, two ways: pairs of articles of one event (bench/data/stories.json: 23 events
 labelled from title patterns, independent of either method's stories) that end up in
@@ -74,9 +80,21 @@ def cores_method() -> Iterator[None]:
         story_pass._apart = saved
 
 
+@contextlib.contextmanager
+def session8_method() -> Iterator[None]:
+    """Session 8's method: figures and title numbers, entities not consulted."""
+    saved = story_pass.ENTITIES_APART_HOURS
+    story_pass.ENTITIES_APART_HOURS = float("inf")
+    try:
+        yield
+    finally:
+        story_pass.ENTITIES_APART_HOURS = saved
+
+
 METHODS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "before": old_method,
     "cores": cores_method,
+    "s8": session8_method,
     "after": contextlib.nullcontext,
 }
 
@@ -121,6 +139,16 @@ def purity(judged: list[list[int]], label: dict[int, str]) -> tuple[float, float
     return same / max(total, 1), sum(per_story) / max(len(per_story), 1), total, unlabelled
 
 
+def proxy_purity(stories: Stories, label: dict[int, str]) -> tuple[float, int]:
+    same = total = 0
+    for members in stories:
+        keys = [label[a] for a in members if a in label]
+        if len(keys) >= 2:
+            same += Counter(keys).most_common(1)[0][1]
+            total += len(keys)
+    return same / max(total, 1), total
+
+
 def pair_recall(stories: Stories, events: list[list[int]]) -> tuple[float, float]:
     story_of = {a: k for k, s in enumerate(stories) for a in s}
     hit = total = 0
@@ -139,7 +167,7 @@ def main() -> None:
     )
     ap.add_argument("--db", default="/work/bench-archive/jekyll-full.db")
     ap.add_argument(
-        "--methods", default="before,cores,after", help="comma-separated: " + ", ".join(METHODS)
+        "--methods", default="before,cores,s8,after", help="comma-separated: " + ", ".join(METHODS)
     )
     args = ap.parse_args()
     archive = open_archive(args.db, readonly=True)
@@ -154,9 +182,9 @@ def main() -> None:
     judgements = json.loads(PURITY.read_text("utf-8"))
     labels_by_url: dict[str, str] = judgements["labels"]
     label = {r.id: key for url, key in labels_by_url.items() if (r := archive.find(url))}
-    # Members judged in session 8 for its own sample; the others were judged before
+    # Members judged in session 12 for its own sample; the others were judged before
     # that session changed the clustering (its held-out figure, "p(old)").
-    added = {r.id for url in judgements.get("added_session8", []) if (r := archive.find(url))}
+    added = {r.id for url in judgements.get("added_session12", []) if (r := archive.find(url))}
     by_key: dict[str, list[int]] = {}
     for aid, key in label.items():
         by_key.setdefault(key, []).append(aid)
@@ -167,7 +195,8 @@ def main() -> None:
     )
     print(
         f"{'method':8} {'stories':>8} {'members':>8} {'pass s':>7} {'purity':>7} {'(mean/story)':>12}"
-        f" {'judged':>6} {'unlab.':>6} {'p(old)':>7} {'n':>5} {'recall':>7} {'(mean/event)':>12}"
+        f" {'judged':>6} {'unlab.':>6} {'p(old)':>7} {'n':>5} {'proxy':>6} {'n':>5}"
+        f" {'recall':>7} {'(mean/event)':>12}"
         f" {'recall(labels)':>14}"
     )
     held_out = {a: k for a, k in label.items() if a not in added}
@@ -177,11 +206,13 @@ def main() -> None:
         judged = sample(stories, ts)
         p, p_story, n_judged, n_unlabelled = purity(judged, label)
         p_old, _, n_old, _ = purity(judged, held_out)
-        r, r_event = pair_recall(stories, events)
+        p_proxy, n_proxy = proxy_purity(stories, label)
+        rec, rec_event = pair_recall(stories, events)
         r_labels, _ = pair_recall(stories, judged_events)
         print(
             f"{name:8} {len(stories):8d} {sum(map(len, stories)):8d} {took:7.1f} {p:7.3f} {p_story:12.3f}"
-            f" {n_judged:6d} {n_unlabelled:6d} {p_old:7.3f} {n_old:5d} {r:7.3f} {r_event:12.3f} {r_labels:14.3f}"
+            f" {n_judged:6d} {n_unlabelled:6d} {p_old:7.3f} {n_old:5d} {p_proxy:6.3f} {n_proxy:5d}"
+            f" {rec:7.3f} {rec_event:12.3f} {r_labels:14.3f}"
         )
     archive.close()
 

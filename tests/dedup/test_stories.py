@@ -260,3 +260,49 @@ def test_cited_figures_tell_daily_reports_apart(
     assert apart[0, 1] and apart[1, 2] and not apart[0, 2]
     members[1].ts = 3600.0  # the same day: the figures may differ
     assert not _apart(members)[0, 1]
+
+
+def test_members_naming_no_common_entity_days_apart_are_other_occurrences(
+    archive: Archive, ingest: Ingest, articles: list[dict[str, Any]]
+) -> None:
+    """The entities the entities component stored for each article are read with the
+    story snapshot (both backends, its two-outlet rule for weak mentions): two reports
+    a day apart naming no entity in common are other occurrences (mainland and Hong
+    Kong case counts), one shared name keeps them alike, and so does the same day."""
+    from newsarchive.dedup.story_pass import _apart, _load
+
+    ids = [
+        ingest(a, outlet=outlet).article_id
+        for a, outlet in zip(articles[:3], ["甲报", "乙报", "甲报"], strict=True)
+    ]
+    mentions = [
+        (ids[0], "name:四川", 0),
+        (ids[0], "name:广东", 0),
+        (ids[1], "name:卫生署", 0),
+        (ids[1], "name:沈记者", 1),  # weak, and only one outlet names it: not counted
+        (ids[0], "name:许先生", 1),
+        (ids[2], "name:广东", 0),
+        (ids[2], "name:许先生", 1),  # two articles, one outlet: still not counted
+    ]
+    with archive.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO entity_mentions(article_id, entity_id, name, kind, mentions, weak)"
+            " VALUES(?,?,?,'place',1,?)",
+            [(aid, eid, eid.removeprefix("name:"), weak) for aid, eid, weak in mentions],
+        )
+    docs, _ = _load(archive.session)
+    by_id = {d.id: d for d in docs}
+    assert by_id[ids[0]].entities == {"name:四川", "name:广东"}
+    assert by_id[ids[1]].entities == {"name:卫生署"}
+    assert by_id[ids[2]].entities == {"name:广东"}
+    day = 86400.0
+    members = [by_id[i] for i in ids]
+    for k, d in enumerate(members):
+        d.ts, d.numbers, d.figures = k * day, frozenset(), frozenset()
+    apart = _apart(members)
+    assert apart[0, 1] and apart[1, 2] and not apart[0, 2]
+    members[1].ts = 3600.0  # the same day: other places may be one event's
+    assert not _apart(members)[0, 1]
+    members[1].entities = frozenset()  # names nothing: no evidence either way
+    members[1].ts = day
+    assert not _apart(members)[0, 1]

@@ -200,3 +200,23 @@ def figures(
         if len(out) >= limit:
             break
     return out
+
+
+def accepted_entity_ids(session: Session) -> dict[int, frozenset[str]]:
+    """Every article's accepted entities (ids; a weak mention only once two outlets name
+    its entity), in one pass: for the story pass, which reads them with its snapshot.
+    Empty when the archive has no entities table."""
+    if not session.table_exists("entity_mentions"):
+        return {}
+    # The two-outlet rule as one uncorrelated subquery: `_ACCEPTED` per row would run
+    # its GROUP BY once for each of ~a million mentions.
+    rows = session.execute(
+        "SELECT m.article_id, m.entity_id FROM entity_mentions m"
+        " WHERE m.weak = 0 OR m.entity_id IN ("
+        " SELECT w.entity_id FROM entity_mentions w JOIN articles wa ON wa.id = w.article_id"
+        f" GROUP BY w.entity_id HAVING count(DISTINCT wa.outlet) >= {MIN_OUTLETS})"
+    )
+    found: dict[int, set[str]] = {}
+    for article_id, entity_id in rows:
+        found.setdefault(int(article_id), set()).add(str(entity_id))
+    return {aid: frozenset(ids) for aid, ids in found.items()}
