@@ -192,36 +192,7 @@ def _article_tree(
         available = sum(_chars(p) for p in parts)
         page_chars = _chars(body)
         pics = [img for p in parts for img in images.find_images(p, url)]
-        backup = _element("div")
-        backup.extend(copy.deepcopy(p) for p in parts)  # trafilatura prunes what it is given
-        paragraphs = sum(1 for p in backup.iter("p") if _chars(p) >= MIN_TEXT_CHARS)
-        doc = _run_trafilatura(_standalone(parts), url)
-        if _blocks(doc) < paragraphs:
-            # Fewer blocks than the container has paragraphs: its main pass ran them
-            # together (often with a pager stuck to them). The wild-paragraph pass keeps
-            # them apart; it is taken when it keeps as much of the container's text as
-            # the fast path must (below).
-            again = _run_trafilatura(
-                _standalone(list(copy.deepcopy(backup)), as_article=False), url
-            )
-            if _blocks(again) > _blocks(doc) and _kept(again) >= FULL_RUN_SHARE * available:
-                doc = again
-        if _kept(doc) < FULL_RUN_SHARE * available:
-            # Its fast path drops markup it does not expect (WeChat's nested <section>s);
-            # its full run, with its own fallbacks, is slower but recovers them.
-            again = _run_trafilatura(_standalone(list(copy.deepcopy(backup))), url, fast=False)
-            doc = again if _kept(again) > _kept(doc) else doc
-        if (
-            _kept(doc) < FULL_RUN_SHARE * available
-            and available - _kept(doc) >= UNCLASSED_MIN_MISSING
-        ):
-            # Still thousands of the container's characters short: trafilatura's own junk
-            # tests match class words as substrings ("widget" in a page builder's
-            # `ck-widget` rows, "bar" in `bard`, "expand", "meta", "list"), and drop whole
-            # sections of the article. Our pruning has already judged these attributes
-            # (as whole words); without them, its other rules still apply.
-            again = _run_trafilatura(_standalone(_unclassed(backup)), url)
-            doc = again if _kept(again) > _kept(doc) else doc
+        doc = _container_doc(parts, url, available)
         if _kept(doc) >= max(MIN_TEXT_CHARS, MIN_KEPT_SHARE * available):
             share = available / max(1, page_chars)
             if (share < WIDER_TRIED_SHARE and not _mostly_han(doc.text or "")) and (
@@ -244,6 +215,37 @@ def _article_tree(
         if _kept(balanced) >= BALANCED_MIN_RATIO * _kept(doc):
             doc = balanced
     return doc, page_pics
+
+
+def _container_doc(parts: list[HtmlElement], url: str | None, available: int) -> Any:
+    """trafilatura's article from the container's blocks (which leave their tree), with
+    its retries when it drops much of them; `available` is their character count."""
+    backup = _element("div")
+    backup.extend(copy.deepcopy(p) for p in parts)  # trafilatura prunes what it is given
+    paragraphs = sum(1 for p in backup.iter("p") if _chars(p) >= MIN_TEXT_CHARS)
+    doc = _run_trafilatura(_standalone(parts), url)
+    if _blocks(doc) < paragraphs:
+        # Fewer blocks than the container has paragraphs: its main pass ran them
+        # together (often with a pager stuck to them). The wild-paragraph pass keeps
+        # them apart; it is taken when it keeps as much of the container's text as
+        # the fast path must (below).
+        again = _run_trafilatura(_standalone(list(copy.deepcopy(backup)), as_article=False), url)
+        if _blocks(again) > _blocks(doc) and _kept(again) >= FULL_RUN_SHARE * available:
+            doc = again
+    if _kept(doc) < FULL_RUN_SHARE * available:
+        # Its fast path drops markup it does not expect (WeChat's nested <section>s);
+        # its full run, with its own fallbacks, is slower but recovers them.
+        again = _run_trafilatura(_standalone(list(copy.deepcopy(backup))), url, fast=False)
+        doc = again if _kept(again) > _kept(doc) else doc
+    if _kept(doc) < FULL_RUN_SHARE * available and available - _kept(doc) >= UNCLASSED_MIN_MISSING:
+        # Still thousands of the container's characters short: trafilatura's own junk
+        # tests match class words as substrings ("widget" in a page builder's
+        # `ck-widget` rows, "bar" in `bard`, "expand", "meta", "list"), and drop whole
+        # sections of the article. Our pruning has already judged these attributes
+        # (as whole words); without them, its other rules still apply.
+        again = _run_trafilatura(_standalone(_unclassed(backup)), url)
+        doc = again if _kept(again) > _kept(doc) else doc
+    return doc
 
 
 # How many times longer trafilatura's balanced run on the whole page must be than its
