@@ -184,6 +184,82 @@ def test_a_filtered_search_counts_only_what_decides_the_fragment_form(
         assert len(bounded) == counted and all(s.endswith("LIMIT ?) c") for s in bounded)
 
 
+def _statements(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
+    """The statements `archive`'s session executes from now on, with their parameters."""
+    asked: list[tuple[str, Any]] = []
+    real = archive.session.execute
+
+    def execute(sql: str, params: Any = ()) -> Any:
+        asked.append((sql, params))
+        return real(sql, params)
+
+    monkeypatch.setattr(archive.session, "execute", execute)
+    return asked
+
+
+def test_a_phrase_with_few_matches_is_ranked_once(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """新冠 has fewer than LOOSE_BELOW matches, so its fragment form is tried: the one
+    ranking statement (`rank_counted`) reads and scores every match, and they are then
+    ordered by date, not ranked again (which read each of their documents once more)."""
+    from newsarchive.search import rankings
+
+    rankings.clear()
+    asked = _statements(archive, monkeypatch)
+    assert parse_query("新冠", expand=False).needs_check
+    plain = _plain(archive, _expr("新冠"))
+    assert 5 < len(plain) < engine.LOOSE_BELOW
+    for offset in (0, 5):
+        asked.clear()
+        page = search(archive, "新冠", limit=5, offset=offset, expand=False)
+        assert page.total == len(plain)
+        assert [h.id for h in page.hits] == [r[0] for r in plain[offset : offset + 5]]
+        assert len([sql for sql, _ in asked if "ts_rank" in sql]) == 1
+    rankings.clear()
+
+
+def test_a_fragment_form_is_matched_among_its_candidates_only(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fragment form of 李文亮 (文 as a word, 李 and 亮 as characters) is matched only
+    among the articles the grams leave (`engine.NARROW_BELOW`), not everywhere to be
+    filtered after: it read every article with those characters (bench archive: 78
+    documents, 28 ms, for no new match). None left beyond the matches as typed: it is
+    not matched at all."""
+    from newsarchive.search import rankings
+
+    rankings.clear()
+    url = iter(f"https://example.org/{n}" for n in range(10))
+
+    def add(a: Archive, text: str) -> int:
+        address = next(url)
+        draft = Draft(title="", text=text, html="", url=address)
+        return a.ingest(draft, Capture(text.encode(), "jekyll", address)).article_id
+
+    with open_archive(pg_url) as a:
+        typed = [add(a, "人们悼念李文亮医生。"), add(a, "眼科医生李文亮在武汉。")]
+        add(a, "李文是作家，月亮很亮。")  # the fragment form's, no grams 文亮
+        asked = _statements(a, monkeypatch)
+        loose = pg.loose_expr(parse_query("李文亮", expand=False)).necessary
+        page = search(a, "李文亮", expand=False)
+        assert sorted(h.id for h in page.hits) == sorted(typed)
+        assert not [sql for sql, params in asked if loose in params]
+
+        cut = add(a, "老李文亮相。")  # 老李/文/亮相: only the fragment form finds it
+        apart = add(a, "李文是作家，文亮是学生。")  # grams 李文 and 文亮, but no 李文亮
+        asked.clear()
+        page = search(a, "李文亮", expand=False)
+        assert [h.id for h in page.hits][2:] == [cut] and page.total == 3
+        (params,) = [params for _, params in asked if loose in params]
+        # matched among the two candidates that are not matches as typed (`after_or_among`)
+        assert [p for p in params if isinstance(p, int)] == [engine._NO_ID, cut, apart]
+        monkeypatch.setattr(engine, "NARROW_BELOW", -1)  # matched everywhere, filtered after
+        again = search(a, "李文亮", expand=False)
+        assert [h.id for h in again.hits] == [h.id for h in page.hits]
+    rankings.clear()
+
+
 def test_rankings_of_fewer_matches_are_kept_on_postgres(
     archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
