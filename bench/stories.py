@@ -10,7 +10,7 @@ to the archive; `--methods` picks some):
   consulted;
 - s8: session 8's (members on other days with other figures, or one outlet's titles
   with other numbers, are not alike), entities not consulted;
-- after: `newsarchive.dedup.story_pass` as it is (session 12: also members more than
+- after: `newsarchive.dedup.story_pass` as it is (session 11: also members more than
   12 hours apart that name no entity in common).
 
 Purity: bench/data/story_purity.json holds hand-judged event keys of story members
@@ -21,7 +21,7 @@ about its main event (the most frequent key); reported over all judged members a
 as a mean over stories. Members without a label are counted and left out (a changed
 method samples stories nobody judged: label them before trusting the figure).
 p(old): the same over members judged before the latest change (those not listed in
-`added_session12`: held out, labels not written for the latest method's sample).
+`added_session11`: held out, labels not written for the latest method's sample).
 
 proxy: purity over every labelled article in the stories that hold at least two of them
 (needs no new judging, so variants can be compared before their own sample is judged;
@@ -182,9 +182,9 @@ def main() -> None:
     judgements = json.loads(PURITY.read_text("utf-8"))
     labels_by_url: dict[str, str] = judgements["labels"]
     label = {r.id: key for url, key in labels_by_url.items() if (r := archive.find(url))}
-    # Members judged in session 12 for its own sample; the others were judged before
+    # Members judged in session 11 for its own sample; the others were judged before
     # that session changed the clustering (its held-out figure, "p(old)").
-    added = {r.id for url in judgements.get("added_session12", []) if (r := archive.find(url))}
+    added = {r.id for url in judgements.get("added_session11", []) if (r := archive.find(url))}
     by_key: dict[str, list[int]] = {}
     for aid, key in label.items():
         by_key.setdefault(key, []).append(aid)

@@ -28,7 +28,7 @@ reports per set and half: before (the whole page), after (the model), the contai
 always, and the oracle (the better text per page), as the bench's F1 (F1 of mean P and
 R), mean per-page F1 and pages below 0.5. `--write FILE` stores the weights as JSON.
 
-Measured (docs/extract.md, session 6): the model did not meet the bar to ship (it lost
+Measured (docs/extract.md, session 11): the model did not meet the bar to ship (it lost
 on wcxb-dev's held-out half), so extraction does not use it; this script is the record
 and the way to try again with other features.
 """

@@ -80,7 +80,7 @@ TITLE_NUMBERS_APART_HOURS = 18.0
 # are other occurrences (mainland and Hong Kong case counts; a report and a column on
 # its field days later). Entities in more than ENTITIES_MAX_DF of articles (中国, 美国)
 # are left out: every report of a kind names them. Measured on bench/stories.py's proxy
-# (docs/dedup.md, session 12): 5% cut more recall, 2% more still.
+# (docs/dedup.md, session 11): 5% cut more recall, 2% more still.
 ENTITIES_APART_HOURS = 12.0
 ENTITIES_MAX_DF = 0.1
 _DAY = 86400.0
