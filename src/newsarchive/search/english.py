@@ -62,10 +62,12 @@ MAX_WORDS = 3
 # MIN_COSINE, and at most MARGIN below the key's best candidate.
 MIN_COSINE = 0.5
 MARGIN = 0.12
-# Translations searched: the best candidate's cosine at least this. Below it the model
-# hesitated between senses (fine: 也好 0.60, 精致, 不赖; the fine of a fine is 罚款
-# 0.39), and a wrong word in an AND finds nothing: the English word is then treated as
-# untranslated.
+# A one-word phrase is searched only when its best candidate's cosine is at least this.
+# Below it the model hesitated between senses (fine: 也好 0.60, 精致, 不赖; the fine of
+# a fine is 罚款 0.39), and a wrong word in an AND finds nothing: the English word is
+# then treated as untranslated. Polysemy is a single word's: a gloss of several words
+# names one thing (south china sea: 南海, 0.63; military coup: 军事政变, 0.60), and
+# dropping it left its words to worse translations (south china -> 南华).
 CONFIDENT = 0.65
 # Words of a query phrase matched at most (the longest gloss).
 MAX_PHRASE = MAX_GLOSS_WORDS
@@ -272,14 +274,14 @@ def build_table(
 
 @cache
 def table() -> dict[str, tuple[str, ...]]:
-    """The shipped table: key -> Chinese words, for the translations the model was
-    sure of (best cosine at least `CONFIDENT`)."""
+    """The shipped table: key -> Chinese words; a single word's only when the model
+    was sure of it (best cosine at least `CONFIDENT`)."""
     text = files("newsarchive.profiles").joinpath(TABLE).read_text("utf-8")
     out: dict[str, tuple[str, ...]] = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
             key, words, cosine = line.split("\t")
-            if float(cosine) >= CONFIDENT:
+            if " " in key or float(cosine) >= CONFIDENT:
                 out[key] = tuple(words.split("|"))
     return out
 
