@@ -61,6 +61,8 @@ _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
 # The tags of a word `tagged_mentions` may take as a name whatever the lexicon says.
 _NAME_TAGS = frozenset({"nr", "nrt", "nz", "nrfg", "ns", "nt"})
+# How often jieba's dictionary would have a gazetteer's place (see `name_tagger`).
+_PLACE_FREQ = 500
 # Per-word answers remembered (words of the corpus' vocabulary; a few MB each).
 _MEMO_SIZE = 200_000
 
@@ -71,10 +73,18 @@ def name_tagger() -> rjieba.Jieba:
     search segmenter's dictionary must stay jieba's standard one)."""
     tagger = rjieba.Jieba()
     tags = {"org": "nt", "place": "ns", "person": "nr", "other": "nz"}
-    for form, entity in lexicon().forms():
+    lex = lexicon()
+    for form, entity in lex.forms():
         folded = to_simplified(form)
         if CJK.match(folded.replace("·", "")):
             tagger.add_word(folded, 100000, tags[entity.kind])
+    # The gazetteer's places the dictionary does not know (弗雷斯诺; 西雅图 it has, as
+    # a person's name: the lexicon's answer comes first). At a place name's usual
+    # frequency, not the lexicon's forcing one: a town's name must not cut common
+    # words apart (扩大和市场 is not 扩/大和市/场).
+    for form in lex.place_forms():
+        if not tagger.has_word(form):
+            tagger.add_word(form, _PLACE_FREQ, "ns")
     return tagger
 
 
