@@ -65,7 +65,21 @@ TRANSLIT_HEADER = (
 _NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
 _HAN = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff·]*[\u4e00-\u9fff]\Z")
 # Endings of administrative units: 亚利桑那州 is also written 亚利桑那.
-_UNIT_ENDS = ("特别行政区", "自治区", "地区", "省", "州", "县", "郡", "市", "府", "都", "道", "区")
+_UNIT_ENDS = (
+    "特别行政区",
+    "自治区",
+    "地区",
+    "特区",
+    "省",
+    "州",
+    "县",
+    "郡",
+    "市",
+    "府",
+    "都",
+    "道",
+    "区",
+)
 _PLACE_TAGS = frozenset({"ns", "nz", "nrt", "j"})
 _PERSON_TAGS = frozenset({"nr", "nrfg"})
 _COMMON_CITY = 100_000  # a city whose name is a common word of 3+ characters
@@ -101,13 +115,18 @@ def _han_forms(names: Iterable[str]) -> list[str]:
 
 
 def _with_stems(forms: list[str]) -> list[str]:
+    """The forms and their stems before an administrative unit (亚利桑那州: 亚利桑那).
+    特区 gives two: 华盛顿哥伦比亚特区 is 华盛顿哥伦比亚 + 特区, but 吉罗卡斯特区 is
+    吉罗卡斯特 + 区 (a transliteration may end in 特)."""
     out = list(forms)
     for form in forms:
-        for end in _UNIT_ENDS:
+        ends = [end for end in _UNIT_ENDS if form.endswith(end)][:1]
+        if ends == ["特区"]:
+            ends.append("区")
+        for end in ends:
             stem = form.removesuffix(end)
-            if stem != form and len(stem) >= 2 and stem not in out:
+            if len(stem) >= 2 and stem not in out:
                 out.append(stem)
-                break
     return out
 
 

@@ -15,7 +15,12 @@ from the targets, so four rules sit on top, each for a failure measured there:
    same name from two outlets (`queries.py` applies that at read time; a name that
    recurs across outlets is a name, a one-off accident is not). Dictionary words the
    tags only suggest (two-character 'nr', 'nz', 'nrt') are not kept at all: they are
-   common words as often as names, and recur across outlets just the same.
+   common words as often as names, and recur across outlets just the same; but an
+   'nr'/'nrt' word of 3+ characters made only of transliteration sounds (普拉蒂尼) is a
+   foreign name, weak once and strong when the article writes it twice.
+
+Places also come from the gazetteer (`places.tsv`, built by `build_places` from packaged
+GeoNames, ISO 3166 and CLDR data), the lexicon's third source and words of the tagger.
 
 Text is folded to simplified script first (jieba's dictionary is simplified). Rules 1-2
 and the Chinese half of 4 live in `chinese.py`, rule 3 in `latin.py`, their word lists in
