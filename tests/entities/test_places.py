@@ -121,3 +121,19 @@ def test_transliterated_dictionary_names(text: str, strong: bool) -> None:
 def test_common_words_tagged_as_names_stay_out() -> None:
     # 老大哥 is 'nr' in jieba's dictionary, but 老 and 大 are no transliteration.
     assert "老大哥" not in found("老大哥在看着你。老大哥无处不在。")
+
+
+@pytest.mark.parametrize(
+    ("text", "strong"),
+    [
+        # Cut by the dictionary into 雅格/布/扎德; after a role 雅格 alone was the name.
+        ("伊朗外长雅格布扎德周二抵达。雅格布扎德表示", True),
+        ("托纳尔森说，托纳尔森认为", True),
+        ("雅格布扎德周二抵达。", False),
+    ],
+)
+def test_transliterations_the_dictionary_cut(text: str, strong: bool) -> None:
+    names = found(text)
+    name = "雅格布扎德" if "雅格" in text else "托纳尔森"
+    assert names.get(name) == ("person", not strong)
+    assert "雅格" not in names

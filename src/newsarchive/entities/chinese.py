@@ -186,6 +186,45 @@ def _transliterated(word: str) -> bool:
     return _translit_chars().issuperset(word)
 
 
+@cache
+def _translit_run() -> re.Pattern[str]:
+    return re.compile(f"[{''.join(sorted(_translit_chars()))}]{{3,}}")
+
+
+_RUN_WORD_TAGS = frozenset({"nr", "nrt", "ns", "nz"})
+
+
+def _translit_runs(
+    text: str, tokens: list[tuple[str, str]], offsets: list[int], out: list[Mention]
+) -> list[Mention]:
+    """A foreign name the dictionary does not know (HMM off: 雅格/布/扎德, 托/纳/尔/森):
+    a run of 3+ transliteration characters, on token boundaries, that the dictionary
+    cut into single characters and names. Weak, like a transliterated dictionary name
+    (it counts when it recurs), unless it takes the place of a person's name found
+    inside it (雅格 after the role 外长: the name is 雅格布扎德)."""
+    replaced: set[int] = set()
+    found: list[Mention] = []
+    for match in _translit_run().finditer(text):
+        start, end = match.span()
+        k, last = bisect_left(offsets, start), bisect_left(offsets, end)
+        if offsets[k] != start or last >= len(offsets) or offsets[last] != end:
+            continue
+        run = tokens[k:last]
+        if not any(len(w) == 1 for w, _ in run) or any(
+            t in RUN_STOP_TAGS or (len(w) > 1 and t not in _RUN_WORD_TAGS) for w, t in run
+        ):
+            continue
+        inside = [j for j, m in enumerate(out) if m.start < end and start < m.end and not m.guess]
+        if any(out[j].kind != "person" or out[j].start < start or out[j].end > end for j in inside):
+            continue  # a place or an organisation, or a name reaching out of the run
+        weak = all(out[j].weak for j in inside)
+        replaced.update(inside)
+        found.append(Mention(match.group(), "person", start, end, weak))
+    if not found:
+        return out
+    return [m for j, m in enumerate(out) if j not in replaced] + found
+
+
 def _recurring(mentions: list[Mention]) -> list[Mention]:
     """A transliterated name the article writes twice or more is a name it is about
     (a word jieba happens to tag so seldom recurs): strong."""
@@ -645,5 +684,5 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
-    out = _recurring(out)
+    out = _recurring(_translit_runs(text, tokens, offsets, out))
     return out + _committee_places(out)
