@@ -142,9 +142,10 @@ def test_a_bare_latin_surname_beside_the_full_name_is_that_person() -> None:
 
 
 def test_a_dictionary_name_after_a_role_is_a_person() -> None:
-    # 巴特尔 does not start with a common surname: alone it is only a guess.
+    # 巴特尔 does not start with a common surname: alone, once, it is weak (a name of
+    # transliteration sounds, left to the outlet statistics: test_places.py).
     assert found("全国政协副主席巴特尔兼任国家民委党组书记").get("巴特尔") == ("person", False)
-    assert "巴特尔" not in found("巴特尔兼任党组书记")
+    assert found("巴特尔兼任党组书记").get("巴特尔") == ("person", True)
 
 
 @pytest.mark.parametrize(

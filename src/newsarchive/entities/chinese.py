@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import weakref
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate, compress, repeat
 from operator import is_, itemgetter, not_, or_
+from pathlib import Path
 
 import rjieba
 
@@ -61,6 +63,9 @@ _PLACE_ENDS = frozenset("县郡州省市区")
 _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
 # The tags of a word `tagged_mentions` may take as a name whatever the lexicon says.
 _NAME_TAGS = frozenset({"nr", "nrt", "nz", "nrfg", "ns", "nt"})
+_TRANSLIT = Path(__file__).with_name("translit.txt")
+# How often jieba's dictionary would have a gazetteer's place (see `name_tagger`).
+_PLACE_FREQ = 500
 # Per-word answers remembered (words of the corpus' vocabulary; a few MB each).
 _MEMO_SIZE = 200_000
 
@@ -71,10 +76,18 @@ def name_tagger() -> rjieba.Jieba:
     search segmenter's dictionary must stay jieba's standard one)."""
     tagger = rjieba.Jieba()
     tags = {"org": "nt", "place": "ns", "person": "nr", "other": "nz"}
-    for form, entity in lexicon().forms():
+    lex = lexicon()
+    for form, entity in lex.forms():
         folded = to_simplified(form)
         if CJK.match(folded.replace("·", "")):
             tagger.add_word(folded, 100000, tags[entity.kind])
+    # The gazetteer's places the dictionary does not know (弗雷斯诺; 西雅图 it has, as
+    # a person's name: the lexicon's answer comes first). At a place name's usual
+    # frequency, not the lexicon's forcing one: a town's name must not cut common
+    # words apart (扩大和市场 is not 扩/大和市/场).
+    for form in lex.place_forms():
+        if not tagger.has_word(form):
+            tagger.add_word(form, _PLACE_FREQ, "ns")
     return tagger
 
 
@@ -158,6 +171,68 @@ def _is_place(word: str) -> bool:
         return known.kind == "place"
     tokens = plain_tagger().tag(word, False)
     return len(tokens) == 1 and tokens[0][1] in ("ns", "nz")
+
+
+@cache
+def _translit_chars() -> frozenset[str]:
+    """The characters of transliterated names (`build_places`: those of foreign cities'
+    Chinese names far more frequent there than in common words)."""
+    lines = _TRANSLIT.read_text("utf-8").splitlines()
+    return frozenset("".join(line for line in lines if not line.startswith("#")))
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _transliterated(word: str) -> bool:
+    return _translit_chars().issuperset(word)
+
+
+@cache
+def _translit_run() -> re.Pattern[str]:
+    return re.compile(f"[{''.join(sorted(_translit_chars()))}]{{3,}}")
+
+
+_RUN_WORD_TAGS = frozenset({"nr", "nrt", "ns", "nz"})
+
+
+def _translit_runs(
+    text: str, tokens: list[tuple[str, str]], offsets: list[int], out: list[Mention]
+) -> list[Mention]:
+    """A foreign name the dictionary does not know (HMM off: 雅格/布/扎德, 托/纳/尔/森):
+    a run of 3+ transliteration characters, on token boundaries, that the dictionary
+    cut into single characters and names. Weak, like a transliterated dictionary name
+    (it counts when it recurs), unless it takes the place of a person's name found
+    inside it (雅格 after the role 外长: the name is 雅格布扎德)."""
+    replaced: set[int] = set()
+    found: list[Mention] = []
+    for match in _translit_run().finditer(text):
+        start, end = match.span()
+        k, last = bisect_left(offsets, start), bisect_left(offsets, end)
+        if offsets[k] != start or last >= len(offsets) or offsets[last] != end:
+            continue
+        run = tokens[k:last]
+        if not any(len(w) == 1 for w, _ in run) or any(
+            t in RUN_STOP_TAGS or (len(w) > 1 and t not in _RUN_WORD_TAGS) for w, t in run
+        ):
+            continue
+        inside = [j for j, m in enumerate(out) if m.start < end and start < m.end and not m.guess]
+        if any(out[j].kind != "person" or out[j].start < start or out[j].end > end for j in inside):
+            continue  # a place or an organisation, or a name reaching out of the run
+        weak = all(out[j].weak for j in inside)
+        replaced.update(inside)
+        found.append(Mention(match.group(), "person", start, end, weak))
+    if not found:
+        return out
+    return [m for j, m in enumerate(out) if j not in replaced] + found
+
+
+def _recurring(mentions: list[Mention]) -> list[Mention]:
+    """A transliterated name the article writes twice or more is a name it is about
+    (a word jieba happens to tag so seldom recurs): strong."""
+    weak = Counter(m.form for m in mentions if m.weak and not m.guess and m.kind == "person")
+    for m in mentions:
+        if m.weak and not m.guess and weak[m.form] >= 2 and _transliterated(m.form):
+            m.weak = False
+    return mentions
 
 
 def _committee_places(mentions: list[Mention]) -> list[Mention]:
@@ -601,7 +676,13 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 # A dictionary name right after a role is the person holding it
                 # (副主席巴特尔), whatever its first character.
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), False))
+            elif tag in ("nr", "nrt") and len(word) >= 3 and _transliterated(word):
+                # 普拉蒂尼, 哈钦森: a foreign name the dictionary has, made of the
+                # sounds of transliterations only (not 老大哥, 新思维). Weak: it counts
+                # when it recurs (`_recurring`) or two outlets name it.
+                out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True))
             elif tag in ("nr", "nrt", "nz"):
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
+    out = _recurring(_translit_runs(text, tokens, offsets, out))
     return out + _committee_places(out)

@@ -1,10 +1,12 @@
 """Known entities and resolution of any written form to one of them.
 
-Two sources, in order: this package's hand-checked `lexicon.tsv` (the names the
+Three sources, in order: this package's hand-checked `lexicon.tsv` (the names the
 recogniser must know to cut long and Latin-script names whole, and the ids its rules use,
 such as us-commerce), enriched with the other forms the shared table knows for the same
 name; then the shared alias table (`newsarchive.names`, mined from the archive by the
-search vocabulary work: larger and noisier). A form is looked up
+search vocabulary work: larger and noisier); then the gazetteer `places.tsv` (countries,
+subdivisions and cities with their Chinese names, generated from packaged GeoNames, ISO
+and CLDR data by `build_places`). A form is looked up
 folded: NFKC, simplified script, Latin lower-cased, so 華為, 华为 and Huawei meet.
 
 A name neither source knows is still an entity: its id is derived from its folded form
@@ -26,6 +28,7 @@ from newsarchive.text.script import to_simplified
 
 KINDS = ("person", "org", "place", "other")
 _LEXICON = Path(__file__).with_name("lexicon.tsv")
+_PLACES = Path(__file__).with_name("places.tsv")
 _MEMO_SIZE = 200_000  # forms remembered by `Lexicon.resolve` (a vocabulary, ~20 MB)
 _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]+\Z")
 
@@ -76,6 +79,25 @@ def _read_lexicon(path: Path) -> list[Entity]:
     return out
 
 
+def _read_places(path: Path) -> list[tuple[Entity, bool]]:
+    """The gazetteer's rows (`build_places`): each place, and whether its English name
+    is matched in text (countries, subdivisions, large cities) or only shown."""
+    out: list[tuple[Entity, bool]] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) != 7 or cells[2] != "place":
+            raise ValueError(
+                f"{path.name}:{n}: expected id, name, place, en, aliases, population, latin"
+            )
+        aliases = tuple(a for a in cells[4].split("|") if a)
+        out.append(
+            (Entity(cells[0], cells[1], "place", cells[3] or None, aliases), cells[6] == "1")
+        )
+    return out
+
+
 def _shared_table() -> _AliasSource | None:
     """The shared alias table, when this build has it (merged from `search-vocab`)."""
     try:
@@ -99,7 +121,12 @@ def _as_entity(found: Any) -> Entity:
 class Lexicon:
     """Every known form, folded, to its entity."""
 
-    def __init__(self, entities: Iterable[Entity], shared: _AliasSource | None = None) -> None:
+    def __init__(
+        self,
+        entities: Iterable[Entity],
+        shared: _AliasSource | None = None,
+        places: Iterable[tuple[Entity, bool]] = (),
+    ) -> None:
         self._shared = shared
         self._augmented: dict[str, Entity] = {}
         self._resolved: dict[str, Entity | None] = {}
@@ -113,6 +140,17 @@ class Lexicon:
             for form in (entity.name, entity.en, *entity.aliases):
                 if form:
                     self._by_form.setdefault(fold(form), entity)
+        # The gazetteer, last: its Chinese forms (ideographs: `fold` leaves them as
+        # they are) and the English name when it is matched in text.
+        self._places: dict[str, Entity] = {}
+        self._place_ids: dict[str, Entity] = {}
+        self._earlier: dict[str, Entity] = {}
+        for entity, latin in places:
+            self._place_ids[entity.id] = entity
+            for form in (entity.name, *entity.aliases):
+                self._places.setdefault(form, entity)
+            if latin and entity.en:
+                self._places.setdefault(fold(entity.en), entity)
 
     def resolve(self, form: str) -> Entity | None:
         """The hand-checked lexicon first (its ids are the ones rules rely on, e.g.
@@ -137,16 +175,36 @@ class Lexicon:
             return self._with_shared_forms(own)
         if self._shared is not None:
             keys = self._shared_keys()
-            if keys is not None and key not in keys and _IDEOGRAPHS.match(form):
-                # Most words asked about are no name: for one of ideographs alone the
-                # shared table's key (`names.form_key`: NFKC, simplified, lower-case)
-                # is `fold`'s (NFKC leaves ideographs as they are, they have no case
-                # and no spaces), so a key the table lacks needs no second folding.
-                return None
-            found = self._shared.resolve(form)
-            if found is not None:
-                return _as_entity(found)
-        return None
+            # Most words asked about are no name: for one of ideographs alone the
+            # shared table's key (`names.form_key`: NFKC, simplified, lower-case)
+            # is `fold`'s (NFKC leaves ideographs as they are, they have no case
+            # and no spaces), so a key the table lacks needs no second folding.
+            if keys is None or key in keys or not _IDEOGRAPHS.match(form):
+                found = self._shared.resolve(form)
+                if found is not None:
+                    return _as_entity(found)
+        place = self._places.get(key)
+        return self._earlier_place(place) if place is not None else None
+
+    def _earlier_place(self, place: Entity) -> Entity:
+        """The place an earlier source knows by another of the gazetteer's forms (台中
+        in the shared table: 台中市 is that place, not a second one), else `place`."""
+        found = self._earlier.get(place.id)
+        if found is None:
+            found = place
+            for form in (place.name, *place.aliases):
+                key = fold(form)
+                if self._places.get(key) is not place:
+                    continue
+                earlier = self._by_form.get(key)
+                if earlier is None and self._shared is not None:
+                    shared = self._shared.resolve(form)
+                    earlier = _as_entity(shared) if shared is not None else None
+                if earlier is not None and earlier.kind == "place":
+                    found = earlier
+                    break
+            self._earlier[place.id] = found
+        return found
 
     def _shared_keys(self) -> frozenset[str] | None:
         """Every form's key in the shared table, a superset of the keys it resolves (it
@@ -181,7 +239,21 @@ class Lexicon:
         return cached
 
     def by_id(self, entity_id: str) -> Entity | None:
-        return self._by_id.get(entity_id)
+        return self._by_id.get(entity_id) or self._place_ids.get(entity_id)
+
+    def place_forms(self) -> Iterator[str]:
+        """The gazetteer's Chinese forms no earlier source names otherwise: words of
+        the recogniser's dictionary, as places."""
+        # The gazetteer's Chinese forms are written simplified (their own keys): one
+        # set lookup a source, not a folding each (20,000 OpenCC calls a worker).
+        table = self._shared
+        keys = self._shared_keys() if table is not None else None
+        for form in self._places:
+            if not _IDEOGRAPHS.match(form.replace("·", "")) or form in self._by_form:
+                continue
+            shared = table is not None and (keys is None or form in keys)
+            if not (shared and table is not None and table.resolve(form) is not None):
+                yield form
 
     def forms(self) -> Iterator[tuple[str, Entity]]:
         """Every (written form, entity): the recogniser's dictionary of names."""
@@ -223,4 +295,4 @@ class Lexicon:
 @cache
 def lexicon() -> Lexicon:
     """The process's lexicon (shared table + lexicon.tsv), loaded once."""
-    return Lexicon(_read_lexicon(_LEXICON), _shared_table())
+    return Lexicon(_read_lexicon(_LEXICON), _shared_table(), _read_places(_PLACES))

@@ -15,7 +15,12 @@ from the targets, so four rules sit on top, each for a failure measured there:
    same name from two outlets (`queries.py` applies that at read time; a name that
    recurs across outlets is a name, a one-off accident is not). Dictionary words the
    tags only suggest (two-character 'nr', 'nz', 'nrt') are not kept at all: they are
-   common words as often as names, and recur across outlets just the same.
+   common words as often as names, and recur across outlets just the same; but an
+   'nr'/'nrt' word of 3+ characters made only of transliteration sounds (普拉蒂尼) is a
+   foreign name, weak once and strong when the article writes it twice.
+
+Places also come from the gazetteer (`places.tsv`, built by `build_places` from packaged
+GeoNames, ISO 3166 and CLDR data), the lexicon's third source and words of the tagger.
 
 Text is folded to simplified script first (jieba's dictionary is simplified). Rules 1-2
 and the Chinese half of 4 live in `chinese.py`, rule 3 in `latin.py`, their word lists in
@@ -73,12 +78,21 @@ _TITLE = re.compile(r"《([^《》\n]{1,60})》")
 _PLACE_SUFFIXES = ("特别行政区", "特区", "地区", "省", "市")
 
 
-def _place_stem(form: str) -> str:
-    """甘肃省, 昆明市, 澳门特区 name the places 甘肃, 昆明, 澳门: one entity each."""
+def _place_stem(form: str, lex: Lexicon) -> str:
+    """甘肃省, 昆明市, 澳门特区 name the places 甘肃, 昆明, 澳门: one entity each. A
+    form no source knows goes to a stem the dictionary has; a known one to a stem that
+    is a known place (台中市 of the gazetteer and 台中 of the shared table)."""
+    known = lex.resolve(form)
     for suffix in _PLACE_SUFFIXES:
         stem = form.removesuffix(suffix)
-        if stem != form and len(stem) >= 2 and name_tagger().has_word(stem):
+        if stem == form or len(stem) < 2:
+            continue
+        if known is None and name_tagger().has_word(stem):
             return stem
+        if known is not None:
+            place = lex.resolve(stem)
+            if place is not None and place.kind == "place":
+                return stem
     return form
 
 
@@ -128,8 +142,8 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     named |= {lex.entity(m.form, m.kind).id for m in latin if not m.guess}
     latin = [m for m in latin if not m.guess or lex.entity(m.form, m.kind).id in named]
     for mention in cjk + latin + sources:
-        if mention.kind == "place" and lex.resolve(mention.form) is None:
-            mention.form = _place_stem(mention.form)
+        if mention.kind == "place" and mention.form.endswith(_PLACE_SUFFIXES):
+            mention.form = _place_stem(mention.form, lex)
         entity = lex.entity(mention.form, mention.kind)
         if entity.id == "commerce" or fold(mention.form) == _BARE_COMMERCE:
             bare_commerce += 1
