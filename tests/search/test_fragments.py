@@ -11,7 +11,7 @@ import pytest
 
 from newsarchive.archive import Archive
 from newsarchive.model import Capture
-from newsarchive.search import engine, reindex, search, timeline, trigrams
+from newsarchive.search import reindex, search, timeline, trigrams
 from newsarchive.search.backends import backend
 from newsarchive.search.query import parse_query
 from tests.search.test_search import (
@@ -55,10 +55,6 @@ def test_narrowed_fragments_answer_what_checking_every_candidate_does(
     assert narrowed[0][1] == 1 and narrowed[3][1] == 0  # not trivially empty
     index = backend(archive.session)
     assert index.fragment_candidates(archive.session, parse_query(FRAGMENTS[0])) == {ids["chips"]}
-    # The candidates filter the loose form's rows after matching it everywhere, as
-    # they did before the loose form was matched among them only.
-    monkeypatch.setattr(engine, "NARROW_BELOW", -1)
-    assert answers(archive) == narrowed
     monkeypatch.setattr(index, "fragment_candidates", lambda conn, parsed: None)
     assert answers(archive) == narrowed
 
@@ -77,6 +73,8 @@ def test_narrowing_that_dropped_a_true_match_would_be_seen(
 def test_a_fragment_no_article_holds_reads_no_article_text(
     archive: Archive, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from newsarchive.search import engine
+
     read: list[int] = []
     real = engine.latest
 

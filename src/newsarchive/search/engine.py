@@ -68,10 +68,6 @@ MANY_MATCHES = 300
 # article and version (~3 us a match, and Python per row besides).
 DOC_VALUES_FROM = 1000
 CHECK_LIMIT = 300
-# Fragment candidates (`Backend.fragment_candidates`) up to this many, not matched as
-# typed, are handed to the loose form's statement as ids to match among; more, and the
-# loose form is matched everywhere and its rows filtered after.
-NARROW_BELOW = 1000
 # An article id above every real one (`after_or_among` then means "among these ids").
 _NO_ID = 2**62
 
@@ -179,31 +175,14 @@ def _with_fragments(
     thousands of articles (all with 导, 体 and 产), and scoring them all took seconds.
     Fragment matches rank below exact-token matches, which are better evidence."""
     strict_ids = {r[0] for r in strict_rows}
-    index = backend(conn)
+    source, source_params = matched(conn, backend(conn).loose_expr(parsed), scored=False)
+    loose_sql = f"SELECT {select} {source}{where} ORDER BY {RECENT_FIRST}"
     try:
         with clock.guard():
-            # Articles that cannot hold the fragment are left out before their text is
-            # read (SQLite's trigram index: `英国政府发言人也` checked 300, 115 ms), and
-            # before the loose form is matched when they are few: on PostgreSQL matching
-            # it reads each candidate's document (李文亮, 10,000 articles: 78 documents,
-            # 28 ms, for 45 candidates that were all matches as typed already).
-            possible = index.fragment_candidates(conn, parsed)
-            restrict, restrict_params = "", []
-            if possible is not None and len(possible - strict_ids) <= NARROW_BELOW:
-                unseen = sorted(possible - strict_ids)
-                if not unseen:
-                    return strict_rows, True
-                restrict = index.after_or_among(len(unseen))
-                restrict_params = [_NO_ID, *unseen]
-            source, source_params = matched(
-                conn,
-                index.loose_expr(parsed),
-                scored=False,
-                restrict=restrict,
-                restrict_params=restrict_params,
-            )
-            loose_sql = f"SELECT {select} {source}{where} ORDER BY {RECENT_FIRST}"
             loose = run(conn, loose_sql, [*source_params, *params], query)
+            # Articles that cannot hold the fragment are left out before their text is
+            # read (SQLite's trigram index: `英国政府发言人也` checked 300, 115 ms).
+            possible = backend(conn).fragment_candidates(conn, parsed)
     except OutOfTime:
         return strict_rows, False
     extra = [r for r in loose if r[0] not in strict_ids]
@@ -535,10 +514,7 @@ def _rank(
     # longer sends it down the slow fragment path).
     # (PostgreSQL's one statement reads and scores every match whatever its LIMIT: the
     # rows of the next page cost nothing there, and a second page was ranked afresh.)
-    # A query with a fragment form asks for LOOSE_BELOW rows at least: when it has
-    # fewer matches, those are then all of them, ranked (below).
-    wanted = max(depth + ahead, LOOSE_BELOW) if parsed.needs_check else depth + ahead
-    counted = None if where else ranked.rank_counted(conn, expr, wanted, query)
+    counted = None if where else ranked.rank_counted(conn, expr, depth + ahead, query)
     if counted:
         everywhere = counted[1]
     elif where:
@@ -549,21 +525,14 @@ def _rank(
     else:
         everywhere = count_matches(conn, expr, query)
     if parsed.needs_check and everywhere < LOOSE_BELOW:
-        if counted and len(counted[0]) == everywhere:
-            # Every match is ranked already: only their dates are read to order ties
-            # (ranking them again read each document once more: 李文亮, 55 documents,
-            # 17 ms of 60).
-            ordered = ranked.rank_everything(conn, expr, everywhere, counted[0])
-            strict_rows: list[Any] = [(r[0], r[1]) for r in ordered]
-        else:
-            source, source_params = matched(conn, expr, scored=True)
-            sql = f"SELECT a.id, f.score {source}{where} ORDER BY f.score, {RECENT_FIRST}"
-            strict_rows = run(conn, sql, [*source_params, *params], query)
+        source, source_params = matched(conn, expr, scored=True)
+        sql = f"SELECT a.id, f.score {source}{where} ORDER BY f.score, {RECENT_FIRST}"
+        strict_rows = run(conn, sql, [*source_params, *params], query)
         select = "a.id, 0.0"
         found, _ = _with_fragments(conn, parsed, select, where, params, strict_rows, query, clock)
         return None, found, len(found)
     if not where and everywhere > MANY_MATCHES:
-        best = counted[0][: depth + ahead] if counted else None
+        best = counted[0] if counted else None
         depth += ahead if counted else 0
         rows, total = ranked.rank_everything(conn, expr, depth, best), everywhere
     elif not where and not everywhere:
