@@ -17,6 +17,7 @@ from newsarchive.search.english import (
     candidates,
     clean_gloss,
     key_of,
+    proper_nouns,
     table,
     translated_query,
 )
@@ -92,6 +93,15 @@ def test_what_is_not_translated() -> None:
     # A lower-case word no gloss holds is left out; a capitalised one is a name, kept.
     assert translated_query("vaccine rollout") == translated_query("vaccine")
     assert "Navalny" in (translated_query("Navalny poisoning") or "")
+
+
+def test_a_name_has_one_sense() -> None:
+    # The model scores Myanmar -> 缅甸 under the single-word floor (0.56), but CC-CEDICT
+    # writes 缅甸 as a proper noun: a name is not searched in a wrong sense.
+    assert translated_query("Myanmar military coup") == "缅甸 军事政变"
+    proper = proper_nouns(CEDICT.splitlines())
+    assert "政变" not in proper and "缅甸" not in proper  # not in the small sample
+    assert proper_nouns(["緬甸 缅甸 [Mian3 dian4] /Myanmar (or Burma)/"]) == {"缅甸"}
 
 
 def test_unsure_translations_are_not_shipped_for_searching() -> None:
