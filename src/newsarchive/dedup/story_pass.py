@@ -30,7 +30,7 @@ import re
 import time
 import tomllib
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -176,10 +176,7 @@ def _entities(conn: Session) -> dict[int, frozenset[str]]:
 
     found = accepted_entity_ids(conn)
     n = int(conn.scalar("SELECT count(*) FROM articles") or 0)
-    df: dict[str, int] = defaultdict(int)
-    for ids in found.values():
-        for e in ids:
-            df[e] += 1
+    df = Counter(e for ids in found.values() for e in ids)
     common = {e for e, k in df.items() if k > max(ENTITIES_MAX_DF * n, MIN_DF_CUTOFF)}
     return {aid: ids - common for aid, ids in found.items()}
 

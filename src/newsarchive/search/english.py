@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsarchive.search.query import AMBIGUOUS_LATIN
-from newsarchive.text.segment import stem
+from newsarchive.text.segment import CJK_CLASS, stem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,7 +144,7 @@ _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _PLACEHOLDERS = re.compile(r"\b(sb|sth|sb's|sth's|one's|oneself)\b")
 _NOT_WORD = re.compile(r"[^a-z0-9' -]+")
 _HAN_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN = re.compile(f"[{CJK_CLASS}]")
 _QUERY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.&-]*")
 
 
@@ -166,25 +166,20 @@ def clean_gloss(gloss: str) -> str:
     return g.removeprefix("to ").strip()
 
 
-def entries(lines: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
-    """(simplified word, its glosses by sense) of CC-CEDICT lines."""
+def entries(lines: Iterable[str]) -> Iterator[tuple[str, str, list[str]]]:
+    """(simplified word, pinyin, its glosses by sense) of CC-CEDICT lines."""
     for line in lines:
         if line.startswith("#"):
             continue
         m = _ENTRY.match(line.strip())
         if m:
-            yield m.group(2), [g for g in m.group(4).split("/") if g]
+            yield m.group(2), m.group(3), [g for g in m.group(4).split("/") if g]
 
 
 def proper_nouns(lines: Iterable[str]) -> set[str]:
     """The simplified words CC-CEDICT writes with a capitalised pinyin in some entry:
     names of places, people, organisations (缅甸 [Mian3 dian4], 天安门)."""
-    out = set()
-    for line in lines:
-        m = _ENTRY.match(line.strip())
-        if m and m.group(3)[:1].isupper():
-            out.add(m.group(2))
-    return out
+    return {word for word, pinyin, _ in entries(lines) if pinyin[:1].isupper()}
 
 
 Scorer = Callable[[list[str]], "npt.NDArray[np.float32]"]
@@ -198,7 +193,7 @@ def candidates(lines: Iterable[str]) -> tuple[dict[str, dict[str, int]], dict[st
     glosses the specific word, the English reader types the general one)."""
     found: dict[str, dict[str, int]] = defaultdict(dict)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for word, glosses in entries(lines):
+    for word, _, glosses in entries(lines):
         if not _HAN_WORD.match(word):
             continue
         senses = [g for g in glosses if not _NOT_A_GLOSS.match(g)][:MAX_SENSE]
@@ -222,11 +217,12 @@ def candidates(lines: Iterable[str]) -> tuple[dict[str, dict[str, int]], dict[st
 def build_table(
     lines: Iterable[str], score: Scorer, *, batch: int = 4096
 ) -> dict[str, tuple[list[str], float]]:
-    """key -> Chinese words, best first: each candidate's cosine with the English
-    phrase under the multilingual sentence model (`score`: texts -> unit vectors),
-    kept when at least `MIN_COSINE` and within `MARGIN` of the key's best; at most
-    `MAX_WORDS`; with the best cosine (how sure the translation is). The model picks the sense an English reader means (chip: 芯片 0.80
-    against 筹子 0.52 and 碎片 0.44; election: 选举 0.91, 推举 0.29)."""
+    """key -> (Chinese words, best first; the best cosine: how sure the translation
+    is). Each candidate's cosine with the English phrase under the multilingual
+    sentence model (`score`: texts -> unit vectors); kept when at least `MIN_COSINE`
+    and within `MARGIN` of the key's best, at most `MAX_WORDS`. The model picks the
+    sense an English reader means (chip: 芯片 0.80 against 筹子 0.52 and 碎片 0.44;
+    election: 选举 0.91, 推举 0.29)."""
     import numpy as np
 
     found, phrases = candidates(lines)

@@ -31,6 +31,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from newsarchive.text.segment import CJK_CLASS
+
 if TYPE_CHECKING:
     from newsarchive.archive import Archive
 
@@ -48,7 +50,7 @@ LATIN_WEIGHT, LATIN_MIN_COSINE = 0.5, 0.25
 # words, as sure as the typed words' own.
 TRANSLATED_WEIGHT = 1.0
 # Han ideographs (unified, extension A, compatibility, the supplementary planes).
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_HAN = re.compile(f"[{CJK_CLASS}]")
 # Semantic hits fetched at least (more when the page asks deeper).
 SEMANTIC_DEPTH = 50
 
@@ -147,14 +149,9 @@ def fuse(
     min_cosine = default_floor if min_cosine is None else min_cosine
     scores: dict[int, float] = {}
     order: dict[int, int] = {}
-    for rank, article_id in enumerate(lexical, 1):
-        scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (k + rank)
-        order.setdefault(article_id, len(order))
-    for rank, article_id in enumerate(translated, 1):
-        scores[article_id] = scores.get(article_id, 0.0) + TRANSLATED_WEIGHT / (k + rank)
-        order.setdefault(article_id, len(order))
-    kept = [(i, c) for i, c in semantic if c >= min_cosine]
-    for rank, (article_id, _) in enumerate(kept, 1):
-        scores[article_id] = scores.get(article_id, 0.0) + weight / (k + rank)
-        order.setdefault(article_id, len(order))
+    kept = [i for i, c in semantic if c >= min_cosine]
+    for ranking, w in ((lexical, 1.0), (translated, TRANSLATED_WEIGHT), (kept, weight)):
+        for rank, article_id in enumerate(ranking, 1):
+            scores[article_id] = scores.get(article_id, 0.0) + w / (k + rank)
+            order.setdefault(article_id, len(order))
     return sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
