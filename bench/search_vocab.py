@@ -86,6 +86,21 @@ HELD_OUT_2 = {
     "Belarus election protests": [["白俄罗斯", "belarus"], ["选举", "抗议", "示威", "election", "protest"]],
     "Japan earthquake": [["日本", "japan"], ["地震", "earthquake"]],
 }  # fmt: skip
+# Held out from session 12's changes to the English-query translation: written, rules
+# included, and committed before any of these queries was run; HELD_OUT_2's misses
+# (Tiananmen, US, WHO) were looked at, so it no longer is held out.
+HELD_OUT_3 = {
+    "Huawei 5G ban": [["华为", "huawei"], ["5g"], ["禁", "排除", "ban", "exclu"]],
+    "South Korea COVID outbreak": [["韩国", "south korea"], ["疫情", "新冠", "感染", "确诊", "covid", "coronavirus"]],
+    "EU sanctions on China": [["欧盟", "european union"], ["制裁", "sanction"]],
+    "Taiwan arms sales": [["台湾", "taiwan"], ["军售", "武器", "arms sale", "weapon"]],
+    "Navalny poisoning": [["纳瓦尔尼", "navalny"], ["中毒", "毒", "poison"]],
+    "India China border clash": [["印度", "india"], ["边境", "边界", "加勒万", "border"]],
+    "Falun Gong persecution": [["法轮功", "falun"], ["迫害", "persecut"]],
+    "Apple Daily raid": [["苹果日报", "apple daily"], ["搜查", "警察", "警方", "raid", "police"]],
+    "vaccine trial results": [["疫苗", "vaccin"], ["试验", "临床", "trial"]],
+    "US sanctions on Hong Kong officials": [["美国", "美方", "united states", "u.s."], ["制裁", "sanction"], ["香港", "hong kong"]],
+}  # fmt: skip
 SEED = 20261207
 
 
@@ -114,7 +129,7 @@ def relevant(archive: Archive, article_id: int, groups: list[list[str]]) -> bool
 
 
 def precision(archive: Archive) -> None:
-    for name, judged in (("judged", JUDGED), ("held-out", HELD_OUT), ("held-out-2", HELD_OUT_2)):
+    for name, judged in (("judged", JUDGED), ("held-out", HELD_OUT), ("held-out-2", HELD_OUT_2), ("held-out-3", HELD_OUT_3)):
         for mode in ("plain", "lexical", "semantic", "hybrid"):
             scores = []
             for query, groups in judged.items():
