@@ -129,7 +129,12 @@ def relevant(archive: Archive, article_id: int, groups: list[list[str]]) -> bool
 
 
 def precision(archive: Archive) -> None:
-    for name, judged in (("judged", JUDGED), ("held-out", HELD_OUT), ("held-out-2", HELD_OUT_2), ("held-out-3", HELD_OUT_3)):
+    for name, judged in (
+        ("judged", JUDGED),
+        ("held-out", HELD_OUT),
+        ("held-out-2", HELD_OUT_2),
+        ("held-out-3", HELD_OUT_3),
+    ):
         for mode in ("plain", "lexical", "semantic", "hybrid"):
             scores = []
             for query, groups in judged.items():
