@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsarchive.search.query import AMBIGUOUS_LATIN
-from newsarchive.text.segment import CJK_CLASS, stem
+from newsarchive.text.segment import CJK_CLASS, fold, stem
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,6 +57,8 @@ TABLE = "english_words.tsv"
 MAX_SENSE = 3
 # Words in a gloss used as a key (longer glosses are explanations, not translations).
 MAX_GLOSS_WORDS = 4
+# Spellings of a key (investigate, investigation) whose mean vector is the phrase's.
+MAX_SPELLINGS = 3
 # Chinese words kept for one key (an OR clause of the translated query).
 MAX_WORDS = 3
 # A candidate's cosine with the English phrase (multilingual sentence model): at least
@@ -70,6 +72,8 @@ MARGIN = 0.12
 # names one thing (south china sea: 南海, 0.63; military coup: 军事政变, 0.60), and
 # dropping it left its words to worse translations (south china -> 南华).
 CONFIDENT = 0.65
+# A name's Chinese forms searched at most (its name first, then its aliases).
+MAX_NAME_FORMS = 4
 # Words of a query phrase matched at most (the longest gloss).
 MAX_PHRASE = MAX_GLOSS_WORDS
 
@@ -140,11 +144,18 @@ _NOT_A_GLOSS = re.compile(
     r"used in|also written|also pr\.|Taiwan pr\.|\(Tw\)|\(old\))",
     re.IGNORECASE,
 )
+# An acronym given in a gloss's parentheses: World Health Organization (WHO).
+_GLOSS_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)")
+# A proper noun's gloss that starts with a capitalised word: its name (Uighur ...).
+_LEADING_NAME = re.compile(r"([A-Z][a-z]{2,})\b")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_PLACEHOLDERS = re.compile(r"\b(sb|sth|sb's|sth's|one's|oneself)\b")
-_NOT_WORD = re.compile(r"[^a-z0-9' -]+")
+_PLACEHOLDERS = re.compile(r"\b(sb|sth|sb's|sth's|one's|oneself)\b", re.IGNORECASE)
+_NOT_WORD = re.compile(r"[^A-Za-z0-9' -]+")
 _HAN_WORD = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
 _HAN = re.compile(f"[{CJK_CLASS}]")
+# An acronym as typed: two or more capitals (US, WHO), a name and never a function word.
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9.&]*[A-Z0-9]\Z")
+_DIGIT = re.compile(r"[0-9]")
 _QUERY_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'.&-]*")
 
 
@@ -153,17 +164,20 @@ def key_of(phrase: str) -> str:
     return " ".join(stem(w) for w in phrase.lower().split())
 
 
-def clean_gloss(gloss: str) -> str:
+def clean_gloss(gloss: str, *, lower: bool = True) -> str:
     """A gloss as a phrase to match: no parentheses, placeholders or leading "to ",
-    accents folded (coup d'état -> coup d'etat), lower case."""
+    accents folded (coup d'état -> coup d'etat), lower case unless `lower` is False
+    (the case the model scores: Tiananmen -> 天安门 0.65, tiananmen 0.37)."""
     import unicodedata
 
     g = _PARENS.sub(" ", gloss)
     g = unicodedata.normalize("NFKD", g).encode("ascii", "ignore").decode()
-    g = _PLACEHOLDERS.sub(" ", g.lower())
+    g = _PLACEHOLDERS.sub(" ", g)
     g = _NOT_WORD.sub(" ", g)
     g = " ".join(g.split())
-    return g.removeprefix("to ").strip()
+    if g[:3].lower() == "to ":
+        g = g[3:]
+    return g.strip().lower() if lower else g.strip()
 
 
 def entries(lines: Iterable[str]) -> Iterator[tuple[str, str, list[str]]]:
@@ -185,33 +199,72 @@ def proper_nouns(lines: Iterable[str]) -> set[str]:
 Scorer = Callable[[list[str]], "npt.NDArray[np.float32]"]
 
 
-def candidates(lines: Iterable[str]) -> tuple[dict[str, dict[str, int]], dict[str, str]]:
-    """(key -> {Chinese word: prior}, key -> the English phrase as glossed, the
-    commonest spelling). Prior 0 when an entry glosses the word as the key
-    (in one of its first `MAX_SENSE` senses), 1 when as a two-word phrase whose last
-    word is the key (``computer chip`` makes 芯片 a candidate for "chip": CC-CEDICT
-    glosses the specific word, the English reader types the general one)."""
+def candidates(
+    lines: Iterable[str],
+) -> tuple[dict[str, dict[str, int]], dict[str, list[str]]]:
+    """(key -> {Chinese word: prior}, key -> the English phrase's spellings as glossed,
+    commonest first).
+
+    Prior 0 when an entry glosses the word as the key (in one of its first `MAX_SENSE`
+    senses; a gloss's part before its first comma is a phrase too: ``Tiananmen Gate,
+    entrance of the Imperial City``), 1 when as a two-word phrase whose last word is
+    the key (``computer chip`` makes 芯片 a candidate for "chip": CC-CEDICT glosses the
+    specific word, the English reader types the general one), 2 when a proper noun's
+    gloss begins with the key's word capitalised and no gloss has the word alone
+    (``Uighur ethnic group of Xinjiang``: 维吾尔 for "Uighur"). An acronym a gloss
+    gives in parentheses (``World Health Organization (WHO)``) is a key as written, in
+    capitals, searched only when a query types it so (never the pronoun "who")."""
     found: dict[str, dict[str, int]] = defaultdict(dict)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for word, _, glosses in entries(lines):
+    leading: dict[str, dict[str, str]] = defaultdict(dict)
+    for word, pinyin, glosses in entries(lines):
         if not _HAN_WORD.match(word):
             continue
         senses = [g for g in glosses if not _NOT_A_GLOSS.match(g)][:MAX_SENSE]
         for gloss in senses:
             for part in gloss.split(";"):
-                words = clean_gloss(part).split()
-                if not words or len(words) > MAX_GLOSS_WORDS:
-                    continue
-                if len(words) == 1 and words[0] in FUNCTION_WORDS:
-                    continue
-                phrase = " ".join(words)
-                found[key_of(phrase)][word] = 0
-                spellings[key_of(phrase)][phrase] += 1
-                if len(words) == 2 and words[1] not in FUNCTION_WORDS:
-                    found[key_of(words[1])].setdefault(word, 1)
-                    spellings[key_of(words[1])][words[1]] += 1
-    surface = {k: max(c.items(), key=lambda kv: (kv[1], kv[0]))[0] for k, c in spellings.items()}
+                for acronym in _acronyms(part):
+                    found[acronym].setdefault(word, 0)
+                    spellings[acronym][clean_gloss(part, lower=False) or acronym] += 1
+                # Spellings keep the gloss's case: the model scores names capitalised.
+                phrases = {clean_gloss(p, lower=False) for p in (part, part.split(",")[0])}
+                for cased in (p.split() for p in phrases):
+                    words = [w.lower() for w in cased]
+                    if not words or len(words) > MAX_GLOSS_WORDS:
+                        continue
+                    if len(words) == 1 and words[0] in FUNCTION_WORDS:
+                        continue
+                    key = key_of(" ".join(words))
+                    found[key][word] = 0
+                    spellings[key][" ".join(cased)] += 1
+                    if len(words) == 2 and words[1] not in FUNCTION_WORDS:
+                        found[key_of(words[1])].setdefault(word, 1)
+                        spellings[key_of(words[1])][cased[1]] += 1
+                first = _LEADING_NAME.match(part.strip())
+                if pinyin[:1].isupper() and first:
+                    leading[key_of(first.group(1))][word] = first.group(1)
+    for key, words in leading.items():
+        if key not in found:
+            found[key] = dict.fromkeys(words, 2)
+            spellings[key].update(words.values())
+    surface = {
+        k: [p for p, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SPELLINGS]]
+        for k, c in spellings.items()
+    }
     return found, surface
+
+
+def _acronyms(gloss: str) -> list[str]:
+    """The acronyms a gloss gives after the name they abbreviate, checked against its
+    capitalised words' initials: WHO of "World Health Organization (WHO)", not PLA of
+    "(PLA) military district" (a label of the sense)."""
+    out = []
+    for m in _GLOSS_ACRONYM.finditer(gloss):
+        acronym = m.group(1)
+        initials = "".join(w[0] for w in gloss[: m.start()].split() if w[:1].isupper())
+        if initials.endswith(acronym):
+            out.append(acronym)
+    return out
 
 
 def build_table(
@@ -222,17 +275,21 @@ def build_table(
     sentence model (`score`: texts -> unit vectors); kept when at least `MIN_COSINE`
     and within `MARGIN` of the key's best, at most `MAX_WORDS`. The model picks the
     sense an English reader means (chip: 芯片 0.80 against 筹子 0.52 and 碎片 0.44;
-    election: 选举 0.91, 推举 0.29)."""
+    election: 选举 0.91, 推举 0.29). The phrase is the mean of its commonest spellings'
+    vectors: one surface form leans to one sense (investigate: 检察 0.78, 调查 0.73;
+    investigation: 调查 0.82, 检察 0.73)."""
     import numpy as np
 
     found, phrases = candidates(lines)
-    texts = sorted({*phrases.values(), *(w for ws in found.values() for w in ws)})
+    texts = sorted({*(p for ps in phrases.values() for p in ps), *(w for ws in found.values() for w in ws)})  # fmt: skip
     at = {t: i for i, t in enumerate(texts)}
     vectors = np.concatenate([score(texts[i : i + batch]) for i in range(0, len(texts), batch)])
     out: dict[str, tuple[list[str], float]] = {}
     for key in sorted(found):
         words = sorted(found[key])
-        sims = vectors[[at[w] for w in words]] @ vectors[at[phrases[key]]]
+        phrase = vectors[[at[p] for p in phrases[key]]].mean(axis=0)
+        phrase /= float(np.linalg.norm(phrase)) or 1.0
+        sims = vectors[[at[w] for w in words]] @ phrase
         ranked = sorted(zip(words, sims.tolist(), strict=True), key=lambda ws: (-ws[1], ws[0]))
         best = ranked[0][1]
         kept = [w for w, c in ranked if c >= MIN_COSINE and c >= best - MARGIN][:MAX_WORDS]
@@ -242,18 +299,38 @@ def build_table(
 
 
 @cache
-def table() -> dict[str, tuple[str, ...]]:
-    """The shipped table: key -> Chinese words; a single word's only when the model
-    was sure of it (best cosine at least `CONFIDENT`) or its best word is a proper noun
-    (a name has one sense: Myanmar -> 缅甸 scores 0.56)."""
+def _rows() -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     text = files("newsarchive.profiles").joinpath(TABLE).read_text("utf-8")
     out: dict[str, tuple[str, ...]] = {}
+    names: set[str] = set()
     for line in text.splitlines():
         if line and not line.startswith("#"):
             key, words, cosine, proper = line.split("\t")
             if " " in key or float(cosine) >= CONFIDENT or proper == "name":
                 out[key] = tuple(words.split("|"))
-    return out
+                if proper == "name":
+                    names.add(key)
+    return out, frozenset(names)
+
+
+def table() -> dict[str, tuple[str, ...]]:
+    """The shipped table: key -> Chinese words; a single word's only when the model
+    was sure of it (best cosine at least `CONFIDENT`) or its best word is a proper noun
+    (a name has one sense: Myanmar -> 缅甸)."""
+    return _rows()[0]
+
+
+def name_keys() -> frozenset[str]:
+    """The table's keys whose best word is a proper noun (Wuhan, South China Sea)."""
+    return _rows()[1]
+
+
+def warm() -> None:
+    """Load what the first English query needs: the table and the entities' names."""
+    from newsarchive.entities.lexicon import lexicon
+
+    table()
+    lexicon().resolve("Taiwan")
 
 
 def translated_query(query: str, aliases: AliasTable | None = None) -> str | None:
@@ -269,22 +346,71 @@ def translated_query(query: str, aliases: AliasTable | None = None) -> str | Non
     while at < len(words):
         for n in range(min(MAX_PHRASE, len(words) - at), 0, -1):
             phrase = words[at : at + n]
-            if n == 1 and phrase[0].lower() in FUNCTION_WORDS:
-                continue
-            zh = known.get(key_of(" ".join(phrase)))
+            zh, name = _translation(phrase, known)
             if zh:
                 clauses.append(" OR ".join(zh))
-                translated = True
+                # A name alone is no translation of the query: with its other words
+                # left out (Wuhan lockdown -> 武汉, "lockdown" unknown) it would rank
+                # every article on the name. Lexical search already expands the
+                # names the alias table knows.
+                translated = translated or not name
                 at += n
                 break
         else:
             word = words[at]
+            # A word with a digit (5G, G7, 2020) is written the same in Chinese text.
             if word.lower() not in FUNCTION_WORDS and (
-                word[0].isupper() or _is_name(word, aliases)
+                word[0].isupper() or _DIGIT.search(word) or _is_name(word, aliases)
             ):
                 clauses.append(word)
             at += 1
     return " ".join(clauses) if translated else None
+
+
+def _translation(
+    phrase: list[str], known: dict[str, tuple[str, ...]]
+) -> tuple[tuple[str, ...], bool]:
+    """The Chinese words for `phrase` (() when neither source knows it), and whether
+    they are an entity's names rather than the dictionary's words.
+
+    A name is looked up among the entities' names first (`_name_words`): an acronym
+    (US, WHO, EU: the dictionary glosses "us" and "who" as pronouns, and the index's
+    case folding makes the typed acronym find every "who") and a name of several
+    capitalised words (South Korea, Apple Daily). A single capitalised word goes to the
+    dictionary first: at the start of a query it is as likely a common word
+    (``Vaccine trial results``), and the mined alias table holds noise such as
+    "Virus" for China Virus."""
+    acronym = len(phrase) == 1 and _ACRONYM.match(phrase[0]) is not None
+    capitalised = len(phrase) > 1 and all(w[:1].isupper() for w in phrase)
+    if acronym or capitalised:
+        zh = _name_words(" ".join(phrase))
+        if zh:
+            return zh, True
+        if acronym and phrase[0].replace(".", "") in known:
+            return known[phrase[0].replace(".", "")], True
+    if len(phrase) == 1 and phrase[0].lower() in FUNCTION_WORDS:
+        return (), False
+    key = key_of(" ".join(phrase))
+    zh = known.get(key, ())
+    if zh or len(phrase) > 1 or not phrase[0][:1].isupper():
+        return zh, key in name_keys()
+    return _name_words(phrase[0]), True
+
+
+def _name_words(name: str) -> tuple[str, ...]:
+    """The Chinese forms (two or more characters, simplified) of the entity `name`
+    names in the entities' lexicon: the hand-checked lexicon (US -> 美国), the alias
+    table mined from the archive (WHO -> 世界卫生组织, 世卫组织) and the place
+    gazetteer (Belarus -> 白俄罗斯): one source of names for search and entities."""
+    from newsarchive.entities.lexicon import lexicon
+
+    entity = lexicon().resolve(name)
+    if entity is None:
+        return ()
+    # Folded as the index folds (script and variant characters: 世界衞生组织 is
+    # 世界卫生组织), so that no form is searched twice.
+    forms = (fold(f) for f in (entity.name, *entity.aliases))
+    return tuple(dict.fromkeys(f for f in forms if _HAN_WORD.match(f)))[:MAX_NAME_FORMS]
 
 
 def _is_name(word: str, aliases: AliasTable | None) -> bool:

@@ -85,6 +85,9 @@ def _model_ready() -> bool:
     def load() -> None:
         try:
             model._load()
+            from newsarchive.search.english import warm
+
+            warm()  # the first English query would load its table and names (0.4 s)
         except model.ModelMissingError:
             pass  # reported by the next search that waits for the model
         finally:
