@@ -18,12 +18,11 @@ from newsarchive.entities import chinese, figures, recognize
 from newsarchive.entities.figures import extract_figures
 from newsarchive.entities.lexicon import (
     _LEXICON,
-    _PLACES,
     Lexicon,
     _read_lexicon,
-    _read_places,
     _shared_table,
     lexicon,
+    new_lexicon,
 )
 from newsarchive.entities.mention import Mention
 from newsarchive.readers import ReadError, parse_file
@@ -76,8 +75,8 @@ def test_skipped_tokens_change_nothing(texts: list[str], monkeypatch: pytest.Mon
     # The long way: every token through the loop, with a lexicon of its own (so no
     # memo: no token is skipped nor taken from the table of known names).
     monkeypatch.setattr(chinese, "_candidates", _every_token)
-    # (Built as `lexicon()` builds the process's: the gazetteer's places included.)
-    own = Lexicon(_read_lexicon(_LEXICON), _shared_table(), _read_places(_PLACES))
+    # (Built as `lexicon()` builds the process's: every source included.)
+    own = new_lexicon()
     slow = [chinese.tagged_mentions(t, own) for t in folded]
     assert not chinese._memo(own).direct
     assert fast == slow

@@ -29,6 +29,7 @@ from newsarchive.text.script import to_simplified
 KINDS = ("person", "org", "place", "other")
 _LEXICON = Path(__file__).with_name("lexicon.tsv")
 _PLACES = Path(__file__).with_name("places.tsv")
+_DICTIONARY = Path(__file__).with_name("dictionary_names.tsv")
 _MEMO_SIZE = 200_000  # forms remembered by `Lexicon.resolve` (a vocabulary, ~20 MB)
 _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]+\Z")
 
@@ -126,6 +127,7 @@ class Lexicon:
         entities: Iterable[Entity],
         shared: _AliasSource | None = None,
         places: Iterable[tuple[Entity, bool]] = (),
+        dictionary: Iterable[Entity] = (),
     ) -> None:
         self._shared = shared
         self._augmented: dict[str, Entity] = {}
@@ -151,6 +153,15 @@ class Lexicon:
                 self._places.setdefault(form, entity)
             if latin and entity.en:
                 self._places.setdefault(fold(entity.en), entity)
+        # The dictionary's names (`build_dictionary`, CC-CEDICT's proper nouns), last
+        # (the gazetteer's filters are a place's better judge): media, courts and people the archive seldom writes beside an
+        # English name (央视, 环球时报, 终审法院, 胡锡进).
+        self._dictionary: dict[str, Entity] = {}
+        for entity in dictionary:
+            self._place_ids.setdefault(entity.id, entity)
+            for form in (entity.name, entity.en, *entity.aliases):
+                if form:
+                    self._dictionary.setdefault(fold(form), entity)
 
     def resolve(self, form: str) -> Entity | None:
         """The hand-checked lexicon first (its ids are the ones rules rely on, e.g.
@@ -184,7 +195,9 @@ class Lexicon:
                 if found is not None:
                     return _as_entity(found)
         place = self._places.get(key)
-        return self._earlier_place(place) if place is not None else None
+        if place is not None:
+            return self._earlier_place(place)
+        return self._dictionary.get(key)
 
     def _earlier_place(self, place: Entity) -> Entity:
         """The place an earlier source knows by another of the gazetteer's forms (台中
@@ -255,6 +268,13 @@ class Lexicon:
             if not (shared and table is not None and table.resolve(form) is not None):
                 yield form
 
+    def dictionary_forms(self) -> Iterator[tuple[str, Entity]]:
+        """The dictionary's Chinese names that no earlier source knows: words of the
+        recogniser's dictionary at a name's usual frequency, like the gazetteer's."""
+        for form, entity in self._dictionary.items():
+            if _IDEOGRAPHS.match(form.replace("·", "")) and self.resolve(form) is entity:
+                yield form, entity
+
     def forms(self) -> Iterator[tuple[str, Entity]]:
         """Every (written form, entity): the recogniser's dictionary of names."""
         for entity in self._by_id.values():
@@ -292,7 +312,18 @@ class Lexicon:
         return Entity(unknown_id(form), name, kind, None, ())
 
 
+def new_lexicon() -> Lexicon:
+    """A lexicon of the shipped sources: lexicon.tsv, the shared alias table, the
+    gazetteer and the dictionary's names (a fresh one: its own memos)."""
+    return Lexicon(
+        _read_lexicon(_LEXICON),
+        _shared_table(),
+        _read_places(_PLACES),
+        _read_lexicon(_DICTIONARY),
+    )
+
+
 @cache
 def lexicon() -> Lexicon:
-    """The process's lexicon (shared table + lexicon.tsv), loaded once."""
-    return Lexicon(_read_lexicon(_LEXICON), _shared_table(), _read_places(_PLACES))
+    """The process's lexicon (`new_lexicon`), loaded once."""
+    return new_lexicon()

@@ -243,10 +243,10 @@ def candidates(
                 first = _LEADING_NAME.match(part.strip())
                 if pinyin[:1].isupper() and first:
                     leading[key_of(first.group(1))][word] = first.group(1)
-    for key, words in leading.items():
+    for key, named in leading.items():
         if key not in found:
-            found[key] = dict.fromkeys(words, 2)
-            spellings[key].update(words.values())
+            found[key] = dict.fromkeys(named, 2)
+            spellings[key].update(named.values())
     surface = {
         k: [p for p, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_SPELLINGS]]
         for k, c in spellings.items()
