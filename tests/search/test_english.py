@@ -97,6 +97,17 @@ def test_what_is_not_translated() -> None:
     assert (translated_query("5G sanctions") or "").startswith("5G ")
 
 
+def test_names_and_acronyms_reach_their_chinese_names() -> None:
+    # Acronyms that are English words are looked up as names, never dropped as "us".
+    us = translated_query("US sanctions") or ""
+    assert us.startswith("美国 ") and "制裁" in us
+    assert (translated_query("WHO investigation") or "").startswith("世界卫生组织")
+    # Names alone translate a query when nothing of it is left out ...
+    assert translated_query("Global Times Taiwan") == "环球时报 台湾"
+    # ... not when a word had to be dropped: 武汉 alone would rank every Wuhan article.
+    assert translated_query("Wuhan lockdown") is None
+
+
 def test_a_name_has_one_sense() -> None:
     # The model scores Myanmar -> 缅甸 under the single-word floor (0.56), but CC-CEDICT
     # writes 缅甸 as a proper noun: a name is not searched in a wrong sense.

@@ -341,7 +341,7 @@ def translated_query(query: str, aliases: AliasTable | None = None) -> str | Non
     words = _QUERY_WORD.findall(query)
     known = table()
     clauses: list[str] = []
-    translated = False
+    words_translated = names_translated = dropped = False
     at = 0
     while at < len(words):
         for n in range(min(MAX_PHRASE, len(words) - at), 0, -1):
@@ -349,11 +349,8 @@ def translated_query(query: str, aliases: AliasTable | None = None) -> str | Non
             zh, name = _translation(phrase, known)
             if zh:
                 clauses.append(" OR ".join(zh))
-                # A name alone is no translation of the query: with its other words
-                # left out (Wuhan lockdown -> 武汉, "lockdown" unknown) it would rank
-                # every article on the name. Lexical search already expands the
-                # names the alias table knows.
-                translated = translated or not name
+                names_translated |= name
+                words_translated |= not name
                 at += n
                 break
         else:
@@ -363,7 +360,13 @@ def translated_query(query: str, aliases: AliasTable | None = None) -> str | Non
                 word[0].isupper() or _DIGIT.search(word) or _is_name(word, aliases)
             ):
                 clauses.append(word)
+            elif word.lower() not in FUNCTION_WORDS:
+                dropped = True
             at += 1
+    # Names alone translate a query only when no word of it was left out: Wuhan
+    # lockdown ("lockdown" unknown) as 武汉 would rank every article on Wuhan, while
+    # Global Times Taiwan is 环球时报 台湾 whole.
+    translated = words_translated or (names_translated and not dropped)
     return " ".join(clauses) if translated else None
 
 
