@@ -136,6 +136,10 @@ def differences(a: Draft, b: Draft) -> list[str]:
     return wrong
 
 
+# An HTML character reference left in a title (&quot;, &#x27;): the mirror escaped it.
+ESCAPED = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+
+
 def check_file(raw: RawFile) -> Counter[str]:
     """One corpus file: its junk shapes and its round trip through the three formats."""
     out: Counter[str] = Counter()
@@ -149,6 +153,8 @@ def check_file(raw: RawFile) -> Counter[str]:
         out["footer"] += 1
     if site_suffix(draft.title, draft.outlet):
         out["site suffix"] += 1
+    if ESCAPED.search(draft.title):
+        out["escaped title"] += 1
     if header_lines(draft.text):
         out[f"header lines{AT}{raw.location}"] += 1
     if RELATED_HEADING.search(draft.text):
@@ -218,6 +224,7 @@ def test_corpus_has_no_junk_shapes_and_round_trips(shared: Path) -> None:
     )
     assert counts["articles"] > 63_000
     assert counts["footer"] == 0 and counts["site suffix"] == 0
+    assert counts["escaped title"] == 0  # 51 titles of the Jekyll mirror before
     # Page headers (847 before #17's work), related-links boxes (559) and traditional
     # articles not tagged zh-Hant (all of them): none left but the files named above,
     # whose shape is content. A named file that no longer shows its shape must leave

@@ -91,6 +91,15 @@ def test_jekyll_author_in_quotes_is_the_outlet_not_a_person() -> None:
     assert draft.author is None and draft.outlet == "中央社"
 
 
+def test_a_title_the_mirror_html_escaped_is_read_as_text() -> None:
+    # 法广's and 经济学人's Jekyll posts write titles escaped (&quot;, &#x27;, &amp;).
+    escaped = '"特朗普呼吁&quot;保持冷静&quot; AT&amp;T China&#x27;s 1900 & 2020"'
+    draft = _read(
+        CNA_POST.replace('"美國封殺華為／華為禁令將生效 供應鏈調整客戶比重補缺口"', escaped, 1)
+    )
+    assert draft.title == '特朗普呼吁"保持冷静" AT&T China\'s 1900 & 2020'
+
+
 @pytest.fixture
 def profile(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(

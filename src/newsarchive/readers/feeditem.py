@@ -12,6 +12,7 @@ and the assembly of a Draft from it, shared by both formats.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,6 +89,13 @@ def split_feed_item(text: str) -> FeedItem:
     return FeedItem(epoch, title, url, date_line, "\n".join(lines[i:]))
 
 
+def plain_title(title: str) -> str:
+    """A title as text: some mirrors write it HTML-escaped (法广's
+    ``&quot;世界工厂&quot;``, 经济学人's ``China&#x27;s``: 51 titles of the Jekyll
+    mirror), and a title is never markup."""
+    return html.unescape(title) if "&" in title else title
+
+
 def build_draft(
     *,
     fmt: str,
@@ -141,7 +149,7 @@ def build_draft(
             break
     published = stamps["published"].value if "published" in stamps else None
     outlet = canonical_outlet(outlet_label, url)
-    title = strip_title(title, outlet)
+    title = strip_title(plain_title(title), outlet)
     return Draft(
         title=title,
         text=body.text,

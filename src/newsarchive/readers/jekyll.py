@@ -28,7 +28,7 @@ from newsarchive.outlets import canonical_outlet, outlet_for_name
 from newsarchive.readers.body import clean_body
 from newsarchive.readers.dates import parse_date
 from newsarchive.readers.errors import UnreadableError
-from newsarchive.readers.feeditem import build_draft, fix_url, split_feed_item
+from newsarchive.readers.feeditem import build_draft, fix_url, plain_title, split_feed_item
 
 FORMAT = "jekyll"
 _KEY = re.compile(r"^([A-Za-z_][\w-]*):\s?(.*)$")
@@ -105,7 +105,7 @@ def parse(text: str, member: str) -> Draft:
     outlet = canonical_outlet(outlet_label, url)
     pretty = item.title is None and "<article" in rest[:2000]
     body_html = _nei_st_article(rest) if pretty else item.body_html
-    title = unquote_title(fields.get("title", "")) or (item.title or "")
+    title = plain_title(unquote_title(fields.get("title", "")) or (item.title or ""))
     body = clean_body(
         body_html, base_url=url or item.url, pretty_printed=pretty, outlet=outlet, title=title
     )
