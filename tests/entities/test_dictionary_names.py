@@ -9,7 +9,8 @@ import importlib.util
 
 import pytest
 
-from newsarchive.entities.build_dictionary import kind_of, names
+from newsarchive.entities.build_dictionary import common_words, kind_of, names
+from newsarchive.entities.chinese import _common_words
 from newsarchive.entities.lexicon import _DICTIONARY, _read_lexicon, lexicon
 from newsarchive.entities.recognize import recognize
 from newsarchive.search.english import translated_query
@@ -70,6 +71,15 @@ def test_dictionary_names_are_recognised_in_text() -> None:
     assert "日电" not in {f.entity.name for f in recognize("", "（法新社纽约27日电）美国今天宣布")}
 
 
+def test_common_words_jieba_tags_as_names_are_no_names() -> None:
+    # jieba's dictionary tags 美丽, 赞美 and 港湾 as places ('ns'); CC-CEDICT knows them
+    # only as common words.
+    sample = "美麗 美丽 [mei3 li4] /beautiful/\n港灣 港湾 [gang3 wan1] /natural harbor/\n"
+    assert common_words([*sample.splitlines(), *CEDICT.splitlines()]) == ["港湾", "美丽"]
+    text = "这是一个美丽的港湾，人们赞美它。"
+    assert [f.entity.name for f in recognize("", text)] == []
+
+
 def test_english_queries_reach_dictionary_names() -> None:
     assert (translated_query("Global Times report") or "").startswith("环球时报 ")
 
@@ -80,6 +90,8 @@ def test_english_queries_reach_dictionary_names() -> None:
 def test_the_shipped_table_is_the_dictionary_s() -> None:
     from newsarchive.search.english import cedict_lines
 
-    built = {(n, k) for _, n, k, _, _ in names(cedict_lines())}
+    lines = cedict_lines()
+    built = {(n, k) for _, n, k, _, _ in names(lines)}
     shipped = {(r.name, r.kind) for r in _read_lexicon(_DICTIONARY)}
     assert built == shipped
+    assert frozenset(common_words(lines)) == _common_words()

@@ -64,6 +64,7 @@ _PLACE_STEM_TAGS = frozenset({"nr", "ns", "nz", "nrt", "nrfg"})
 # The tags of a word `tagged_mentions` may take as a name whatever the lexicon says.
 _NAME_TAGS = frozenset({"nr", "nrt", "nz", "nrfg", "ns", "nt"})
 _TRANSLIT = Path(__file__).with_name("translit.txt")
+_COMMON = Path(__file__).with_name("dictionary_common.txt")
 # How often jieba's dictionary would have a gazetteer's place (see `name_tagger`).
 _PLACE_FREQ = 500
 # Per-word answers remembered (words of the corpus' vocabulary; a few MB each).
@@ -93,6 +94,14 @@ def name_tagger() -> rjieba.Jieba:
         if not tagger.has_word(form):
             tagger.add_word(form, _PLACE_FREQ, tags[entity.kind])
     return tagger
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    """Words jieba's dictionary tags as names and CC-CEDICT knows only as common words
+    (`build_dictionary.common_words`: 美丽, 赞美, 泉水 are 'ns' to jieba)."""
+    lines = _COMMON.read_text("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 @cache
@@ -498,7 +507,11 @@ def _inert(word: str, tag: str, lex: Lexicon, memo: _WordMemo) -> bool:
             # a middle dot follows it, the loop takes the lexicon's name at once.
             memo.direct[word, tag] = named
         return named is _CONCEPT
-    if word in NOT_NAMES or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS):
+    if (
+        word in NOT_NAMES
+        or word in _common_words()
+        or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS)
+    ):
         return True
     if tag in _NAME_TAGS:
         return False
@@ -644,8 +657,8 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 pass
             elif named is not None:
                 _add_named(out, word, offsets[i], named)
-            elif word in NOT_NAMES:
-                pass
+            elif word in NOT_NAMES or word in _common_words():
+                pass  # (美丽 and 赞美 are 'ns' in jieba's dictionary)
             elif len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS:
                 pass  # 陈家, 杨姓: a family, not a person
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
