@@ -129,6 +129,14 @@ class Session:
         last call on this session (caches compare it to decide what is stale)."""
         raise NotImplementedError
 
+    def refresh_statistics(self) -> list[str]:
+        """After a run of writes (`Archive.settle`): give the query planner statistics
+        on the tables that changed much since it last had them, now rather than when
+        the database's background upkeep gets to them; returns their names. SQLite:
+        nothing (the archive never runs its ANALYZE, so its planner never relies on
+        statistics that could be stale, and it has no background upkeep to race)."""
+        return []
+
     # -- conveniences over execute -------------------------------------------------
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Any:

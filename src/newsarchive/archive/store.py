@@ -278,13 +278,16 @@ class Archive:
     def settle(self) -> None:
         """A run of writes ended (an import, a fetch pass, a history import): each hook
         that keeps data spanning many articles recomputes it now (optional hook method
-        `settle(archive)`), once per run rather than once per transaction."""
+        `settle(archive)`), once per run rather than once per transaction. Then the
+        database's planner statistics are brought up to date on the tables that
+        changed much (`Session.refresh_statistics`), what the hooks wrote included."""
         if self.readonly:
             return
         for hook in self.hooks:
             method = getattr(hook, "settle", None)
             if method is not None:
                 method(self)
+        self.session.refresh_statistics()
 
     def generation(self) -> Any:
         """Changes whenever anyone has committed to the archive since the last call on
