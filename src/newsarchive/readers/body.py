@@ -309,9 +309,7 @@ def _drop_link_lists(root: etree._Element) -> None:
     links_out = [a for a in root.iter("a") if (a.get("href") or "").startswith("http")]
     if not links_out:
         return
-    around = {
-        box for a in links_out for box in a.iterancestors(*_LINK_BOXES) if box is not root
-    }
+    around = {box for a in links_out for box in a.iterancestors(*_LINK_BOXES) if box is not root}
     total: int | None = None  # the text before any box is dropped (read once)
     for box in list(root.iter(*_LINK_BOXES)):
         if box not in around or not _attached(box, root):
