@@ -42,7 +42,7 @@ WORKER_NICENESS = 10
 # measured on 1,500 Jekyll files through every hook's `prepare` in one process.
 # Garbage in reference cycles waits a little longer; the memory it holds is bounded
 # by the threshold.
-_GC_THRESHOLD = (10_000, 10, 10)
+GC_THRESHOLD = (10_000, 10, 10)
 
 # The hooks whose `prepare` a worker runs: those of the archive being written (none
 # for a bare archive), set by `init_worker`.
@@ -66,9 +66,9 @@ def init_worker(hooks: Sequence[ArchiveHook]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _HOOKS[:] = hooks
     # What the fork server preloaded (modules, their tables) lives as long as the
-    # worker: out of the collector's walks (`_GC_THRESHOLD`).
+    # worker: out of the collector's walks (`GC_THRESHOLD`).
     gc.freeze()
-    gc.set_threshold(*_GC_THRESHOLD)
+    gc.set_threshold(*GC_THRESHOLD)
     with contextlib.suppress(OSError):  # not permitted here: normal priority then
         os.nice(WORKER_NICENESS)
     _exit_with_parent()
