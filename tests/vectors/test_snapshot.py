@@ -33,6 +33,10 @@ ODD = [
     "naïve café 😀 \t tab  two  spaces",
     "Wuhan lockdown",
     "美国对华芯片出口管制",
+    # Characters the charsmap maps, alone and in sequences (combining marks, ligatures,
+    # enclosed and compatibility forms, Hangul, invisible spaces): the tokenizer's
+    # memo of single characters must not answer for what a longer key changes.
+    "e\u0301 a\u0308 o\u0302\u0323 ①②㈱㍿ ﬁ ﬂ Ⅻ ⅻ ℃ ㎏ 한국어 \u200b\u00a0\u3000 ｱﾞｲﾟ ﾊﾟﾊﾞ",
 ]
 TEXTS = (
     ODD
@@ -167,3 +171,18 @@ def test_without_a_home_the_model_loads_and_searches_go_on(
     monkeypatch.setattr(matrix_cache, "MIN_ROWS", 1)
     archive = SimpleNamespace(address="postgresql://localhost/archive")
     matrix_cache.save(archive, "1", 10, ids, np.zeros((10, 512), np.float32))
+
+
+def test_characters_remembered_by_the_tokenizer_give_the_package_ids(
+    built: tuple[Path, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The normalizer remembers each character whose answer cannot depend on what
+    follows it (`vectors.tokenizer.memoize_characters`): a second pass over the same
+    texts, answered from that memo, still gives the package's ids."""
+    home, first = built
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    fast = snapshot.load_model(threads=1)._tokenizer
+    assert "normalize_prefix" in vars(fast._normalizer)
+    pure = first._tokenizer
+    for _ in range(2):
+        assert fast.encode(TEXTS) == pure.encode(TEXTS)

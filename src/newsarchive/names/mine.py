@@ -74,9 +74,35 @@ def latin_key(latin: str) -> str:
     return _SPACE.sub(" ", latin.replace(".", " ").replace("’", "'")).strip().lower()
 
 
+_BRACKET = re.compile("[（(]")
+_RUN_CHARS = frozenset(
+    [chr(c) for c in range(0x3400, 0x4DC0)] + [chr(c) for c in range(0x4E00, 0xA000)] + ["·", "・"]
+)
+
+
+def pair_matches(text: str) -> Iterator[re.Match[str]]:
+    """`PAIR.finditer(text)`, found from the opening brackets. A match's Chinese side
+    is the run of (at most twelve) `PAIR` characters right before its bracket, so at
+    each bracket after the last match only one start can match: where that run begins.
+    `PAIR` is tried there alone, instead of at every CJK character of the text (each
+    try reading up to twelve characters ahead): 0.13 ms of an article's names hook."""
+    end = 0
+    for bracket in _BRACKET.finditer(text):
+        at = bracket.start()
+        start, floor = at, max(end, at - 12)
+        while start > floor and text[start - 1] in _RUN_CHARS:
+            start -= 1
+        if at - start < 2:
+            continue
+        m = PAIR.match(text, start)
+        if m is not None:
+            end = m.end()
+            yield m
+
+
 def pairs_in(text: str) -> Iterator[Pair]:
     """Every ``中文（Latin）`` candidate in `text`, the Chinese side folded."""
-    for m in PAIR.finditer(text):
+    for m in pair_matches(text):
         latin = _SPACE.sub(" ", m.group(2)).strip(" -")
         key = latin_key(latin)
         if len(key) < 2 or key in _NOT_NAMES or not any(c.isalpha() for c in key):

@@ -296,13 +296,23 @@ def _drop_inline_run(el: etree._Element) -> None:
         parent.remove(r)
 
 
+_LINK_BOXES = ("ul", "ol", "div", "aside", "section", "p")
+
+
 def _drop_link_lists(root: etree._Element) -> None:
     """ "Related stories" / "延伸閱讀" boxes: lists or boxes whose text is nothing but
     links to other pages (a short heading allowed). They are navigation the page
     carried along, not the article's text."""
-    total = len(_WS.sub("", content(root)))
-    for box in list(root.iter("ul", "ol", "div", "aside", "section", "p")):
-        if box is root or not _attached(box, root):
+    # Only the boxes around a link to another page can be one; most Jekyll posts have
+    # no such link. Found from the links up, instead of collecting each box's links
+    # (0.16 ms a Jekyll file went here, for 58% of files without any link).
+    links_out = [a for a in root.iter("a") if (a.get("href") or "").startswith("http")]
+    if not links_out:
+        return
+    around = {box for a in links_out for box in a.iterancestors(*_LINK_BOXES) if box is not root}
+    total: int | None = None  # the text before any box is dropped (read once)
+    for box in list(root.iter(*_LINK_BOXES)):
+        if box not in around or not _attached(box, root):
             continue
         links = [a for a in box.iter("a") if (a.get("href") or "").startswith("http")]
         if not links or any(True for _ in box.iter("img")):
@@ -321,11 +331,11 @@ def _drop_link_lists(root: etree._Element) -> None:
             continue
         # A digest whose whole body is a list of links (新闻联播 文字版) is the article;
         # a headed box may be longer than a short article, if text is left beside it.
-        if (
-            text
-            and rest <= _MAX_LIST_HEADING
-            and (len(text) * 2 < total or (headed and total - len(text) >= _MIN_TEXT_LEFT))
-        ):
+        if not text or rest > _MAX_LIST_HEADING:
+            continue
+        if total is None:
+            total = len(_WS.sub("", content(root)))
+        if len(text) * 2 < total or (headed and total - len(text) >= _MIN_TEXT_LEFT):
             drop(box)
 
 

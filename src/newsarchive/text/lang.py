@@ -34,10 +34,9 @@ def article_lang(title: str, text: str, fallback: str | None = None) -> str | No
     `fallback` is the outlet's declared language (used only to choose the script of a
     Chinese text the characters cannot decide)."""
     sample = f"{title}\n{text[:_SAMPLE]}"
-    han = len(_HAN.findall(sample))
-    latin = len(_LATIN.findall(sample))
+    han, latin, kana = _counts(sample)
     if han >= _MIN_HAN or (han and not latin):
-        if len(_KANA.findall(sample)) > max(20, han // 10) and _mostly_japanese(sample):
+        if kana > max(20, han // 10) and _mostly_japanese(sample):
             return "ja"
         script = detect_script(sample, sample=len(sample))
         if script == "traditional":
@@ -48,6 +47,23 @@ def article_lang(title: str, text: str, fallback: str | None = None) -> str | No
     if latin >= 20:
         return "en"
     return None
+
+
+def _counts(sample: str) -> tuple[int, int, int]:
+    """How many characters of `sample` `_HAN`, `_LATIN` and `_KANA` match, counted over
+    its code points in numpy: 0.015 against 0.058 ms for the three findall (every
+    imported file is tagged; 2,000 Jekyll articles). Unsigned subtraction wraps below a
+    range's start, so one comparison tests each range."""
+    import numpy as np  # imported here: a search never tags articles
+
+    # (A lone surrogate, which the patterns never match, is its own code point here.)
+    codes = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    han = np.count_nonzero(codes - 0x3400 <= 0x9FFF - 0x3400) + np.count_nonzero(
+        codes - 0xF900 <= 0xFAFF - 0xF900
+    )
+    latin = np.count_nonzero((codes | 0x20) - 0x61 <= 0x7A - 0x61)
+    kana = np.count_nonzero(codes - 0x3040 <= 0x30FF - 0x3040)
+    return int(han), int(latin), int(kana)
 
 
 def _mostly_japanese(sample: str) -> bool:
