@@ -77,6 +77,8 @@ class ArchiveHook(Protocol):
     # `prepare(draft)` or `prepare_many(drafts)` fill `draft.derived` ahead of storing,
     # in the importer's parse workers (see `prepare_drafts`). `settle(archive)`, called
     # by `Archive.settle` after a run of writes, recomputes what spans many articles.
+    # `opened(archive)`, called when an archive is opened with the hook, lets it know
+    # the archive (its dialect, say) before it is sent to parse workers.
 
 
 # Keys of what `prepare_draft` precomputes for `Archive.ingest` itself.
@@ -205,6 +207,10 @@ class Archive:
         self.hooks: list[ArchiveHook] = list(hooks)
         self._decompressor = zstandard.ZstdDecompressor()
         self._depth = 0
+        for hook in self.hooks:
+            opened = getattr(hook, "opened", None)
+            if opened is not None:
+                opened(self)
 
     # -- opening -------------------------------------------------------------------
 

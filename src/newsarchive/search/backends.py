@@ -24,7 +24,10 @@ from newsarchive.search.tokens import IndexRow
 class Writer(Protocol):
     """One transaction's index writes; `flush` runs just before it commits."""
 
-    def add(self, article_id: int, version_id: int, row: IndexRow) -> None: ...
+    def add(self, article_id: int, version_id: int, row: IndexRow, prepared: Any = None) -> None:
+        """`prepared`: what `Backend.prepared` made of `row` ahead of storing, if
+        anything."""
+        ...
 
     def remove(self, article_id: int) -> None: ...
 
@@ -91,6 +94,11 @@ class Backend(Protocol):
 
     def writer(self, conn: Session, *, deferred: bool = True) -> Writer: ...
 
+    def prepared(self, row: IndexRow) -> Any:
+        """What the writer will make of `row` that needs no database, made ahead of
+        storing (in the importer's parse workers), or None where there is nothing."""
+        ...
+
     def clear(self, conn: Session) -> None: ...
 
     def optimize(self, conn: Session) -> None: ...
@@ -103,7 +111,12 @@ class Backend(Protocol):
 
 def backend(conn: Session) -> Backend:
     """The search adapter of `conn`'s dialect."""
-    if conn.dialect == "postgres":
+    return backend_of(conn.dialect)
+
+
+def backend_of(dialect: str) -> Backend:
+    """The search adapter of `dialect` ("sqlite" or "postgres")."""
+    if dialect == "postgres":
         # Imported only for a PostgreSQL archive: psycopg costs CLI start-up ~0.35 s.
         from newsarchive.search import postgres
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from newsarchive.archive.session import Session
 from newsarchive.model import Draft
-from newsarchive.search.backends import Writer, backend
+from newsarchive.search.backends import Writer, backend, backend_of
 from newsarchive.search.meta import IndexOutdatedError, count_removal, removals, set_segmenter
 from newsarchive.search.tokens import distinct_chars, index_row
 
@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 _DERIVED_KEY = "search.index_row"
+# What the archive's backend makes of the row without a database (`Backend.prepared`).
+_PREPARED_KEY = "search.prepared"
 
 # Articles read (and segmented) per step of `reindex`; progress is reported per step.
 REINDEX_BATCH = 500
@@ -45,12 +47,21 @@ class SearchIndexHook:
 
     def __init__(self) -> None:
         self._writers: dict[Session, Writer] = {}
+        # The dialect of the archive last opened with this hook: what `prepare` makes
+        # the backend's literals for (none before one is opened).
+        self._dialect: str | None = None
 
     def __getstate__(self) -> dict[str, object]:
-        return {}  # sent to parse workers: pending writes stay with their connection
+        # Sent to parse workers: pending writes stay with their connection.
+        return {"dialect": self._dialect}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self._writers = {}
+        dialect = state.get("dialect")
+        self._dialect = dialect if isinstance(dialect, str) else None
+
+    def opened(self, archive: Archive) -> None:
+        self._dialect = archive.dialect
 
     def _writer(self, conn: Session) -> Writer:
         found = self._writers.get(conn)
@@ -68,13 +79,21 @@ class SearchIndexHook:
 
     def prepare(self, draft: Draft) -> None:
         """Segment ahead of storing (in the importer's parse workers)."""
-        draft.derived[_DERIVED_KEY] = index_row(draft.title, draft.text)
+        row = draft.derived[_DERIVED_KEY] = index_row(draft.title, draft.text)
+        if self._dialect is not None:
+            draft.derived[_PREPARED_KEY] = (self._dialect, backend_of(self._dialect).prepared(row))
 
     def on_version(self, conn: Session, article_id: int, version_id: int, draft: Draft) -> None:
         writer = self._writer(conn)
         writer.remove(article_id)
-        row = draft.derived.get(_DERIVED_KEY) or index_row(draft.title, draft.text)
-        writer.add(article_id, version_id, row)
+        row = draft.derived.get(_DERIVED_KEY)
+        if row is None:
+            writer.add(article_id, version_id, index_row(draft.title, draft.text))
+            return
+        dialect, prepared = draft.derived.get(_PREPARED_KEY) or (None, None)
+        # Prepared for another dialect (the hook opened with another archive since):
+        # the writer makes its own.
+        writer.add(article_id, version_id, row, prepared if dialect == conn.dialect else None)
 
     def on_remove(self, conn: Session, article_id: int) -> None:
         self._writer(conn).remove(article_id)

@@ -173,7 +173,7 @@ class Writer:
             self._complete = trigrams_complete(self.tx)
         return self._complete
 
-    def add(self, article_id: int, version_id: int, row: IndexRow) -> None:
+    def add(self, article_id: int, version_id: int, row: IndexRow, prepared: Any = None) -> None:
         if not self._claimed:
             claim_index(self.tx)
             self._claimed = True
@@ -234,6 +234,11 @@ class Writer:
             self.tx.execute(sql, (rowid, *params))
         self._ops.clear()
         self._inserted.clear()
+
+
+def prepared(row: IndexRow) -> None:
+    """Nothing to make ahead: FTS5 takes the token text as it is."""
+    return None
 
 
 def writer(conn: Session, *, deferred: bool = True) -> Writer:
