@@ -98,6 +98,9 @@ def test_a_title_the_mirror_html_escaped_is_read_as_text() -> None:
         CNA_POST.replace('"美國封殺華為／華為禁令將生效 供應鏈調整客戶比重補缺口"', escaped, 1)
     )
     assert draft.title == '特朗普呼吁"保持冷静" AT&T China\'s 1900 & 2020'
+    # Escaped twice by 法广's mirror: 大&amp;#22338;直美 is 大坂直美.
+    twice = _read(CNA_POST.replace("美國封殺華為", "大&amp;#22338;直美", 1))
+    assert twice.title.startswith("大坂直美")
 
 
 @pytest.fixture

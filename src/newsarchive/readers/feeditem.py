@@ -92,8 +92,15 @@ def split_feed_item(text: str) -> FeedItem:
 def plain_title(title: str) -> str:
     """A title as text: some mirrors write it HTML-escaped (法广's
     ``&quot;世界工厂&quot;``, 经济学人's ``China&#x27;s``: 51 titles of the Jekyll
-    mirror), and a title is never markup."""
-    return html.unescape(title) if "&" in title else title
+    mirror), 8 of 法广's twice (``大&amp;#22338;直美``: 大坂直美), and a title is never
+    markup. Each reader applies it where it reads the title, before the body cleaner
+    looks for the title repeated in the body."""
+    while "&" in title:
+        plain = html.unescape(title)
+        if plain == title:
+            break
+        title = plain
+    return title
 
 
 def build_draft(
@@ -149,7 +156,7 @@ def build_draft(
             break
     published = stamps["published"].value if "published" in stamps else None
     outlet = canonical_outlet(outlet_label, url)
-    title = strip_title(plain_title(title), outlet)
+    title = strip_title(title, outlet)
     return Draft(
         title=title,
         text=body.text,

@@ -14,6 +14,7 @@ from newsarchive.readers.feeditem import (
     feed_body,
     fix_url,
     parse_link_line,
+    plain_title,
     split_feed_item,
 )
 
@@ -41,7 +42,7 @@ def parse(text: str, member: str) -> Draft:
     item = split_feed_item(text)
     url = fix_url(item.url)
     label = outlet_from_member(member)
-    title = " ".join((item.title or "").split())
+    title = plain_title(" ".join((item.title or "").split()))
     body = feed_body(item.body_html, url, canonical_outlet(label, url), title)
     return build_draft(
         fmt=FORMAT,

@@ -26,7 +26,7 @@ from newsarchive.model import Draft
 from newsarchive.outlets import canonical_outlet
 from newsarchive.readers.body import clean_body
 from newsarchive.readers.errors import UnreadableError
-from newsarchive.readers.feeditem import build_draft
+from newsarchive.readers.feeditem import build_draft, plain_title
 from newsarchive.urls import http_url
 
 FORMAT = "gfw-breaker"
@@ -60,7 +60,7 @@ def parse(text: str, member: str) -> Draft:
     m = _TITLE.match(lines[0])
     if not m:
         raise UnreadableError("not an article: no title line")
-    title = " ".join(m[1].split())
+    title = plain_title(" ".join(m[1].split()))
     if not original:
         raise UnreadableError("no 原文地址 (original URL) line: truncated or not an article")
     url = http_url(original[1])
