@@ -91,16 +91,18 @@ def kind_of(glosses: Iterable[str]) -> str:
     return "other"
 
 
-def _common(word: str) -> bool:
+def _dictionary_tag(word: str) -> str | None:
+    """The tag jieba's standard dictionary gives `word` when it lists it as one word."""
     tagger = plain_tagger()
     if not tagger.has_word(word):
-        return False
+        return None
     tags = tagger.tag(word, False)
-    return len(tags) == 1 and tags[0][1] not in _NAME_TAGS
+    return tags[0][1] if len(tags) == 1 else None
 
 
-def names(lines: Iterable[str]) -> list[tuple[str, str, str, str, list[str]]]:
-    """(id, name, kind, English name, aliases) of the dictionary's proper nouns."""
+def _headwords(lines: Iterable[str]) -> tuple[dict[str, list[str]], set[str]]:
+    """The proper nouns' glosses by headword (those that name something: no surname,
+    variant or cross-reference), and the headwords with a common-word entry."""
     from newsarchive.search.english import entries
 
     senses: dict[str, list[str]] = defaultdict(list)
@@ -112,13 +114,19 @@ def names(lines: Iterable[str]) -> list[tuple[str, str, str, str, list[str]]]:
             common.add(word)
             continue
         senses[word] += [g for g in glosses if not _NOT_A_NAME_GLOSS.match(g)]
+    return senses, common
+
+
+def names(lines: Iterable[str]) -> list[tuple[str, str, str, str, list[str]]]:
+    """(id, name, kind, English name, aliases) of the dictionary's proper nouns."""
+    senses, common = _headwords(lines)
     out = []
     for word in sorted(senses):
         glosses = senses[word]
         if word in common or not glosses or any(_NOT_ENTITY.search(g) for g in glosses):
             continue
         kind = kind_of(glosses)
-        if kind == "other" or (len(word) == 2 and _common(word)):
+        if kind == "other" or (len(word) == 2 and _dictionary_tag(word) not in (None, *_NAME_TAGS)):
             continue
         english = _ENGLISH_NAME.match(glosses[0].removeprefix("abbr. for ").strip())
         en = _EXPLAINED.sub("", english.group(1)).strip() if english else ""
@@ -133,21 +141,8 @@ def common_words(lines: Iterable[str]) -> list[str]:
     """Words jieba's standard dictionary tags as names (赞美, 美丽, 泉水 and 惠及 are
     'ns' there: jieba keeps one tag a word, and some place is called so) that CC-CEDICT
     knows only as common words (lower-case pinyin in every entry): no name in text."""
-    from newsarchive.search.english import entries
-
-    proper: set[str] = set()
-    lower: set[str] = set()
-    for word, pinyin, _ in entries(lines):
-        if _HEADWORD.match(word):
-            (proper if pinyin[:1].isupper() else lower).add(word)
-    tagger = plain_tagger()
-    out = []
-    for word in sorted(lower - proper):
-        if tagger.has_word(word):
-            tags = tagger.tag(word, False)
-            if len(tags) == 1 and tags[0][1] in _NAME_TAGS:
-                out.append(word)
-    return out
+    senses, common = _headwords(lines)
+    return [w for w in sorted(common - senses.keys()) if _dictionary_tag(w) in _NAME_TAGS]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -104,6 +104,17 @@ def _common_words() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
+def _no_name(word: str) -> bool:
+    """A word no rule takes for a name, whatever its tag (`tagged_mentions` and
+    `_inert` must agree): the listed common words, the common words jieba tags as
+    names (美丽 and 赞美 are 'ns' to it), a family (陈家, 杨姓: not a person)."""
+    return (
+        word in NOT_NAMES
+        or word in _common_words()
+        or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS)
+    )
+
+
 @cache
 def _known_words() -> frozenset[str]:
     return frozenset(to_simplified(form) for form, _ in lexicon().forms())
@@ -507,11 +518,7 @@ def _inert(word: str, tag: str, lex: Lexicon, memo: _WordMemo) -> bool:
             # a middle dot follows it, the loop takes the lexicon's name at once.
             memo.direct[word, tag] = named
         return named is _CONCEPT
-    if (
-        word in NOT_NAMES
-        or word in _common_words()
-        or (len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS)
-    ):
+    if _no_name(word):
         return True
     if tag in _NAME_TAGS:
         return False
@@ -657,10 +664,8 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 pass
             elif named is not None:
                 _add_named(out, word, offsets[i], named)
-            elif word in NOT_NAMES or word in _common_words():
-                pass  # (美丽 and 赞美 are 'ns' in jieba's dictionary)
-            elif len(word) == 2 and word[0] in SURNAMES and word[1] in FAMILY_ENDS:
-                pass  # 陈家, 杨姓: a family, not a person
+            elif _no_name(word):
+                pass
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
                 # HMM off, 田玉龙 comes as 田/玉龙: a surname before a name is its start.
                 if out and out[-1].end == offsets[i - 1] + 1 and out[-1].start == offsets[i - 1]:

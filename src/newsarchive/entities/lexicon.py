@@ -154,11 +154,12 @@ class Lexicon:
             if latin and entity.en:
                 self._places.setdefault(fold(entity.en), entity)
         # The dictionary's names (`build_dictionary`, CC-CEDICT's proper nouns), last
-        # (the gazetteer's filters are a place's better judge): media, courts and people the archive seldom writes beside an
-        # English name (央视, 环球时报, 终审法院, 胡锡进).
+        # (the gazetteer's filters are a place's better judge): media, parties and
+        # people the archive seldom writes beside an English name (环球时报, 胡锡进).
         self._dictionary: dict[str, Entity] = {}
+        self._dictionary_ids: dict[str, Entity] = {}
         for entity in dictionary:
-            self._place_ids.setdefault(entity.id, entity)
+            self._dictionary_ids.setdefault(entity.id, entity)
             for form in (entity.name, entity.en, *entity.aliases):
                 if form:
                     self._dictionary.setdefault(fold(form), entity)
@@ -252,7 +253,11 @@ class Lexicon:
         return cached
 
     def by_id(self, entity_id: str) -> Entity | None:
-        return self._by_id.get(entity_id) or self._place_ids.get(entity_id)
+        return (
+            self._by_id.get(entity_id)
+            or self._place_ids.get(entity_id)
+            or self._dictionary_ids.get(entity_id)
+        )
 
     def place_forms(self) -> Iterator[str]:
         """The gazetteer's Chinese forms no earlier source names otherwise: words of
