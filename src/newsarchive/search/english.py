@@ -356,11 +356,11 @@ def translated_query(query: str, aliases: AliasTable | None = None) -> str | Non
         else:
             word = words[at]
             # A word with a digit (5G, G7, 2020) is written the same in Chinese text.
-            if word.lower() not in FUNCTION_WORDS and (
-                word[0].isupper() or _DIGIT.search(word) or _is_name(word, aliases)
-            ):
+            if word.lower() in FUNCTION_WORDS:
+                pass
+            elif word[0].isupper() or _DIGIT.search(word) or _is_name(word, aliases):
                 clauses.append(word)
-            elif word.lower() not in FUNCTION_WORDS:
+            else:
                 dropped = True
             at += 1
     # Names alone translate a query only when no word of it was left out: Wuhan
@@ -389,8 +389,8 @@ def _translation(
         zh = _name_words(" ".join(phrase))
         if zh:
             return zh, True
-        if acronym and phrase[0].replace(".", "") in known:
-            return known[phrase[0].replace(".", "")], True
+        if acronym and (letters := phrase[0].replace(".", "")) in known:
+            return known[letters], True
     if len(phrase) == 1 and phrase[0].lower() in FUNCTION_WORDS:
         return (), False
     key = key_of(" ".join(phrase))
