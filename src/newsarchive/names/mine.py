@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from newsarchive.text.script import to_simplified
+from newsarchive.text.segment import segment_folded
 
 # Two to twelve CJK characters (and the middle dot of transliterated names) directly
 # before a bracketed Latin name of up to six words.
@@ -37,6 +38,10 @@ LONG_NAME, LONG_NAME_COUNT = 6, 5
 # (person, place, organisation, other proper noun).
 COMMON_FREQ = 2000
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
+# Parts of speech that never begin a name: a run that starts with a one-character
+# conjunction, preposition or particle (但对, 和沃尔玛) took a word of the sentence in
+# front of the name (jieba's dictionary tags: c, p, u*).
+_FUNCTION_TAGS = ("c", "p", "u")
 # Latin "names" that are words, units or market jargon, not names of anything.
 _NOT_NAMES = frozenset(
     [
@@ -147,10 +152,24 @@ def trim(counts: Counter[tuple[str, str]]) -> Counter[tuple[str, str]]:
     return Counter({k: n for k, n in merged.items() if _plausible(k[0], n)})
 
 
+def _function_word_led(name: str) -> bool:
+    """Whether the segmenter (jieba's dictionary, HMM off) makes `name`'s first
+    character a word alone that the dictionary tags as a function word
+    (`_FUNCTION_TAGS`): 但对 beside TikTok is the sentence's "but to", not a name.
+    和田, 对外 and 以色列 are words of their own."""
+    first = segment_folded(name)[0]
+    return len(first) == 1 and common_words().get(first, (0, ""))[1].startswith(_FUNCTION_TAGS)
+
+
 def _plausible(name: str, n: int) -> bool:
     """Seen often enough, not a sentence fragment (long and rare) and not a common
     word (疾病 beside COVID-19: frequent in jieba's dictionary and not a name there)."""
     if n < MIN_COUNT or (len(name) > LONG_NAME and n < LONG_NAME_COUNT):
+        return False
+    # A longer run led by a function word holds a name with a word of the sentence
+    # in front (和沃尔玛), which the merge above removes where the same Latin name
+    # stands beside the bare name too; two characters hold no name.
+    if len(name) == 2 and _function_word_led(name):
         return False
     freq, tag = common_words().get(name, (0, ""))
     return freq < COMMON_FREQ or tag in NAME_TAGS
