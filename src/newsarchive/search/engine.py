@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from newsarchive.archive.session import Session
 from newsarchive.search import ranked, rankings
 from newsarchive.search.backends import backend, count_matches, matched, run
+from newsarchive.search.bestform import rescored
 from newsarchive.search.budget import Budget, OutOfTime, budget
 from newsarchive.search.english import translated_query
 from newsarchive.search.fusion import (
@@ -307,6 +308,9 @@ def search(
                         rows, total = list(state.rows), state.total
                     if state is not None and state is not remembered:
                         rankings.put(conn, key, state)
+                    # A term's forms count once (`bestform`); kept states stay as the
+                    # index ranked them, so an update merges like with like.
+                    rows = rescored(conn, parsed, rows)
                     in_words, shown = _translated_rows(
                         conn, translated, aliases, where, params, depth, clock
                     )

@@ -326,6 +326,12 @@ def _compile(parsed: ParsedQuery, loose: bool) -> Compiled:
     return Compiled(_tsquery(tree), rank, _tsquery(necessary), sql, tuple(params))
 
 
+def score_share(whole: Compiled, part: Compiled) -> float:
+    """`ts_rank` of OR-ed words sums each word's weight and divides by the number of
+    words (PostgreSQL's calc_rank_or); a part's words weigh their share of the whole's."""
+    return len(part.rank.split(" | ")) / len(whole.rank.split(" | "))
+
+
 def strict_expr(parsed: ParsedQuery) -> Compiled:
     return _compile(parsed, loose=False)
 

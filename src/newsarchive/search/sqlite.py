@@ -99,6 +99,11 @@ def rank_everything(conn: Session, expr: str, depth: int) -> list[tuple[int, flo
     return [(r[0], r[1]) for r in rows]
 
 
+def score_share(whole: str, part: str) -> float:
+    """1: BM25 is a sum over the expression's phrases, each weighed alone."""
+    return 1.0
+
+
 def fragment_candidates(conn: Session, parsed: ParsedQuery) -> set[int] | None:
     """The articles that may pass `parsed.accepts` (a superset), from the trigram index,
     or None when it cannot say (no trigram of three CJK characters in some clause's
