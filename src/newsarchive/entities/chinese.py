@@ -664,7 +664,9 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 pass
             elif named is not None:
                 _add_named(out, word, offsets[i], named)
-            elif _no_name(word):
+            elif _no_name(word) or word in ORG_SUFFIXES:
+                # A registered suffix alone (财政局, 委员会) is the kind of body, not
+                # one named: the name is the place or words before it (`_merge_org`).
                 pass
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
                 # HMM off, 田玉龙 comes as 田/玉龙: a surname before a name is its start.
