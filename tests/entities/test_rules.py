@@ -271,3 +271,22 @@ def test_a_role_s_place_does_not_depend_on_the_process_hash_seed() -> None:
         )
         answers.add(out.stdout.strip())
     assert answers == {"美国"}
+
+
+def test_a_registered_suffix_alone_is_no_name() -> None:
+    assert "财政局" not in found("财政局局长表示")
+    assert found("周口市财政局局长表示").get("周口市财政局") == ("org", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"), [("宾州州务卿表示", "宾州"), ("内华达州州长说", "内华达州")]
+)
+def test_a_unit_after_a_place_ending_in_it_starts_a_role(text: str, place: str) -> None:
+    names = found(text)
+    assert place in names and not any(n.endswith("州州") for n in names)
+
+
+def test_a_committee_is_its_citys_whatever_jiebas_tag() -> None:
+    # jieba tags 周口 'n'; 周口市 is a known place, 河南省 the province around it.
+    names = found("杨正超转任河南省周口市委常委、纪委书记")
+    assert names.get("周口市委") == ("org", False) and "河南省周口市委" not in names

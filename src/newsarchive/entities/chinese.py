@@ -286,6 +286,8 @@ def _split_committees(
             continue  # inside a token
         out += tokens[done:k]
         word = tokens[k][0]
+        if out and out[-1][1] != "ns" and _is_place(out[-1][0] + word[0]):
+            out[-1] = (out[-1][0], "ns")  # 周口 is 'n' to jieba, 周口市 a known place
         if len(word) > 2 and out and out[-1][1] == "ns":
             out += [(word[:2], "n"), (word[2:], "n")]
         else:
@@ -322,6 +324,8 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         return None  # a whole name already (战略与国际研究中心)
     if word != suffix and word.startswith(NATIONAL_STARTS):
         return None  # 中国 + 国家民族事务委员会: the country's body, named without it
+    if word in _COMMITTEES and i and tokens[i - 1][1] == "ns":
+        return i - 1  # 河南省周口市委 is 周口's committee, in 河南
     start = i
     while start > 0 and i - start < _MAX_MERGE_TOKENS:
         prev_word, prev_tag = tokens[start - 1]
@@ -339,6 +343,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         and tokens[start][1] not in PROPER_TAGS
         and len(tokens[start][0]) > 1
         and tokens[start][0] not in starts
+        and not _is_place(tokens[start][0])  # 周口市 is 'n' to jieba, a place to the gazetteer
     ):
         start += 1
     # ... and leading concepts of the mined table (非政府组织美国亚洲协会 starts at 美国).
@@ -400,6 +405,8 @@ def _place_before(tokens: list[tuple[str, str]], i: int) -> int | None:
     """The first token of a place name ending at token `i`, a lone 县/郡/州/省/市/区
     (马里科/帕/县, 殷/山/郡): the 2-4 characters before it, made of proper names and the
     single characters of an unknown word, starting with a name-like token."""
+    if tokens[i - 1][0].endswith(tokens[i][0]):
+        return None  # 宾州 + 州务卿, 内华达州 + 州长: the unit starts a role, not a place
     start, size = i, 0
     while start > 0:
         word, tag = tokens[start - 1]
@@ -585,8 +592,8 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
     if any(c in text for c in _COMMITTEES):  # else no token can start with one
         split = _split_committees(text, tokens, offsets)
         if len(split) != len(tokens):
-            tokens = split
-            offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
+            offsets = list(accumulate(map(len, map(_WORD, split)), initial=0))
+        tokens = split  # split, or a place's tag mended (周口 before 市委)
     memo = _memo(lex)
     direct = memo.direct
     out: list[Mention] = []
