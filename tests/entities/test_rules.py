@@ -290,3 +290,22 @@ def test_a_committee_is_its_citys_whatever_jiebas_tag() -> None:
     # jieba tags 周口 'n'; 周口市 is a known place, 河南省 the province around it.
     names = found("杨正超转任河南省周口市委常委、纪委书记")
     assert names.get("周口市委") == ("org", False) and "河南省周口市委" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("局势变得更加明显。（译者：刘文瑜/核稿：曾依璇）", {"刘文瑜", "曾依璇"}),
+        ("(完)\n编译 汪红英/白云; 审校 王颖/李春喜", {"汪红英", "白云", "王颖", "李春喜"}),
+        ("记者 柳飞 责编：胡力汉、何平 网编：瑞哲", {"胡力汉", "何平", "瑞哲"}),
+        ("美国的感染人数为全球最多。\n李京慧/苗子 （据德新社）", {"李京慧", "苗子"}),
+    ],
+)
+def test_credit_lines_name_people(text: str, names: set[str]) -> None:
+    got = found(text)
+    assert all(got.get(n) == ("person", False) for n in names), got
+    assert "刘文" not in got  # a known person's name inside a credited one is not named
+
+
+def test_a_role_in_prose_is_no_credit() -> None:
+    assert "胡锡进在" not in found("环球时报总编辑胡锡进在微博发文")

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from newsarchive.entities.chinese import name_tagger, tagged_mentions
 from newsarchive.entities.latin import latin_mentions
 from newsarchive.entities.lexicon import Entity, Lexicon, fold, lexicon
-from newsarchive.entities.media import media_mentions
+from newsarchive.entities.media import credit_mentions, media_mentions
 from newsarchive.entities.mention import Mention
 from newsarchive.text.script import to_simplified
 from newsarchive.text.segment import nfkc
@@ -119,7 +119,7 @@ def recognize(title: str, text: str, lex: Lexicon | None = None) -> list[Found]:
     folded = folded.replace("•", "·").replace("・", "·")
     cjk = tagged_mentions(folded, lex)
     latin, bracketed = latin_mentions(folded, lex, cjk)
-    sources = media_mentions(folded)
+    sources = media_mentions(folded) + credit_mentions(folded)
     if sources:
         taken = {(m.start, m.end) for m in sources}
         cjk = [m for m in cjk if not any(s <= m.start and m.end <= e for s, e in taken)]
