@@ -716,4 +716,9 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
     out = _recurring(_translit_runs(text, tokens, offsets, out))
+    # A name starting with 年/月/日 right after digits is the end of a date the tagger
+    # joined to the next word: 日电 (NEC) of every agency's dateline "北京27日电".
+    out = [
+        m for m in out if not (m.form[0] in "年月日" and m.start and text[m.start - 1].isdigit())
+    ]
     return out + _committee_places(out)
