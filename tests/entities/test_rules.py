@@ -309,3 +309,9 @@ def test_credit_lines_name_people(text: str, names: set[str]) -> None:
 
 def test_a_role_in_prose_is_no_credit() -> None:
     assert "胡锡进在" not in found("环球时报总编辑胡锡进在微博发文")
+
+
+@pytest.mark.parametrize("dot", ["·", "•", "・", "‧"])
+def test_a_transliterated_name_is_one_whatever_its_dot(dot: str) -> None:
+    names = found(f"美国卫生部长亚历克斯{dot}阿扎（Alex Azar）将访台")
+    assert names.get("亚历克斯·阿扎") == ("person", False) and "亚历克斯" not in names

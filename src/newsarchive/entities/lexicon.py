@@ -32,6 +32,9 @@ _PLACES = Path(__file__).with_name("places.tsv")
 _DICTIONARY = Path(__file__).with_name("dictionary_names.tsv")
 _MEMO_SIZE = 200_000  # forms remembered by `Lexicon.resolve` (a vocabulary, ~20 MB)
 _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]+\Z")
+# The dots that join a transliterated name's parts, as outlets write them (亚历克斯‧阿扎:
+# Taiwan's hyphenation point; 马丁•拉塞尔, マーティン・): one spelling, the middle dot.
+MIDDLE_DOTS = str.maketrans(dict.fromkeys("•・‧∙⋅", "·"))
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def fold(form: str) -> str:
 
     Memoised: the recogniser folds each mention's form (one OpenCC call each; 0.1 M
     calls for 1,000 articles) and most forms recur."""
-    text = unicodedata.normalize("NFKC", form).replace("•", "·").replace("・", "·")
+    text = unicodedata.normalize("NFKC", form).translate(MIDDLE_DOTS)
     return " ".join(to_simplified(text).lower().split())
 
 
