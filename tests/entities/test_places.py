@@ -28,6 +28,9 @@ def found(text: str) -> dict[str, tuple[str, bool]]:
         ("他在西雅图的办公室说", "西雅图"),
         # A province the dictionary cuts in two (不列颠 / 哥伦比亚省).
         ("加拿大不列颠哥伦比亚省的华人", "不列颠哥伦比亚"),
+        # Nouns ('n') to the dictionary: a large city named by its stem (平壤市).
+        ("朝鲜首都平壤周一举行阅兵", "平壤"),
+        ("安徽合肥一家工厂", "合肥"),
     ],
 )
 def test_known_places_are_places(text: str, place: str) -> None:
@@ -56,6 +59,8 @@ def test_a_suffixed_form_is_its_stems_place() -> None:
         "林肯",  # the stem of 林肯郡
         "共和",  # 共和县: 'nz' in the dictionary, a small county
         "大城",  # 大城府: in the recogniser's NOT_NAMES
+        "天府",  # a common noun GeoNames lists for 成都: not its stem
+        "关口",
     ],
 )
 def test_common_words_and_names_are_not_places(word: str) -> None:

@@ -197,7 +197,7 @@ def test_a_region_is_its_place() -> None:
     ("text", "name"),
     [
         ("港府罕发留意通缩风险警告", "香港政府"),
-        ("陈明通列席立法院内政委员会", "立法院"),
+        ("陈明通今天列席立法院接受质询", "立法院"),
         ("冲绳美军再添8例", "美军"),
         ("中国商务部、农业农村部等三部委", "农业农村部"),
     ],
@@ -315,3 +315,10 @@ def test_a_role_in_prose_is_no_credit() -> None:
 def test_a_transliterated_name_is_one_whatever_its_dot(dot: str) -> None:
     names = found(f"美国卫生部长亚历克斯{dot}阿扎（Alex Azar）将访台")
     assert names.get("亚历克斯·阿扎") == ("person", False) and "亚历克斯" not in names
+
+
+def test_an_organisation_starts_at_a_known_body_whatever_its_tag() -> None:
+    # jieba: 众议院 'n', 平壤 'n'; the dictionary's organisation and the gazetteer's city.
+    assert found("在众议院司法委员会召开听证会").get("众议院司法委员会") == ("org", False)
+    assert found("当局正在全力赶工平壤综合医院之外").get("平壤综合医院") == ("org", False)
+    assert found("陈明通列席立法院内政委员会").get("立法院内政委员会") == ("org", False)

@@ -216,6 +216,14 @@ def _keeps(form: str, place: Place) -> bool:
             return _person_city(place)
         if tag == "ns":
             return True
+        if tag == "n":
+            # A noun to jieba, as some large cities' names are (平壤, 合肥, 基辅): a
+            # city of a million or more named so, as the stem of its own full name
+            # (平壤市) or as a transliteration; not another alternate name GeoNames
+            # lists (天府 of 成都, 关口 of 浏阳: common words), nor a country's or a
+            # state's (中华, 大兴).
+            stem = any(form + unit in place.forms for unit in _UNIT_ENDS)
+            return place.city and place.population >= _STEM_CITY and (stem or place.foreign)
         # 'nz', 'nrt', 'j': a name of something, often not the town (共和 of 共和县,
         # 天王): only a country's, a state's or a large city's.
         return tag in _PLACE_TAGS and (not place.city or place.population >= _PERSON_CITY)

@@ -197,6 +197,16 @@ def _is_place(word: str) -> bool:
     return len(tokens) == 1 and tokens[0][1] in ("ns", "nz")
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
+def _is_known_body(word: str) -> bool:
+    """A place, or an organisation a source knows (众议院 and 白宫 are a noun and a
+    person's name to jieba): a proper start of a longer organisation's name."""
+    if _is_place(word):
+        return True
+    known = lexicon().resolve(word)
+    return known is not None and known.kind == "org" and not _is_concept(word)
+
+
 @cache
 def _translit_chars() -> frozenset[str]:
     """The characters of transliterated names (`build_places`: those of foreign cities'
@@ -332,7 +342,8 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         # Single characters outside the function words are pieces of an unknown word
         # (清/微 of 清微智能): part of the name.
         piece = len(prev_word) == 1 and prev_tag not in FUNCTION_TAGS and prev_tag != "x"
-        if not (prev_tag in NOUNISH_TAGS or piece) or not CJK.match(prev_word):
+        known = len(prev_word) > 1 and _is_known_body(prev_word)  # 开封 is a verb to jieba
+        if not (prev_tag in NOUNISH_TAGS or piece or known) or not CJK.match(prev_word):
             break
         start -= 1
     # Trim leading common nouns: 制造商长江存储... starts at 长江; but not the words
@@ -343,7 +354,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         and tokens[start][1] not in PROPER_TAGS
         and len(tokens[start][0]) > 1
         and tokens[start][0] not in starts
-        and not _is_place(tokens[start][0])  # 周口市 is 'n' to jieba, a place to the gazetteer
+        and not _is_known_body(tokens[start][0])  # 周口市 is 'n' to jieba, a place to the gazetteer
     ):
         start += 1
     # ... and leading concepts of the mined table (非政府组织美国亚洲协会 starts at 美国).
