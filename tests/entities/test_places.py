@@ -142,3 +142,13 @@ def test_transliterations_the_dictionary_cut(text: str, strong: bool) -> None:
     name = "雅格布扎德" if "雅格" in text else "托纳尔森"
     assert names.get(name) == ("person", not strong)
     assert "雅格" not in names
+
+
+def test_a_transliterated_name_the_tagger_has_in_two_words() -> None:
+    # 布兰 ('ns', no place any source knows) + 斯塔德 ('nr'); 福 ends 祝福 (a run of
+    # transliteration characters starts inside a word: the name starts after it).
+    names = found("不少人祝福布兰斯塔德大使和夫人，布兰斯塔德大使表示感谢")
+    assert names.get("布兰斯塔德") == ("person", False)
+    assert "布兰" not in names and "斯塔德" not in names
+    # A known place beside a name is no part of it.
+    assert "伊朗" in found("伊朗德黑兰今天发生爆炸")

@@ -322,3 +322,9 @@ def test_an_organisation_starts_at_a_known_body_whatever_its_tag() -> None:
     assert found("在众议院司法委员会召开听证会").get("众议院司法委员会") == ("org", False)
     assert found("当局正在全力赶工平壤综合医院之外").get("平壤综合医院") == ("org", False)
     assert found("陈明通列席立法院内政委员会").get("立法院内政委员会") == ("org", False)
+
+
+def test_a_hyphenated_foreign_name_before_its_latin_spelling() -> None:
+    names = found("14岁的鲁本-纳瓦雷特（Ruben Navarrete）半夜开车逃生")
+    assert names.get("鲁本-纳瓦雷特") == ("person", False)
+    assert "鲁本" not in names and "纳瓦雷特" not in names

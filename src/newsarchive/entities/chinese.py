@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -207,6 +207,14 @@ def _is_known_body(word: str) -> bool:
     return known is not None and known.kind == "org" and not _is_concept(word)
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
+def _known_kind(word: str) -> str:
+    """The kind of entity a source knows `word` as, '' when none does (布兰 is a place
+    to jieba's tags only)."""
+    known = lexicon().resolve(word)
+    return known.kind if known is not None else ""
+
+
 @cache
 def _translit_chars() -> frozenset[str]:
     """The characters of transliterated names (`build_places`: those of foreign cities'
@@ -239,21 +247,34 @@ def _translit_runs(
     replaced: set[int] = set()
     found: list[Mention] = []
     for match in _translit_run().finditer(text):
-        start, end = match.span()
-        k, last = bisect_left(offsets, start), bisect_left(offsets, end)
-        if offsets[k] != start or last >= len(offsets) or offsets[last] != end:
+        # The run between the first and the last token boundaries inside it (祝福布兰
+        # 斯塔德: 福 ends the word 祝福).
+        k, last = bisect_left(offsets, match.start()), bisect_right(offsets, match.end()) - 1
+        if last - k < 1 or offsets[last] - offsets[k] < 3:
             continue
+        start, end = offsets[k], offsets[last]
         run = tokens[k:last]
-        if not any(len(w) == 1 for w, _ in run) or any(
+        # Cut into single characters, or into two name words or more that the tagger
+        # has apart (布兰/斯塔德, 杰克/凯鲁亚克: a first name and a surname).
+        # Words no source knows, so two known names side by side (特朗普拜登) stay two.
+        cut = any(len(w) == 1 for w, _ in run) or (
+            len(run) >= 2 and end - start >= 4 and not any(_known_kind(w) for w, _ in run)
+        )
+        if not cut or any(
             t in RUN_STOP_TAGS or (len(w) > 1 and t not in _RUN_WORD_TAGS) for w, t in run
         ):
             continue
         inside = [j for j, m in enumerate(out) if m.start < end and start < m.end and not m.guess]
-        if any(out[j].kind != "person" or out[j].start < start or out[j].end > end for j in inside):
-            continue  # a place or an organisation, or a name reaching out of the run
+        if any(
+            (out[j].kind != "person" and _known_kind(out[j].form) not in ("", "person"))
+            or out[j].start < start
+            or out[j].end > end
+            for j in inside
+        ):
+            continue  # a known place or organisation, or a name reaching out of the run
         weak = all(out[j].weak for j in inside)
         replaced.update(inside)
-        found.append(Mention(match.group(), "person", start, end, weak))
+        found.append(Mention(text[start:end], "person", start, end, weak))
     if not found:
         return out
     return [m for j, m in enumerate(out) if j not in replaced] + found

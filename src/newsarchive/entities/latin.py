@@ -26,6 +26,8 @@ from newsarchive.entities.words import (
 # Van Wagenen), not acronyms.
 _TITLED = re.compile(r"[A-Z][a-z][A-Za-z'-]*")
 _PERSON = re.compile(r"[A-Z][a-z][A-Za-z'-]*(?: [A-Z][a-z][A-Za-z'-]*){1,3}")
+# What joins a foreign name's parts: the middle dot, or a hyphen (鲁本-纳瓦雷特).
+_JOINERS = "·-"
 _RUN_BEFORE = 8  # characters of Chinese looked at before a bracketed Latin name
 
 
@@ -35,17 +37,17 @@ def _name_before(text: str, opened: int) -> str | None:
     unknown transliteration), e.g. 营运长威尔彭 -> 威尔彭."""
     run = ""
     for char in reversed(text[max(0, opened - _RUN_BEFORE) : opened]):
-        if not CJK.match(char) and char != "·":
+        if not CJK.match(char) and char not in _JOINERS:
             break
         run = char + run
     tokens = name_tagger().tag(run, False) if run else []
     name = ""
     for word, tag in reversed(tokens):
         piece = len(word) == 1 and tag not in RUN_STOP_TAGS
-        if not (tag in PROPER_TAGS or piece or word == "·") or word.endswith(ROLE_ENDINGS):
+        if not (tag in PROPER_TAGS or piece or word in _JOINERS) or word.endswith(ROLE_ENDINGS):
             break
         name = word + name
-    name = name.strip("·")
+    name = name.strip(_JOINERS)
     # A role the dictionary cut into pieces (主/席曼 of 主席曼佛瑞德) is not the name.
     name = next((name[len(t) :] for t in TITLES if name.startswith(t)), name)
     return name if 2 <= len(name) <= 7 and name not in NOT_NAMES else None
