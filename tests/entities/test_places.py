@@ -61,6 +61,8 @@ def test_a_suffixed_form_is_its_stems_place() -> None:
         "大城",  # 大城府: in the recogniser's NOT_NAMES
         "天府",  # a common noun GeoNames lists for 成都: not its stem
         "关口",
+        "下山",  # Ōyamazaki's Chinese name; CC-CEDICT: "to go down a hill" only
+        "高原",
     ],
 )
 def test_common_words_and_names_are_not_places(word: str) -> None:

@@ -21,7 +21,9 @@ dictionary (the recogniser's base) says of them: a two-character form must be a 
 it tagged as a place or a name (中和 and 大和 are cut as 中/和, 大/和: no place); a form
 it lists as a common word (春日 't') counts only for a city of 100,000+ people and
 3+ characters (名古屋 is 'n'); one it lists as a person's name (杰克逊, 林肯) only for a
-city of 300,000+ (西雅图 and 丹佛 are 'nr', Jackson and Lincoln are smaller).
+city of 300,000+ (西雅图 and 丹佛 are 'nr', Jackson and Lincoln are smaller); one
+CC-CEDICT knows only as a common word (`dictionary_common.txt`, written by
+`build_dictionary`: 下山, 高原) only for a city of 300,000+.
 English names are written for every row; the recogniser matches the Latin ones only of
 countries, subdivisions and cities of 500,000+ (a capitalised Mobile or Reading in
 Chinese prose is seldom the town).
@@ -46,6 +48,15 @@ from pathlib import Path
 
 from newsarchive.entities.concepts import plain_tagger
 from newsarchive.entities.words import NOT_NAMES
+
+_COMMON = Path(__file__).with_name("dictionary_common.txt")
+
+
+def _common_words() -> frozenset[str]:
+    """`build_dictionary`'s words that jieba tags as names and CC-CEDICT knows only as
+    common words (regenerate that table first when CC-CEDICT changes)."""
+    lines = _COMMON.read_text("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 from newsarchive.text.script import to_simplified
 
 OUT = Path(__file__).parent
@@ -203,6 +214,11 @@ def _keeps(form: str, place: Place) -> bool:
     first (see the module's docstring)."""
     if form in NOT_NAMES:
         return False  # the recogniser's own list of words jieba tags as places (大城)
+    if form in _common_words() and not (place.city and place.population >= _PERSON_CITY):
+        # A word jieba tags as a name that CC-CEDICT knows only as a common word
+        # (`build_dictionary` writes them: 下山, 上山, 高原, 三角洲): a small town's or
+        # a translated subdivision's name is the common word first.
+        return False
     tokens = plain_tagger().tag(form, False)
     single = len(tokens) == 1
     if len(form) == 2:
