@@ -48,6 +48,7 @@ from pathlib import Path
 
 from newsarchive.entities.concepts import plain_tagger
 from newsarchive.entities.words import NOT_NAMES
+from newsarchive.text.script import to_simplified
 
 _COMMON = Path(__file__).with_name("dictionary_common.txt")
 
@@ -57,7 +58,7 @@ def _common_words() -> frozenset[str]:
     common words (regenerate that table first when CC-CEDICT changes)."""
     lines = _COMMON.read_text("utf-8").splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
-from newsarchive.text.script import to_simplified
+
 
 OUT = Path(__file__).parent
 # Transliteration characters: seen in 3+ foreign city names, and at least this many
