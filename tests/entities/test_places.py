@@ -154,3 +154,24 @@ def test_a_transliterated_name_the_tagger_has_in_two_words() -> None:
     assert "布兰" not in names and "斯塔德" not in names
     # A known place beside a name is no part of it.
     assert "伊朗" in found("伊朗德黑兰今天发生爆炸")
+
+
+def test_continents_and_regions_are_places() -> None:
+    lex = lexicon()
+    for form, english in (("非洲", "Africa"), ("东南亚", "Southeast Asia"), ("歐洲", "Europe")):
+        place = lex.resolve(form)
+        assert place is not None and place.kind == "place" and place.en == english, form
+    assert lex.resolve("世界") is None or lex.resolve("世界").kind != "place"  # type: ignore[union-attr]
+
+
+def test_a_place_only_jiebas_tag_names_is_weak_unless_written_twice() -> None:
+    # 美西 and 惠及 are 'ns' to jieba; no source knows them.
+    assert found("整个美西遭受火灾").get("美西") == ("place", True)
+    assert found("整个美西遭受火灾，美西的森林").get("美西") == ("place", False)
+    # A proper noun of CC-CEDICT that jieba tags 'ns' is known: 加州 (California).
+    assert found("加州民主党众议员表示").get("加州") == ("place", False)
+
+
+def test_a_dotted_name_runs_on_in_sounds_the_tagger_cut() -> None:
+    names = found("市长克里斯蒂安·埃斯特罗西(Christian Estrosi)在推特上发布声明")
+    assert names.get("克里斯蒂安·埃斯特罗西") == ("person", False) and "罗西" not in names

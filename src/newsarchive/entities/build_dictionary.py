@@ -157,6 +157,11 @@ def names(lines: Iterable[str]) -> list[tuple[str, str, str, str, list[str]]]:
         if word in common or not glosses or any(_NOT_ENTITY.search(g) for g in glosses):
             continue
         kind = kind_of(glosses)
+        if kind == "other" and _dictionary_tag(word) == "ns":
+            # A proper noun jieba's dictionary tags as a place, whose glosses say no
+            # more (加州 California, 北爱尔兰, 多瑙河): the recogniser takes a word
+            # tagged so only when a source knows it.
+            kind = "place"
         if kind == "other":
             continue
         english = _ENGLISH_NAME.match(glosses[0].removeprefix("abbr. for ").strip())

@@ -102,6 +102,7 @@ LATIN_CITY = 500_000  # a city whose English name the recogniser matches
 _TYPE_UNIT = {"Province": "省", "State": "州", "Prefecture": "县"}
 _COUNTRY_RANK = 10**12  # countries before subdivisions before cities
 _SUBDIVISION_RANK = 10**10
+_REGION_RANK = 10**11
 
 
 @dataclass
@@ -172,6 +173,21 @@ def countries() -> Iterator[Place]:
             people = population.get(country.alpha_2, 0)
             rank = _COUNTRY_RANK + people
             yield Place(f"geo:{country.alpha_2}", english[0], people, rank, True, False, forms)
+
+
+def regions() -> Iterator[Place]:
+    """Continents and world regions (UN M.49 codes in CLDR: 非洲, 东南亚, 拉丁美洲),
+    ranked after the countries (a form both write goes to the country) and before the
+    subdivisions; the world (001) is no place an article names."""
+    from babel import Locale
+
+    english = Locale.parse("en").territories
+    cldr = [Locale.parse(tag).territories for tag in ("zh", "zh_Hant")]
+    codes = [c for c in english if isinstance(c, str) and c.isdigit() and c != "001"]
+    for code in sorted(codes):
+        forms = _with_stems(_han_forms(c[code] for c in cldr if code in c))
+        if forms:
+            yield Place(f"geo:M49-{code}", english[code], 0, _REGION_RANK, True, False, forms)
 
 
 def subdivisions() -> Iterator[Place]:
@@ -266,7 +282,7 @@ def _person_city(place: Place) -> bool:
 
 
 def build() -> list[Place]:
-    places = [*countries(), *subdivisions(), *cities()]
+    places = [*countries(), *regions(), *subdivisions(), *cities()]
     owner: dict[str, Place] = {}
     for place in sorted(places, key=lambda p: (-p.rank, p.id)):
         for form in place.forms:

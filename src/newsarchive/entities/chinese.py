@@ -215,6 +215,16 @@ def _known_kind(word: str) -> str:
     return known.kind if known is not None else ""
 
 
+def _sound_piece(word: str, tag: str) -> bool:
+    """A token that may continue a transliterated name: transliteration characters
+    only, a name's tag or a single character, and no entity any source knows."""
+    return (
+        (tag in _RUN_WORD_TAGS or (len(word) == 1 and tag not in RUN_STOP_TAGS))
+        and _transliterated(word)
+        and not _known_kind(word)
+    )
+
+
 @cache
 def _translit_chars() -> frozenset[str]:
     """The characters of transliterated names (`build_places`: those of foreign cities'
@@ -283,9 +293,10 @@ def _translit_runs(
 def _recurring(mentions: list[Mention]) -> list[Mention]:
     """A transliterated name the article writes twice or more is a name it is about
     (a word jieba happens to tag so seldom recurs): strong."""
-    weak = Counter(m.form for m in mentions if m.weak and not m.guess and m.kind == "person")
+    weak = Counter(m.form for m in mentions if m.weak and not m.guess)
     for m in mentions:
-        if m.weak and not m.guess and weak[m.form] >= 2 and _transliterated(m.form):
+        sound = m.kind == "place" or (m.kind == "person" and _transliterated(m.form))
+        if m.weak and not m.guess and weak[m.form] >= 2 and sound:
             m.weak = False
     return mentions
 
@@ -645,6 +656,10 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             j = i
             while j + 2 < len(tokens) and tokens[j + 1][0] == "·" and CJK.match(tokens[j + 2][0]):
                 j += 2
+            # The last part may run on in words the tagger has apart (埃斯特/罗西 of
+            # 克里斯蒂安·埃斯特罗西): transliterations no source knows.
+            while j + 1 < len(tokens) and _sound_piece(*tokens[j + 1]):
+                j += 1
             if j + 1 < len(tokens) and tokens[j + 1][0] in ORG_SUFFIXES:
                 j += 1  # 约翰斯·霍普金斯 + 大学
             form = "".join(w for w, _ in tokens[i : j + 1])
@@ -732,8 +747,12 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 # among them (祝福, 东西, 第一夫人), precision 0.60 -> 0.67 on the
                 # held-out sample for 0.03 of recall (bench/entities.py).
                 if tag not in ("ns", "nt") or len(word) < 3 or _names_something(word):
+                    # A two-character 'ns' word no source knows (the gazetteer has
+                    # the countries, regions and cities): 美西, 欧美, 惠及 as often as
+                    # a place; weak, unless the article writes it twice (`_recurring`).
+                    weak = tag == "ns" and len(word) == 2
                     out.append(
-                        Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), False)
+                        Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), weak)
                     )
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0].endswith(_TITLE_ENDS):
                 # A dictionary name right after a role is the person holding it
