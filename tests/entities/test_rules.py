@@ -328,3 +328,9 @@ def test_a_hyphenated_foreign_name_before_its_latin_spelling() -> None:
     names = found("14岁的鲁本-纳瓦雷特（Ruben Navarrete）半夜开车逃生")
     assert names.get("鲁本-纳瓦雷特") == ("person", False)
     assert "鲁本" not in names and "纳瓦雷特" not in names
+
+
+def test_a_latin_word_of_words_is_a_name_a_term_is_weak() -> None:
+    names = found("据平壤消息人士向DailyNK披露，YouGov的民调，银行的KYC流程，JMdecZZ")
+    assert names.get("DailyNK") == ("org", False) and names.get("YouGov") == ("org", False)
+    assert names.get("KYC") == ("org", True) and names.get("JMdecZZ") == ("org", True)

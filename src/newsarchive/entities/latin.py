@@ -28,6 +28,7 @@ _TITLED = re.compile(r"[A-Z][a-z][A-Za-z'-]*")
 _PERSON = re.compile(r"[A-Z][a-z][A-Za-z'-]*(?: [A-Z][a-z][A-Za-z'-]*){1,3}")
 # What joins a foreign name's parts: the middle dot, or a hyphen (鲁本-纳瓦雷特).
 _JOINERS = "·-"
+_CAMEL = re.compile(r"(?=.*[a-z].*[A-Z]|[A-Z]{2,}[A-Z][a-z])(?:[A-Z]{2,}|[A-Z][a-z]{2,}){2,}")
 _RUN_BEFORE = 8  # characters of Chinese looked at before a bracketed Latin name
 
 
@@ -102,6 +103,13 @@ def latin_mentions(
         if _PERSON.fullmatch(form):
             out.append(Mention(form, "person", match.start(), match.end(), False))
         elif len(form) >= 3 or len(form.split()) >= 2:
-            titled = len(form.split()) >= 2 and all(_TITLED.fullmatch(w) for w in form.split())
-            out.append(Mention(form, "org", match.start(), match.end(), not titled))
+            # Capitalised words (Edison Research), or a word made of capitalised
+            # words and acronyms (DailyNK, YouGov, US MissionCN: a brand's or an
+            # outlet's name), are names; one capitalised word (Talk) or capitals only
+            # (KYC, FRAND) may be a term, mixed letters a code (JMdecZZ): the outlet
+            # statistics decide those.
+            words = form.split()
+            titled = len(words) >= 2 and all(_TITLED.fullmatch(w) for w in words)
+            camel = any(_CAMEL.fullmatch(w) for w in words)
+            out.append(Mention(form, "org", match.start(), match.end(), not (titled or camel)))
     return out, aliases
