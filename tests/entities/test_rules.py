@@ -334,3 +334,9 @@ def test_a_latin_word_of_words_is_a_name_a_term_is_weak() -> None:
     names = found("据平壤消息人士向DailyNK披露，YouGov的民调，银行的KYC流程，JMdecZZ")
     assert names.get("DailyNK") == ("org", False) and names.get("YouGov") == ("org", False)
     assert names.get("KYC") == ("org", True) and names.get("JMdecZZ") == ("org", True)
+
+
+def test_a_unit_named_after_its_parent_is_two_organisations() -> None:
+    names = found("使节受邀到中国国药集团北京生物制品研究所参观考察")
+    assert names.get("北京生物制品研究所") == ("org", False)
+    assert names.get("中国国药集团") == ("org", False)

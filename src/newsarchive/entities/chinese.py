@@ -698,8 +698,22 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 continue
         start = _merge_org(tokens, i) if tag in NOUNISH_TAGS else None
         if start is not None and start < i:
-            form = "".join(w for w, _ in tokens[start : i + 1])
             out[:] = [m for m in out if m.start < offsets[start]]
+            # A unit named after its parent (中国国药集团 + 北京生物制品研究所): a
+            # registered suffix inside, then a place, starts the unit's own name.
+            inner = next(
+                (
+                    k
+                    for k in range(i - 1, start, -1)
+                    if tokens[k][1] == "ns" and _org_suffix(tokens[k - 1][0]) is not None
+                ),
+                None,
+            )
+            if inner is not None:
+                parent = "".join(w for w, _ in tokens[start:inner])
+                out.append(Mention(parent, "org", offsets[start], offsets[inner], False))
+                start = inner
+            form = "".join(w for w, _ in tokens[start : i + 1])
             known = lex.resolve(form)
             out.append(
                 Mention(
