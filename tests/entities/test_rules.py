@@ -340,3 +340,10 @@ def test_a_unit_named_after_its_parent_is_two_organisations() -> None:
     names = found("使节受邀到中国国药集团北京生物制品研究所参观考察")
     assert names.get("北京生物制品研究所") == ("org", False)
     assert names.get("中国国药集团") == ("org", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "court"), [("许昌中院于去年审理", "许昌中院"), ("赴河南省高院上访", "河南省高院")]
+)
+def test_a_court_by_its_short_level_is_an_organisation(text: str, court: str) -> None:
+    assert found(text).get(court) == ("org", False)
