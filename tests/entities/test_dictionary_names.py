@@ -27,6 +27,8 @@ CEDICT = """\
 春節 春节 [Chun1 jie2] /Spring Festival (Chinese New Year)/
 四川雉鶉 四川雉鹑 [Si4 chuan1 zhi4 chun2] /(bird species of China) buff-throated monal-partridge/
 日電 日电 [Ri4 dian4] /NEC Corporation/
+國會 国会 [Guo2 hui4] /Parliament (UK)/Congress (US)/Diet (Japan)/
+臺商 台商 [Tai2 shang1] /Taiwanese businessman/Taiwanese company/
 """
 
 
@@ -48,9 +50,11 @@ def test_names_are_proper_nouns_that_are_no_common_word() -> None:
     assert rows["中国中央电视台"] == ("org", "China Central Television", ["CCTV"])
     for word in ("终审法院", "茅台", "春节", "四川雉鹑"):
         assert word not in rows, word
-    # A two-character name that jieba lists as a common word stays out (日电: the
-    # "…27日电" of every news agency's dateline; 央视 too, the price of that rule).
-    assert "日电" not in rows and "央视" not in rows
+    # A two-character name that jieba lists as a common noun or abbreviation is kept
+    # only for an organisation whose English name is written as a name (国会, 央视,
+    # 日电: the recogniser knows a dateline's "…27日电"), not 台商 (a businessman).
+    assert rows["国会"] == ("org", "Parliament", [])
+    assert "央视" in rows and "日电" in rows and "台商" not in rows
 
 
 def test_the_shipped_table_parses_and_the_lexicon_resolves_it() -> None:
@@ -69,6 +73,8 @@ def test_dictionary_names_are_recognised_in_text() -> None:
     assert kinds.get("胡锡进") == "person"
     # A dateline's 日电 is no company.
     assert "日电" not in {f.entity.name for f in recognize("", "（法新社纽约27日电）美国今天宣布")}
+    kinds = {f.entity.name: f.entity.kind for f in recognize("", "央视报道，安倍在国会上道歉")}
+    assert kinds.get("央视") == "org" and kinds.get("国会") == "org"
 
 
 def test_common_words_jieba_tags_as_names_are_no_names() -> None:

@@ -28,6 +28,9 @@ def found(text: str) -> dict[str, tuple[str, bool]]:
         ("他在西雅图的办公室说", "西雅图"),
         # A province the dictionary cuts in two (不列颠 / 哥伦比亚省).
         ("加拿大不列颠哥伦比亚省的华人", "不列颠哥伦比亚"),
+        # Nouns ('n') to the dictionary: a large city named by its stem (平壤市).
+        ("朝鲜首都平壤周一举行阅兵", "平壤"),
+        ("安徽合肥一家工厂", "合肥"),
     ],
 )
 def test_known_places_are_places(text: str, place: str) -> None:
@@ -56,6 +59,10 @@ def test_a_suffixed_form_is_its_stems_place() -> None:
         "林肯",  # the stem of 林肯郡
         "共和",  # 共和县: 'nz' in the dictionary, a small county
         "大城",  # 大城府: in the recogniser's NOT_NAMES
+        "天府",  # a common noun GeoNames lists for 成都: not its stem
+        "关口",
+        "下山",  # Ōyamazaki's Chinese name; CC-CEDICT: "to go down a hill" only
+        "高原",
     ],
 )
 def test_common_words_and_names_are_not_places(word: str) -> None:
@@ -137,3 +144,34 @@ def test_transliterations_the_dictionary_cut(text: str, strong: bool) -> None:
     name = "雅格布扎德" if "雅格" in text else "托纳尔森"
     assert names.get(name) == ("person", not strong)
     assert "雅格" not in names
+
+
+def test_a_transliterated_name_the_tagger_has_in_two_words() -> None:
+    # 布兰 ('ns', no place any source knows) + 斯塔德 ('nr'); 福 ends 祝福 (a run of
+    # transliteration characters starts inside a word: the name starts after it).
+    names = found("不少人祝福布兰斯塔德大使和夫人，布兰斯塔德大使表示感谢")
+    assert names.get("布兰斯塔德") == ("person", False)
+    assert "布兰" not in names and "斯塔德" not in names
+    # A known place beside a name is no part of it.
+    assert "伊朗" in found("伊朗德黑兰今天发生爆炸")
+
+
+def test_continents_and_regions_are_places() -> None:
+    lex = lexicon()
+    for form, english in (("非洲", "Africa"), ("东南亚", "Southeast Asia"), ("歐洲", "Europe")):
+        place = lex.resolve(form)
+        assert place is not None and place.kind == "place" and place.en == english, form
+    assert lex.resolve("世界") is None or lex.resolve("世界").kind != "place"  # type: ignore[union-attr]
+
+
+def test_a_place_only_jiebas_tag_names_is_weak_unless_written_twice() -> None:
+    # 美西 and 惠及 are 'ns' to jieba; no source knows them.
+    assert found("整个美西遭受火灾").get("美西") == ("place", True)
+    assert found("整个美西遭受火灾，美西的森林").get("美西") == ("place", False)
+    # A proper noun of CC-CEDICT that jieba tags 'ns' is known: 加州 (California).
+    assert found("加州民主党众议员表示").get("加州") == ("place", False)
+
+
+def test_a_dotted_name_runs_on_in_sounds_the_tagger_cut() -> None:
+    names = found("市长克里斯蒂安·埃斯特罗西(Christian Estrosi)在推特上发布声明")
+    assert names.get("克里斯蒂安·埃斯特罗西") == ("person", False) and "罗西" not in names

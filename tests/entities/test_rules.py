@@ -197,7 +197,7 @@ def test_a_region_is_its_place() -> None:
     ("text", "name"),
     [
         ("港府罕发留意通缩风险警告", "香港政府"),
-        ("陈明通列席立法院内政委员会", "立法院"),
+        ("陈明通今天列席立法院接受质询", "立法院"),
         ("冲绳美军再添8例", "美军"),
         ("中国商务部、农业农村部等三部委", "农业农村部"),
     ],
@@ -271,3 +271,79 @@ def test_a_role_s_place_does_not_depend_on_the_process_hash_seed() -> None:
         )
         answers.add(out.stdout.strip())
     assert answers == {"美国"}
+
+
+def test_a_registered_suffix_alone_is_no_name() -> None:
+    assert "财政局" not in found("财政局局长表示")
+    assert found("周口市财政局局长表示").get("周口市财政局") == ("org", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "place"), [("宾州州务卿表示", "宾州"), ("内华达州州长说", "内华达州")]
+)
+def test_a_unit_after_a_place_ending_in_it_starts_a_role(text: str, place: str) -> None:
+    names = found(text)
+    assert place in names and not any(n.endswith("州州") for n in names)
+
+
+def test_a_committee_is_its_citys_whatever_jiebas_tag() -> None:
+    # jieba tags 周口 'n'; 周口市 is a known place, 河南省 the province around it.
+    names = found("杨正超转任河南省周口市委常委、纪委书记")
+    assert names.get("周口市委") == ("org", False) and "河南省周口市委" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("局势变得更加明显。（译者：刘文瑜/核稿：曾依璇）", {"刘文瑜", "曾依璇"}),
+        ("(完)\n编译 汪红英/白云; 审校 王颖/李春喜", {"汪红英", "白云", "王颖", "李春喜"}),
+        ("记者 柳飞 责编：胡力汉、何平 网编：瑞哲", {"胡力汉", "何平", "瑞哲"}),
+        ("美国的感染人数为全球最多。\n李京慧/苗子 （据德新社）", {"李京慧", "苗子"}),
+    ],
+)
+def test_credit_lines_name_people(text: str, names: set[str]) -> None:
+    got = found(text)
+    assert all(got.get(n) == ("person", False) for n in names), got
+    assert "刘文" not in got  # a known person's name inside a credited one is not named
+
+
+def test_a_role_in_prose_is_no_credit() -> None:
+    assert "胡锡进在" not in found("环球时报总编辑胡锡进在微博发文")
+
+
+@pytest.mark.parametrize("dot", ["·", "•", "・", "‧"])
+def test_a_transliterated_name_is_one_whatever_its_dot(dot: str) -> None:
+    names = found(f"美国卫生部长亚历克斯{dot}阿扎（Alex Azar）将访台")
+    assert names.get("亚历克斯·阿扎") == ("person", False) and "亚历克斯" not in names
+
+
+def test_an_organisation_starts_at_a_known_body_whatever_its_tag() -> None:
+    # jieba: 众议院 'n', 平壤 'n'; the dictionary's organisation and the gazetteer's city.
+    assert found("在众议院司法委员会召开听证会").get("众议院司法委员会") == ("org", False)
+    assert found("当局正在全力赶工平壤综合医院之外").get("平壤综合医院") == ("org", False)
+    assert found("陈明通列席立法院内政委员会").get("立法院内政委员会") == ("org", False)
+
+
+def test_a_hyphenated_foreign_name_before_its_latin_spelling() -> None:
+    names = found("14岁的鲁本-纳瓦雷特（Ruben Navarrete）半夜开车逃生")
+    assert names.get("鲁本-纳瓦雷特") == ("person", False)
+    assert "鲁本" not in names and "纳瓦雷特" not in names
+
+
+def test_a_latin_word_of_words_is_a_name_a_term_is_weak() -> None:
+    names = found("据平壤消息人士向DailyNK披露，YouGov的民调，银行的KYC流程，JMdecZZ")
+    assert names.get("DailyNK") == ("org", False) and names.get("YouGov") == ("org", False)
+    assert names.get("KYC") == ("org", True) and names.get("JMdecZZ") == ("org", True)
+
+
+def test_a_unit_named_after_its_parent_is_two_organisations() -> None:
+    names = found("使节受邀到中国国药集团北京生物制品研究所参观考察")
+    assert names.get("北京生物制品研究所") == ("org", False)
+    assert names.get("中国国药集团") == ("org", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "court"), [("许昌中院于去年审理", "许昌中院"), ("赴河南省高院上访", "河南省高院")]
+)
+def test_a_court_by_its_short_level_is_an_organisation(text: str, court: str) -> None:
+    assert found(text).get(court) == ("org", False)

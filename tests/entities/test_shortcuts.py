@@ -88,6 +88,9 @@ def _split_every_token(tokens: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for word, tag in tokens:
         head = word[:2]
+        committee = head in chinese._COMMITTEES and out
+        if committee and out[-1][1] != "ns" and chinese._is_place(out[-1][0] + head[0]):
+            out[-1] = (out[-1][0], "ns")  # 周口 ('n') + 市委: 周口市 is a place
         if head in chinese._COMMITTEES and len(word) > 2 and out and out[-1][1] == "ns":
             out += [(head, "n"), (word[2:], "n")]
         else:

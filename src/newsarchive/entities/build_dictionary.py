@@ -117,6 +117,37 @@ def _headwords(lines: Iterable[str]) -> tuple[dict[str, list[str]], set[str]]:
     return senses, common
 
 
+def _acronyms(gloss: str) -> list[str]:
+    """The acronyms a gloss gives in parentheses for the name before them (China Central
+    Television (CCTV)), not a qualifier's (Parliament (UK), Congress (US)): the
+    acronym's first letter starts one of the capitalised words before it."""
+    out = []
+    for match in _ACRONYM.finditer(gloss):
+        initials = {w[0] for w in re.findall(r"[A-Z][A-Za-z-]*", gloss[: match.start()])}
+        if match.group(1)[0] in initials:
+            out.append(match.group(1))
+    return out
+
+
+# Small words an organisation's English name writes in lower case (Ministry of War).
+_NAME_PARTICLES = frozenset({"of", "and", "for", "the", "in", "on", "de", "du", "&"})
+
+
+def _two_characters_name(word: str, kind: str, en: str) -> bool:
+    """Whether a two-character headword is kept: when jieba's standard dictionary lists
+    it as a name or not at all; as a common noun or abbreviation ('n', 'j') only for an
+    organisation whose English name is written as a name, every word capitalised (国会
+    Parliament, 央视 China Central Television, 微星 Micro-Star International; not 台商
+    Taiwanese businessman, 日方 the Japanese side, 俄军 Russian army)."""
+    tag = _dictionary_tag(word)
+    if tag in (None, *_NAME_TAGS):
+        return True
+    if kind != "org" or tag not in ("n", "j") or not en:
+        return False
+    words = [w for w in re.split(r"[\s()]+", en) if w and w.lower() not in _NAME_PARTICLES]
+    return bool(words) and all(w[0].isupper() or not w[0].isalpha() for w in words)
+
+
 def names(lines: Iterable[str]) -> list[tuple[str, str, str, str, list[str]]]:
     """(id, name, kind, English name, aliases) of the dictionary's proper nouns."""
     senses, common = _headwords(lines)
@@ -126,13 +157,20 @@ def names(lines: Iterable[str]) -> list[tuple[str, str, str, str, list[str]]]:
         if word in common or not glosses or any(_NOT_ENTITY.search(g) for g in glosses):
             continue
         kind = kind_of(glosses)
-        if kind == "other" or (len(word) == 2 and _dictionary_tag(word) not in (None, *_NAME_TAGS)):
+        if kind == "other" and _dictionary_tag(word) == "ns":
+            # A proper noun jieba's dictionary tags as a place, whose glosses say no
+            # more (加州 California, 北爱尔兰, 多瑙河): the recogniser takes a word
+            # tagged so only when a source knows it.
+            kind = "place"
+        if kind == "other":
             continue
         english = _ENGLISH_NAME.match(glosses[0].removeprefix("abbr. for ").strip())
         en = _EXPLAINED.sub("", english.group(1)).strip() if english else ""
         if not re.search("[A-Za-z]", en):
             en = ""
-        acronyms = sorted({a for g in glosses for a in _ACRONYM.findall(g)})
+        if len(word) == 2 and not _two_characters_name(word, kind, en):
+            continue
+        acronyms = sorted({a for g in glosses for a in _acronyms(g)})
         out.append((f"cedict:{word}", word, kind, en, acronyms))
     return out
 

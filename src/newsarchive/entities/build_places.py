@@ -21,7 +21,9 @@ dictionary (the recogniser's base) says of them: a two-character form must be a 
 it tagged as a place or a name (中和 and 大和 are cut as 中/和, 大/和: no place); a form
 it lists as a common word (春日 't') counts only for a city of 100,000+ people and
 3+ characters (名古屋 is 'n'); one it lists as a person's name (杰克逊, 林肯) only for a
-city of 300,000+ (西雅图 and 丹佛 are 'nr', Jackson and Lincoln are smaller).
+city of 300,000+ (西雅图 and 丹佛 are 'nr', Jackson and Lincoln are smaller); one
+CC-CEDICT knows only as a common word (`dictionary_common.txt`, written by
+`build_dictionary`: 下山, 高原) only for a city of 300,000+.
 English names are written for every row; the recogniser matches the Latin ones only of
 countries, subdivisions and cities of 500,000+ (a capitalised Mobile or Reading in
 Chinese prose is seldom the town).
@@ -47,6 +49,16 @@ from pathlib import Path
 from newsarchive.entities.concepts import plain_tagger
 from newsarchive.entities.words import NOT_NAMES
 from newsarchive.text.script import to_simplified
+
+_COMMON = Path(__file__).with_name("dictionary_common.txt")
+
+
+def _common_words() -> frozenset[str]:
+    """`build_dictionary`'s words that jieba tags as names and CC-CEDICT knows only as
+    common words (regenerate that table first when CC-CEDICT changes)."""
+    lines = _COMMON.read_text("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
 
 OUT = Path(__file__).parent
 # Transliteration characters: seen in 3+ foreign city names, and at least this many
@@ -90,6 +102,7 @@ LATIN_CITY = 500_000  # a city whose English name the recogniser matches
 _TYPE_UNIT = {"Province": "省", "State": "州", "Prefecture": "县"}
 _COUNTRY_RANK = 10**12  # countries before subdivisions before cities
 _SUBDIVISION_RANK = 10**10
+_REGION_RANK = 10**11
 
 
 @dataclass
@@ -162,6 +175,21 @@ def countries() -> Iterator[Place]:
             yield Place(f"geo:{country.alpha_2}", english[0], people, rank, True, False, forms)
 
 
+def regions() -> Iterator[Place]:
+    """Continents and world regions (UN M.49 codes in CLDR: 非洲, 东南亚, 拉丁美洲),
+    ranked after the countries (a form both write goes to the country) and before the
+    subdivisions; the world (001) is no place an article names."""
+    from babel import Locale
+
+    english = Locale.parse("en").territories
+    cldr = [Locale.parse(tag).territories for tag in ("zh", "zh_Hant")]
+    codes = [c for c in english if isinstance(c, str) and c.isdigit() and c != "001"]
+    for code in sorted(codes):
+        forms = _with_stems(_han_forms(c[code] for c in cldr if code in c))
+        if forms:
+            yield Place(f"geo:M49-{code}", english[code], 0, _REGION_RANK, True, False, forms)
+
+
 def subdivisions() -> Iterator[Place]:
     import pycountry
 
@@ -203,6 +231,11 @@ def _keeps(form: str, place: Place) -> bool:
     first (see the module's docstring)."""
     if form in NOT_NAMES:
         return False  # the recogniser's own list of words jieba tags as places (大城)
+    if form in _common_words() and not (place.city and place.population >= _PERSON_CITY):
+        # A word jieba tags as a name that CC-CEDICT knows only as a common word
+        # (`build_dictionary` writes them: 下山, 上山, 高原, 三角洲): a small town's or
+        # a translated subdivision's name is the common word first.
+        return False
     tokens = plain_tagger().tag(form, False)
     single = len(tokens) == 1
     if len(form) == 2:
@@ -216,6 +249,14 @@ def _keeps(form: str, place: Place) -> bool:
             return _person_city(place)
         if tag == "ns":
             return True
+        if tag == "n":
+            # A noun to jieba, as some large cities' names are (平壤, 合肥, 基辅): a
+            # city of a million or more named so, as the stem of its own full name
+            # (平壤市) or as a transliteration; not another alternate name GeoNames
+            # lists (天府 of 成都, 关口 of 浏阳: common words), nor a country's or a
+            # state's (中华, 大兴).
+            stem = any(form + unit in place.forms for unit in _UNIT_ENDS)
+            return place.city and place.population >= _STEM_CITY and (stem or place.foreign)
         # 'nz', 'nrt', 'j': a name of something, often not the town (共和 of 共和县,
         # 天王): only a country's, a state's or a large city's.
         return tag in _PLACE_TAGS and (not place.city or place.population >= _PERSON_CITY)
@@ -241,7 +282,7 @@ def _person_city(place: Place) -> bool:
 
 
 def build() -> list[Place]:
-    places = [*countries(), *subdivisions(), *cities()]
+    places = [*countries(), *regions(), *subdivisions(), *cities()]
     owner: dict[str, Place] = {}
     for place in sorted(places, key=lambda p: (-p.rank, p.id)):
         for form in place.forms:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -197,6 +197,34 @@ def _is_place(word: str) -> bool:
     return len(tokens) == 1 and tokens[0][1] in ("ns", "nz")
 
 
+@lru_cache(maxsize=_MEMO_SIZE)
+def _is_known_body(word: str) -> bool:
+    """A place, or an organisation a source knows (众议院 and 白宫 are a noun and a
+    person's name to jieba): a proper start of a longer organisation's name."""
+    if _is_place(word):
+        return True
+    known = lexicon().resolve(word)
+    return known is not None and known.kind == "org" and not _is_concept(word)
+
+
+@lru_cache(maxsize=_MEMO_SIZE)
+def _known_kind(word: str) -> str:
+    """The kind of entity a source knows `word` as, '' when none does (布兰 is a place
+    to jieba's tags only)."""
+    known = lexicon().resolve(word)
+    return known.kind if known is not None else ""
+
+
+def _sound_piece(word: str, tag: str) -> bool:
+    """A token that may continue a transliterated name: transliteration characters
+    only, a name's tag or a single character, and no entity any source knows."""
+    return (
+        (tag in _RUN_WORD_TAGS or (len(word) == 1 and tag not in RUN_STOP_TAGS))
+        and _transliterated(word)
+        and not _known_kind(word)
+    )
+
+
 @cache
 def _translit_chars() -> frozenset[str]:
     """The characters of transliterated names (`build_places`: those of foreign cities'
@@ -229,21 +257,34 @@ def _translit_runs(
     replaced: set[int] = set()
     found: list[Mention] = []
     for match in _translit_run().finditer(text):
-        start, end = match.span()
-        k, last = bisect_left(offsets, start), bisect_left(offsets, end)
-        if offsets[k] != start or last >= len(offsets) or offsets[last] != end:
+        # The run between the first and the last token boundaries inside it (祝福布兰
+        # 斯塔德: 福 ends the word 祝福).
+        k, last = bisect_left(offsets, match.start()), bisect_right(offsets, match.end()) - 1
+        if last - k < 1 or offsets[last] - offsets[k] < 3:
             continue
+        start, end = offsets[k], offsets[last]
         run = tokens[k:last]
-        if not any(len(w) == 1 for w, _ in run) or any(
+        # Cut into single characters, or into two name words or more that the tagger
+        # has apart (布兰/斯塔德, 杰克/凯鲁亚克: a first name and a surname).
+        # Words no source knows, so two known names side by side (特朗普拜登) stay two.
+        cut = any(len(w) == 1 for w, _ in run) or (
+            len(run) >= 2 and end - start >= 4 and not any(_known_kind(w) for w, _ in run)
+        )
+        if not cut or any(
             t in RUN_STOP_TAGS or (len(w) > 1 and t not in _RUN_WORD_TAGS) for w, t in run
         ):
             continue
         inside = [j for j, m in enumerate(out) if m.start < end and start < m.end and not m.guess]
-        if any(out[j].kind != "person" or out[j].start < start or out[j].end > end for j in inside):
-            continue  # a place or an organisation, or a name reaching out of the run
+        if any(
+            (out[j].kind != "person" and _known_kind(out[j].form) not in ("", "person"))
+            or out[j].start < start
+            or out[j].end > end
+            for j in inside
+        ):
+            continue  # a known place or organisation, or a name reaching out of the run
         weak = all(out[j].weak for j in inside)
         replaced.update(inside)
-        found.append(Mention(match.group(), "person", start, end, weak))
+        found.append(Mention(text[start:end], "person", start, end, weak))
     if not found:
         return out
     return [m for j, m in enumerate(out) if j not in replaced] + found
@@ -252,9 +293,10 @@ def _translit_runs(
 def _recurring(mentions: list[Mention]) -> list[Mention]:
     """A transliterated name the article writes twice or more is a name it is about
     (a word jieba happens to tag so seldom recurs): strong."""
-    weak = Counter(m.form for m in mentions if m.weak and not m.guess and m.kind == "person")
+    weak = Counter(m.form for m in mentions if m.weak and not m.guess)
     for m in mentions:
-        if m.weak and not m.guess and weak[m.form] >= 2 and _transliterated(m.form):
+        sound = m.kind == "place" or (m.kind == "person" and _transliterated(m.form))
+        if m.weak and not m.guess and weak[m.form] >= 2 and sound:
             m.weak = False
     return mentions
 
@@ -286,6 +328,8 @@ def _split_committees(
             continue  # inside a token
         out += tokens[done:k]
         word = tokens[k][0]
+        if out and out[-1][1] != "ns" and _is_place(out[-1][0] + word[0]):
+            out[-1] = (out[-1][0], "ns")  # 周口 is 'n' to jieba, 周口市 a known place
         if len(word) > 2 and out and out[-1][1] == "ns":
             out += [(word[:2], "n"), (word[2:], "n")]
         else:
@@ -322,13 +366,16 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         return None  # a whole name already (战略与国际研究中心)
     if word != suffix and word.startswith(NATIONAL_STARTS):
         return None  # 中国 + 国家民族事务委员会: the country's body, named without it
+    if word in _COMMITTEES and i and tokens[i - 1][1] == "ns":
+        return i - 1  # 河南省周口市委 is 周口's committee, in 河南
     start = i
     while start > 0 and i - start < _MAX_MERGE_TOKENS:
         prev_word, prev_tag = tokens[start - 1]
         # Single characters outside the function words are pieces of an unknown word
         # (清/微 of 清微智能): part of the name.
         piece = len(prev_word) == 1 and prev_tag not in FUNCTION_TAGS and prev_tag != "x"
-        if not (prev_tag in NOUNISH_TAGS or piece) or not CJK.match(prev_word):
+        known = len(prev_word) > 1 and _is_known_body(prev_word)  # 开封 is a verb to jieba
+        if not (prev_tag in NOUNISH_TAGS or piece or known) or not CJK.match(prev_word):
             break
         start -= 1
     # Trim leading common nouns: 制造商长江存储... starts at 长江; but not the words
@@ -339,6 +386,7 @@ def _merge_org(tokens: list[tuple[str, str]], i: int) -> int | None:
         and tokens[start][1] not in PROPER_TAGS
         and len(tokens[start][0]) > 1
         and tokens[start][0] not in starts
+        and not _is_known_body(tokens[start][0])  # 周口市 is 'n' to jieba, a place to the gazetteer
     ):
         start += 1
     # ... and leading concepts of the mined table (非政府组织美国亚洲协会 starts at 美国).
@@ -400,6 +448,8 @@ def _place_before(tokens: list[tuple[str, str]], i: int) -> int | None:
     """The first token of a place name ending at token `i`, a lone 县/郡/州/省/市/区
     (马里科/帕/县, 殷/山/郡): the 2-4 characters before it, made of proper names and the
     single characters of an unknown word, starting with a name-like token."""
+    if tokens[i - 1][0].endswith(tokens[i][0]):
+        return None  # 宾州 + 州务卿, 内华达州 + 州长: the unit starts a role, not a place
     start, size = i, 0
     while start > 0:
         word, tag = tokens[start - 1]
@@ -585,8 +635,8 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
     if any(c in text for c in _COMMITTEES):  # else no token can start with one
         split = _split_committees(text, tokens, offsets)
         if len(split) != len(tokens):
-            tokens = split
-            offsets = list(accumulate(map(len, map(_WORD, tokens)), initial=0))
+            offsets = list(accumulate(map(len, map(_WORD, split)), initial=0))
+        tokens = split  # split, or a place's tag mended (周口 before 市委)
     memo = _memo(lex)
     direct = memo.direct
     out: list[Mention] = []
@@ -606,6 +656,10 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
             j = i
             while j + 2 < len(tokens) and tokens[j + 1][0] == "·" and CJK.match(tokens[j + 2][0]):
                 j += 2
+            # The last part may run on in words the tagger has apart (埃斯特/罗西 of
+            # 克里斯蒂安·埃斯特罗西): transliterations no source knows.
+            while j + 1 < len(tokens) and _sound_piece(*tokens[j + 1]):
+                j += 1
             if j + 1 < len(tokens) and tokens[j + 1][0] in ORG_SUFFIXES:
                 j += 1  # 约翰斯·霍普金斯 + 大学
             form = "".join(w for w, _ in tokens[i : j + 1])
@@ -644,8 +698,22 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 continue
         start = _merge_org(tokens, i) if tag in NOUNISH_TAGS else None
         if start is not None and start < i:
-            form = "".join(w for w, _ in tokens[start : i + 1])
             out[:] = [m for m in out if m.start < offsets[start]]
+            # A unit named after its parent (中国国药集团 + 北京生物制品研究所): a
+            # registered suffix inside, then a place, starts the unit's own name.
+            inner = next(
+                (
+                    k
+                    for k in range(i - 1, start, -1)
+                    if tokens[k][1] == "ns" and _org_suffix(tokens[k - 1][0]) is not None
+                ),
+                None,
+            )
+            if inner is not None:
+                parent = "".join(w for w, _ in tokens[start:inner])
+                out.append(Mention(parent, "org", offsets[start], offsets[inner], False))
+                start = inner
+            form = "".join(w for w, _ in tokens[start : i + 1])
             known = lex.resolve(form)
             out.append(
                 Mention(
@@ -664,7 +732,9 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 pass
             elif named is not None:
                 _add_named(out, word, offsets[i], named)
-            elif _no_name(word):
+            elif _no_name(word) or word in ORG_SUFFIXES:
+                # A registered suffix alone (财政局, 委员会) is the kind of body, not
+                # one named: the name is the place or words before it (`_merge_org`).
                 pass
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0] in SURNAMES and len(word) == 2:
                 # HMM off, 田玉龙 comes as 田/玉龙: a surname before a name is its start.
@@ -691,8 +761,12 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 # among them (祝福, 东西, 第一夫人), precision 0.60 -> 0.67 on the
                 # held-out sample for 0.03 of recall (bench/entities.py).
                 if tag not in ("ns", "nt") or len(word) < 3 or _names_something(word):
+                    # A two-character 'ns' word no source knows (the gazetteer has
+                    # the countries, regions and cities): 美西, 欧美, 惠及 as often as
+                    # a place; weak, unless the article writes it twice (`_recurring`).
+                    weak = tag == "ns" and len(word) == 2
                     out.append(
-                        Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), False)
+                        Mention(word, TAG_KIND[tag], offsets[i], offsets[i] + len(word), weak)
                     )
             elif tag in ("nr", "nrt") and i and tokens[i - 1][0].endswith(_TITLE_ENDS):
                 # A dictionary name right after a role is the person holding it
@@ -707,4 +781,9 @@ def tagged_mentions(text: str, lex: Lexicon) -> list[Mention]:
                 out.append(Mention(word, "person", offsets[i], offsets[i] + len(word), True, True))
         i += 1
     out = _recurring(_translit_runs(text, tokens, offsets, out))
+    # A name starting with 年/月/日 right after digits is the end of a date the tagger
+    # joined to the next word: 日电 (NEC) of every agency's dateline "北京27日电".
+    out = [
+        m for m in out if not (m.form[0] in "年月日" and m.start and text[m.start - 1].isdigit())
+    ]
     return out + _committee_places(out)

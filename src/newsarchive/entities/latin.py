@@ -26,6 +26,9 @@ from newsarchive.entities.words import (
 # Van Wagenen), not acronyms.
 _TITLED = re.compile(r"[A-Z][a-z][A-Za-z'-]*")
 _PERSON = re.compile(r"[A-Z][a-z][A-Za-z'-]*(?: [A-Z][a-z][A-Za-z'-]*){1,3}")
+# What joins a foreign name's parts: the middle dot, or a hyphen (鲁本-纳瓦雷特).
+_JOINERS = "·-"
+_CAMEL = re.compile(r"(?=.*[a-z].*[A-Z]|[A-Z]{2,}[A-Z][a-z])(?:[A-Z]{2,}|[A-Z][a-z]{2,}){2,}")
 _RUN_BEFORE = 8  # characters of Chinese looked at before a bracketed Latin name
 
 
@@ -35,17 +38,17 @@ def _name_before(text: str, opened: int) -> str | None:
     unknown transliteration), e.g. 营运长威尔彭 -> 威尔彭."""
     run = ""
     for char in reversed(text[max(0, opened - _RUN_BEFORE) : opened]):
-        if not CJK.match(char) and char != "·":
+        if not CJK.match(char) and char not in _JOINERS:
             break
         run = char + run
     tokens = name_tagger().tag(run, False) if run else []
     name = ""
     for word, tag in reversed(tokens):
         piece = len(word) == 1 and tag not in RUN_STOP_TAGS
-        if not (tag in PROPER_TAGS or piece or word == "·") or word.endswith(ROLE_ENDINGS):
+        if not (tag in PROPER_TAGS or piece or word in _JOINERS) or word.endswith(ROLE_ENDINGS):
             break
         name = word + name
-    name = name.strip("·")
+    name = name.strip(_JOINERS)
     # A role the dictionary cut into pieces (主/席曼 of 主席曼佛瑞德) is not the name.
     name = next((name[len(t) :] for t in TITLES if name.startswith(t)), name)
     return name if 2 <= len(name) <= 7 and name not in NOT_NAMES else None
@@ -100,6 +103,13 @@ def latin_mentions(
         if _PERSON.fullmatch(form):
             out.append(Mention(form, "person", match.start(), match.end(), False))
         elif len(form) >= 3 or len(form.split()) >= 2:
-            titled = len(form.split()) >= 2 and all(_TITLED.fullmatch(w) for w in form.split())
-            out.append(Mention(form, "org", match.start(), match.end(), not titled))
+            # Capitalised words (Edison Research), or a word made of capitalised
+            # words and acronyms (DailyNK, YouGov, US MissionCN: a brand's or an
+            # outlet's name), are names; one capitalised word (Talk) or capitals only
+            # (KYC, FRAND) may be a term, mixed letters a code (JMdecZZ): the outlet
+            # statistics decide those.
+            words = form.split()
+            titled = len(words) >= 2 and all(_TITLED.fullmatch(w) for w in words)
+            camel = any(_CAMEL.fullmatch(w) for w in words)
+            out.append(Mention(form, "org", match.start(), match.end(), not (titled or camel)))
     return out, aliases

@@ -32,6 +32,19 @@ _PLACES = Path(__file__).with_name("places.tsv")
 _DICTIONARY = Path(__file__).with_name("dictionary_names.tsv")
 _MEMO_SIZE = 200_000  # forms remembered by `Lexicon.resolve` (a vocabulary, ~20 MB)
 _IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]+\Z")
+# The dots that join a transliterated name's parts, as outlets write them (亚历克斯‧阿扎:
+# Taiwan's hyphenation point; 马丁•拉塞尔, マーティン・): one spelling, the middle dot.
+_OTHER_DOTS = "•・‧∙⋅"
+
+
+def middle_dots(text: str) -> str:
+    """`text` with every dot of `_OTHER_DOTS` written as the middle dot. By `replace`
+    (in C) rather than `str.translate` with a table, which looks each character up in
+    Python: ~0.2 ms an article, fold's share ~14 µs a call."""
+    for dot in _OTHER_DOTS:
+        if dot in text:
+            text = text.replace(dot, "·")
+    return text
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ def fold(form: str) -> str:
 
     Memoised: the recogniser folds each mention's form (one OpenCC call each; 0.1 M
     calls for 1,000 articles) and most forms recur."""
-    text = unicodedata.normalize("NFKC", form).replace("•", "·").replace("・", "·")
+    text = middle_dots(unicodedata.normalize("NFKC", form))
     return " ".join(to_simplified(text).lower().split())
 
 

@@ -1,7 +1,9 @@
 """Outlets named as a source: 据 X 报道 (据信报报道, 据《中国新闻周刊》微信公众号报道,
 据国家卫健委网站消息). News cites its sources in a fixed phrase, so what stands between
 据 and 报道 is a name even when the dictionary does not know it (信报, 政知见), and
-short forms (央视, 中新网) are found the same way."""
+short forms (央视, 中新网) are found the same way. And the people its credit lines name
+(译者, 编译, 责编 ...: `credit_mentions`), whom the labelling rules count as the
+article's reporters."""
 
 from __future__ import annotations
 
@@ -31,4 +33,46 @@ def media_mentions(text: str) -> list[Mention]:
             continue  # 据调查报道, 据当地消息 (a noun may be a paper: 据信报报道)
         start = match.start("name")
         out.append(Mention(name, "org", start, start + len(name), False))
+    return out
+
+
+# Credit lines: who wrote, translated or edited the article (中央社 "（译者：刘文瑜/核稿：
+# 曾依璇）", Reuters "编译 汪红英/白云; 审校 王颖/李春喜", RFA "责编 许书婷 网编 瑞哲").
+# The role and a colon or space, then names of 2-4 characters standing alone, apart by
+# slashes, 、 or spaces. A name there is a person whatever the dictionary makes of it (白云
+# is a cloud to it); without the colon or space the role is prose (总编辑胡锡进在).
+_CREDIT = re.compile(
+    r"(?:译者|核稿|编译|审校|责任编辑|责编|网编|编辑|撰稿|校对)(?:[ \t]*[：:][ \t]*|[ \t]+)"
+)
+_CREDIT_ROLES = frozenset(
+    {"译者", "核稿", "编译", "审校", "责任编辑", "责编", "网编", "编辑", "撰稿", "校对"}
+)
+_CREDIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}(?![\u4e00-\u9fff])")
+_CREDIT_APART = re.compile(r"[ \t]*[/／、][ \t]*|[ \t]+")
+# Deutsche Welle's closing line: the authors apart by slashes, then the agencies in
+# brackets ("李京慧/苗子 （据德新社）").
+_AUTHORS_LINE = re.compile(
+    r"^[ \t]*([\u4e00-\u9fff]{2,4}(?:[ \t]*[/／][ \t]*[\u4e00-\u9fff]{2,4})+)[ \t]*[（(]", re.M
+)
+
+
+def credit_mentions(text: str) -> list[Mention]:
+    """The people an article's credit lines name (see `_CREDIT`)."""
+    out: list[Mention] = []
+    for match in _CREDIT.finditer(text):
+        at = match.end()
+        while (name := _CREDIT_NAME.match(text, at)) is not None:
+            if name.group() in _CREDIT_ROLES:
+                break  # the next credit (编译：李昕颐/核稿：张佑之): its own match
+            out.append(Mention(name.group(), "person", name.start(), name.end(), False))
+            apart = _CREDIT_APART.match(text, name.end())
+            if apart is None:
+                break
+            at = apart.end()
+    for line in _AUTHORS_LINE.finditer(text):
+        at = line.start(1)
+        for author in re.split(r"[ \t]*[/／][ \t]*", line.group(1)):
+            at = text.index(author, at)
+            out.append(Mention(author, "person", at, at + len(author), False))
+            at += len(author)
     return out

@@ -72,6 +72,9 @@ ORG_SUFFIXES = (
     "银行",
     "电台",
     "法院",
+    # Courts by level, as Chinese news shortens them (高级/中级人民法院): 许昌中院.
+    "高院",
+    "中院",
     "协会",
     "公会",
     "诊所",
