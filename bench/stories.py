@@ -1,6 +1,6 @@
 """Story purity and recall, the old clustering as the peer, on the 51k jekyll archive.
 
-    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll-full.db] [--methods before,cores,s8,after]
+    PYTHONPATH=src python bench/stories.py [--db /work/bench-archive/jekyll-full.db] [--methods before,cores,s8,s11,after]
 
 The methods cluster the same snapshot in this process (read only: nothing is written
 to the archive; `--methods` picks some):
@@ -10,8 +10,11 @@ to the archive; `--methods` picks some):
   consulted;
 - s8: session 8's (members on other days with other figures, or one outlet's titles
   with other numbers, are not alike), entities not consulted;
-- after: `newsarchive.dedup.story_pass` as it is (session 11: also members more than
-  12 hours apart that name no entity in common).
+- s11: session 11's (also members more than 12 hours apart that name no entity in
+  common), without session 13's steps;
+- after: `newsarchive.dedup.story_pass` as it is (session 13: members more than 48
+  hours from their core's medoid must be like the medoid by 0.3, and cores of different
+  candidate clusters that are one event are merged, `story_merge`).
 
 Purity: bench/data/story_purity.json holds hand-judged event keys of story members
 (how they were judged is in its `about`). Each method's stories are sampled by the rule
@@ -21,7 +24,7 @@ about its main event (the most frequent key); reported over all judged members a
 as a mean over stories. Members without a label are counted and left out (a changed
 method samples stories nobody judged: label them before trusting the figure).
 p(old): the same over members judged before the latest change (those not listed in
-`added_session11`: held out, labels not written for the latest method's sample).
+`added_session13`: held out, labels not written for the latest methods' samples).
 
 proxy: purity over every labelled article in the stories that hold at least two of them
 (needs no new judging, so variants can be compared before their own sample is judged;
@@ -59,12 +62,24 @@ Stories = list[list[int]]  # member article ids, in time order
 
 
 @contextlib.contextmanager
+def session11_method() -> Iterator[None]:
+    """Session 11's method: no far-member rule, no merging of cores across candidates."""
+    saved = (story_pass.FAR_HOURS, story_pass.MERGE)
+    story_pass.FAR_HOURS, story_pass.MERGE = float("inf"), False
+    try:
+        yield
+    finally:
+        story_pass.FAR_HOURS, story_pass.MERGE = saved
+
+
+@contextlib.contextmanager
 def old_method() -> Iterator[None]:
     saved = (story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores)
     story_pass.JOIN_MIN, story_pass.MAX_DF = 0.12, 0.05
-    story_pass._cores = lambda members, x, apart=None: [members]
+    story_pass._cores = lambda members, x, apart=None, hours=None: [members]
     try:
-        yield
+        with session11_method():
+            yield
     finally:
         story_pass.JOIN_MIN, story_pass.MAX_DF, story_pass._cores = saved
 
@@ -75,7 +90,8 @@ def cores_method() -> Iterator[None]:
     saved = story_pass._apart
     story_pass._apart = lambda members: np.zeros((len(members),) * 2, dtype=bool)
     try:
-        yield
+        with session11_method():
+            yield
     finally:
         story_pass._apart = saved
 
@@ -86,7 +102,8 @@ def session8_method() -> Iterator[None]:
     saved = story_pass.ENTITIES_APART_HOURS
     story_pass.ENTITIES_APART_HOURS = float("inf")
     try:
-        yield
+        with session11_method():
+            yield
     finally:
         story_pass.ENTITIES_APART_HOURS = saved
 
@@ -95,6 +112,7 @@ METHODS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "before": old_method,
     "cores": cores_method,
     "s8": session8_method,
+    "s11": session11_method,
     "after": contextlib.nullcontext,
 }
 
@@ -167,7 +185,9 @@ def main() -> None:
     )
     ap.add_argument("--db", default="/work/bench-archive/jekyll-full.db")
     ap.add_argument(
-        "--methods", default="before,cores,s8,after", help="comma-separated: " + ", ".join(METHODS)
+        "--methods",
+        default="before,cores,s8,s11,after",
+        help="comma-separated: " + ", ".join(METHODS),
     )
     args = ap.parse_args()
     archive = open_archive(args.db, readonly=True)
@@ -182,9 +202,9 @@ def main() -> None:
     judgements = json.loads(PURITY.read_text("utf-8"))
     labels_by_url: dict[str, str] = judgements["labels"]
     label = {r.id: key for url, key in labels_by_url.items() if (r := archive.find(url))}
-    # Members judged in session 11 for its own sample; the others were judged before
-    # that session changed the clustering (its held-out figure, "p(old)").
-    added = {r.id for url in judgements.get("added_session11", []) if (r := archive.find(url))}
+    # Members judged in session 13 for its methods' samples; the others were judged
+    # before that session changed the clustering (its held-out figure, "p(old)").
+    added = {r.id for url in judgements.get("added_session13", []) if (r := archive.find(url))}
     by_key: dict[str, list[int]] = {}
     for aid, key in label.items():
         by_key.setdefault(key, []).append(aid)

@@ -306,3 +306,64 @@ def test_members_naming_no_common_entity_days_apart_are_other_occurrences(
     members[1].entities = frozenset()  # names nothing: no evidence either way
     members[1].ts = day
     assert not _apart(members)[0, 1]
+
+
+def test_a_member_days_from_the_medoid_must_be_like_the_medoid_itself() -> None:
+    """The next stage of an affair days later shares the affair's words with the core
+    (average likeness enough) but less with its centre: more than FAR_HOURS from the
+    medoid it needs FAR_MEDOID likeness to it, within them CORE_MEDOID is enough."""
+    from scipy import sparse
+
+    from newsarchive.dedup.story_pass import FAR_HOURS, _cores
+
+    # 0 and 1 one report; 2 like both by 0.2 (>= CORE_AVG and CORE_MEDOID, < FAR_MEDOID)
+    rows = np.array([[1.0, 0.0, 0.0], [0.96, 0.28, 0.0], [0.2, 0.2, 0.96]])
+    x = sparse.csr_matrix(rows / np.linalg.norm(rows, axis=1)[:, None])
+    assert _cores([0, 1, 2], x) == [[0, 1, 2]]
+    same_day = np.array([0.0, 2.0, 20.0])
+    assert _cores([0, 1, 2], x, hours=same_day) == [[0, 1, 2]]
+    days_later = np.array([0.0, 2.0, FAR_HOURS + 10.0])
+    assert sorted(_cores([0, 1, 2], x, hours=days_later)) == [[0, 1], [2]]
+
+
+def test_cores_of_one_event_in_two_candidates_are_merged() -> None:
+    """An event split across two candidate clusters comes back as one core when the
+    cores are alike by the cores' rule; unlike cores, other occurrences (`apart`) and
+    cores too far apart in time stay apart."""
+    from scipy import sparse
+
+    from newsarchive.dedup.story_merge import MergeRule, merge_cores
+
+    rule = MergeRule(
+        min_avg=0.15,
+        medoid_min=0.1,
+        far_hours=48.0,
+        far_medoid=0.3,
+        window_hours=48.0,
+        span_hours=96.0,
+    )
+    rows = np.array(
+        [
+            [1.0, 0.3, 0.0, 0.0],
+            [0.9, 0.4, 0.0, 0.0],
+            [0.8, 0.5, 0.1, 0.0],
+            [0.9, 0.3, 0.2, 0.0],
+            [0.0, 0.0, 0.1, 1.0],
+        ]
+    )
+    x = sparse.csr_matrix(rows / np.linalg.norm(rows, axis=1)[:, None])
+    hours = np.array([0.0, 1.0, 20.0, 22.0, 21.0])
+
+    def none_apart(members: list[int]) -> np.ndarray:
+        return np.zeros((len(members),) * 2, dtype=bool)
+
+    cores = [[0, 1], [2, 3], [4]]
+    assert sorted(merge_cores(cores, x, hours, none_apart, rule)) == [[0, 1, 2, 3], [4]]
+
+    def other_occurrences(members: list[int]) -> np.ndarray:
+        day = np.array([hours[m] > 12 for m in members])
+        return day[:, None] != day[None, :]
+
+    assert sorted(merge_cores(cores, x, hours, other_occurrences, rule)) == sorted(cores)
+    later = np.array([0.0, 1.0, 120.0, 122.0, 21.0])
+    assert sorted(merge_cores(cores, x, later, none_apart, rule)) == sorted(cores)

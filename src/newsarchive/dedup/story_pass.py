@@ -11,7 +11,8 @@ more than `MAX_DF` of articles (中国, 表示) or in only one carry no weight.
 
 The time-ordered pass below proposes candidate clusters; each is then cut into cores
 that hold together (`_cores`: grown from the medoid), so that one shared word does not
-chain unrelated events into one story (docs/dedup.md, bench/stories.py).
+chain unrelated events into one story (docs/dedup.md, bench/stories.py), and cores of
+different candidates that are one event are merged (`story_merge`).
 
 Candidates, in time order: an article joins the cluster whose members it is most
 similar to on average (average link >= `JOIN_MIN`), among clusters still active: last
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING
 from newsarchive.archive.session import Row, Session
 from newsarchive.dedup import postgres, sqlite
 from newsarchive.dedup.story_ids import assign_ids, previous_members
+from newsarchive.dedup.story_merge import MergeRule, merge_cores
 from newsarchive.text.normalize import fold_for_matching
 from newsarchive.text.segment import fold, is_cjk, segment_folded
 
@@ -83,6 +85,19 @@ TITLE_NUMBERS_APART_HOURS = 18.0
 # (docs/dedup.md, session 11): 5% cut more recall, 2% more still.
 ENTITIES_APART_HOURS = 12.0
 ENTITIES_MAX_DF = 0.1
+# A member more than FAR_HOURS from its core's medoid joins only if it is like the
+# medoid itself by FAR_MEDOID (not just CORE_MEDOID): the next stage of an affair days
+# later (sanctions announced, then new sanctions; a court's hearing, then its ruling)
+# shares the affair's words with the core but less with its centre. Cores of different
+# candidates that are one event are then merged (`story_merge`: the time-ordered pass
+# splits some events across candidates) by the cores' own rule: average cosine
+# >= CORE_AVG between their members, medoids alike, medoids at most MERGE_WINDOW_HOURS
+# apart, the merged core spanning at most SPAN_DAYS. Measured on bench/stories.py
+# (docs/dedup.md, session 13).
+FAR_HOURS = 48.0
+FAR_MEDOID = 0.3
+MERGE_WINDOW_HOURS = 48.0
+MERGE = True
 _DAY = 86400.0
 # A number, unless it is a date (12日, 9月, 2020年): the date says when, not what.
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)(?![\d.])(?![日号號月年])")
@@ -336,15 +351,32 @@ def _clusters(docs: list[_Doc], terms: list[list[str]]) -> list[list[int]]:
     for k, d in enumerate(docs):
         if d.rep != d.id and d.rep in index:
             followers[index[d.rep]].append(k)
+    if not lead:
+        return []
+    import numpy as np
+
+    x = _tfidf([terms[k] for k in lead])
+    lead_docs = [docs[k] for k in lead]
+    hours = np.array([d.ts for d in lead_docs]) / 3600.0
+    cores: list[list[int]] = []
+    for candidate in _cluster(lead_docs, x):
+        apart = _apart([lead_docs[c] for c in candidate]) if len(candidate) > 1 else None
+        cores.extend(_cores(candidate, x, apart, hours[candidate]))
+    if MERGE:
+        rule = MergeRule(
+            min_avg=CORE_AVG,
+            medoid_min=CORE_MEDOID,
+            far_hours=FAR_HOURS,
+            far_medoid=FAR_MEDOID,
+            window_hours=MERGE_WINDOW_HOURS,
+            span_hours=SPAN_DAYS * 24.0,
+        )
+        cores = merge_cores(cores, x, hours, lambda c: _apart([lead_docs[i] for i in c]), rule)
     out = []
-    if lead:
-        x = _tfidf([terms[k] for k in lead])
-        for candidate in _cluster([docs[k] for k in lead], x):
-            apart = _apart([docs[lead[c]] for c in candidate]) if len(candidate) > 1 else None
-            for core in _cores(candidate, x, apart):
-                members = [lead[c] for c in core]
-                members += [f for m in members for f in followers.get(m, [])]
-                out.append(members)
+    for core in cores:
+        members = [lead[c] for c in core]
+        members += [f for m in members for f in followers.get(m, [])]
+        out.append(members)
     return out
 
 
@@ -384,10 +416,15 @@ def _apart(members: list[_Doc]) -> np.ndarray:
 
 
 def _cores(
-    members: list[int], x: sparse.csr_matrix, apart: np.ndarray | None = None
+    members: list[int],
+    x: sparse.csr_matrix,
+    apart: np.ndarray | None = None,
+    hours: np.ndarray | None = None,
 ) -> list[list[int]]:
     """Cut a candidate cluster (rows of `x`) into groups that hold together; `apart`
-    (n x n over `members`) marks pairs that are never alike (other occurrences).
+    (n x n over `members`) marks pairs that are never alike (other occurrences);
+    `hours` (the members' times), when given, asks members more than FAR_HOURS from
+    the medoid to be like it by FAR_MEDOID.
 
     Time-ordered average link chains: an article joins on its average to a cluster that
     is still small, and a later one joins on its likeness to that article (locusts in
@@ -406,12 +443,15 @@ def _cores(
     out = []
     while left:
         medoid = left[int(np.argmax(sims[np.ix_(left, left)].sum(axis=1)))]
+        need = np.full(len(members), CORE_MEDOID)
+        if hours is not None:
+            need[np.abs(hours - hours[medoid]) > FAR_HOURS] = max(FAR_MEDOID, CORE_MEDOID)
         core = [medoid]
         rest = np.array([i for i in left if i != medoid], dtype=np.int64)
         to_core = sims[medoid].copy()  # each member's summed likeness to the core
         while rest.size:
             avg = to_core[rest] / len(core)
-            fits = (avg >= CORE_AVG) & (sims[rest, medoid] >= CORE_MEDOID)
+            fits = (avg >= CORE_AVG) & (sims[rest, medoid] >= need[rest])
             if not fits.any():
                 break
             pick = int(np.argmax(np.where(fits, avg, -1.0)))
