@@ -10,6 +10,7 @@ import lxml.html
 
 from newsarchive.extract import extract_page, html_to_text
 from newsarchive.extract.boilerplate import is_edge_junk, prune_tree, trim_html
+from newsarchive.extract.density import best_container
 from newsarchive.extract.metadata import find_title, title_element
 
 ZH_PARA = "<p>记者在现场看到，居民们正在排队领取物资，场面秩序井然，工作人员逐一登记。</p>"
@@ -162,3 +163,27 @@ def test_subheadings_and_repeated_lines_inside_the_article_are_kept() -> None:
     text = extract_page(_page(body)).text
     assert "Section 3 heading" in text
     assert text.count("成人票原价：60元") == 5
+
+
+URDU_PARA = (
+    "<p>پاکستان نے آئرلینڈ کو سات وکٹوں سے شکست دے کر سیریز برابر کر دی ہے، دونوں ٹیمیں"
+    " ڈبلن میں ایک دوسرے کے مدمقابل تھیں اور بارش کی وجہ سے میچ تاخیر سے شروع ہوا۔</p>"
+)
+
+
+def test_urdu_prose_anchors_the_container_by_its_own_full_stops() -> None:
+    """Urdu ends sentences with ۔ and separates clauses with ، : without them its
+    paragraphs were not prose, no container was anchored to the headline, and the
+    whole-page pass kept a "most read" list of headlines after the story."""
+    headlines = "".join(
+        f'<li><a href="/news/{i}">حکومت نے نئی پالیسی کا اعلان کر دیا نمبر {i}</a></li>'
+        for i in range(12)
+    )
+    root = lxml.html.document_fromstring(
+        "<html><body><h1>پاکستان دوسرے میچ میں کامیاب</h1>"
+        f'<div class="detail">{URDU_PARA * 4}</div><ul>{headlines}</ul></body></html>'
+    )
+    found = best_container(root.body, root.find(".//h1"))
+    assert found is not None
+    assert found.near_title
+    assert found.element.get("class") == "detail"

@@ -53,10 +53,12 @@ CONTAINER_TAGS = frozenset(
         "center",
     }
 )
-_PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
+# Chinese and Western punctuation, and the stops and commas of Arabic-script (Urdu,
+# Persian, Arabic) and Devanagari pages, whose prose otherwise scored like a menu.
+_PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）،؛؟۔।॥]")
 _SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"[。！？.!?][」”\"')）]?$")
-_SENTENCE_STOP = re.compile(r"[。！？]|[.!?](?:\s|$)")
+_SENTENCE_END = re.compile(r"[。！？.!?؟۔।॥][」”\"')）]?$")
+_SENTENCE_STOP = re.compile(r"[。！？؟۔।॥]|[.!?](?:\s|$)")
 MIN_BLOCK_CHARS = 20
 # A block long enough to be the article's first paragraph (not a dateline or byline).
 LEAD_MIN_CHARS = 25
