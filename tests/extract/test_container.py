@@ -187,3 +187,16 @@ def test_urdu_prose_anchors_the_container_by_its_own_full_stops() -> None:
     assert found is not None
     assert found.near_title
     assert found.element.get("class") == "detail"
+
+
+def test_trailing_items_of_emptied_links_are_a_link_list() -> None:
+    """`<li><a href><img><p>2022年第3期</p></a></li>`: trafilatura writes the block after
+    the link, left empty; the items are still a list of links (an archive of issues)."""
+    issues = "".join(
+        f'<li><a href="/issue/{n}"> </a><p>2021年第{n}期</p></li>' for n in range(1, 7)
+    )
+    root = lxml.html.fragment_fromstring(f"<div>{ZH_PARA * 3}<ul>{issues}</ul></div>")
+    trim_html(root)
+    text = html_to_text(lxml.html.tostring(root, encoding="unicode"))
+    assert "记者在现场看到" in text
+    assert "期" not in text

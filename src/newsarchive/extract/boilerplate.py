@@ -211,7 +211,22 @@ def _is_link_line(el: Any, text: str) -> bool:
     if not text or len(text) > LINK_LIST_MAX_CHARS:
         return False
     linked = "".join("".join(a.itertext()) for a in el.iter("a"))
-    return len("".join(linked.split())) >= len("".join(text.split()))
+    if len("".join(linked.split())) >= len("".join(text.split())):
+        return True
+    return _item_of_emptied_link(el)
+
+
+def _item_of_emptied_link(el: Any) -> bool:
+    """A list item that was one link around a block (`<li><a href><img><p>2022年第4期</p>
+    </a></li>`): trafilatura writes the block after the link, which is left empty, so
+    the line's text is no longer inside an `<a>`; the item still holds nothing else."""
+    item = el.getparent()
+    if item is None or item.tag != "li":
+        return False
+    blocks = [c for c in item if c.tag != "a" and "".join("".join(c.itertext()).split())]
+    return blocks == [el] and any(
+        a.get("href") and not "".join("".join(a.itertext()).split()) for a in item.iterchildren("a")
+    )
 
 
 def _link_list_start(leaves: list[Any], texts: list[str], end: int) -> int:
