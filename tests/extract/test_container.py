@@ -200,3 +200,12 @@ def test_trailing_items_of_emptied_links_are_a_link_list() -> None:
     text = html_to_text(lxml.html.tostring(root, encoding="unicode"))
     assert "记者在现场看到" in text
     assert "期" not in text
+
+
+def test_late_references_header_ends_a_chinese_entry() -> None:
+    refs = "".join(f"<p>{n}雄安高新区正式启动运行．新华社．2024-05-10</p>" for n in range(1, 6))
+    root = lxml.html.fragment_fromstring(f"<div>{ZH_PARA * 8}<h2>参考资料</h2>{refs}</div>")
+    trim_html(root)
+    text = html_to_text(lxml.html.tostring(root, encoding="unicode"))
+    assert "记者在现场看到" in text
+    assert "新华社" not in text
