@@ -7,8 +7,10 @@ together by zh-090704b0cb2e: miniatures did not reproduce them."""
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from newsarchive.extract import extract_page, html_to_text
+from newsarchive.extract import page as page_module
 from newsarchive.extract.boilerplate import is_edge_junk, prune_tree, trim_html
 from newsarchive.extract.density import best_container
 from newsarchive.extract.metadata import find_title, title_element
@@ -209,3 +211,30 @@ def test_late_references_header_ends_a_chinese_entry() -> None:
     text = html_to_text(lxml.html.tostring(root, encoding="unicode"))
     assert "记者在现场看到" in text
     assert "新华社" not in text
+
+
+class _Doc:
+    """The two fields of trafilatura's document that `_wider_article` reads."""
+
+    def __init__(self, paragraphs: list[str]) -> None:
+        self.text = "\n".join(paragraphs)
+        self.body = lxml.html.fragment_fromstring(
+            "".join(f"<p>{p}</p>" for p in paragraphs), create_parent="div"
+        )
+
+
+@pytest.mark.parametrize(("paragraph_chars", "taken"), [(450, True), (120, False)])
+def test_whole_page_beyond_25x_only_when_long_form(
+    monkeypatch: pytest.MonkeyPatch, paragraph_chars: int, taken: bool
+) -> None:
+    """A small container (a how-to's first step) and a whole-page article 35x longer:
+    taken when its paragraphs are long-form prose, not when they are a listing's
+    entries (the short item inside a listing or a forum that the 25x cap protects)."""
+    box = "Lie on your back and breathe in slowly through the nose, hold it for a while."
+    n = (35 * len(box)) // paragraph_chars + 1
+    rest = [("Keep going with steady effort every day. " * 20)[:paragraph_chars]] * n
+    whole = _Doc([box, *rest])
+    monkeypatch.setattr(page_module, "_run_trafilatura", lambda *a, **k: whole)
+    found = _Doc([box])
+    got = page_module._wider_article("<html><body><p>x</p></body></html>", None, None, found, 0.03)
+    assert (got is whole) is taken
