@@ -238,3 +238,18 @@ def test_whole_page_beyond_25x_only_when_long_form(
     found = _Doc([box])
     got = page_module._wider_article("<html><body><p>x</p></body></html>", None, None, found, 0.03)
     assert (got is whole) is taken
+
+
+def test_popup_layers_are_junk() -> None:
+    """A news page's toolbar opens "layers" (popups): a font-size picker with its sample
+    sentence, an automatic summary. Their text sat above the article's first paragraph."""
+    root = lxml.html.document_fromstring(
+        "<html><body><div class='article'>"
+        "<div id='fontLayer' class='view_layer'><p>이 글자크기로 변경됩니다.</p>"
+        "<p>(예시) 가장 빠른 뉴스가 있고 다양한 정보를 만나보세요.</p></div>"
+        f"{ZH_PARA * 3}</div></body></html>"
+    )
+    prune_tree(root)
+    text = root.text_content()
+    assert "글자크기" not in text
+    assert "记者在现场看到" in text

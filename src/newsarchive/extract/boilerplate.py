@@ -47,7 +47,7 @@ _JUNK_ATTR = re.compile(
     r"sidebar|side-?bar|footer|alert-?box|dialog|overlay|pay|payment|foot|nav|navbar|menu|breadcrumbs?|crumbs?|advert\w*|ads?|"
     r"adsbygoogle|banner|sponsor\w*|promo|popup|modal|cookie|subscribe|newsletter|"
     r"hot-?news|hotlist|rank\w*|pager|pagination|toolbar|login|"
-    r"copyright|disclaimer|statement|qrcode|weixin-?code|tooltip|bio)(?:$|[-_\s\d])",
+    r"copyright|disclaimer|statement|qrcode|weixin-?code|tooltip|bio|layer)(?:$|[-_\s\d])",
     re.IGNORECASE,
 )
 _KEEP_ATTR = re.compile(
