@@ -253,3 +253,16 @@ def test_popup_layers_are_junk() -> None:
     text = root.text_content()
     assert "글자크기" not in text
     assert "记者在现场看到" in text
+
+
+def test_headline_repeated_as_the_first_block_goes() -> None:
+    body = (
+        "<article><h1>Budget report published</h1><div class='body'>"
+        "<h2>Budget Report, published!</h2>"
+        + "<p>The city council released its annual budget report on Monday, showing a "
+        "surplus for the third year in a row and new spending on schools.</p>"
+        * 4
+        + "</div></article>"
+    )
+    text = extract_page(_page(body)).text
+    assert text.startswith("The city council")

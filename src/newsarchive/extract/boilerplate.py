@@ -290,3 +290,18 @@ def trim_paragraphs(paragraphs: list[str]) -> list[str]:
     while end > start and (is_edge_junk(paragraphs[end - 1]) or not paragraphs[end - 1].strip()):
         end -= 1
     return paragraphs[start:end]
+
+
+def _folded(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def drop_leading_title(root: Any, title: str) -> None:
+    """The headline repeated as the article's first block goes: the title is its own
+    field, and benchmark truths (aeb, wcxb-dev, magic-html) leave it out of the text.
+    Compared on letters and digits only (`Budget Report, published!`)."""
+    leaves = _leaf_blocks(root)
+    if leaves and _folded("".join(leaves[0].itertext())) == _folded(title):
+        parent = leaves[0].getparent()
+        if parent is not None:
+            parent.remove(leaves[0])

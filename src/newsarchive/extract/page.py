@@ -380,6 +380,8 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         raise ExtractionError("no article text found")
     article = convert_to_html(doc.body)
     boilerplate.trim_html(article)
+    if title:
+        boilerplate.drop_leading_title(article, title)
     for cell in article.iter("td", "th"):
         # trafilatura writes a row's cells back to back: without a space between them a
         # standings table reads "1Kyle Busch5040". The space is put in the HTML so that
