@@ -266,3 +266,24 @@ def test_headline_repeated_as_the_first_block_goes() -> None:
     )
     text = extract_page(_page(body)).text
     assert text.startswith("The city council")
+
+
+def test_intro_box_under_the_headline_takes_its_body_chunks_however_far() -> None:
+    """A page builder puts the intro (under the headline) and the body in text modules
+    of one class, eight levels apart: the intro wins the headline anchor, the body is
+    the rest of the article, not a neighbour to leave out."""
+    para = (
+        "<p>Online learning has become a standard way for teams to train, and courses "
+        "are built from modules, quizzes and certificates that learners take at home.</p>"
+    )
+    deep = "<div><div><div><div><div><div><div>{}</div></div></div></div></div></div></div>"
+    root = lxml.html.document_fromstring(
+        "<html><body>"
+        + deep.format(f'<h1>What is an online course?</h1><div class="rich">{para * 2}</div>')
+        + deep.format(f'<div class="rich">{para * 5}</div>')
+        + "</body></html>"
+    )
+    found = best_container(root.body, root.find(".//h1"))
+    assert found is not None
+    assert len(found.parts) == 2
+    assert sum(len(p.findall("p")) for p in found.parts) == 7
