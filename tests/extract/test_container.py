@@ -11,7 +11,12 @@ import pytest
 
 from newsarchive.extract import extract_page, html_to_text
 from newsarchive.extract import page as page_module
-from newsarchive.extract.boilerplate import is_edge_junk, prune_tree, trim_html
+from newsarchive.extract.boilerplate import (
+    drop_leading_title,
+    is_edge_junk,
+    prune_tree,
+    trim_html,
+)
 from newsarchive.extract.density import best_container
 from newsarchive.extract.metadata import find_title, title_element
 
@@ -287,3 +292,9 @@ def test_intro_box_under_the_headline_takes_its_body_chunks_however_far() -> Non
     assert found is not None
     assert len(found.parts) == 2
     assert sum(len(p.findall("p")) for p in found.parts) == 7
+
+
+def test_headline_alone_stays() -> None:
+    root = lxml.html.fragment_fromstring("<div><h2>Budget report published</h2></div>")
+    drop_leading_title(root, "Budget report published")
+    assert "Budget report" in root.text_content()

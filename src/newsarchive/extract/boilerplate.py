@@ -301,7 +301,8 @@ def drop_leading_title(root: Any, title: str) -> None:
     field, and benchmark truths (aeb, wcxb-dev, magic-html) leave it out of the text.
     Compared on letters and digits only (`Budget Report, published!`)."""
     leaves = _leaf_blocks(root)
-    if leaves and _folded("".join(leaves[0].itertext())) == _folded(title):
+    # A page whose only block is its headline keeps it: some text beats none.
+    if len(leaves) > 1 and _folded("".join(leaves[0].itertext())) == _folded(title):
         parent = leaves[0].getparent()
         if parent is not None:
             parent.remove(leaves[0])
