@@ -7,9 +7,17 @@ together by zh-090704b0cb2e: miniatures did not reproduce them."""
 from __future__ import annotations
 
 import lxml.html
+import pytest
 
 from newsarchive.extract import extract_page, html_to_text
-from newsarchive.extract.boilerplate import is_edge_junk, prune_tree, trim_html
+from newsarchive.extract import page as page_module
+from newsarchive.extract.boilerplate import (
+    drop_leading_title,
+    is_edge_junk,
+    prune_tree,
+    trim_html,
+)
+from newsarchive.extract.density import best_container
 from newsarchive.extract.metadata import find_title, title_element
 
 ZH_PARA = "<p>记者在现场看到，居民们正在排队领取物资，场面秩序井然，工作人员逐一登记。</p>"
@@ -162,3 +170,131 @@ def test_subheadings_and_repeated_lines_inside_the_article_are_kept() -> None:
     text = extract_page(_page(body)).text
     assert "Section 3 heading" in text
     assert text.count("成人票原价：60元") == 5
+
+
+URDU_PARA = (
+    "<p>پاکستان نے آئرلینڈ کو سات وکٹوں سے شکست دے کر سیریز برابر کر دی ہے، دونوں ٹیمیں"
+    " ڈبلن میں ایک دوسرے کے مدمقابل تھیں اور بارش کی وجہ سے میچ تاخیر سے شروع ہوا۔</p>"
+)
+
+
+def test_urdu_prose_anchors_the_container_by_its_own_full_stops() -> None:
+    """Urdu ends sentences with ۔ and separates clauses with ، : without them its
+    paragraphs were not prose, no container was anchored to the headline, and the
+    whole-page pass kept a "most read" list of headlines after the story."""
+    headlines = "".join(
+        f'<li><a href="/news/{i}">حکومت نے نئی پالیسی کا اعلان کر دیا نمبر {i}</a></li>'
+        for i in range(12)
+    )
+    root = lxml.html.document_fromstring(
+        "<html><body><h1>پاکستان دوسرے میچ میں کامیاب</h1>"
+        f'<div class="detail">{URDU_PARA * 4}</div><ul>{headlines}</ul></body></html>'
+    )
+    found = best_container(root.body, root.find(".//h1"))
+    assert found is not None
+    assert found.near_title
+    assert found.element.get("class") == "detail"
+
+
+def test_trailing_items_of_emptied_links_are_a_link_list() -> None:
+    """`<li><a href><img><p>2022年第3期</p></a></li>`: trafilatura writes the block after
+    the link, left empty; the items are still a list of links (an archive of issues)."""
+    issues = "".join(
+        f'<li><a href="/issue/{n}"> </a><p>2021年第{n}期</p></li>' for n in range(1, 7)
+    )
+    root = lxml.html.fragment_fromstring(f"<div>{ZH_PARA * 3}<ul>{issues}</ul></div>")
+    trim_html(root)
+    text = html_to_text(lxml.html.tostring(root, encoding="unicode"))
+    assert "记者在现场看到" in text
+    assert "期" not in text
+
+
+def test_late_references_header_ends_a_chinese_entry() -> None:
+    refs = "".join(f"<p>{n}雄安高新区正式启动运行．新华社．2024-05-10</p>" for n in range(1, 6))
+    root = lxml.html.fragment_fromstring(f"<div>{ZH_PARA * 8}<h2>参考资料</h2>{refs}</div>")
+    trim_html(root)
+    text = html_to_text(lxml.html.tostring(root, encoding="unicode"))
+    assert "记者在现场看到" in text
+    assert "新华社" not in text
+
+
+class _Doc:
+    """The two fields of trafilatura's document that `_wider_article` reads."""
+
+    def __init__(self, paragraphs: list[str]) -> None:
+        self.text = "\n".join(paragraphs)
+        self.body = lxml.html.fragment_fromstring(
+            "".join(f"<p>{p}</p>" for p in paragraphs), create_parent="div"
+        )
+
+
+@pytest.mark.parametrize(("paragraph_chars", "taken"), [(450, True), (120, False)])
+def test_whole_page_beyond_25x_only_when_long_form(
+    monkeypatch: pytest.MonkeyPatch, paragraph_chars: int, taken: bool
+) -> None:
+    """A small container (a how-to's first step) and a whole-page article 35x longer:
+    taken when its paragraphs are long-form prose, not when they are a listing's
+    entries (the short item inside a listing or a forum that the 25x cap protects)."""
+    box = "Lie on your back and breathe in slowly through the nose, hold it for a while."
+    n = (35 * len(box)) // paragraph_chars + 1
+    rest = [("Keep going with steady effort every day. " * 20)[:paragraph_chars]] * n
+    whole = _Doc([box, *rest])
+    monkeypatch.setattr(page_module, "_run_trafilatura", lambda *a, **k: whole)
+    found = _Doc([box])
+    got = page_module._wider_article("<html><body><p>x</p></body></html>", None, None, found, 0.03)
+    assert (got is whole) is taken
+
+
+def test_popup_layers_are_junk() -> None:
+    """A news page's toolbar opens "layers" (popups): a font-size picker with its sample
+    sentence, an automatic summary. Their text sat above the article's first paragraph."""
+    root = lxml.html.document_fromstring(
+        "<html><body><div class='article'>"
+        "<div id='fontLayer' class='view_layer'><p>이 글자크기로 변경됩니다.</p>"
+        "<p>(예시) 가장 빠른 뉴스가 있고 다양한 정보를 만나보세요.</p></div>"
+        f"{ZH_PARA * 3}</div></body></html>"
+    )
+    prune_tree(root)
+    text = root.text_content()
+    assert "글자크기" not in text
+    assert "记者在现场看到" in text
+
+
+def test_headline_repeated_as_the_first_block_goes() -> None:
+    body = (
+        "<article><h1>Budget report published</h1><div class='body'>"
+        "<h2>Budget Report, published!</h2>"
+        + "<p>The city council released its annual budget report on Monday, showing a "
+        "surplus for the third year in a row and new spending on schools.</p>"
+        * 4
+        + "</div></article>"
+    )
+    text = extract_page(_page(body)).text
+    assert text.startswith("The city council")
+
+
+def test_intro_box_under_the_headline_takes_its_body_chunks_however_far() -> None:
+    """A page builder puts the intro (under the headline) and the body in text modules
+    of one class, eight levels apart: the intro wins the headline anchor, the body is
+    the rest of the article, not a neighbour to leave out."""
+    para = (
+        "<p>Online learning has become a standard way for teams to train, and courses "
+        "are built from modules, quizzes and certificates that learners take at home.</p>"
+    )
+    deep = "<div><div><div><div><div><div><div>{}</div></div></div></div></div></div></div>"
+    root = lxml.html.document_fromstring(
+        "<html><body>"
+        + deep.format(f'<h1>What is an online course?</h1><div class="rich">{para * 2}</div>')
+        + deep.format(f'<div class="rich">{para * 5}</div>')
+        + "</body></html>"
+    )
+    found = best_container(root.body, root.find(".//h1"))
+    assert found is not None
+    assert len(found.parts) == 2
+    assert sum(len(p.findall("p")) for p in found.parts) == 7
+
+
+def test_headline_alone_stays() -> None:
+    root = lxml.html.fragment_fromstring("<div><h2>Budget report published</h2></div>")
+    drop_leading_title(root, "Budget report published")
+    assert "Budget report" in root.text_content()

@@ -53,10 +53,12 @@ CONTAINER_TAGS = frozenset(
         "center",
     }
 )
-_PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）]")
+# Chinese and Western punctuation, and the stops and commas of Arabic-script (Urdu,
+# Persian, Arabic) and Devanagari pages, whose prose otherwise scored like a menu.
+_PUNCT = re.compile(r"[，。！？；：、,.!?;:「」“”（）،؛؟۔।॥]")
 _SPACE = re.compile(r"\s+")
-_SENTENCE_END = re.compile(r"[。！？.!?][」”\"')）]?$")
-_SENTENCE_STOP = re.compile(r"[。！？]|[.!?](?:\s|$)")
+_SENTENCE_END = re.compile(r"[。！？.!?؟۔।॥][」”\"')）]?$")
+_SENTENCE_STOP = re.compile(r"[。！？؟۔।॥]|[.!?](?:\s|$)")
 MIN_BLOCK_CHARS = 20
 # A block long enough to be the article's first paragraph (not a dateline or byline).
 LEAD_MIN_CHARS = 25
@@ -337,6 +339,9 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
     first = _first_block_after(title_el, blocks, offsets)
     best: Candidate | None = None
     best_near: Candidate | None = None
+    # How far up the winner's chunks are looked for (further when a box under the
+    # headline beat a body of its own class: both are pieces of one article).
+    levels = CHUNK_LEVELS
     text_chars, link_chars = _text_counts(body)
     # The candidates that hold the first block: it and its ancestors.
     holding_first = {first, *first.iterancestors()} if first is not None else set()
@@ -375,11 +380,25 @@ def best_container(body: HtmlElement, title_el: HtmlElement | None = None) -> Ca
             # size lies elsewhere: that body is the article.
             best.near_title = True
         elif best_near.score >= max(NEAR_TITLE_SHARE * best.score, NEAR_TITLE_MIN_SCORE):
+            if _same_class(best.element, best_near.element):
+                levels = _levels_to_common(best_near.element, best.element)
             best = best_near
     if best is not None:
         best.parts = _with_siblings(best, scores)
-        best.parts = _with_chunks(best, scores)
+        best.parts = _with_chunks(best, scores, levels)
     return best
+
+
+def _same_class(a: HtmlElement, b: HtmlElement) -> bool:
+    return a.tag == b.tag and bool(a.get("class")) and a.get("class") == b.get("class")
+
+
+def _levels_to_common(el: HtmlElement, other: HtmlElement) -> int:
+    above = {id(a) for a in other.iterancestors()}
+    for n, a in enumerate(el.iterancestors(), 1):
+        if id(a) in above:
+            return max(n, CHUNK_LEVELS)
+    return CHUNK_LEVELS
 
 
 # A body dwarfs the near-title box when it holds this many times its text in paragraphs
@@ -407,7 +426,9 @@ def _dwarfs(best: Candidate, near: Candidate, blocks: list[HtmlElement]) -> bool
 CHUNK_LEVELS = 6
 
 
-def _with_chunks(best: Candidate, scores: dict[HtmlElement, float]) -> list[HtmlElement]:
+def _with_chunks(
+    best: Candidate, scores: dict[HtmlElement, float], levels: int = 0
+) -> list[HtmlElement]:
     """An article cut into chunks by ad rails (`article__chunks > grid > article__body`,
     repeated) or built from a page builder's text modules (one `et_pb_text_inner` or
     `sqs-html-content` per section): the other blocks with the winner's exact class,
@@ -419,7 +440,7 @@ def _with_chunks(best: Candidate, scores: dict[HtmlElement, float]) -> list[Html
         return best.parts
     own = scores.get(best.element, 0.0) * (1 - best.link_density)
     top = best.element
-    for _ in range(CHUNK_LEVELS):
+    for _ in range(levels or CHUNK_LEVELS):
         top = top.getparent() if top is not None else None
         if top is None:
             return best.parts

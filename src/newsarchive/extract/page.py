@@ -270,6 +270,11 @@ WIDER_MIN_RATIO = 3.0
 # one 30-35x was a listing or a forum around a short item (a wcxb and a magic-html page
 # lost 0.1 and 0.8; one magic-html page gained 0.45).
 WIDER_MAX_RATIO = 25.0
+# ...unless its paragraphs average this long (long-form prose, not a listing's entries):
+# a how-to guide whose first step won the container was 35x it, in paragraphs of 450
+# characters on average (magic-html "other", 0.00 -> 0.45); no other page of the four
+# sets changed at 300 or 400.
+LONG_FORM_PARAGRAPH = 300
 # Mean length of the whole-page result's paragraphs: article prose, where a teaser
 # stream or a comment thread (what a short Chinese story stands beside) is short lines.
 WIDER_MEAN_PARAGRAPH = 150
@@ -323,10 +328,14 @@ def _wider_article(
         moderate = MODERATE_MIN_RATIO <= ratio <= MODERATE_MAX_RATIO
         # Wider around the same article: it holds what the container gave (a whole-page
         # pass that settled elsewhere, on another story or a comment thread, does not).
+        mean_paragraph = _mean_paragraph(doc)
+        # Beyond the 25x cap only a page of long-form prose: a listing or forum around a
+        # short item reads as short entries.
+        capped = ratio <= WIDER_MAX_RATIO or mean_paragraph >= LONG_FORM_PARAGRAPH
         if (
-            (moderate or (small and WIDER_MIN_RATIO <= ratio <= WIDER_MAX_RATIO))
+            (moderate or (small and ratio >= WIDER_MIN_RATIO and capped))
             and _contained(found, doc) >= WIDER_CONTAINS_SHARE
-            and (moderate or _mean_paragraph(doc) >= WIDER_MEAN_PARAGRAPH)
+            and (moderate or mean_paragraph >= WIDER_MEAN_PARAGRAPH)
         ):
             return doc
     if spare is None:
@@ -371,6 +380,8 @@ def extract_page(raw: bytes, url: str | None = None) -> Draft:
         raise ExtractionError("no article text found")
     article = convert_to_html(doc.body)
     boilerplate.trim_html(article)
+    if title:
+        boilerplate.drop_leading_title(article, title)
     for cell in article.iter("td", "th"):
         # trafilatura writes a row's cells back to back: without a space between them a
         # standings table reads "1Kyle Busch5040". The space is put in the HTML so that
