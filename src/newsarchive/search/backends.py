@@ -157,6 +157,19 @@ def matched(
     return f"FROM {source}{index.JOINS} WHERE TRUE", params
 
 
+# An id no article has: `after_or_among`'s "above" bound, so only the listed ids pass.
+_NO_ID = 2**62
+
+
+def matched_among(
+    conn: Session, expr: Any, ids: Sequence[int], *, scored: bool
+) -> tuple[str, list[Any]]:
+    """`matched`, only the articles `ids` (each backend's `after_or_among`: one walk of
+    the index's matches that keeps the listed ids)."""
+    restrict = backend(conn).after_or_among(len(ids))
+    return matched(conn, expr, scored=scored, restrict=restrict, restrict_params=[_NO_ID, *ids])
+
+
 def count_matches(conn: Session, expr: Any, query: str) -> int:
     """Articles matching `expr` anywhere in the archive, without scoring."""
     try:

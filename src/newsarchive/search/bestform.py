@@ -29,7 +29,7 @@ from typing import Any
 
 from newsarchive.archive.session import Session
 from newsarchive.search import ranked
-from newsarchive.search.backends import backend, matched
+from newsarchive.search.backends import backend, matched_among
 from newsarchive.search.query import ParsedQuery, Term
 from newsarchive.search.sql import latest
 from newsarchive.text.script import to_traditional
@@ -37,8 +37,6 @@ from newsarchive.text.script import to_traditional
 # Rows reordered: the first page of the web app (20) and the CLI (20), with the spare
 # rows the ranking keeps for ties (`ranked.SPARE_ROWS`).
 HEAD = 30
-# An id no article has: `after_or_among`'s "above" bound, so only the listed ids pass.
-_NO_ID = 1 << 62
 
 
 def alternatives(parsed: ParsedQuery) -> list[list[Term]]:
@@ -93,13 +91,7 @@ def _form_scores(
     index = backend(conn)
     alone = replace(term, alternative=False)
     expr = index.strict_expr(replace(parsed, clauses=[[alone]], excluded=[]))
-    source, params = matched(
-        conn,
-        expr,
-        scored=True,
-        restrict=index.after_or_among(len(ids)),
-        restrict_params=[_NO_ID, *ids],
-    )
+    source, params = matched_among(conn, expr, ids, scored=True)
     share = index.score_share(whole, expr)
     rows = conn.execute(f"SELECT f.id, f.score {source}", params)
     return {r[0]: float(r[1]) * share for r in rows}

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsarchive.archive.session import Session
 from newsarchive.search import ranked, rankings
-from newsarchive.search.backends import backend, count_matches, matched, run
+from newsarchive.search.backends import backend, count_matches, matched, matched_among, run
 from newsarchive.search.bestform import rescored
 from newsarchive.search.budget import Budget, OutOfTime, budget
 from newsarchive.search.english import translated_query
@@ -69,8 +69,6 @@ MANY_MATCHES = 300
 # article and version (~3 us a match, and Python per row besides).
 DOC_VALUES_FROM = 1000
 CHECK_LIMIT = 300
-# An article id above every real one (`after_or_among` then means "among these ids").
-_NO_ID = 2**62
 
 # Wall-clock seconds a search (or timeline) may take before it returns what it has. The
 # costliest ordinary query, a common word (美国: 22,000 of 50,000 articles), ranks in
@@ -422,14 +420,7 @@ def _fused(
     listed = {r[0] for r in rows}
     unlisted = [i for i, _ in fused if i not in listed]
     if unlisted and total > len(rows):
-        index = backend(conn)
-        source, params = matched(
-            conn,
-            expr,
-            scored=False,
-            restrict=index.after_or_among(len(unlisted)),
-            restrict_params=[_NO_ID, *unlisted],
-        )
+        source, params = matched_among(conn, expr, unlisted, scored=False)
         lexical = {r[0] for r in conn.execute(f"SELECT f.id {source}", params)}
         unlisted = [i for i in unlisted if i not in lexical]
     return [(i, -score) for i, score in fused], total + len(unlisted)
