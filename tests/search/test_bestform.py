@@ -58,7 +58,7 @@ def test_without_it_the_two_forms_are_counted_twice(
     archive: Archive, reports: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The check above can fail: the index alone ranks the two-form report first.
-    monkeypatch.setattr(engine, "rescored", lambda conn, parsed, rows: list(rows))
+    monkeypatch.setattr(engine, "rescored", lambda conn, parsed, whole, rows: list(rows))
     once, twice = reports
     hits = [h.id for h in search(archive, "塔利班", limit=10).hits]
     assert hits[:2] == [twice, once]

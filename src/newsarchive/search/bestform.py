@@ -13,8 +13,9 @@ distinctive words, own and other script; 600 queries, jekyll-full archive): MRR@
 plain (each term as typed) 0.913, expanded 0.897 (18 of 400 queries lost rank, 2 gained
 on the 400-query sample), expanded with the head rescored 0.911
 (`/work/runs/s13/bestform2.py`). A document is rescored only where it holds two forms of
-one clause (`needle` in its folded text); the others keep their score: the forms'
-scores are needed for few documents and are asked of the index restricted to them.
+one clause (a form's needle in its text, in either script); the others keep their
+score: the forms' scores are needed for few documents and are asked of the index
+restricted to them.
 
 Like Lucene's SynonymQuery (one term, whichever form), but applied to the head only:
 the first HEAD rows are reordered, the rest keep the index's order, so a page boundary
@@ -28,7 +29,6 @@ from dataclasses import replace
 from typing import Any
 
 from newsarchive.archive.session import Session
-from newsarchive.search import ranked
 from newsarchive.search.backends import backend, matched_among
 from newsarchive.search.query import ParsedQuery, Term
 from newsarchive.search.sql import latest
@@ -44,14 +44,14 @@ def alternatives(parsed: ParsedQuery) -> list[list[Term]]:
     return [c for c in parsed.clauses if len(c) > 1]
 
 
-def rescored(conn: Session, parsed: ParsedQuery, rows: Sequence[Any]) -> list[Any]:
+def rescored(conn: Session, parsed: ParsedQuery, whole: Any, rows: Sequence[Any]) -> list[Any]:
     """`rows` ((id, score, ...), lower score better, best first) with the first HEAD
-    rescored so that each clause counts its best form only, and reordered."""
+    rescored so that each clause counts its best form only, and reordered; `whole`:
+    `parsed` as the backend compiled it for the ranking."""
     clauses = alternatives(parsed)
     head = list(rows[:HEAD])
     if not clauses or len(head) < 2:
         return list(rows)
-    whole = backend(conn).strict_expr(parsed)
     texts = latest(conn, "v.title, v.text", [r[0] for r in head])
     # Not folded: OpenCC over 30 whole articles took ~3 ms, a third of the rescoring.
     # Each form's needle is looked for in both scripts instead; a form missed (a
@@ -80,7 +80,9 @@ def rescored(conn: Session, parsed: ParsedQuery, rows: Sequence[Any]) -> list[An
     if not extra:
         return list(rows)
     head = [(r[0], r[1] - extra.get(r[0], 0.0), *r[2:]) for r in head]
-    return [*_ordered(head), *rows[HEAD:]]
+    # A stable sort: ties keep the order the ranking gave them (recency for its own
+    # ties, and fragment matches, all scored 0, most recent first).
+    return [*sorted(head, key=lambda r: r[1]), *rows[HEAD:]]
 
 
 def _form_scores(
@@ -95,11 +97,3 @@ def _form_scores(
     share = index.score_share(whole, expr)
     rows = conn.execute(f"SELECT f.id, f.score {source}", params)
     return {r[0]: float(r[1]) * share for r in rows}
-
-
-def _ordered(head: list[Any]) -> list[Any]:
-    """Rows with a publication time sort as the ranking does (`ranked.order`: ties to
-    the most recent); bare (id, score) rows by score, then id, newest first."""
-    if head and len(head[0]) >= 3:
-        return ranked.order(head)
-    return sorted(head, key=lambda r: (r[1], -r[0]))

@@ -308,7 +308,7 @@ def search(
                         rankings.put(conn, key, state)
                     # A term's forms count once (`bestform`); kept states stay as the
                     # index ranked them, so an update merges like with like.
-                    rows = rescored(conn, parsed, rows)
+                    rows = rescored(conn, parsed, expr, rows)
                     in_words, shown = _translated_rows(
                         conn, translated, aliases, where, params, depth, clock
                     )
