@@ -41,12 +41,8 @@ def media_mentions(text: str) -> list[Mention]:
 # The role and a colon or space, then names of 2-4 characters standing alone, apart by
 # slashes, 、 or spaces. A name there is a person whatever the dictionary makes of it (白云
 # is a cloud to it); without the colon or space the role is prose (总编辑胡锡进在).
-_CREDIT = re.compile(
-    r"(?:译者|核稿|编译|审校|责任编辑|责编|网编|编辑|撰稿|校对)(?:[ \t]*[：:][ \t]*|[ \t]+)"
-)
-_CREDIT_ROLES = frozenset(
-    {"译者", "核稿", "编译", "审校", "责任编辑", "责编", "网编", "编辑", "撰稿", "校对"}
-)
+_CREDIT_ROLES = ("译者", "核稿", "编译", "审校", "责任编辑", "责编", "网编", "编辑", "撰稿", "校对")
+_CREDIT = re.compile(f"(?:{'|'.join(_CREDIT_ROLES)})" r"(?:[ \t]*[：:][ \t]*|[ \t]+)")
 _CREDIT_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}(?![\u4e00-\u9fff])")
 _CREDIT_APART = re.compile(r"[ \t]*[/／、][ \t]*|[ \t]+")
 # Deutsche Welle's closing line: the authors apart by slashes, then the agencies in

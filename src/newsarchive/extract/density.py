@@ -427,7 +427,7 @@ CHUNK_LEVELS = 6
 
 
 def _with_chunks(
-    best: Candidate, scores: dict[HtmlElement, float], levels: int = 0
+    best: Candidate, scores: dict[HtmlElement, float], levels: int = CHUNK_LEVELS
 ) -> list[HtmlElement]:
     """An article cut into chunks by ad rails (`article__chunks > grid > article__body`,
     repeated) or built from a page builder's text modules (one `et_pb_text_inner` or
@@ -440,7 +440,7 @@ def _with_chunks(
         return best.parts
     own = scores.get(best.element, 0.0) * (1 - best.link_density)
     top = best.element
-    for _ in range(levels or CHUNK_LEVELS):
+    for _ in range(levels):
         top = top.getparent() if top is not None else None
         if top is None:
             return best.parts
